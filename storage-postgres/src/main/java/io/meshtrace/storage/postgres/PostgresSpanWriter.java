@@ -1,0 +1,219 @@
+package io.meshtrace.storage.postgres;
+
+import io.meshtrace.storage.SpanConsumer;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.LocalDate;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes spans with natural group commit: at most {@code writerConcurrency} inserts are in
+ * flight; whatever arrives meanwhile waits and goes out together in the next insert, one
+ * multi-row {@code INSERT ... SELECT FROM unnest(...)}. At low load a request is inserted at once;
+ * under load batches grow by themselves, with no timer anywhere.
+ *
+ * <p>Each call's spans go into one statement, so a call is committed whole or not at all, and its
+ * future completes only after the commit.
+ */
+final class PostgresSpanWriter implements SpanConsumer {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresSpanWriter.class);
+
+  static final String INSERT_SPANS = """
+      INSERT INTO spans (start_time, span_id, parent_id, duration_us, source_id, trace_id,
+                         operation_id, payload)
+      SELECT timestamptz 'epoch' + start_us * interval '1 microsecond', span_id, parent_id,
+             duration_us, source_id, trace_id, operation_id, payload
+      FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
+                  $6::uuid[], $7::int[], $8::bytea[])
+        AS t(start_us, span_id, parent_id, duration_us, source_id, trace_id, operation_id,
+             payload)""";
+
+  /** One {@link #accept} call waiting for its commit. */
+  private record PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context) {
+    void complete(Throwable failure) {
+      Runnable finish = failure == null ? () -> done.tryComplete() : () -> done.tryFail(failure);
+      if (context != null) {
+        context.runOnContext(v -> finish.run());
+      } else {
+        finish.run();
+      }
+    }
+  }
+
+  private final Pool pool;
+  private final Dictionaries dictionaries;
+  private final SpanPartitions partitions;
+  private final SpanRowMapper mapper;
+  private final int maxConcurrency;
+  private final int maxBatchSpans;
+  private final ArrayDeque<PendingWrite> queue = new ArrayDeque<>();
+  private volatile SpanBatchListener listener;
+  private int inFlight;
+  private int queuedSpans;
+
+  PostgresSpanWriter(Pool pool, Dictionaries dictionaries, SpanPartitions partitions,
+      SpanRowMapper mapper, int maxConcurrency, int maxBatchSpans) {
+    this.pool = pool;
+    this.dictionaries = dictionaries;
+    this.partitions = partitions;
+    this.mapper = mapper;
+    this.maxConcurrency = maxConcurrency;
+    this.maxBatchSpans = maxBatchSpans;
+  }
+
+  void setBatchListener(SpanBatchListener listener) {
+    this.listener = listener;
+  }
+
+  @Override
+  public Future<Void> accept(List<ResourceSpans> resourceSpans) {
+    List<SpanRow> rows;
+    try {
+      rows = mapper.map(resourceSpans);
+    } catch (RuntimeException invalid) {
+      return Future.failedFuture(PgErrors.classify(invalid));
+    }
+    if (rows.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    synchronized (this) {
+      queue.add(new PendingWrite(rows, done, Vertx.currentContext()));
+      queuedSpans += rows.size();
+    }
+    drain();
+    return done.future();
+  }
+
+  /** Spans accepted but not yet committed. */
+  synchronized int pendingSpans() {
+    return queuedSpans;
+  }
+
+  private void drain() {
+    while (true) {
+      List<PendingWrite> batch = new ArrayList<>();
+      synchronized (this) {
+        if (inFlight >= maxConcurrency || queue.isEmpty()) {
+          return;
+        }
+        int spans = 0;
+        // Always take at least one write, however large: a call is never split.
+        while (!queue.isEmpty()
+            && (batch.isEmpty() || spans + queue.peek().rows().size() <= maxBatchSpans)) {
+          PendingWrite next = queue.poll();
+          batch.add(next);
+          spans += next.rows().size();
+        }
+        inFlight++;
+      }
+      write(batch).onComplete(ar -> {
+        synchronized (this) {
+          inFlight--;
+          for (PendingWrite write : batch) {
+            queuedSpans -= write.rows().size();
+          }
+        }
+        drain();
+      });
+    }
+  }
+
+  /** Writes a batch and completes each of its writes; never fails itself. */
+  private Future<Void> write(List<PendingWrite> batch) {
+    List<SpanRow> rows = new ArrayList<>();
+    for (PendingWrite write : batch) {
+      rows.addAll(write.rows());
+    }
+    long started = System.nanoTime();
+    return insertWithPartitions(rows, true).transform(ar -> {
+      long nanos = System.nanoTime() - started;
+      SpanBatchListener observer = listener;
+      if (ar.succeeded()) {
+        if (observer != null) {
+          observer.batchCommitted(rows.size(), nanos);
+        }
+        batch.forEach(write -> write.complete(null));
+        return Future.succeededFuture();
+      }
+      Throwable failure = ar.cause();
+      if (observer != null) {
+        observer.batchFailed(rows.size(), nanos, failure);
+      }
+      if (batch.size() > 1 && PgErrors.isDataError(failure)) {
+        // Something in one write upset the database; write them one by one so that the
+        // others are not failed for it.
+        LOG.warn("A batch of {} writes failed ({}); retrying them separately", batch.size(),
+            PgErrors.describe(failure));
+        Future<Void> each = Future.succeededFuture();
+        for (PendingWrite write : batch) {
+          each = each.transform(ignored -> write(List.of(write)));
+        }
+        return each;
+      }
+      RuntimeException classified = PgErrors.classify(failure);
+      if (!(classified instanceof io.meshtrace.storage.InvalidSpanException)) {
+        LOG.warn("Could not store {} spans: {}", rows.size(), PgErrors.describe(failure));
+      }
+      batch.forEach(write -> write.complete(classified));
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> insertWithPartitions(List<SpanRow> rows, boolean retryOnMissingPartition) {
+    Set<LocalDate> days = new HashSet<>();
+    for (SpanRow row : rows) {
+      days.add(row.day());
+    }
+    return dictionaries.resolve(rows)
+        .compose(v -> partitions.ensure(days))
+        .compose(v -> insert(rows))
+        .recover(failure -> {
+          if (retryOnMissingPartition && PgErrors.isMissingPartition(failure)) {
+            // A partition this process believed in was dropped (retention, or by hand).
+            return partitions.refresh().compose(known -> insertWithPartitions(rows, false));
+          }
+          return Future.failedFuture(failure);
+        });
+  }
+
+  private Future<Void> insert(List<SpanRow> rows) {
+    int n = rows.size();
+    Long[] start = new Long[n];
+    Long[] spanId = new Long[n];
+    Long[] parentId = new Long[n];
+    Long[] duration = new Long[n];
+    Long[] sourceId = new Long[n];
+    UUID[] traceId = new UUID[n];
+    Integer[] operationId = new Integer[n];
+    Buffer[] payload = new Buffer[n];
+    for (int i = 0; i < n; i++) {
+      SpanRow row = rows.get(i);
+      start[i] = row.startMicros;
+      spanId[i] = row.spanId;
+      parentId[i] = row.parentId;
+      duration[i] = row.durationMicros;
+      sourceId[i] = row.sourceId;
+      traceId[i] = row.traceId;
+      operationId[i] = row.operationId;
+      payload[i] = Buffer.buffer(row.payload);
+    }
+    return pool.preparedQuery(INSERT_SPANS)
+        .execute(Tuple.of(start, spanId, parentId, duration, sourceId, traceId, operationId,
+            payload))
+        .mapEmpty();
+  }
+}

@@ -1,0 +1,130 @@
+package io.meshtrace.storage.postgres;
+
+import io.meshtrace.storage.SpanConsumer;
+import io.meshtrace.storage.SpanStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL storage: one connection pool shared by the span writer, the trace reader and
+ * partition maintenance. {@link #open} applies pending migrations and makes sure partitions
+ * exist before anything is served.
+ */
+public final class PostgresStorage {
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final PostgresStorageConfig config;
+  private final Clock clock;
+  private final Dictionaries dictionaries;
+  private final SpanPartitions partitions;
+  private final PostgresSpanWriter writer;
+  private final PostgresSpanStore store;
+  private long maintenanceTimer = -1;
+
+  private PostgresStorage(Vertx vertx, Pool pool, PostgresStorageConfig config, Clock clock) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.config = config;
+    this.clock = clock;
+    this.dictionaries = new Dictionaries(pool);
+    this.partitions = new SpanPartitions(pool);
+    SpanRowMapper mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
+        config.maxFutureSkew());
+    this.writer = new PostgresSpanWriter(pool, dictionaries, partitions, mapper,
+        config.writerConcurrency(), config.maxBatchSpans());
+    this.store = new PostgresSpanStore(pool, dictionaries);
+  }
+
+  public static Future<PostgresStorage> open(Vertx vertx, PostgresStorageConfig config) {
+    return open(vertx, config, Clock.systemUTC());
+  }
+
+  public static Future<PostgresStorage> open(Vertx vertx, PostgresStorageConfig config,
+      Clock clock) {
+    Pool pool = PgBuilder.pool()
+        .with(new PoolOptions()
+            .setMaxSize(config.poolSize())
+            .setName("meshtrace-postgres")
+            .setShared(false)
+            .setEventLoopSize(2)
+            .setConnectionTimeout(10)
+            .setConnectionTimeoutUnit(TimeUnit.SECONDS)
+            .setMaxWaitQueueSize(10_000))
+        .connectingTo(config.connect()
+            .addProperty("application_name", "meshtrace")
+            .setCachePreparedStatements(true)
+            .setPreparedStatementCacheMaxSize(256)
+            .setPipeliningLimit(256))
+        .using(vertx)
+        .build();
+    PostgresStorage storage = new PostgresStorage(vertx, pool, config, clock);
+    return SchemaMigrator.migrate(pool)
+        .compose(v -> storage.partitions.refresh())
+        .compose(v -> storage.maintain())
+        .map(v -> {
+          storage.maintenanceTimer = vertx.setPeriodic(Duration.ofHours(1).toMillis(),
+              id -> storage.maintain().onFailure(failure ->
+                  LOG.warn("Partition maintenance failed: {}", PgErrors.describe(failure))));
+          return storage;
+        })
+        .recover(failure -> pool.close().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /** Creates partitions from yesterday to {@code partitionDaysAhead} days ahead. */
+  Future<Void> maintain() {
+    LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+    List<LocalDate> days = new ArrayList<>();
+    for (int i = -1; i <= config.partitionDaysAhead(); i++) {
+      days.add(today.plusDays(i));
+    }
+    return partitions.ensure(days);
+  }
+
+  public SpanConsumer spanConsumer() {
+    return writer;
+  }
+
+  public SpanStore spanStore() {
+    return store;
+  }
+
+  /** Succeeds when the database answers a trivial query. */
+  public Future<Void> ping() {
+    return pool.query("SELECT 1").execute().mapEmpty();
+  }
+
+  /** Spans handed to the writer and not yet committed. */
+  public int pendingSpans() {
+    return writer.pendingSpans();
+  }
+
+  public void setBatchListener(SpanBatchListener listener) {
+    writer.setBatchListener(listener);
+  }
+
+  /** The pool, for code in this module's tests and for storage-level tools. */
+  public Pool pool() {
+    return pool;
+  }
+
+  public Future<Void> close() {
+    if (maintenanceTimer >= 0) {
+      vertx.cancelTimer(maintenanceTimer);
+    }
+    return pool.close();
+  }
+}

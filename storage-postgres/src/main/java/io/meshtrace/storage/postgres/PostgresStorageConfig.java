@@ -1,0 +1,58 @@
+package io.meshtrace.storage.postgres;
+
+import io.vertx.pgclient.PgConnectOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the PostgreSQL storage, filled from meshtrace's configuration.
+ *
+ * @param connect where the server is and how to log in
+ * @param poolSize connections in the pool, shared by writers and readers
+ * @param writerConcurrency inserts in flight at once; arrivals meanwhile gather into the next
+ *     batch (group commit)
+ * @param maxBatchSpans spans per insert statement at most (a single larger request still goes
+ *     in one statement, so that it is never split)
+ * @param partitionDaysAhead daily partitions created ahead of today
+ * @param retentionDays spans older than this many days are dropped and not accepted
+ * @param maxFutureSkew how far in the future a span may start and still be accepted
+ */
+public record PostgresStorageConfig(
+    PgConnectOptions connect,
+    int poolSize,
+    int writerConcurrency,
+    int maxBatchSpans,
+    int partitionDaysAhead,
+    int retentionDays,
+    Duration maxFutureSkew) {
+
+  public PostgresStorageConfig {
+    Objects.requireNonNull(connect, "connect");
+    Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
+    if (poolSize < 1) {
+      throw new IllegalArgumentException("poolSize must be at least 1");
+    }
+    if (writerConcurrency < 1 || writerConcurrency > poolSize) {
+      throw new IllegalArgumentException("writerConcurrency must be between 1 and poolSize");
+    }
+    if (maxBatchSpans < 1) {
+      throw new IllegalArgumentException("maxBatchSpans must be at least 1");
+    }
+    if (partitionDaysAhead < 0) {
+      throw new IllegalArgumentException("partitionDaysAhead must not be negative");
+    }
+    if (retentionDays < 1) {
+      throw new IllegalArgumentException("retentionDays must be at least 1");
+    }
+  }
+
+  /** Defaults for everything but the connection. */
+  public static PostgresStorageConfig defaults(PgConnectOptions connect) {
+    return new PostgresStorageConfig(connect, 6, 2, 5000, 2, 7, Duration.ofDays(1));
+  }
+
+  public PostgresStorageConfig withWriterConcurrency(int concurrency) {
+    return new PostgresStorageConfig(connect, poolSize, concurrency, maxBatchSpans,
+        partitionDaysAhead, retentionDays, maxFutureSkew);
+  }
+}

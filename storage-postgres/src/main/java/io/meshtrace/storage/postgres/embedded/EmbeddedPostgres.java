@@ -1,0 +1,355 @@
+package io.meshtrace.storage.postgres.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL server whose data lives under meshtrace's data directory, started from the
+ * binaries on the classpath and stopped with the process.
+ *
+ * <p>Layout of the data directory: {@code postgres/} is PGDATA, {@code postgres.log} the server's
+ * log, {@code meshtrace.lock} held while a meshtrace process owns the directory.
+ *
+ * <p>Why not zonky's own {@code EmbeddedPostgres}: PostgreSQL refuses to run as root, and
+ * containers and CI often are root; here the server then runs inside a user namespace where it
+ * is not root. And after a {@code kill -9} of the JVM the old postmaster keeps running on the
+ * data directory; the directory lock tells us it is an orphan, so it is stopped and the server
+ * restarted on a fresh port, where zonky would refuse to start.
+ *
+ * <p>All methods block: call them from a worker thread, never an event loop.
+ */
+public final class EmbeddedPostgres implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgres.class);
+
+  public static final String USER = "meshtrace";
+  public static final String DATABASE = "postgres";
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+  /** Inside the user namespace PostgreSQL runs as this uid, which maps back to root outside. */
+  private static final int NAMESPACE_UID = 65534;
+
+  private final Path dataDir;
+  private final Path pgData;
+  private final Path binaries;
+  private final int port;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private volatile Process process;
+  private volatile boolean closed;
+
+  private EmbeddedPostgres(Path dataDir, Path pgData, Path binaries, int port,
+      FileChannel lockChannel, FileLock lock) {
+    this.dataDir = dataDir;
+    this.pgData = pgData;
+    this.binaries = binaries;
+    this.port = port;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * Starts PostgreSQL on {@code dataDir}, creating the cluster on first use.
+   *
+   * @param binariesCache where the server binaries are unpacked (shared between data dirs)
+   */
+  public static EmbeddedPostgres start(Path dataDir, Path binariesCache) throws IOException {
+    dataDir = dataDir.toAbsolutePath().normalize();
+    Files.createDirectories(dataDir);
+    FileChannel lockChannel =
+        FileChannel.open(dataDir.resolve("meshtrace.lock"), StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE);
+    FileLock lock = lockChannel.tryLock();
+    if (lock == null) {
+      lockChannel.close();
+      throw new IOException("data directory " + dataDir
+          + " is in use by another meshtrace process (" + dataDir.resolve("meshtrace.lock")
+          + " is locked); stop it or choose another --data-dir");
+    }
+    try {
+      Path binaries = PostgresBinaries.unpack(binariesCache);
+      Path pgData = dataDir.resolve("postgres");
+      stopOrphan(pgData);
+      if (!Files.exists(pgData.resolve("PG_VERSION"))) {
+        initdb(binaries, dataDir, pgData);
+      }
+      EmbeddedPostgres pg =
+          new EmbeddedPostgres(dataDir, pgData, binaries, freePort(), lockChannel, lock);
+      pg.startServer();
+      return pg;
+    } catch (IOException | RuntimeException e) {
+      lock.release();
+      lockChannel.close();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  public Path dataDirectory() {
+    return dataDir;
+  }
+
+  /** {@code postgresql://meshtrace@127.0.0.1:PORT/postgres}, the form {@code --pg-url} takes. */
+  public String url() {
+    return "postgresql://" + USER + "@" + host() + ":" + port + "/" + DATABASE;
+  }
+
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /** Fast shutdown: open sessions are ended, committed data is on disk. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      stopProcess(process.toHandle(), "PostgreSQL");
+    } finally {
+      try {
+        lock.release();
+        lockChannel.close();
+      } catch (IOException e) {
+        LOG.warn("Could not release {}", dataDir.resolve("meshtrace.lock"), e);
+      }
+    }
+  }
+
+  /**
+   * Stops the server but keeps the data directory, for tests in which storage disappears under a
+   * running meshtrace; {@link #startServer()} brings it back on the same port.
+   */
+  public synchronized void stopServer() {
+    stopProcess(process.toHandle(), "PostgreSQL");
+  }
+
+  /** Starts the server (again) on this instance's port and waits until it accepts connections. */
+  public synchronized void startServer() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("closed");
+    }
+    if (process != null && process.isAlive()) {
+      return;
+    }
+    process = startPostmaster(binaries, dataDir, pgData, port);
+    awaitReady();
+  }
+
+  /** The default place for unpacked binaries: one copy per machine user, in the temp dir. */
+  public static Path defaultBinariesCache() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "meshtrace-postgres-"
+        + System.getProperty("user.name", "user"));
+  }
+
+  private void awaitReady() throws IOException {
+    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    Path pidFile = pgData.resolve("postmaster.pid");
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("PostgreSQL exited during start-up with code " + process.exitValue()
+            + "; the end of " + dataDir.resolve("postgres.log") + ":\n" + logTail());
+      }
+      // pg_ctl -w waits the same way: the last line of postmaster.pid says "ready".
+      try {
+        List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+        if (lines.size() >= 8 && lines.get(7).trim().equals("ready")
+            && lines.get(0).trim().equals(Long.toString(process.pid()))) {
+          LOG.info("PostgreSQL is ready on 127.0.0.1:{} (data in {})", port, pgData);
+          return;
+        }
+      } catch (IOException notYetWritten) {
+        // the postmaster writes the file shortly after it starts
+      }
+      sleep(50);
+    }
+    stopProcess(process.toHandle(), "PostgreSQL");
+    throw new IOException("PostgreSQL did not become ready within " + STARTUP_TIMEOUT.toSeconds()
+        + " s; the end of " + dataDir.resolve("postgres.log") + ":\n" + logTail());
+  }
+
+  private String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(dataDir.resolve("postgres.log"), StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void initdb(Path binaries, Path dataDir, Path pgData) throws IOException {
+    // initdb into a sibling directory and rename, so an interrupted initdb never leaves a
+    // half-made cluster behind that the next start would take for a real one.
+    Path staging = dataDir.resolve("postgres.initdb");
+    PostgresBinaries.deleteRecursively(staging);
+    List<String> command = new ArrayList<>(dropRootPrefix());
+    command.addAll(List.of(binaries.resolve("bin/initdb").toString(),
+        "--auth=trust", "--username=" + USER, "--encoding=UTF8", "--locale=C",
+        "--pgdata=" + staging));
+    LOG.info("Creating a PostgreSQL cluster in {}", pgData);
+    Process initdb = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("postgres.log").toFile()))
+        .start();
+    try {
+      if (!initdb.waitFor(120, TimeUnit.SECONDS) || initdb.exitValue() != 0) {
+        initdb.destroyForcibly();
+        throw new IOException("initdb failed; see " + dataDir.resolve("postgres.log"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while running initdb", e);
+    }
+    PostgresBinaries.deleteRecursively(pgData);
+    Files.move(staging, pgData);
+  }
+
+  private static Process startPostmaster(Path binaries, Path dataDir, Path pgData, int port)
+      throws IOException {
+    List<String> command = new ArrayList<>(dropRootPrefix());
+    command.addAll(List.of(binaries.resolve("bin/postgres").toString(),
+        "-D", pgData.toString(),
+        "-p", Integer.toString(port),
+        "-c", "listen_addresses=127.0.0.1",
+        // No Unix socket: /tmp may not be writable for the namespace user, and TCP is what the
+        // pool uses anyway.
+        "-c", "unix_socket_directories=",
+        "-c", "max_connections=100",
+        "-c", "timezone=UTC",
+        "-c", "log_timezone=UTC",
+        // The server only lives as long as meshtrace; a little more WAL between checkpoints
+        // makes bulk ingest cheaper without risking acknowledged data (fsync stays on).
+        "-c", "max_wal_size=2GB",
+        "-c", "checkpoint_timeout=15min"));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("postgres.log").toFile()))
+        .start();
+  }
+
+  /**
+   * PostgreSQL refuses to run with euid 0. As root, run it inside a new user namespace in which
+   * it has an ordinary uid; that uid maps back to root outside, so it can still read and write
+   * root's files.
+   */
+  private static List<String> dropRootPrefix() {
+    if (!isRoot()) {
+      return List.of();
+    }
+    return List.of("unshare", "--user", "--map-user=" + NAMESPACE_UID,
+        "--map-group=" + NAMESPACE_UID, "--");
+  }
+
+  private static boolean isRoot() {
+    try {
+      return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+    } catch (LinkageError e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
+  }
+
+  /**
+   * A postmaster still running on our PGDATA while we hold the directory lock was left by a
+   * process that died without stopping it (kill -9): stop it. A stale pid file whose process is
+   * gone is removed, since its pid may since have gone to an unrelated process, which would make
+   * PostgreSQL refuse to start.
+   */
+  private static void stopOrphan(Path pgData) throws IOException {
+    Path pidFile = pgData.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    Optional<ProcessHandle> orphan = Optional.empty();
+    try {
+      List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+      if (!lines.isEmpty()) {
+        long pid = Long.parseLong(lines.get(0).trim());
+        orphan = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> h.info()
+            .command().map(c -> c.endsWith("/postgres")).orElse(false));
+      }
+    } catch (NumberFormatException e) {
+      // unreadable pid file: treat as stale
+    }
+    if (orphan.isPresent()) {
+      LOG.warn("Stopping PostgreSQL (pid {}) left running on {} by an earlier meshtrace process",
+          orphan.get().pid(), pgData);
+      stopProcess(orphan.get(), "orphaned PostgreSQL");
+    }
+    Files.deleteIfExists(pidFile);
+  }
+
+  private static void stopProcess(ProcessHandle handle, String what) {
+    if (!handle.isAlive()) {
+      return;
+    }
+    List<ProcessHandle> children = handle.descendants().toList();
+    signal(handle.pid(), "INT"); // fast shutdown
+    try {
+      handle.onExit().get(SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      LOG.info("Stopped {} (pid {})", what, handle.pid());
+    } catch (Exception e) {
+      LOG.warn("{} (pid {}) did not stop within {} s; killing it", what, handle.pid(),
+          SHUTDOWN_TIMEOUT.toSeconds());
+      handle.destroyForcibly();
+    }
+    // Backends that outlive a killed postmaster keep its shared memory attached, which would
+    // stop the next postmaster from starting.
+    for (ProcessHandle child : children) {
+      if (child.isAlive()) {
+        child.destroyForcibly();
+      }
+    }
+  }
+
+  private static void signal(long pid, String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      kill.waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(false);
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for PostgreSQL", e);
+    }
+  }
+}
