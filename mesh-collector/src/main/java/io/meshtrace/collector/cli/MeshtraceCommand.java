@@ -1,0 +1,96 @@
+package io.meshtrace.collector.cli;
+
+import io.meshtrace.collector.config.InvalidConfigException;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The {@code meshtrace} command and its subcommands. */
+@Command(name = "meshtrace", mixinStandardHelpOptions = true,
+    versionProvider = MeshtraceCommand.Version.class,
+    description = "A tracing backend for service meshes: Zipkin and OTLP intake into "
+        + "PostgreSQL, Jaeger and Zipkin query APIs.",
+    subcommands = {ServerCommand.AllInOne.class, ServerCommand.Collector.class,
+        ServerCommand.Query.class},
+    footer = {"", "Every --some-setting can also be given as the environment variable "
+        + "MESHTRACE_SOME_SETTING or as 'some-setting: value' in the --config YAML file; flags "
+        + "win over the environment, which wins over the file."})
+public final class MeshtraceCommand implements Runnable {
+  @CommandLine.Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** Parses and runs; returns the process exit code. */
+  public static int run(String[] args, Map<String, String> env) {
+    return run(args, env, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+  }
+
+  public static int run(String[] args, Map<String, String> env, PrintWriter out,
+      PrintWriter err) {
+    CommandLine commandLine = new CommandLine(new MeshtraceCommand());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    ConfigSources sources;
+    try {
+      sources = ConfigSources.load(args, env, settingNames(commandLine));
+    } catch (InvalidConfigException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    setDefaultProvider(commandLine, sources);
+    commandLine.setParameterExceptionHandler((ex, arguments) -> {
+      String origin = ex.getArgSpec() instanceof OptionSpec option
+          ? sources.originOf(option.longestName()) : null;
+      err.println(ex.getMessage() + (origin == null ? "" : " (set by " + origin + ")"));
+      ex.getCommandLine().usage(err);
+      return 2;
+    });
+    commandLine.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof InvalidConfigException invalid) {
+        String origin = sources.originOf("--" + invalid.setting());
+        err.println(invalid.getMessage() + (origin == null ? "" : " (set by " + origin + ")"));
+        return 2;
+      }
+      throw ex;
+    });
+    return commandLine.execute(args);
+  }
+
+  private static void setDefaultProvider(CommandLine commandLine, ConfigSources sources) {
+    commandLine.setDefaultValueProvider(sources);
+    for (CommandLine sub : commandLine.getSubcommands().values()) {
+      setDefaultProvider(sub, sources);
+    }
+  }
+
+  /** Every long option name of every subcommand, without the dashes. */
+  private static Set<String> settingNames(CommandLine commandLine) {
+    Set<String> names = new TreeSet<>();
+    for (CommandLine sub : commandLine.getSubcommands().values()) {
+      for (OptionSpec option : sub.getCommandSpec().options()) {
+        String longest = option.longestName();
+        if (longest.startsWith("--") && !longest.equals("--help") && !longest.equals("--version")) {
+          names.add(longest.substring(2));
+        }
+      }
+    }
+    return names;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = MeshtraceCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"meshtrace " + (version == null ? "development build" : version)};
+    }
+  }
+}

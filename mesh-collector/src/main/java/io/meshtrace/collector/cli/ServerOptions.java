@@ -1,0 +1,98 @@
+package io.meshtrace.collector.cli;
+
+import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.config.Mode;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * The settings of the server commands. Each flag {@code --some-name} can also be set by the
+ * environment variable {@code MESHTRACE_SOME_NAME} or the key {@code some-name} in the file given
+ * by {@code --config}; a flag wins over the environment, which wins over the file.
+ */
+public final class ServerOptions {
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "YAML file of settings, keys named like the flags without dashes in front "
+          + "(zipkin-port: 9411).")
+  Path config;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+      description = "Address every listener binds to. Default: ${DEFAULT-VALUE}.")
+  String bind;
+
+  @Option(names = "--zipkin-port", paramLabel = "PORT", defaultValue = "9411",
+      description = "Zipkin span intake (POST /api/v2/spans, /api/v1/spans) and Zipkin v2 query "
+          + "API. 0 picks a free port. Default: ${DEFAULT-VALUE}.")
+  int zipkinPort;
+
+  @Option(names = "--query-port", paramLabel = "PORT", defaultValue = "16686",
+      description = "Jaeger query API and UI. Default: ${DEFAULT-VALUE}.")
+  int queryPort;
+
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "14269",
+      description = "/healthz and /readyz. Default: ${DEFAULT-VALUE}.")
+  int adminPort;
+
+  @Option(names = "--ports-file", paramLabel = "FILE",
+      description = "Once every listener is up, write the bound ports here as JSON, "
+          + "for example {\"zipkin\":9411,\"query\":16686,\"admin\":14269}.")
+  Path portsFile;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./meshtrace-data",
+      description = "Where the embedded PostgreSQL keeps its data (unused with --pg-url). "
+          + "Default: ${DEFAULT-VALUE}.")
+  Path dataDir;
+
+  @Option(names = "--pg-url", paramLabel = "URL",
+      description = "Use this PostgreSQL server instead of the embedded one: "
+          + "postgresql://user:password@host:5432/database.")
+  String pgUrl;
+
+  @Option(names = "--pg-pool-size", paramLabel = "N", defaultValue = "6",
+      description = "Connections to PostgreSQL. Default: ${DEFAULT-VALUE}.")
+  int pgPoolSize;
+
+  @Option(names = "--writer-concurrency", paramLabel = "N", defaultValue = "2",
+      description = "Span inserts in flight at once; spans arriving meanwhile are committed "
+          + "together in the next insert. Default: ${DEFAULT-VALUE}.")
+  int writerConcurrency;
+
+  @Option(names = "--max-batch-spans", paramLabel = "N", defaultValue = "5000",
+      description = "Most spans in one insert (a larger single request is never split). "
+          + "Default: ${DEFAULT-VALUE}.")
+  int maxBatchSpans;
+
+  @Option(names = "--retention-days", paramLabel = "DAYS", defaultValue = "7",
+      description = "Days of spans kept; older spans are refused. Default: ${DEFAULT-VALUE}.")
+  int retentionDays;
+
+  @Option(names = "--partitions-ahead", paramLabel = "DAYS", defaultValue = "2",
+      description = "Daily partitions created ahead of today. Default: ${DEFAULT-VALUE}.")
+  int partitionsAhead;
+
+  @Option(names = "--max-request-bytes", paramLabel = "SIZE", defaultValue = "16MiB",
+      converter = ByteSizeConverter.class,
+      description = "Largest request body accepted, as sent. Default: ${DEFAULT-VALUE}.")
+  long maxRequestBytes;
+
+  @Option(names = "--max-decompressed-bytes", paramLabel = "SIZE", defaultValue = "64MiB",
+      converter = ByteSizeConverter.class,
+      description = "Largest request body accepted after gunzip; a larger one is refused "
+          + "without inflating it all. Default: ${DEFAULT-VALUE}.")
+  long maxDecompressedBytes;
+
+  @Option(names = "--http-event-loops", paramLabel = "N",
+      defaultValue = "2",
+      description = "Event loops serving each HTTP listener. Default: ${DEFAULT-VALUE}.")
+  int httpEventLoops;
+
+  MeshtraceConfig toConfig(Mode mode) {
+    return new MeshtraceConfig(mode, bind, zipkinPort, queryPort, adminPort, portsFile, dataDir,
+        blankToNull(pgUrl), pgPoolSize, writerConcurrency, maxBatchSpans, retentionDays,
+        partitionsAhead, maxRequestBytes, maxDecompressedBytes, httpEventLoops);
+  }
+
+  private static String blankToNull(String value) {
+    return value == null || value.isBlank() ? null : value;
+  }
+}

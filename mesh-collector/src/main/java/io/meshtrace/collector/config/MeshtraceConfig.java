@@ -1,0 +1,104 @@
+package io.meshtrace.collector.config;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Every setting of a meshtrace process, read once at start-up from flags, {@code MESHTRACE_*}
+ * environment variables and the YAML config file (in that order of precedence), and validated
+ * here; nothing else reads configuration.
+ *
+ * @param pgUrl {@code postgresql://user:pass@host:port/db}, or null for the embedded server
+ */
+public record MeshtraceConfig(
+    Mode mode,
+    String bind,
+    int zipkinPort,
+    int queryPort,
+    int adminPort,
+    Path portsFile,
+    Path dataDir,
+    String pgUrl,
+    int pgPoolSize,
+    int writerConcurrency,
+    int maxBatchSpans,
+    int retentionDays,
+    int partitionsAhead,
+    long maxRequestBytes,
+    long maxDecompressedBytes,
+    int httpEventLoops) {
+
+  public MeshtraceConfig {
+    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(bind, "bind");
+    Objects.requireNonNull(dataDir, "dataDir");
+    if (bind.isBlank()) {
+      throw new InvalidConfigException("bind", "must be an address, for example 0.0.0.0");
+    }
+    port("zipkin-port", zipkinPort);
+    port("query-port", queryPort);
+    port("admin-port", adminPort);
+    Map<Integer, String> used = new LinkedHashMap<>();
+    for (Map.Entry<String, Integer> listener : listenerPorts(mode, zipkinPort, queryPort, adminPort)
+        .entrySet()) {
+      int port = listener.getValue();
+      if (port != 0 && used.containsKey(port)) {
+        throw new InvalidConfigException(listener.getKey(), "is " + port + ", the same as "
+            + used.get(port) + "; every listener needs its own port");
+      }
+      used.put(port, listener.getKey());
+    }
+    if (pgUrl != null && !pgUrl.startsWith("postgresql://") && !pgUrl.startsWith("postgres://")) {
+      throw new InvalidConfigException("pg-url",
+          "must look like postgresql://user:password@host:5432/database");
+    }
+    atLeast("pg-pool-size", pgPoolSize, 2);
+    atLeast("writer-concurrency", writerConcurrency, 1);
+    if (writerConcurrency >= pgPoolSize) {
+      throw new InvalidConfigException("writer-concurrency", "is " + writerConcurrency
+          + " but must be less than pg-pool-size (" + pgPoolSize
+          + ") so that reads still get a connection");
+    }
+    atLeast("max-batch-spans", maxBatchSpans, 1);
+    atLeast("retention-days", retentionDays, 1);
+    atLeast("partitions-ahead", partitionsAhead, 0);
+    atLeast("max-request-bytes", maxRequestBytes, 1024);
+    if (maxDecompressedBytes < maxRequestBytes) {
+      throw new InvalidConfigException("max-decompressed-bytes",
+          "must be at least max-request-bytes (" + maxRequestBytes + ")");
+    }
+    if (maxDecompressedBytes > Integer.MAX_VALUE - 16) {
+      throw new InvalidConfigException("max-decompressed-bytes", "must be below 2 GiB");
+    }
+    atLeast("http-event-loops", httpEventLoops, 1);
+  }
+
+  /** The ports of the listeners this mode runs, by setting name. */
+  private static Map<String, Integer> listenerPorts(Mode mode, int zipkin, int query, int admin) {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    ports.put("zipkin-port", zipkin);
+    if (mode.runsQuery()) {
+      ports.put("query-port", query);
+    }
+    ports.put("admin-port", admin);
+    return ports;
+  }
+
+  public boolean embeddedPostgres() {
+    return pgUrl == null;
+  }
+
+  private static void port(String name, int port) {
+    if (port < 0 || port > 65535) {
+      throw new InvalidConfigException(name, "is " + port + "; a port is 0 to 65535 (0 picks a free one)");
+    }
+  }
+
+  private static void atLeast(String name, long value, long min) {
+    if (value < min) {
+      throw new InvalidConfigException(name, "is " + value + " but must be at least " + min);
+    }
+  }
+}

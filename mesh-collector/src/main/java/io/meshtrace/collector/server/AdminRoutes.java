@@ -1,0 +1,45 @@
+package io.meshtrace.collector.server;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The admin listener: {@code /healthz} says the process is alive, {@code /readyz} that it can do
+ * its work: storage answers and every listener is up.
+ */
+final class AdminRoutes {
+  private final Supplier<Future<Void>> storagePing;
+  private final BooleanSupplier listenersUp;
+
+  AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp) {
+    this.storagePing = storagePing;
+    this.listenersUp = listenersUp;
+  }
+
+  Router router(Vertx vertx) {
+    Router router = Router.router(vertx);
+    router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "ok")));
+    router.get("/readyz").handler(this::ready);
+    return router;
+  }
+
+  private void ready(RoutingContext ctx) {
+    boolean listeners = listenersUp.getAsBoolean();
+    storagePing.get()
+        .timeout(2, java.util.concurrent.TimeUnit.SECONDS)
+        .onComplete(ping -> {
+          JsonObject checks = new JsonObject()
+              .put("listeners", listeners ? "up" : "starting")
+              .put("storage", ping.succeeded() ? "ok" : "unreachable: " + ping.cause().getMessage());
+          boolean ready = listeners && ping.succeeded();
+          ctx.response().setStatusCode(ready ? 200 : 503);
+          ctx.json(new JsonObject().put("status", ready ? "ready" : "not ready")
+              .put("checks", checks));
+        });
+  }
+}

@@ -1,0 +1,84 @@
+package io.meshtrace.collector.server;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * One HTTP listener served by several event loops: a verticle instance per loop, each with its
+ * own router, all sharing one listening socket. Vert.x shares a socket between servers that
+ * listen on the same positive port, or on the same negative port, which means "one random port
+ * for all of them"; port 0 would give every instance a different port, so a requested 0 becomes
+ * a negative port unique to this listener.
+ */
+public final class HttpListener {
+  private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
+
+  private final String name;
+  private final int port;
+  private final String deploymentId;
+
+  private HttpListener(String name, int port, String deploymentId) {
+    this.name = name;
+    this.port = port;
+    this.deploymentId = deploymentId;
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /**
+   * @param port the port to listen on, 0 for a free one
+   * @param routes builds the router for one instance
+   */
+  public static Future<HttpListener> start(Vertx vertx, String name, String bind, int port,
+      int instances, Function<Vertx, Router> routes) {
+    int listenPort = port != 0 ? port : -RANDOM_PORT_KEYS.incrementAndGet();
+    AtomicInteger bound = new AtomicInteger();
+    return vertx.deployVerticle(() -> new ListenerVerticle(bind, listenPort, routes, bound),
+            new DeploymentOptions().setInstances(instances))
+        .map(id -> new HttpListener(name, bound.get(), id))
+        .recover(failure -> Future.failedFuture(new IllegalStateException("cannot listen on "
+            + bind + ":" + port + " for " + name + ": " + failure.getMessage(), failure)));
+  }
+
+  public Future<Void> stop(Vertx vertx) {
+    return vertx.undeploy(deploymentId);
+  }
+
+  private static final class ListenerVerticle extends VerticleBase {
+    private final String bind;
+    private final int port;
+    private final Function<Vertx, Router> routes;
+    private final AtomicInteger bound;
+
+    ListenerVerticle(String bind, int port, Function<Vertx, Router> routes, AtomicInteger bound) {
+      this.bind = bind;
+      this.port = port;
+      this.routes = routes;
+      this.bound = bound;
+    }
+
+    @Override
+    public Future<?> start() {
+      return vertx.createHttpServer(new HttpServerOptions()
+              .setReuseAddress(true)
+              .setTcpNoDelay(true)
+              .setCompressionSupported(true)
+              .setIdleTimeout(120))
+          .requestHandler(routes.apply(vertx))
+          .listen(port, bind)
+          .onSuccess(server -> bound.set(server.actualPort()));
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package io.meshtrace.collector.server;
+
+import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.ingest.IngestPipeline;
+import io.meshtrace.query.jaeger.JaegerQueryApi;
+import io.meshtrace.query.zipkin.ZipkinQueryApi;
+import io.meshtrace.storage.postgres.PostgresStorage;
+import io.meshtrace.storage.postgres.PostgresStorageConfig;
+import io.meshtrace.storage.postgres.embedded.EmbeddedPostgres;
+import io.meshtrace.zipkin.receiver.ZipkinHttpReceiver;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.pgclient.PgConnectOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running meshtrace process: storage, the listeners its mode needs, and the admin endpoints.
+ * The one place where the modules are wired together.
+ */
+public final class MeshtraceServer {
+  private static final Logger LOG = LoggerFactory.getLogger(MeshtraceServer.class);
+
+  private final MeshtraceConfig config;
+  private final EmbeddedPostgres embeddedPostgres;
+  private final Vertx vertx;
+  private final PostgresStorage storage;
+  private final List<HttpListener> listeners = new ArrayList<>();
+  private volatile boolean listenersUp;
+  private volatile boolean stopped;
+
+  private MeshtraceServer(MeshtraceConfig config, EmbeddedPostgres embeddedPostgres, Vertx vertx,
+      PostgresStorage storage) {
+    this.config = config;
+    this.embeddedPostgres = embeddedPostgres;
+    this.vertx = vertx;
+    this.storage = storage;
+  }
+
+  /** Starts everything and returns once every listener is up. Blocks: call from main. */
+  public static MeshtraceServer start(MeshtraceConfig config) throws Exception {
+    long started = System.nanoTime();
+    EmbeddedPostgres embedded = null;
+    PgConnectOptions connect;
+    if (config.embeddedPostgres()) {
+      embedded = EmbeddedPostgres.start(config.dataDir(), EmbeddedPostgres.defaultBinariesCache());
+      connect = new PgConnectOptions().setHost(embedded.host()).setPort(embedded.port())
+          .setUser(EmbeddedPostgres.USER).setDatabase(EmbeddedPostgres.DATABASE);
+    } else {
+      connect = PgConnectOptions.fromUri(config.pgUrl());
+    }
+    Vertx vertx = Vertx.vertx();
+    PostgresStorage storage;
+    try {
+      storage = PostgresStorage.open(vertx, new PostgresStorageConfig(connect,
+              config.pgPoolSize(), config.writerConcurrency(), config.maxBatchSpans(),
+              config.partitionsAhead(), config.retentionDays(), Duration.ofDays(1)))
+          .toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      vertx.close();
+      if (embedded != null) {
+        embedded.close();
+      }
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+      throw new IllegalStateException("cannot open storage at " + describe(connect) + ": "
+          + cause.getMessage(), cause);
+    }
+    MeshtraceServer server = new MeshtraceServer(config, embedded, vertx, storage);
+    try {
+      server.startListeners();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
+    LOG.info("meshtrace {} is up in {} ms: {}", config.mode().command(),
+        (System.nanoTime() - started) / 1_000_000, server.ports());
+    return server;
+  }
+
+  private void startListeners() throws Exception {
+    int loops = config.httpEventLoops();
+    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp);
+    await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, admin::router));
+
+    IngestPipeline ingest = new IngestPipeline(storage.spanConsumer());
+    ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(ingest,
+        new ZipkinHttpReceiver.Limits(config.maxRequestBytes(), config.maxDecompressedBytes()));
+    ZipkinQueryApi zipkinQuery = new ZipkinQueryApi(storage.spanStore());
+    await(HttpListener.start(vertx, "zipkin", config.bind(), config.zipkinPort(), loops, v -> {
+      Router router = Router.router(v);
+      if (config.mode().runsIngest()) {
+        zipkinReceiver.mount(router);
+      }
+      if (config.mode().runsQuery()) {
+        zipkinQuery.mount(router);
+      }
+      return router;
+    }));
+    if (config.mode().runsQuery()) {
+      JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore());
+      await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, v -> {
+        Router router = Router.router(v);
+        jaeger.mount(router);
+        return router;
+      }));
+    }
+    listenersUp = true;
+    if (config.portsFile() != null) {
+      PortsFile.write(config.portsFile(), ports());
+    }
+  }
+
+  private void await(Future<HttpListener> listener) throws Exception {
+    try {
+      listeners.add(listener.toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES));
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
+  /** Bound ports by listener name: {@code zipkin}, {@code query}, {@code admin}. */
+  public Map<String, Integer> ports() {
+    Map<String, Integer> ports = new LinkedHashMap<>();
+    for (String name : List.of("zipkin", "query", "admin")) {
+      for (HttpListener listener : listeners) {
+        if (listener.name().equals(name)) {
+          ports.put(name, listener.port());
+        }
+      }
+    }
+    return ports;
+  }
+
+  public PostgresStorage storage() {
+    return storage;
+  }
+
+  /** The embedded server, or null with {@code --pg-url}. */
+  public EmbeddedPostgres embeddedPostgres() {
+    return embeddedPostgres;
+  }
+
+  /**
+   * Stops taking requests, lets in-flight writes finish, closes storage and stops the embedded
+   * PostgreSQL. Blocks; safe to call twice.
+   */
+  public synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    listenersUp = false;
+    LOG.info("meshtrace is stopping");
+    try {
+      Future<Void> all = Future.succeededFuture();
+      for (HttpListener listener : listeners) {
+        all = all.compose(v -> listener.stop(vertx));
+      }
+      all.compose(v -> waitForPendingWrites(Duration.ofSeconds(10)))
+          .compose(v -> storage.close())
+          .compose(v -> vertx.close())
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("Unclean stop: {}", e.getMessage());
+    } finally {
+      if (embeddedPostgres != null) {
+        embeddedPostgres.close();
+      }
+    }
+    LOG.info("meshtrace stopped");
+  }
+
+  private Future<Void> waitForPendingWrites(Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    return vertx.executeBlocking(() -> {
+      while (storage.pendingSpans() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      return null;
+    });
+  }
+
+  private static String describe(PgConnectOptions connect) {
+    return connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
+  }
+}

@@ -1,0 +1,216 @@
+package io.meshtrace.query.jaeger;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.meshtrace.query.AttributeValues;
+import io.meshtrace.query.TraceSpans;
+import io.meshtrace.storage.SpanIds;
+import io.meshtrace.storage.TraceId;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes traces in the JSON of Jaeger's v1 query API (the model Grafana's Jaeger data source and
+ * the Jaeger UI read), following the rules of Jaeger's own OTLP-to-Jaeger translation: the
+ * resource becomes the process, the scope, span kind and status become tags, events become logs,
+ * the parent and links become references.
+ */
+public final class JaegerJsonWriter {
+  /** What Jaeger calls a process without a service name. */
+  static final String NO_SERVICE_NAME = "OTLPResourceNoServiceName";
+  /** Integers beyond this are written as strings, as Jaeger does, so JavaScript keeps them. */
+  private static final long JS_MAX_SAFE_INTEGER = (1L << 53) - 1;
+
+  private JaegerJsonWriter() {}
+
+  public static void writeTrace(JsonGenerator json, List<ResourceSpans> trace) throws IOException {
+    TraceSpans spans = TraceSpans.of(trace);
+    Map<Resource, String> processIds = new LinkedHashMap<>();
+    for (TraceSpans.Entry entry : spans.spans()) {
+      processIds.computeIfAbsent(entry.resource(), r -> "p" + (processIds.size() + 1));
+    }
+    json.writeStartObject();
+    json.writeStringField("traceID", traceId(spans.spans().get(0).span()));
+    json.writeArrayFieldStart("spans");
+    for (TraceSpans.Entry entry : spans.spans()) {
+      writeSpan(json, entry.span(), entry.scope(), processIds.get(entry.resource()));
+    }
+    json.writeEndArray();
+    json.writeObjectFieldStart("processes");
+    for (Map.Entry<Resource, String> process : processIds.entrySet()) {
+      json.writeFieldName(process.getValue());
+      writeProcess(json, process.getKey());
+    }
+    json.writeEndObject();
+    json.writeNullField("warnings");
+    json.writeEndObject();
+  }
+
+  static String traceId(Span span) {
+    return TraceId.fromBytes(span.getTraceId()).toShortestHex();
+  }
+
+  private static void writeSpan(JsonGenerator json, Span span, InstrumentationScope scope,
+      String processId) throws IOException {
+    String traceId = traceId(span);
+    json.writeStartObject();
+    json.writeStringField("traceID", traceId);
+    json.writeStringField("spanID", SpanIds.toHex(SpanIds.fromBytes(span.getSpanId())));
+    json.writeStringField("operationName", span.getName());
+    json.writeArrayFieldStart("references");
+    if (!span.getParentSpanId().isEmpty()) {
+      writeReference(json, "CHILD_OF", traceId, SpanIds.fromBytes(span.getParentSpanId()));
+    }
+    for (Span.Link link : span.getLinksList()) {
+      writeReference(json, "FOLLOWS_FROM", TraceId.fromBytes(link.getTraceId()).toShortestHex(),
+          SpanIds.fromBytes(link.getSpanId()));
+    }
+    json.writeEndArray();
+    long start = span.getStartTimeUnixNano();
+    long end = span.getEndTimeUnixNano();
+    json.writeNumberField("startTime", start / 1000);
+    json.writeNumberField("duration", end > start ? (end - start) / 1000 : 0);
+    json.writeArrayFieldStart("tags");
+    if (!scope.getName().isEmpty()) {
+      writeTag(json, "otel.scope.name", AnyValue.newBuilder().setStringValue(scope.getName()).build());
+      if (!scope.getVersion().isEmpty()) {
+        writeTag(json, "otel.scope.version",
+            AnyValue.newBuilder().setStringValue(scope.getVersion()).build());
+      }
+    }
+    for (KeyValue attribute : span.getAttributesList()) {
+      writeTag(json, attribute.getKey(), attribute.getValue());
+    }
+    String kind = spanKind(span.getKind());
+    if (kind != null) {
+      writeStringTag(json, "span.kind", kind);
+    }
+    Status status = span.getStatus();
+    if (status.getCode() == Status.StatusCode.STATUS_CODE_OK) {
+      writeStringTag(json, "otel.status_code", "OK");
+    } else if (status.getCode() == Status.StatusCode.STATUS_CODE_ERROR) {
+      writeStringTag(json, "otel.status_code", "ERROR");
+      writeTag(json, "error", AnyValue.newBuilder().setBoolValue(true).build());
+    }
+    if (!status.getMessage().isEmpty()) {
+      writeStringTag(json, "otel.status_description", status.getMessage());
+    }
+    if (!span.getTraceState().isEmpty()) {
+      writeStringTag(json, "w3c.tracestate", span.getTraceState());
+    }
+    json.writeEndArray();
+    json.writeArrayFieldStart("logs");
+    for (Span.Event event : span.getEventsList()) {
+      json.writeStartObject();
+      json.writeNumberField("timestamp", event.getTimeUnixNano() / 1000);
+      json.writeArrayFieldStart("fields");
+      boolean hasEventAttribute = event.getAttributesList().stream()
+          .anyMatch(a -> a.getKey().equals("event"));
+      if (!event.getName().isEmpty() && !hasEventAttribute) {
+        writeStringTag(json, "event", event.getName());
+      }
+      for (KeyValue attribute : event.getAttributesList()) {
+        writeTag(json, attribute.getKey(), attribute.getValue());
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+    }
+    json.writeEndArray();
+    json.writeStringField("processID", processId);
+    json.writeNullField("warnings");
+    json.writeEndObject();
+  }
+
+  private static void writeReference(JsonGenerator json, String type, String traceId, long spanId)
+      throws IOException {
+    json.writeStartObject();
+    json.writeStringField("refType", type);
+    json.writeStringField("traceID", traceId);
+    json.writeStringField("spanID", SpanIds.toHex(spanId));
+    json.writeEndObject();
+  }
+
+  private static void writeProcess(JsonGenerator json, Resource resource) throws IOException {
+    String serviceName = NO_SERVICE_NAME;
+    json.writeStartObject();
+    for (KeyValue attribute : resource.getAttributesList()) {
+      if (attribute.getKey().equals("service.name")) {
+        serviceName = AttributeValues.asString(attribute.getValue());
+      }
+    }
+    json.writeStringField("serviceName", serviceName);
+    json.writeArrayFieldStart("tags");
+    for (KeyValue attribute : resource.getAttributesList()) {
+      if (!attribute.getKey().equals("service.name")) {
+        writeTag(json, attribute.getKey(), attribute.getValue());
+      }
+    }
+    json.writeEndArray();
+    json.writeEndObject();
+  }
+
+  static String spanKind(Span.SpanKind kind) {
+    return switch (kind) {
+      case SPAN_KIND_CLIENT -> "client";
+      case SPAN_KIND_SERVER -> "server";
+      case SPAN_KIND_PRODUCER -> "producer";
+      case SPAN_KIND_CONSUMER -> "consumer";
+      case SPAN_KIND_INTERNAL -> "internal";
+      default -> null;
+    };
+  }
+
+  private static void writeStringTag(JsonGenerator json, String key, String value)
+      throws IOException {
+    json.writeStartObject();
+    json.writeStringField("key", key);
+    json.writeStringField("type", "string");
+    json.writeStringField("value", value);
+    json.writeEndObject();
+  }
+
+  /** A typed Jaeger tag: string, bool, int64, float64 or binary; arrays and maps as JSON text. */
+  static void writeTag(JsonGenerator json, String key, AnyValue value) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("key", key);
+    switch (value.getValueCase()) {
+      case BOOL_VALUE -> {
+        json.writeStringField("type", "bool");
+        json.writeBooleanField("value", value.getBoolValue());
+      }
+      case INT_VALUE -> {
+        json.writeStringField("type", "int64");
+        long number = value.getIntValue();
+        if (number > JS_MAX_SAFE_INTEGER || number < -JS_MAX_SAFE_INTEGER) {
+          json.writeStringField("value", Long.toString(number));
+        } else {
+          json.writeNumberField("value", number);
+        }
+      }
+      case DOUBLE_VALUE -> {
+        json.writeStringField("type", "float64");
+        json.writeFieldName("value");
+        AttributeValues.writeDouble(json, value.getDoubleValue());
+      }
+      case BYTES_VALUE -> {
+        json.writeStringField("type", "binary");
+        json.writeStringField("value",
+            Base64.getEncoder().encodeToString(value.getBytesValue().toByteArray()));
+      }
+      default -> {
+        json.writeStringField("type", "string");
+        json.writeStringField("value", AttributeValues.asString(value));
+      }
+    }
+    json.writeEndObject();
+  }
+}

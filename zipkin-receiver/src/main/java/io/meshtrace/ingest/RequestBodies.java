@@ -1,0 +1,62 @@
+package io.meshtrace.ingest;
+
+import io.vertx.core.buffer.Buffer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+
+/**
+ * Decodes a request body by its {@code Content-Encoding}, never inflating more than a bound: a
+ * gzip bomb is refused after {@code maxDecompressedBytes}, not after it filled the heap.
+ */
+public final class RequestBodies {
+  private RequestBodies() {}
+
+  /**
+   * @param contentEncoding the header, or null
+   * @throws IngestException TOO_LARGE, UNSUPPORTED_MEDIA_TYPE or INVALID
+   */
+  public static Buffer decode(Buffer body, String contentEncoding, long maxDecompressedBytes) {
+    String encoding = contentEncoding == null ? "identity"
+        : contentEncoding.trim().toLowerCase(Locale.ROOT);
+    switch (encoding) {
+      case "", "identity":
+        return body;
+      case "gzip", "x-gzip":
+        return gunzip(body, maxDecompressedBytes);
+      default:
+        throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+            "unsupported Content-Encoding '" + contentEncoding + "'; use gzip or none");
+    }
+  }
+
+  private static Buffer gunzip(Buffer body, long max) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(
+        (int) Math.min(max, Math.max(1024, body.length() * 4L)));
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body.getBytes()), 8192)) {
+      byte[] chunk = new byte[8192];
+      long total = 0;
+      int n;
+      while ((n = in.read(chunk)) > 0) {
+        total += n;
+        if (total > max) {
+          throw new IngestException(IngestException.Reason.TOO_LARGE,
+              "gzip body inflates to more than " + max + " bytes");
+        }
+        out.write(chunk, 0, n);
+      }
+    } catch (ZipException | EOFException e) {
+      throw new IngestException(IngestException.Reason.INVALID,
+          "body is not valid gzip: " + e.getMessage());
+    } catch (IOException e) {
+      throw new IngestException(IngestException.Reason.INVALID,
+          "could not read gzip body: " + e.getMessage());
+    }
+    return Buffer.buffer(out.toByteArray());
+  }
+}

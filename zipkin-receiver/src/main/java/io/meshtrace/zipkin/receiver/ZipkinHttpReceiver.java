@@ -1,0 +1,153 @@
+package io.meshtrace.zipkin.receiver;
+
+import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.RequestBodies;
+import io.meshtrace.ingest.SpanIngest;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import zipkin2.codec.SpanBytesDecoder;
+
+/**
+ * Zipkin's span intake: {@code POST /api/v2/spans} (JSON or proto3) and {@code POST
+ * /api/v1/spans} (JSON, as older Envoys send), gzip or not. Answers 202 only once the spans are
+ * committed; a request that fails is stored not at all.
+ */
+public final class ZipkinHttpReceiver {
+  private static final Logger LOG = LoggerFactory.getLogger(ZipkinHttpReceiver.class);
+
+  /**
+   * @param maxRequestBytes the largest body accepted as sent (compressed or not)
+   * @param maxDecompressedBytes the largest body accepted after gunzip
+   */
+  public record Limits(long maxRequestBytes, long maxDecompressedBytes) {
+    public static Limits defaults() {
+      return new Limits(16L << 20, 64L << 20);
+    }
+  }
+
+  private enum Format {
+    JSON_V2("json_v2", SpanBytesDecoder.JSON_V2),
+    PROTO3("proto3", SpanBytesDecoder.PROTO3),
+    JSON_V1("json_v1", SpanBytesDecoder.JSON_V1);
+
+    final String metricName;
+    final SpanBytesDecoder decoder;
+
+    Format(String metricName, SpanBytesDecoder decoder) {
+      this.metricName = metricName;
+      this.decoder = decoder;
+    }
+  }
+
+  private final SpanIngest ingest;
+  private final Limits limits;
+
+  public ZipkinHttpReceiver(SpanIngest ingest, Limits limits) {
+    this.ingest = ingest;
+    this.limits = limits;
+  }
+
+  public void mount(Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes());
+    router.post("/api/v2/spans").handler(body).handler(ctx -> handle(ctx, 2))
+        .failureHandler(this::failure);
+    router.post("/api/v1/spans").handler(body).handler(ctx -> handle(ctx, 1))
+        .failureHandler(this::failure);
+  }
+
+  private void handle(RoutingContext ctx, int apiVersion) {
+    Format format;
+    List<zipkin2.Span> spans;
+    try {
+      format = format(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), apiVersion);
+      Buffer body = RequestBodies.decode(ctx.body().buffer() == null ? Buffer.buffer()
+              : ctx.body().buffer(), ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING),
+          limits.maxDecompressedBytes());
+      if (body.length() == 0) {
+        throw new IngestException(IngestException.Reason.INVALID,
+            "empty body: send a list of spans (an empty list is [])");
+      }
+      spans = decode(format, body);
+    } catch (IngestException refused) {
+      respond(ctx, refused);
+      return;
+    }
+    if (spans.isEmpty()) {
+      ctx.response().setStatusCode(202).end();
+      return;
+    }
+    ingest.accept(ZipkinToOtlp.translate(spans, System.currentTimeMillis() * 1000),
+            new IngestSource("zipkin", format.metricName))
+        .onSuccess(v -> ctx.response().setStatusCode(202).end())
+        .onFailure(failure -> respond(ctx, failure instanceof IngestException refused ? refused
+            : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
+                + failure.getMessage(), null, failure)));
+  }
+
+  private static Format format(String contentType, int apiVersion) {
+    String mediaType = contentType == null ? ""
+        : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (mediaType.isEmpty() || mediaType.equals("application/json")) {
+      return apiVersion == 2 ? Format.JSON_V2 : Format.JSON_V1;
+    }
+    if (apiVersion == 2
+        && (mediaType.equals("application/x-protobuf") || mediaType.equals("application/protobuf"))) {
+      return Format.PROTO3;
+    }
+    String accepted = apiVersion == 2 ? "application/json or application/x-protobuf"
+        : "application/json";
+    throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+        "unsupported Content-Type '" + contentType + "' for /api/v" + apiVersion
+            + "/spans; use " + accepted);
+  }
+
+  private static List<zipkin2.Span> decode(Format format, Buffer body) {
+    try {
+      return format.decoder.decodeList(body.getBytes());
+    } catch (RuntimeException malformed) {
+      throw new IngestException(IngestException.Reason.INVALID,
+          "malformed " + format.metricName + " spans: " + malformed.getMessage());
+    }
+  }
+
+  private void failure(RoutingContext ctx) {
+    if (ctx.statusCode() == 413) {
+      respond(ctx, new IngestException(IngestException.Reason.TOO_LARGE,
+          "request body is larger than " + limits.maxRequestBytes() + " bytes"));
+    } else {
+      Throwable failure = ctx.failure();
+      LOG.warn("Zipkin intake failed", failure);
+      respond(ctx, new IngestException(IngestException.Reason.INTERNAL, "internal error"));
+    }
+  }
+
+  /** Writes an error in Zipkin's style: a plain-text message and the status code. */
+  public static void respond(RoutingContext ctx, IngestException refused) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended()) {
+      return;
+    }
+    response.setStatusCode(refused.reason().httpStatus())
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+    Duration retryAfter = refused.retryAfter();
+    if (retryAfter != null) {
+      response.putHeader(HttpHeaders.RETRY_AFTER,
+          Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000)));
+    }
+    if (refused.reason() == IngestException.Reason.TOO_LARGE) {
+      // The rest of an oversized body is not read; the connection cannot be reused.
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    response.end(refused.getMessage() + "\n");
+  }
+}
