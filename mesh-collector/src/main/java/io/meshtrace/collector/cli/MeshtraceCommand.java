@@ -65,6 +65,24 @@ public final class MeshtraceCommand implements Runnable {
     return commandLine.execute(args);
   }
 
+  /**
+   * Parses a server command line into its configuration without running anything.
+   *
+   * @throws picocli.CommandLine.ParameterException for a flag or value picocli rejects
+   * @throws InvalidConfigException for a setting meshtrace rejects
+   */
+  public static io.meshtrace.collector.config.MeshtraceConfig parseConfig(String[] args,
+      Map<String, String> env) {
+    CommandLine commandLine = new CommandLine(new MeshtraceCommand());
+    setDefaultProvider(commandLine, ConfigSources.load(args, env, settingNames(commandLine)));
+    CommandLine.ParseResult parsed = commandLine.parseArgs(args);
+    if (!parsed.hasSubcommand()
+        || !(parsed.subcommand().commandSpec().userObject() instanceof ServerCommand command)) {
+      throw new IllegalArgumentException("not a server command: " + String.join(" ", args));
+    }
+    return command.config();
+  }
+
   private static void setDefaultProvider(CommandLine commandLine, ConfigSources sources) {
     commandLine.setDefaultValueProvider(sources);
     for (CommandLine sub : commandLine.getSubcommands().values()) {

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
     FileChannel lockChannel =
         FileChannel.open(dataDir.resolve("meshtrace.lock"), StandardOpenOption.CREATE,
             StandardOpenOption.WRITE);
-    FileLock lock = lockChannel.tryLock();
+    FileLock lock;
+    try {
+      lock = lockChannel.tryLock();
+    } catch (OverlappingFileLockException heldInThisJvm) {
+      lock = null;
+    }
     if (lock == null) {
       lockChannel.close();
       throw new IOException("data directory " + dataDir

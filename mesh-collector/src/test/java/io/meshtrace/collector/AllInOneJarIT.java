@@ -1,0 +1,163 @@
+package io.meshtrace.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import zipkin2.Span;
+import zipkin2.codec.SpanBytesDecoder;
+import zipkin2.reporter.AsyncReporter;
+import zipkin2.reporter.InMemoryReporterMetrics;
+import zipkin2.reporter.SpanBytesEncoder;
+import zipkin2.reporter.urlconnection.URLConnectionSender;
+
+/**
+ * The shaded jar as a user runs it: {@code java -jar meshtrace.jar all-in-one} with the embedded
+ * PostgreSQL, restarted cleanly and after a {@code kill -9}; spans survive both.
+ */
+class AllInOneJarIT {
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir
+  Path dir;
+  Process process;
+
+  @AfterEach
+  void stopServer() throws Exception {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      process.waitFor(60, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void spansSurviveARestartAndAKillMinus9() throws Exception {
+    Path dataDir = dir.resolve("data");
+    // Settings through all three sources: the config file, the environment and flags.
+    Path config = dir.resolve("meshtrace.yaml");
+    Files.writeString(config, "bind: 127.0.0.1\nquery-port: 0\n");
+
+    JsonObject ports = start(config, dataDir, "first");
+    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    List<Span> mesh = EnvoyTraces.meshTrace(now);
+    report(ports, mesh);
+    assertThat(read(ports, EnvoyTraces.TRACE_128)).containsExactlyInAnyOrderElementsOf(mesh);
+
+    // A clean stop takes PostgreSQL down with it.
+    process.destroy();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(postmasterPid(dataDir)).isEmpty();
+
+    ports = start(config, dataDir, "second");
+    assertThat(read(ports, EnvoyTraces.TRACE_128)).containsExactlyInAnyOrderElementsOf(mesh);
+    List<Span> legacy = EnvoyTraces.legacyTrace(now + 100);
+    report(ports, legacy);
+
+    // kill -9 leaves PostgreSQL running on the data directory.
+    process.destroyForcibly();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Optional<Long> orphan = postmasterPid(dataDir);
+    assertThat(orphan).isPresent();
+    assertThat(ProcessHandle.of(orphan.get()).map(ProcessHandle::isAlive)).hasValue(true);
+
+    ports = start(config, dataDir, "third");
+    assertThat(read(ports, EnvoyTraces.TRACE_128)).containsExactlyInAnyOrderElementsOf(mesh);
+    assertThat(read(ports, EnvoyTraces.TRACE_64)).containsExactlyInAnyOrderElementsOf(legacy);
+    assertThat(Files.readString(dir.resolve("third.log")))
+        .contains("left running on " + dataDir.resolve("postgres"));
+    assertThat(ProcessHandle.of(orphan.get()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+  }
+
+  @Test
+  void anInvalidSettingStopsStartUpWithAMessageNamingIt() throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(java(), "-jar", jar(), "all-in-one",
+        "--data-dir", dir.resolve("data").toString())
+        .redirectErrorStream(true);
+    builder.environment().put("MESHTRACE_ZIPKIN_PORT", "not-a-port");
+    Process bad = builder.start();
+    assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String output = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(bad.exitValue()).isEqualTo(2);
+    assertThat(output).contains("--zipkin-port").contains("not-a-port")
+        .contains("MESHTRACE_ZIPKIN_PORT");
+  }
+
+  private JsonObject start(Path config, Path dataDir, String name) throws Exception {
+    Path portsFile = dir.resolve(name + "-ports.json");
+    ProcessBuilder builder = new ProcessBuilder(java(), "-jar", jar(), "all-in-one",
+        "--config", config.toString(), "--data-dir", dataDir.toString(),
+        "--zipkin-port", "0", "--ports-file", portsFile.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve(name + ".log").toFile());
+    builder.environment().put("MESHTRACE_ADMIN_PORT", "0");
+    process = builder.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(portsFile)) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("meshtrace did not start:\n"
+            + Files.readString(dir.resolve(name + ".log")));
+      }
+      Thread.sleep(100);
+    }
+    JsonObject ports = new JsonObject(Files.readString(portsFile));
+    assertThat(ports.fieldNames()).containsExactly("zipkin", "query", "admin");
+    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + ports.getInteger("admin") + "/readyz")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(ready.statusCode()).isEqualTo(200);
+    return ports;
+  }
+
+  private static void report(JsonObject ports, List<Span> spans) throws IOException {
+    InMemoryReporterMetrics metrics = new InMemoryReporterMetrics();
+    try (URLConnectionSender sender = URLConnectionSender.create(
+            "http://127.0.0.1:" + ports.getInteger("zipkin") + "/api/v2/spans");
+        AsyncReporter<Span> reporter = AsyncReporter.builder(sender).metrics(metrics)
+            .build(SpanBytesEncoder.JSON_V2)) {
+      spans.forEach(reporter::report);
+      reporter.flush();
+    }
+    assertThat(metrics.spansDropped()).isZero();
+  }
+
+  private static List<Span> read(JsonObject ports, String traceId) throws Exception {
+    HttpResponse<byte[]> response = HTTP.send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + ports.getInteger("zipkin") + "/api/v2/trace/" + traceId))
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return new ArrayList<>(SpanBytesDecoder.JSON_V2.decodeList(response.body()));
+  }
+
+  private static Optional<Long> postmasterPid(Path dataDir) throws IOException {
+    Path pidFile = dataDir.resolve("postgres/postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return Optional.empty();
+    }
+    return Optional.of(Long.parseLong(Files.readAllLines(pidFile).get(0).trim()));
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static String jar() {
+    return System.getProperty("meshtrace.jar");
+  }
+}

@@ -1,0 +1,153 @@
+package io.meshtrace.collector.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshtrace.collector.config.InvalidConfigException;
+import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.config.Mode;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MeshtraceCommandTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void defaultsMatchTheDocumentedPorts() {
+    MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
+    assertThat(config.mode()).isEqualTo(Mode.ALL_IN_ONE);
+    assertThat(config.bind()).isEqualTo("0.0.0.0");
+    assertThat(config.zipkinPort()).isEqualTo(9411);
+    assertThat(config.queryPort()).isEqualTo(16686);
+    assertThat(config.adminPort()).isEqualTo(14269);
+    assertThat(config.dataDir()).isEqualTo(Path.of("./meshtrace-data"));
+    assertThat(config.pgUrl()).isNull();
+    assertThat(config.retentionDays()).isEqualTo(7);
+    assertThat(config.maxRequestBytes()).isEqualTo(16L << 20);
+  }
+
+  @Test
+  void flagsWinOverEnvironmentWhichWinsOverTheFile() throws IOException {
+    Path file = dir.resolve("meshtrace.yaml");
+    Files.writeString(file, """
+        zipkin-port: 1001
+        query-port: 1002
+        admin-port: 1003
+        max-request-bytes: 2MiB
+        """);
+    Map<String, String> env = Map.of("MESHTRACE_QUERY_PORT", "2002", "MESHTRACE_ADMIN_PORT", "2003",
+        "PATH", "/bin");
+    MeshtraceConfig config = MeshtraceCommand.parseConfig(
+        new String[] {"collector", "--config", file.toString(), "--admin-port", "3003"}, env);
+    assertThat(config.mode()).isEqualTo(Mode.COLLECTOR);
+    assertThat(config.zipkinPort()).isEqualTo(1001);
+    assertThat(config.queryPort()).isEqualTo(2002);
+    assertThat(config.adminPort()).isEqualTo(3003);
+    assertThat(config.maxRequestBytes()).isEqualTo(2L << 20);
+  }
+
+  @Test
+  void theConfigFileCanComeFromTheEnvironment() throws IOException {
+    Path file = dir.resolve("c.yaml");
+    Files.writeString(file, "pg-url: postgresql://u:p@db:5432/traces\n");
+    MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"query"},
+        Map.of("MESHTRACE_CONFIG", file.toString()));
+    assertThat(config.pgUrl()).isEqualTo("postgresql://u:p@db:5432/traces");
+    assertThat(config.embeddedPostgres()).isFalse();
+  }
+
+  @Test
+  void unknownEnvironmentVariableStopsStartUpNamingIt() {
+    Result result = run(Map.of("MESHTRACE_ZIPKN_PORT", "1"), "all-in-one");
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("MESHTRACE_ZIPKN_PORT").contains("unknown environment variable")
+        .contains("MESHTRACE_ZIPKIN_PORT");
+  }
+
+  @Test
+  void unknownFileKeyStopsStartUpNamingIt() throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "zipkin-port: 9411\nretention: 3\n");
+    Result result = run(Map.of(), "all-in-one", "--config", file.toString());
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("invalid setting retention").contains("unknown setting in");
+  }
+
+  @Test
+  void invalidValueFromTheEnvironmentNamesTheVariable() {
+    Result result = run(Map.of("MESHTRACE_ZIPKIN_PORT", "abc"), "all-in-one");
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("--zipkin-port").contains("abc")
+        .contains("set by environment variable MESHTRACE_ZIPKIN_PORT");
+  }
+
+  @Test
+  void outOfRangeValueFromTheFileNamesTheKey() throws IOException {
+    Path file = dir.resolve("range.yaml");
+    Files.writeString(file, "admin-port: 70000\n");
+    Result result = run(Map.of(), "all-in-one", "--config", file.toString());
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("invalid setting admin-port: is 70000")
+        .contains("'admin-port' in " + file);
+  }
+
+  @Test
+  void twoListenersOnOnePortAreRefused() {
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(
+        new String[] {"all-in-one", "--zipkin-port", "7000", "--query-port", "7000"}, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("query-port").hasMessageContaining("same as zipkin-port");
+  }
+
+  @Test
+  void malformedYamlIsReported() throws IOException {
+    Path file = dir.resolve("broken.yaml");
+    Files.writeString(file, "zipkin-port: [1,\n");
+    Result result = run(Map.of(), "all-in-one", "--config", file.toString());
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("not valid YAML");
+  }
+
+  @Test
+  void invalidPgUrlAndByteSizesAreRefused() {
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(
+        new String[] {"all-in-one", "--pg-url", "mysql://x"}, Map.of()))
+        .isInstanceOf(InvalidConfigException.class).hasMessageContaining("pg-url");
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(
+        new String[] {"all-in-one", "--max-request-bytes", "lots"}, Map.of()))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("--max-request-bytes").hasMessageContaining("not a byte size");
+  }
+
+  @Test
+  void helpListsEveryFlag() {
+    Result result = run(Map.of(), "all-in-one", "--help");
+    assertThat(result.exitCode).isZero();
+    for (String flag : new String[] {"--config", "--bind", "--zipkin-port", "--query-port",
+        "--admin-port", "--ports-file", "--data-dir", "--pg-url", "--pg-pool-size",
+        "--writer-concurrency", "--max-batch-spans", "--retention-days", "--partitions-ahead",
+        "--max-request-bytes", "--max-decompressed-bytes", "--http-event-loops"}) {
+      assertThat(result.out).contains(flag);
+    }
+    Result root = run(Map.of(), "--help");
+    assertThat(root.out).contains("all-in-one").contains("collector").contains("query")
+        .contains("MESHTRACE_");
+  }
+
+  record Result(int exitCode, String out, String err) {}
+
+  private static Result run(Map<String, String> env, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = MeshtraceCommand.run(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+}

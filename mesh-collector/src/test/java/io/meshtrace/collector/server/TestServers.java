@@ -1,0 +1,52 @@
+package io.meshtrace.collector.server;
+
+import io.meshtrace.collector.cli.MeshtraceCommand;
+import io.meshtrace.storage.postgres.TestPostgres;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Starts real meshtrace servers for tests, on free ports, against the test PostgreSQL. */
+public final class TestServers {
+  public static final HttpClient HTTP = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestServers() {}
+
+  /** An all-in-one server on a fresh database; extra flags are appended. */
+  public static MeshtraceServer allInOne(String... extraFlags) throws Exception {
+    List<String> args = new ArrayList<>(List.of("all-in-one", "--bind", "127.0.0.1",
+        "--pg-url", TestPostgres.freshDatabaseUrl(),
+        "--zipkin-port", "0", "--query-port", "0", "--admin-port", "0"));
+    args.addAll(List.of(extraFlags));
+    return MeshtraceServer.start(MeshtraceCommand.parseConfig(args.toArray(new String[0]), Map.of()));
+  }
+
+  public static String url(MeshtraceServer server, String listener, String path) {
+    return "http://127.0.0.1:" + server.ports().get(listener) + path;
+  }
+
+  public static HttpResponse<String> get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  public static HttpResponse<String> post(String url, String contentType, byte[] body,
+      String... headers) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+        .timeout(Duration.ofSeconds(30))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
