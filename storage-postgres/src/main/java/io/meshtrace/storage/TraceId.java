@@ -75,10 +75,6 @@ public record TraceId(long high, long low) {
     return ByteString.copyFrom(out);
   }
 
-  public boolean is64Bit() {
-    return high == 0;
-  }
-
   /** 32 hex characters, as OTLP JSON and the Jaeger v3 API print trace IDs. */
   public String toHex128() {
     return SpanIds.toHex(high) + SpanIds.toHex(low);

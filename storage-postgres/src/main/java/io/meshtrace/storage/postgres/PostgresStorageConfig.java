@@ -50,9 +50,4 @@ public record PostgresStorageConfig(
   public static PostgresStorageConfig defaults(PgConnectOptions connect) {
     return new PostgresStorageConfig(connect, 6, 2, 5000, 2, 7, Duration.ofDays(1));
   }
-
-  public PostgresStorageConfig withWriterConcurrency(int concurrency) {
-    return new PostgresStorageConfig(connect, poolSize, concurrency, maxBatchSpans,
-        partitionDaysAhead, retentionDays, maxFutureSkew);
-  }
 }

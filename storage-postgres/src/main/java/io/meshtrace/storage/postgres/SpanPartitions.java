@@ -76,12 +76,4 @@ final class SpanPartitions {
           return null;
         });
   }
-
-  Set<LocalDate> known() {
-    return new TreeSet<>(known);
-  }
-
-  void forget(LocalDate day) {
-    known.remove(day);
-  }
 }

@@ -117,11 +117,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
     return dataDir;
   }
 
-  /** {@code postgresql://meshtrace@127.0.0.1:PORT/postgres}, the form {@code --pg-url} takes. */
-  public String url() {
-    return "postgresql://" + USER + "@" + host() + ":" + port + "/" + DATABASE;
-  }
-
   public boolean isRunning() {
     return process.isAlive();
   }
