@@ -23,10 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import zipkin2.Span;
 import zipkin2.codec.SpanBytesDecoder;
-import zipkin2.reporter.AsyncReporter;
-import zipkin2.reporter.InMemoryReporterMetrics;
+import zipkin2.reporter.Encoding;
 import zipkin2.reporter.SpanBytesEncoder;
-import zipkin2.reporter.urlconnection.URLConnectionSender;
 
 /**
  * The shaded jar as a user runs it: {@code java -jar meshtrace.jar all-in-one} with the embedded
@@ -126,15 +124,8 @@ class AllInOneJarIT {
   }
 
   private static void report(JsonObject ports, List<Span> spans) throws IOException {
-    InMemoryReporterMetrics metrics = new InMemoryReporterMetrics();
-    try (URLConnectionSender sender = URLConnectionSender.create(
-            "http://127.0.0.1:" + ports.getInteger("zipkin") + "/api/v2/spans");
-        AsyncReporter<Span> reporter = AsyncReporter.builder(sender).metrics(metrics)
-            .build(SpanBytesEncoder.JSON_V2)) {
-      spans.forEach(reporter::report);
-      reporter.flush();
-    }
-    assertThat(metrics.spansDropped()).isZero();
+    ZipkinReporters.send("http://127.0.0.1:" + ports.getInteger("zipkin") + "/api/v2/spans",
+        Encoding.JSON, SpanBytesEncoder.JSON_V2, spans);
   }
 
   private static List<Span> read(JsonObject ports, String traceId) throws Exception {
