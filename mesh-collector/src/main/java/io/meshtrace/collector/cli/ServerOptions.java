@@ -3,6 +3,8 @@ package io.meshtrace.collector.cli;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,17 +27,32 @@ public final class ServerOptions {
           + "API. 0 picks a free port. Default: ${DEFAULT-VALUE}.")
   int zipkinPort;
 
+  @Option(names = "--otlp-grpc-port", paramLabel = "PORT", defaultValue = "4317",
+      description = "OTLP/gRPC intake (TraceService/Export). Default: ${DEFAULT-VALUE}.")
+  int otlpGrpcPort;
+
+  @Option(names = "--otlp-http-port", paramLabel = "PORT", defaultValue = "4318",
+      description = "OTLP/HTTP intake (POST /v1/traces, protobuf or JSON). "
+          + "Default: ${DEFAULT-VALUE}.")
+  int otlpHttpPort;
+
+  @Option(names = "--otlp-http-cors-origins", paramLabel = "ORIGINS", split = ",",
+      description = "Origins that browser SDKs may send OTLP/HTTP from, comma-separated, "
+          + "or * for any. Default: none (CORS off).")
+  List<String> otlpHttpCorsOrigins = new ArrayList<>();
+
   @Option(names = "--query-port", paramLabel = "PORT", defaultValue = "16686",
       description = "Jaeger query API and UI. Default: ${DEFAULT-VALUE}.")
   int queryPort;
 
   @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "14269",
-      description = "/healthz and /readyz. Default: ${DEFAULT-VALUE}.")
+      description = "/healthz, /readyz and /metrics (Prometheus). Default: ${DEFAULT-VALUE}.")
   int adminPort;
 
   @Option(names = "--ports-file", paramLabel = "FILE",
       description = "Once every listener is up, write the bound ports here as JSON, "
-          + "for example {\"zipkin\":9411,\"query\":16686,\"admin\":14269}.")
+          + "for example {\"zipkin\":9411,\"otlpGrpc\":4317,\"otlpHttp\":4318,"
+          + "\"query\":16686,\"admin\":14269}.")
   Path portsFile;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./meshtrace-data",
@@ -81,15 +98,37 @@ public final class ServerOptions {
           + "without inflating it all. Default: ${DEFAULT-VALUE}.")
   long maxDecompressedBytes;
 
+  @Option(names = "--max-spans-per-request", paramLabel = "N", defaultValue = "20000",
+      description = "A request with more spans is refused whole. Default: ${DEFAULT-VALUE}.")
+  int maxSpansPerRequest;
+
+  @Option(names = "--max-attributes-per-span", paramLabel = "N", defaultValue = "128",
+      description = "Attributes kept per span, event, link and resource; the rest are dropped "
+          + "and counted. Default: ${DEFAULT-VALUE}.")
+  int maxAttributesPerSpan;
+
+  @Option(names = "--max-attribute-value-length", paramLabel = "N", defaultValue = "8192",
+      description = "Longer attribute values are cut to this many characters and counted. "
+          + "Default: ${DEFAULT-VALUE}.")
+  int maxAttributeValueLength;
+
+  @Option(names = "--max-spans-in-flight", paramLabel = "N", defaultValue = "200000",
+      description = "Spans accepted and not yet committed at most; past it requests get 429 or "
+          + "RESOURCE_EXHAUSTED with a retry hint. Default: ${DEFAULT-VALUE}.")
+  int maxSpansInFlight;
+
   @Option(names = "--http-event-loops", paramLabel = "N",
       defaultValue = "2",
       description = "Event loops serving each HTTP listener. Default: ${DEFAULT-VALUE}.")
   int httpEventLoops;
 
   MeshtraceConfig toConfig(Mode mode) {
-    return new MeshtraceConfig(mode, bind, zipkinPort, queryPort, adminPort, portsFile, dataDir,
-        blankToNull(pgUrl), pgPoolSize, writerConcurrency, maxBatchSpans, retentionDays,
-        partitionsAhead, maxRequestBytes, maxDecompressedBytes, httpEventLoops);
+    return new MeshtraceConfig(mode, bind, zipkinPort, otlpGrpcPort, otlpHttpPort, queryPort,
+        adminPort, portsFile, dataDir, blankToNull(pgUrl), pgPoolSize, writerConcurrency,
+        maxBatchSpans, retentionDays, partitionsAhead, maxRequestBytes, maxDecompressedBytes,
+        maxSpansPerRequest, maxAttributesPerSpan, maxAttributeValueLength, maxSpansInFlight,
+        otlpHttpCorsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList(),
+        httpEventLoops);
   }
 
   private static String blankToNull(String value) {

@@ -1,6 +1,7 @@
 package io.meshtrace.collector.config;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -16,6 +17,8 @@ public record MeshtraceConfig(
     Mode mode,
     String bind,
     int zipkinPort,
+    int otlpGrpcPort,
+    int otlpHttpPort,
     int queryPort,
     int adminPort,
     Path portsFile,
@@ -28,6 +31,11 @@ public record MeshtraceConfig(
     int partitionsAhead,
     long maxRequestBytes,
     long maxDecompressedBytes,
+    int maxSpansPerRequest,
+    int maxAttributesPerSpan,
+    int maxAttributeValueLength,
+    int maxSpansInFlight,
+    List<String> otlpHttpCorsOrigins,
     int httpEventLoops) {
 
   public MeshtraceConfig {
@@ -38,11 +46,13 @@ public record MeshtraceConfig(
       throw new InvalidConfigException("bind", "must be an address, for example 0.0.0.0");
     }
     port("zipkin-port", zipkinPort);
+    port("otlp-grpc-port", otlpGrpcPort);
+    port("otlp-http-port", otlpHttpPort);
     port("query-port", queryPort);
     port("admin-port", adminPort);
     Map<Integer, String> used = new LinkedHashMap<>();
-    for (Map.Entry<String, Integer> listener : listenerPorts(mode, zipkinPort, queryPort, adminPort)
-        .entrySet()) {
+    for (Map.Entry<String, Integer> listener : listenerPorts(mode, zipkinPort, otlpGrpcPort,
+        otlpHttpPort, queryPort, adminPort).entrySet()) {
       int port = listener.getValue();
       if (port != 0 && used.containsKey(port)) {
         throw new InvalidConfigException(listener.getKey(), "is " + port + ", the same as "
@@ -72,13 +82,34 @@ public record MeshtraceConfig(
     if (maxDecompressedBytes > Integer.MAX_VALUE - 16) {
       throw new InvalidConfigException("max-decompressed-bytes", "must be below 2 GiB");
     }
+    atLeast("max-spans-per-request", maxSpansPerRequest, 1);
+    atLeast("max-attributes-per-span", maxAttributesPerSpan, 1);
+    atLeast("max-attribute-value-length", maxAttributeValueLength, 16);
+    atLeast("max-spans-in-flight", maxSpansInFlight, 1);
+    if (maxSpansInFlight < maxSpansPerRequest) {
+      throw new InvalidConfigException("max-spans-in-flight", "is " + maxSpansInFlight
+          + " but must be at least max-spans-per-request (" + maxSpansPerRequest
+          + "), or a full request could never be taken");
+    }
+    otlpHttpCorsOrigins = List.copyOf(Objects.requireNonNull(otlpHttpCorsOrigins));
+    for (String origin : otlpHttpCorsOrigins) {
+      if (!origin.equals("*") && !origin.matches("https?://[^/\\s]+")) {
+        throw new InvalidConfigException("otlp-http-cors-origins", "'" + origin
+            + "' is not an origin like https://app.example.com (or * for any)");
+      }
+    }
     atLeast("http-event-loops", httpEventLoops, 1);
   }
 
   /** The ports of the listeners this mode runs, by setting name. */
-  private static Map<String, Integer> listenerPorts(Mode mode, int zipkin, int query, int admin) {
+  private static Map<String, Integer> listenerPorts(Mode mode, int zipkin, int otlpGrpc,
+      int otlpHttp, int query, int admin) {
     Map<String, Integer> ports = new LinkedHashMap<>();
     ports.put("zipkin-port", zipkin);
+    if (mode.runsIngest()) {
+      ports.put("otlp-grpc-port", otlpGrpc);
+      ports.put("otlp-http-port", otlpHttp);
+    }
     if (mode.runsQuery()) {
       ports.put("query-port", query);
     }

@@ -1,37 +1,154 @@
 package io.meshtrace.collector.ingest;
 
+import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.IngestResult;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.SpanIngest;
 import io.meshtrace.storage.InvalidSpanException;
+import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.SpanConsumer;
 import io.meshtrace.storage.StorageUnavailableException;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Between every receiver and storage: hands spans to the storage writer and turns its failures
- * into the answers receivers give (400 for spans storage refuses, 503 with a retry hint when it
- * cannot be reached).
+ * Between every receiver and storage. For each request: refuse it when it brings too many spans
+ * or when the spans in flight would go over the bound (429 / RESOURCE_EXHAUSTED: the client
+ * retries later, nothing is dropped silently); apply the attribute limits; refuse spans storage
+ * cannot hold (one by one for OTLP, the whole request for Zipkin); hand the rest to the writer
+ * and report once they are committed.
  */
 public final class IngestPipeline implements SpanIngest {
-  /** How long a client should wait before retrying when storage is unreachable. */
+  /** How long a client should wait when the pipeline is full. */
+  static final Duration OVERLOADED_RETRY_AFTER = Duration.ofSeconds(1);
+  /** How long a client should wait when storage is unreachable. */
   static final Duration UNAVAILABLE_RETRY_AFTER = Duration.ofSeconds(5);
 
   private final SpanConsumer storage;
+  private final SpanSanitizer sanitizer;
+  private final IngestLimits limits;
+  private final IngestMetrics metrics;
+  private final AtomicLong inFlight = new AtomicLong();
 
-  public IngestPipeline(SpanConsumer storage) {
+  public IngestPipeline(SpanConsumer storage, SpanChecker checker, IngestLimits limits,
+      IngestMetrics metrics) {
     this.storage = storage;
+    this.sanitizer = new SpanSanitizer(checker, limits);
+    this.limits = limits;
+    this.metrics = metrics;
+  }
+
+  /** Spans accepted and not yet committed. */
+  public long spansInFlight() {
+    return inFlight.get();
   }
 
   @Override
-  public Future<Void> accept(List<ResourceSpans> resourceSpans, IngestSource source) {
-    return storage.accept(resourceSpans).recover(failure -> Future.failedFuture(map(failure)));
+  public Future<IngestResult> accept(List<ResourceSpans> request, IngestSource source) {
+    long spans = countSpans(request);
+    metrics.received(source, spans);
+    if (spans == 0) {
+      return Future.succeededFuture(IngestResult.accepted(0));
+    }
+    if (spans > limits.maxSpansPerRequest()) {
+      metrics.rejected(source, "too_many_spans", spans);
+      return Future.failedFuture(new IngestException(IngestException.Reason.TOO_LARGE,
+          "request has " + spans + " spans, more than the limit of "
+              + limits.maxSpansPerRequest() + "; send smaller batches"));
+    }
+    if (inFlight.addAndGet(spans) > limits.maxSpansInFlight()) {
+      inFlight.addAndGet(-spans);
+      metrics.rejected(source, "overloaded", spans);
+      return Future.failedFuture(new IngestException(IngestException.Reason.OVERLOADED,
+          "meshtrace is at its bound of " + limits.maxSpansInFlight()
+              + " spans in flight; retry later", OVERLOADED_RETRY_AFTER, null));
+    }
+    Future<IngestResult> result;
+    try {
+      result = sanitizeAndWrite(request, source);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result
+        .onComplete(done -> inFlight.addAndGet(-spans))
+        .recover(failure -> {
+          if (failure instanceof CountedRefusal counted) {
+            return Future.failedFuture(counted.refusal);
+          }
+          IngestException refused = map(failure);
+          metrics.rejected(source, metricReason(refused), spans);
+          return Future.failedFuture(refused);
+        });
   }
 
-  static IngestException map(Throwable failure) {
+  private Future<IngestResult> sanitizeAndWrite(List<ResourceSpans> request, IngestSource source) {
+    SpanSanitizer.Outcome outcome = sanitizer.sanitize(request);
+    if (outcome.attributesDropped() > 0) {
+      metrics.attributesDropped(outcome.attributesDropped());
+    }
+    if (outcome.valuesTruncated() > 0) {
+      metrics.valuesTruncated(outcome.valuesTruncated());
+    }
+    long rejected = outcome.rejectedSpans();
+    if (rejected > 0 && !source.partialSuccess()) {
+      // Counted by reason here, so accept()'s recover() passes the refusal on uncounted.
+      for (Map.Entry<String, Long> reason : outcome.rejectedByReason().entrySet()) {
+        metrics.rejected(source, reason.getKey(), reason.getValue());
+      }
+      metrics.rejected(source, "invalid_request", outcome.keptSpans());
+      return Future.failedFuture(new CountedRefusal(new IngestException(
+          IngestException.Reason.INVALID, rejected + " invalid span(s), nothing stored: "
+              + outcome.firstProblem())));
+    }
+    for (Map.Entry<String, Long> reason : outcome.rejectedByReason().entrySet()) {
+      metrics.rejected(source, reason.getKey(), reason.getValue());
+    }
+    if (outcome.keptSpans() == 0) {
+      return Future.succeededFuture(new IngestResult(0, rejected, outcome.firstProblem()));
+    }
+    return storage.accept(outcome.kept()).map(v -> {
+      metrics.accepted(source, outcome.keptSpans());
+      return new IngestResult(outcome.keptSpans(), rejected, outcome.firstProblem());
+    });
+  }
+
+  private static long countSpans(List<ResourceSpans> request) {
+    long spans = 0;
+    for (ResourceSpans resourceSpans : request) {
+      for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+        spans += scopeSpans.getSpansCount();
+      }
+    }
+    return spans;
+  }
+
+  /** A refusal whose spans are already counted by reason. */
+  private static final class CountedRefusal extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final IngestException refusal;
+
+    CountedRefusal(IngestException refusal) {
+      super(refusal.getMessage(), null, false, false);
+      this.refusal = refusal;
+    }
+  }
+
+  private static String metricReason(IngestException refused) {
+    return switch (refused.reason()) {
+      case UNAVAILABLE -> "unavailable";
+      case INVALID -> "invalid";
+      case INTERNAL -> "internal";
+      default -> refused.reason().name().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+
+  private static IngestException map(Throwable failure) {
     if (failure instanceof IngestException refused) {
       return refused;
     }
@@ -44,5 +161,10 @@ public final class IngestPipeline implements SpanIngest {
     }
     return new IngestException(IngestException.Reason.INTERNAL,
         "internal error: " + failure.getMessage(), null, failure);
+  }
+
+  @Override
+  public void requestRefused(IngestSource source, IngestException.Reason reason) {
+    metrics.requestRefused(source, reason.name().toLowerCase(java.util.Locale.ROOT));
   }
 }

@@ -1,5 +1,6 @@
 package io.meshtrace.collector.server;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -10,21 +11,27 @@ import java.util.function.Supplier;
 
 /**
  * The admin listener: {@code /healthz} says the process is alive, {@code /readyz} that it can do
- * its work: storage answers and every listener is up.
+ * its work (storage answers and every listener is up), {@code /metrics} is for Prometheus.
  */
 final class AdminRoutes {
   private final Supplier<Future<Void>> storagePing;
   private final BooleanSupplier listenersUp;
+  private final PrometheusMeterRegistry metrics;
 
-  AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp) {
+  AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp,
+      PrometheusMeterRegistry metrics) {
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
+    this.metrics = metrics;
   }
 
   Router router(Vertx vertx) {
     Router router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::ready);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape()));
     return router;
   }
 

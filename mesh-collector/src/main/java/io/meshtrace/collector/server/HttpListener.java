@@ -2,16 +2,17 @@ package io.meshtrace.collector.server;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.Router;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * One HTTP listener served by several event loops: a verticle instance per loop, each with its
- * own router, all sharing one listening socket. Vert.x shares a socket between servers that
+ * own handler, all sharing one listening socket. Vert.x shares a socket between servers that
  * listen on the same positive port, or on the same negative port, which means "one random port
  * for all of them"; port 0 would give every instance a different port, so a requested 0 becomes
  * a negative port unique to this listener.
@@ -37,15 +38,26 @@ public final class HttpListener {
     return port;
   }
 
+  /** Options every listener starts from. */
+  public static HttpServerOptions defaultOptions() {
+    return new HttpServerOptions()
+        .setReuseAddress(true)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(true)
+        .setIdleTimeout(120);
+  }
+
   /**
    * @param port the port to listen on, 0 for a free one
-   * @param routes builds the router for one instance
+   * @param handler builds the request handler (a router, a gRPC server) for one instance
    */
   public static Future<HttpListener> start(Vertx vertx, String name, String bind, int port,
-      int instances, Function<Vertx, Router> routes) {
+      int instances, HttpServerOptions options,
+      Function<Vertx, Handler<HttpServerRequest>> handler) {
     int listenPort = port != 0 ? port : -RANDOM_PORT_KEYS.incrementAndGet();
     AtomicInteger bound = new AtomicInteger();
-    return vertx.deployVerticle(() -> new ListenerVerticle(bind, listenPort, routes, bound),
+    return vertx.deployVerticle(
+            () -> new ListenerVerticle(bind, listenPort, options, handler, bound),
             new DeploymentOptions().setInstances(instances))
         .map(id -> new HttpListener(name, bound.get(), id))
         .recover(failure -> Future.failedFuture(new IllegalStateException("cannot listen on "
@@ -59,24 +71,23 @@ public final class HttpListener {
   private static final class ListenerVerticle extends VerticleBase {
     private final String bind;
     private final int port;
-    private final Function<Vertx, Router> routes;
+    private final HttpServerOptions options;
+    private final Function<Vertx, Handler<HttpServerRequest>> handler;
     private final AtomicInteger bound;
 
-    ListenerVerticle(String bind, int port, Function<Vertx, Router> routes, AtomicInteger bound) {
+    ListenerVerticle(String bind, int port, HttpServerOptions options,
+        Function<Vertx, Handler<HttpServerRequest>> handler, AtomicInteger bound) {
       this.bind = bind;
       this.port = port;
-      this.routes = routes;
+      this.options = options;
+      this.handler = handler;
       this.bound = bound;
     }
 
     @Override
     public Future<?> start() {
-      return vertx.createHttpServer(new HttpServerOptions()
-              .setReuseAddress(true)
-              .setTcpNoDelay(true)
-              .setCompressionSupported(true)
-              .setIdleTimeout(120))
-          .requestHandler(routes.apply(vertx))
+      return vertx.createHttpServer(new HttpServerOptions(options))
+          .requestHandler(handler.apply(vertx))
           .listen(port, bind)
           .onSuccess(server -> bound.set(server.actualPort()));
     }

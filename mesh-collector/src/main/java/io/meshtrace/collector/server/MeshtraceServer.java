@@ -1,7 +1,13 @@
 package io.meshtrace.collector.server;
 
 import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.ingest.IngestLimits;
 import io.meshtrace.collector.ingest.IngestPipeline;
+import io.meshtrace.collector.metrics.IngestMetrics;
+import io.meshtrace.collector.metrics.Metrics;
+import io.meshtrace.collector.receiver.otlp.OtlpGrpcReceiver;
+import io.meshtrace.collector.receiver.otlp.OtlpHttpReceiver;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
 import io.meshtrace.query.zipkin.ZipkinQueryApi;
 import io.meshtrace.storage.postgres.PostgresStorage;
@@ -10,6 +16,11 @@ import io.meshtrace.storage.postgres.embedded.EmbeddedPostgres;
 import io.meshtrace.zipkin.receiver.ZipkinHttpReceiver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
@@ -32,16 +43,19 @@ public final class MeshtraceServer {
   private final EmbeddedPostgres embeddedPostgres;
   private final Vertx vertx;
   private final PostgresStorage storage;
+  private final PrometheusMeterRegistry metrics;
   private final List<HttpListener> listeners = new ArrayList<>();
+  private IngestPipeline ingest;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
 
   private MeshtraceServer(MeshtraceConfig config, EmbeddedPostgres embeddedPostgres, Vertx vertx,
-      PostgresStorage storage) {
+      PostgresStorage storage, PrometheusMeterRegistry metrics) {
     this.config = config;
     this.embeddedPostgres = embeddedPostgres;
     this.vertx = vertx;
     this.storage = storage;
+    this.metrics = metrics;
   }
 
   /** Starts everything and returns once every listener is up. Blocks: call from main. */
@@ -56,7 +70,11 @@ public final class MeshtraceServer {
     } else {
       connect = PgConnectOptions.fromUri(config.pgUrl());
     }
-    Vertx vertx = Vertx.vertx();
+    PrometheusMeterRegistry metrics = Metrics.registry();
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(metrics))
+        .build();
     PostgresStorage storage;
     try {
       storage = PostgresStorage.open(vertx, new PostgresStorageConfig(connect,
@@ -72,7 +90,7 @@ public final class MeshtraceServer {
       throw new IllegalStateException("cannot open storage at " + describe(connect) + ": "
           + cause.getMessage(), cause);
     }
-    MeshtraceServer server = new MeshtraceServer(config, embedded, vertx, storage);
+    MeshtraceServer server = new MeshtraceServer(config, embedded, vertx, storage, metrics);
     try {
       server.startListeners();
     } catch (Exception e) {
@@ -86,30 +104,55 @@ public final class MeshtraceServer {
 
   private void startListeners() throws Exception {
     int loops = config.httpEventLoops();
-    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp);
-    await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, admin::router));
+    HttpServerOptions options = HttpListener.defaultOptions();
+    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics);
+    await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, options,
+        admin::router));
 
-    IngestPipeline ingest = new IngestPipeline(storage.spanConsumer());
+    IngestLimits limits = new IngestLimits(config.maxSpansPerRequest(),
+        config.maxAttributesPerSpan(), config.maxAttributeValueLength(), config.maxSpansInFlight());
+    IngestMetrics ingestMetrics = new IngestMetrics(metrics, () -> ingest == null ? 0
+        : ingest.spansInFlight());
+    storage.setBatchListener(ingestMetrics);
+    ingest = new IngestPipeline(storage.spanConsumer(), storage.spanChecker(), limits,
+        ingestMetrics);
+
     ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(ingest,
         new ZipkinHttpReceiver.Limits(config.maxRequestBytes(), config.maxDecompressedBytes()));
     ZipkinQueryApi zipkinQuery = new ZipkinQueryApi(storage.spanStore());
-    await(HttpListener.start(vertx, "zipkin", config.bind(), config.zipkinPort(), loops, v -> {
-      Router router = Router.router(v);
-      if (config.mode().runsIngest()) {
-        zipkinReceiver.mount(router);
-      }
-      if (config.mode().runsQuery()) {
-        zipkinQuery.mount(router);
-      }
-      return router;
-    }));
+    await(HttpListener.start(vertx, "zipkin", config.bind(), config.zipkinPort(), loops, options,
+        v -> {
+          Router router = Router.router(v);
+          if (config.mode().runsIngest()) {
+            zipkinReceiver.mount(router);
+          }
+          if (config.mode().runsQuery()) {
+            zipkinQuery.mount(router);
+          }
+          return router;
+        }));
+    if (config.mode().runsIngest()) {
+      OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(ingest, config.maxRequestBytes(),
+          config.maxDecompressedBytes());
+      // gRPC compresses messages itself; HTTP-level compression would only confuse clients.
+      HttpServerOptions grpcOptions = HttpListener.defaultOptions().setCompressionSupported(false)
+          .setHttp2ConnectionWindowSize(8 << 20)
+          .setInitialSettings(new Http2Settings().setInitialWindowSize(4 << 20));
+      await(HttpListener.start(vertx, "otlpGrpc", config.bind(), config.otlpGrpcPort(), loops,
+          grpcOptions, grpc::server));
+      OtlpHttpReceiver otlpHttp = new OtlpHttpReceiver(ingest, new OtlpHttpReceiver.Options(
+          config.maxRequestBytes(), config.maxDecompressedBytes(), config.otlpHttpCorsOrigins()));
+      await(HttpListener.start(vertx, "otlpHttp", config.bind(), config.otlpHttpPort(), loops,
+          options, otlpHttp::router));
+    }
     if (config.mode().runsQuery()) {
       JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore());
-      await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, v -> {
-        Router router = Router.router(v);
-        jaeger.mount(router);
-        return router;
-      }));
+      await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, options,
+          v -> {
+            Router router = Router.router(v);
+            jaeger.mount(router);
+            return router;
+          }));
     }
     listenersUp = true;
     if (config.portsFile() != null) {
@@ -125,10 +168,13 @@ public final class MeshtraceServer {
     }
   }
 
-  /** Bound ports by listener name: {@code zipkin}, {@code query}, {@code admin}. */
+  /**
+   * Bound ports by listener name: {@code zipkin}, {@code otlpGrpc}, {@code otlpHttp},
+   * {@code query}, {@code admin}; the keys of {@code --ports-file}.
+   */
   public Map<String, Integer> ports() {
     Map<String, Integer> ports = new LinkedHashMap<>();
-    for (String name : List.of("zipkin", "query", "admin")) {
+    for (String name : List.of("zipkin", "otlpGrpc", "otlpHttp", "query", "admin")) {
       for (HttpListener listener : listeners) {
         if (listener.name().equals(name)) {
           ports.put(name, listener.port());
@@ -140,6 +186,10 @@ public final class MeshtraceServer {
 
   public PostgresStorage storage() {
     return storage;
+  }
+
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
   }
 
   /** The embedded server, or null with {@code --pg-url}. */
@@ -167,6 +217,7 @@ public final class MeshtraceServer {
           .compose(v -> storage.close())
           .compose(v -> vertx.close())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      metrics.close();
     } catch (Exception e) {
       LOG.warn("Unclean stop: {}", e.getMessage());
     } finally {

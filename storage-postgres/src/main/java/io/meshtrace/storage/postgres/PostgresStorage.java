@@ -1,5 +1,6 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.SpanConsumer;
 import io.meshtrace.storage.SpanStore;
 import io.vertx.core.Future;
@@ -33,6 +34,7 @@ public final class PostgresStorage {
   private final SpanPartitions partitions;
   private final PostgresSpanWriter writer;
   private final PostgresSpanStore store;
+  private final SpanRowMapper mapper;
   private long maintenanceTimer = -1;
 
   private PostgresStorage(Vertx vertx, Pool pool, PostgresStorageConfig config, Clock clock) {
@@ -42,7 +44,7 @@ public final class PostgresStorage {
     this.clock = clock;
     this.dictionaries = new Dictionaries(pool);
     this.partitions = new SpanPartitions(pool);
-    SpanRowMapper mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
+    this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
         config.maxFutureSkew());
     this.writer = new PostgresSpanWriter(pool, dictionaries, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
@@ -100,6 +102,11 @@ public final class PostgresStorage {
 
   public SpanStore spanStore() {
     return store;
+  }
+
+  /** The writer's own per-span check, for receivers that refuse single spans. */
+  public SpanChecker spanChecker() {
+    return span -> mapper.check(span, mapper.window());
   }
 
   /** Succeeds when the database answers a trivial query. */

@@ -3,6 +3,7 @@ package io.meshtrace.storage.postgres;
 import com.google.protobuf.ByteString;
 import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.SpanIds;
+import io.meshtrace.storage.SpanProblem;
 import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -31,6 +32,8 @@ final class SpanRowMapper {
    */
   static final int MAX_NAME_LENGTH = 512;
 
+  private static final ByteString ZERO_TRACE_ID = ByteString.copyFrom(new byte[16]);
+
   private final Clock clock;
   private final Duration retention;
   private final Duration maxFutureSkew;
@@ -42,9 +45,7 @@ final class SpanRowMapper {
   }
 
   List<SpanRow> map(List<ResourceSpans> resourceSpansList) {
-    Instant now = clock.instant();
-    long oldestMicros = micros(now.minus(retention));
-    long newestMicros = micros(now.plus(maxFutureSkew));
+    Window window = window();
     List<SpanRow> rows = new ArrayList<>();
     for (ResourceSpans resourceSpans : resourceSpansList) {
       String service = serviceName(resourceSpans.getResource());
@@ -54,71 +55,77 @@ final class SpanRowMapper {
         }
         SpanSource source = source(resourceSpans, scopeSpans, service);
         for (Span span : scopeSpans.getSpansList()) {
-          rows.add(row(span, source, oldestMicros, newestMicros));
+          SpanProblem problem = check(span, window);
+          if (problem != null) {
+            throw new InvalidSpanException(problem.message());
+          }
+          rows.add(new SpanRow(StoredSpanCodec.startMicros(span), SpanIds.fromBytes(span.getSpanId()),
+              parentId(span), StoredSpanCodec.durationMicros(span),
+              TraceId.fromBytes(span.getTraceId()).toUuid(), source, cleanName(span.getName()),
+              (short) span.getKindValue(), StoredSpanCodec.payload(span)));
         }
       }
     }
     return rows;
   }
 
-  private SpanRow row(Span span, SpanSource source, long oldestMicros, long newestMicros) {
-    TraceId traceId = traceId(span);
-    long spanId = spanId(span, traceId);
-    Long parentId = parentId(span, traceId);
+  /** The accepted range of start times, in epoch microseconds, as of now. */
+  record Window(long oldestMicros, long newestMicros) {}
+
+  Window window() {
+    Instant now = clock.instant();
+    return new Window(micros(now.minus(retention)), micros(now.plus(maxFutureSkew)));
+  }
+
+  /** Null when the span can be stored; see {@link SpanChecker}. */
+  SpanProblem check(Span span, Window window) {
+    ByteString traceIdBytes = span.getTraceId();
+    if (traceIdBytes.size() != 16) {
+      return new SpanProblem("invalid_id", "trace ID must be 16 bytes, was " + traceIdBytes.size());
+    }
+    if (traceIdBytes.equals(ZERO_TRACE_ID)) {
+      return new SpanProblem("invalid_id", "trace ID is all zeros");
+    }
+    TraceId traceId = TraceId.fromBytes(traceIdBytes);
+    ByteString spanIdBytes = span.getSpanId();
+    if (spanIdBytes.size() != 8) {
+      return new SpanProblem("invalid_id", "span ID in trace " + traceId + " must be 8 bytes, was "
+          + spanIdBytes.size());
+    }
+    long spanId = SpanIds.fromBytes(spanIdBytes);
+    if (spanId == 0) {
+      return new SpanProblem("invalid_id", "span ID in trace " + traceId + " is all zeros");
+    }
+    int parentSize = span.getParentSpanId().size();
+    if (parentSize != 0 && parentSize != 8) {
+      return new SpanProblem("invalid_id", "parent span ID of span " + SpanIds.toHex(spanId)
+          + " in trace " + traceId + " must be 8 bytes, was " + parentSize);
+    }
+    String name = "span " + SpanIds.toHex(spanId) + " of trace " + traceId;
     long start = span.getStartTimeUnixNano();
+    long end = span.getEndTimeUnixNano();
     if (start <= 0) {
-      throw new InvalidSpanException("span " + SpanIds.toHex(spanId) + " of trace " + traceId
-          + " has no start time");
+      return new SpanProblem("invalid_time", name + " has no start time");
+    }
+    if (end != 0 && Long.compareUnsigned(end, start) < 0) {
+      return new SpanProblem("invalid_time", name + " ends before it starts");
     }
     long startMicros = StoredSpanCodec.startMicros(span);
-    if (startMicros < oldestMicros) {
-      throw new InvalidSpanException("span " + SpanIds.toHex(spanId) + " of trace " + traceId
-          + " starts at " + instant(startMicros) + ", older than the retention of "
-          + retention.toDays() + " days");
+    if (startMicros < window.oldestMicros()) {
+      return new SpanProblem("too_old", name + " starts at " + instant(startMicros)
+          + ", older than the retention of " + retention.toDays() + " days");
     }
-    if (startMicros > newestMicros) {
-      throw new InvalidSpanException("span " + SpanIds.toHex(spanId) + " of trace " + traceId
-          + " starts at " + instant(startMicros) + ", more than " + maxFutureSkew
-          + " in the future");
+    if (startMicros > window.newestMicros()) {
+      return new SpanProblem("too_far_ahead", name + " starts at " + instant(startMicros)
+          + ", more than " + maxFutureSkew + " in the future");
     }
-    return new SpanRow(startMicros, spanId, parentId, StoredSpanCodec.durationMicros(span),
-        traceId.toUuid(), source, cleanName(span.getName()), (short) span.getKindValue(),
-        StoredSpanCodec.payload(span));
+    return null;
   }
 
-  private static TraceId traceId(Span span) {
-    ByteString bytes = span.getTraceId();
-    if (bytes.size() != 16) {
-      throw new InvalidSpanException("trace ID must be 16 bytes, was " + bytes.size());
-    }
-    try {
-      return TraceId.fromBytes(bytes);
-    } catch (IllegalArgumentException allZeros) {
-      throw new InvalidSpanException(allZeros.getMessage());
-    }
-  }
-
-  private static long spanId(Span span, TraceId traceId) {
-    ByteString bytes = span.getSpanId();
-    if (bytes.size() != 8) {
-      throw new InvalidSpanException("span ID in trace " + traceId + " must be 8 bytes, was "
-          + bytes.size());
-    }
-    long id = SpanIds.fromBytes(bytes);
-    if (id == 0) {
-      throw new InvalidSpanException("span ID in trace " + traceId + " is all zeros");
-    }
-    return id;
-  }
-
-  private static Long parentId(Span span, TraceId traceId) {
+  private static Long parentId(Span span) {
     ByteString bytes = span.getParentSpanId();
     if (bytes.isEmpty()) {
       return null;
-    }
-    if (bytes.size() != 8) {
-      throw new InvalidSpanException("parent span ID in trace " + traceId + " must be 8 bytes, was "
-          + bytes.size());
     }
     long id = SpanIds.fromBytes(bytes);
     return id == 0 ? null : id; // some SDKs send eight zero bytes for "no parent"

@@ -79,6 +79,8 @@ public final class ZipkinHttpReceiver {
       }
       spans = decode(format, body);
     } catch (IngestException refused) {
+      ingest.requestRefused(new IngestSource("zipkin", formatName(ctx, apiVersion), false),
+          refused.reason());
       respond(ctx, refused);
       return;
     }
@@ -87,11 +89,20 @@ public final class ZipkinHttpReceiver {
       return;
     }
     ingest.accept(ZipkinToOtlp.translate(spans, System.currentTimeMillis() * 1000),
-            new IngestSource("zipkin", format.metricName))
-        .onSuccess(v -> ctx.response().setStatusCode(202).end())
+            new IngestSource("zipkin", format.metricName, false))
+        .onSuccess(result -> ctx.response().setStatusCode(202).end())
         .onFailure(failure -> respond(ctx, failure instanceof IngestException refused ? refused
             : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
                 + failure.getMessage(), null, failure)));
+  }
+
+  /** The format label for a request, also when its content type is not one we read. */
+  private static String formatName(RoutingContext ctx, int apiVersion) {
+    try {
+      return format(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), apiVersion).metricName;
+    } catch (IngestException unsupported) {
+      return "unsupported";
+    }
   }
 
   private static Format format(String contentType, int apiVersion) {
@@ -122,6 +133,9 @@ public final class ZipkinHttpReceiver {
 
   private void failure(RoutingContext ctx) {
     if (ctx.statusCode() == 413) {
+      int apiVersion = ctx.request().path().contains("/v1/") ? 1 : 2;
+      ingest.requestRefused(new IngestSource("zipkin", formatName(ctx, apiVersion), false),
+          IngestException.Reason.TOO_LARGE);
       respond(ctx, new IngestException(IngestException.Reason.TOO_LARGE,
           "request body is larger than " + limits.maxRequestBytes() + " bytes"));
     } else {

@@ -1,0 +1,118 @@
+package io.meshtrace.collector.metrics;
+
+import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.storage.postgres.SpanBatchListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The ingest meters. Prometheus names (Micrometer adds {@code _total} to counters and
+ * {@code _seconds} to timers):
+ *
+ * <ul>
+ *   <li>{@code meshtrace_spans_received_total{transport,format}}: spans in requests that were
+ *       decoded
+ *   <li>{@code meshtrace_spans_accepted_total{transport,format}}: spans committed
+ *   <li>{@code meshtrace_spans_rejected_total{transport,format,reason}}: spans not stored, by
+ *       reason: {@code invalid_id}, {@code invalid_time}, {@code too_old},
+ *       {@code too_far_ahead}, {@code too_many_spans}, {@code overloaded}, {@code unavailable},
+ *       {@code internal}
+ *   <li>{@code meshtrace_requests_refused_total{transport,format,reason}}: requests refused
+ *       before their spans were counted (malformed, too large, unsupported media type)
+ *   <li>{@code meshtrace_attributes_dropped_total}, {@code
+ *       meshtrace_attribute_values_truncated_total}: the attribute limits at work
+ *   <li>{@code meshtrace_spans_in_flight}: spans accepted and not yet committed
+ *   <li>{@code meshtrace_storage_batch_spans}: spans per insert (group commit)
+ *   <li>{@code meshtrace_storage_commit_seconds{outcome}}: insert latency
+ * </ul>
+ */
+public final class IngestMetrics implements SpanBatchListener {
+  private final MeterRegistry registry;
+  private final Counter attributesDropped;
+  private final Counter valuesTruncated;
+  private final DistributionSummary batchSpans;
+  private final Timer commitOk;
+  private final Timer commitFailed;
+
+  public IngestMetrics(MeterRegistry registry, Supplier<Number> spansInFlight) {
+    this.registry = registry;
+    this.attributesDropped = Counter.builder("meshtrace.attributes.dropped")
+        .description("Attributes dropped because a span, event, link or resource had too many")
+        .register(registry);
+    this.valuesTruncated = Counter.builder("meshtrace.attribute.values.truncated")
+        .description("Attribute values cut to the maximum length").register(registry);
+    this.batchSpans = DistributionSummary.builder("meshtrace.storage.batch.spans")
+        .description("Spans per insert statement").baseUnit("spans")
+        .serviceLevelObjectives(1, 10, 100, 500, 1000, 2000, 5000, 10000)
+        .register(registry);
+    this.commitOk = commitTimer("ok");
+    this.commitFailed = commitTimer("failed");
+    io.micrometer.core.instrument.Gauge.builder("meshtrace.spans.in.flight", spansInFlight)
+        .description("Spans accepted and not yet committed").register(registry);
+  }
+
+  private Timer commitTimer(String outcome) {
+    return Timer.builder("meshtrace.storage.commit")
+        .description("Time to insert and commit one batch of spans")
+        .tag("outcome", outcome)
+        .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(1000))
+        .register(registry);
+  }
+
+  public void received(IngestSource source, long spans) {
+    counter("meshtrace.spans.received", "Spans in decoded requests", source, null)
+        .increment(spans);
+  }
+
+  public void accepted(IngestSource source, long spans) {
+    counter("meshtrace.spans.accepted", "Spans committed to storage", source, null)
+        .increment(spans);
+  }
+
+  public void rejected(IngestSource source, String reason, long spans) {
+    if (spans > 0) {
+      counter("meshtrace.spans.rejected", "Spans not stored, by reason", source, reason)
+          .increment(spans);
+    }
+  }
+
+  public void requestRefused(IngestSource source, String reason) {
+    counter("meshtrace.requests.refused", "Requests refused before their spans were counted",
+        source, reason).increment();
+  }
+
+  public void attributesDropped(long count) {
+    attributesDropped.increment(count);
+  }
+
+  public void valuesTruncated(long count) {
+    valuesTruncated.increment(count);
+  }
+
+  @Override
+  public void batchCommitted(int spans, long nanos) {
+    batchSpans.record(spans);
+    commitOk.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void batchFailed(int spans, long nanos, Throwable failure) {
+    commitFailed.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Counter counter(String name, String description, IngestSource source, String reason) {
+    Counter.Builder builder = Counter.builder(name).description(description)
+        .tag("transport", source.transport()).tag("format", source.format());
+    if (reason != null) {
+      builder.tag("reason", reason);
+    }
+    return builder.register(registry);
+  }
+}

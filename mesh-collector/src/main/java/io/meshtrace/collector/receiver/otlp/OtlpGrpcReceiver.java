@@ -1,0 +1,126 @@
+package io.meshtrace.collector.receiver.otlp;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.RequestBodies;
+import io.meshtrace.ingest.SpanIngest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.GrpcMessage;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.WireFormat;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.Base64;
+
+/**
+ * OTLP/gRPC: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export}. Messages are
+ * taken raw and inflated here with a bound, because the gRPC server's own gzip decoding would
+ * inflate a compressed message whatever its size. OK is answered once the spans are committed;
+ * refusals carry the status the OTLP specification asks for, with RetryInfo in
+ * {@code grpc-status-details-bin} when the client should retry after a pause.
+ */
+public final class OtlpGrpcReceiver {
+  static final String EXPORT = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
+  private static final IngestSource SOURCE = new IngestSource("otlp_grpc", "protobuf", true);
+
+  private final SpanIngest ingest;
+  private final long maxMessageBytes;
+  private final long maxDecompressedBytes;
+
+  public OtlpGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes) {
+    this.ingest = ingest;
+    this.maxMessageBytes = maxMessageBytes;
+    this.maxDecompressedBytes = maxDecompressedBytes;
+  }
+
+  public GrpcServer server(Vertx vertx) {
+    GrpcServer server = GrpcServer.server(vertx,
+        new GrpcServerOptions().setMaxMessageSize(maxMessageBytes));
+    server.callHandler(this::call);
+    return server;
+  }
+
+  private void call(GrpcServerRequest<Buffer, Buffer> request) {
+    GrpcServerResponse<Buffer, Buffer> response = request.response();
+    if (!EXPORT.equals(request.fullMethodName())) {
+      response.status(GrpcStatus.UNIMPLEMENTED)
+          .statusMessage("meshtrace serves " + EXPORT + " only").end();
+      return;
+    }
+    GrpcMessage[] message = new GrpcMessage[1];
+    boolean[] refused = new boolean[1];
+    request.messageHandler(received -> {
+      if (message[0] != null) {
+        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
+            "Export is a unary call: one message per request"));
+      }
+      message[0] = received;
+    });
+    request.invalidMessageHandler(tooLarge -> refuse(response, refused,
+        new IngestException(IngestException.Reason.TOO_LARGE,
+            "message is larger than " + maxMessageBytes + " bytes")));
+    request.endHandler(v -> {
+      if (refused[0]) {
+        return;
+      }
+      if (message[0] == null) {
+        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
+            "no ExportTraceServiceRequest message"));
+        return;
+      }
+      export(message[0], response, refused);
+    });
+  }
+
+  private void export(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response,
+      boolean[] refused) {
+    ExportTraceServiceRequest request;
+    try {
+      if (message.format() != WireFormat.PROTOBUF) {
+        throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+            "only protobuf-encoded gRPC messages are read");
+      }
+      Buffer payload = RequestBodies.decode(message.payload(), message.encoding(),
+          maxDecompressedBytes);
+      request = ExportTraceServiceRequest.parseFrom(payload.getBytes());
+    } catch (InvalidProtocolBufferException e) {
+      refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
+          "malformed ExportTraceServiceRequest: " + e.getMessage()));
+      return;
+    } catch (IngestException e) {
+      refuse(response, refused, e);
+      return;
+    }
+    ingest.accept(request.getResourceSpansList(), SOURCE)
+        .onSuccess(result -> response.end(Buffer.buffer(OtlpResponses.success(result).toByteArray())))
+        .onFailure(failure -> fail(response, failure instanceof IngestException e ? e
+            : new IngestException(IngestException.Reason.INTERNAL,
+                "internal error: " + failure.getMessage(), null, failure)));
+  }
+
+  private void refuse(GrpcServerResponse<Buffer, Buffer> response, boolean[] refused,
+      IngestException refusal) {
+    if (refused[0]) {
+      return;
+    }
+    refused[0] = true;
+    ingest.requestRefused(SOURCE, refusal.reason());
+    fail(response, refusal);
+  }
+
+  private static void fail(GrpcServerResponse<Buffer, Buffer> response, IngestException refusal) {
+    com.google.rpc.Status status = OtlpResponses.status(refusal);
+    if (status.getDetailsCount() > 0) {
+      response.trailers().set("grpc-status-details-bin",
+          Base64.getEncoder().withoutPadding().encodeToString(status.toByteArray()));
+    }
+    response.status(GrpcStatus.valueOf(status.getCode()))
+        .statusMessage(refusal.getMessage())
+        .end();
+  }
+}

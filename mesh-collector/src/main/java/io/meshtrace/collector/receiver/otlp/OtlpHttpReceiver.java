@@ -1,0 +1,158 @@
+package io.meshtrace.collector.receiver.otlp;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.RequestBodies;
+import io.meshtrace.ingest.SpanIngest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OTLP/HTTP: {@code POST /v1/traces} with {@code application/x-protobuf} or {@code
+ * application/json}, gzip or not. Answers in the request's encoding: 200 with an
+ * ExportTraceServiceResponse (with {@code partialSuccess} when spans were refused) once the rest
+ * are committed, else a google.rpc.Status with the HTTP status the specification asks for
+ * (400, 413, 415, 429 or 503 with {@code Retry-After}).
+ */
+public final class OtlpHttpReceiver {
+  private static final Logger LOG = LoggerFactory.getLogger(OtlpHttpReceiver.class);
+  private static final String PROTOBUF = "application/x-protobuf";
+  private static final String JSON = "application/json";
+
+  /**
+   * @param corsOrigins origins browsers may send spans from ({@code *} for any); empty turns
+   *     CORS off
+   */
+  public record Options(long maxRequestBytes, long maxDecompressedBytes, List<String> corsOrigins) {}
+
+  private final SpanIngest ingest;
+  private final Options options;
+
+  public OtlpHttpReceiver(SpanIngest ingest, Options options) {
+    this.ingest = ingest;
+    this.options = options;
+  }
+
+  public Router router(io.vertx.core.Vertx vertx) {
+    Router router = Router.router(vertx);
+    if (!options.corsOrigins().isEmpty()) {
+      CorsHandler cors = CorsHandler.create()
+          .allowedMethods(Set.of(HttpMethod.POST, HttpMethod.OPTIONS))
+          .allowedHeaders(Set.of("Content-Type", "Content-Encoding", "Authorization",
+              "X-Requested-With"))
+          .maxAgeSeconds(7200);
+      if (options.corsOrigins().contains("*")) {
+        cors.addOriginWithRegex(".*");
+      } else {
+        cors.addOrigins(options.corsOrigins());
+      }
+      router.route("/v1/traces").handler(cors);
+    }
+    router.post("/v1/traces")
+        .handler(BodyHandler.create(false).setBodyLimit(options.maxRequestBytes()))
+        .handler(this::export)
+        .failureHandler(this::failure);
+    return router;
+  }
+
+  private void export(RoutingContext ctx) {
+    boolean json = isJson(ctx);
+    IngestSource source = new IngestSource("otlp_http", json ? "json" : "protobuf", true);
+    ExportTraceServiceRequest request;
+    try {
+      requireSupportedType(ctx);
+      Buffer body = RequestBodies.decode(ctx.body().buffer() == null ? Buffer.buffer()
+              : ctx.body().buffer(), ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING),
+          options.maxDecompressedBytes());
+      request = json ? OtlpJson.parseRequest(body) : parseProtobuf(body);
+    } catch (IngestException refused) {
+      ingest.requestRefused(source, refused.reason());
+      respond(ctx, json, refused);
+      return;
+    }
+    ingest.accept(request.getResourceSpansList(), source)
+        .onSuccess(result -> send(ctx, 200, json, OtlpResponses.success(result)))
+        .onFailure(failure -> respond(ctx, json, failure instanceof IngestException refused
+            ? refused : new IngestException(IngestException.Reason.INTERNAL,
+                "internal error: " + failure.getMessage(), null, failure)));
+  }
+
+  private static ExportTraceServiceRequest parseProtobuf(Buffer body) {
+    try {
+      return ExportTraceServiceRequest.parseFrom(body.getBytes());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IngestException(IngestException.Reason.INVALID,
+          "malformed OTLP protobuf: " + e.getMessage());
+    }
+  }
+
+  private static String mediaType(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    return contentType == null ? ""
+        : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** JSON answers for JSON requests and for requests in no encoding we read. */
+  private static boolean isJson(RoutingContext ctx) {
+    return !mediaType(ctx).equals(PROTOBUF);
+  }
+
+  private static void requireSupportedType(RoutingContext ctx) {
+    String type = mediaType(ctx);
+    if (!type.equals(PROTOBUF) && !type.equals(JSON)) {
+      throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+          "unsupported Content-Type '" + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)
+              + "'; use application/x-protobuf or application/json");
+    }
+  }
+
+  private void failure(RoutingContext ctx) {
+    boolean json = isJson(ctx);
+    if (ctx.statusCode() == 413) {
+      ingest.requestRefused(new IngestSource("otlp_http", json ? "json" : "protobuf", true),
+          IngestException.Reason.TOO_LARGE);
+      respond(ctx, json, new IngestException(IngestException.Reason.TOO_LARGE,
+          "request body is larger than " + options.maxRequestBytes() + " bytes"));
+    } else {
+      LOG.warn("OTLP/HTTP intake failed", ctx.failure());
+      respond(ctx, json, new IngestException(IngestException.Reason.INTERNAL, "internal error"));
+    }
+  }
+
+  private static void respond(RoutingContext ctx, boolean json, IngestException refused) {
+    HttpServerResponse response = ctx.response();
+    if (response.ended()) {
+      return;
+    }
+    Duration retryAfter = refused.retryAfter();
+    if (retryAfter != null) {
+      response.putHeader(HttpHeaders.RETRY_AFTER,
+          Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000)));
+    }
+    if (refused.reason() == IngestException.Reason.TOO_LARGE) {
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    send(ctx, refused.reason().httpStatus(), json, OtlpResponses.status(refused));
+  }
+
+  private static void send(RoutingContext ctx, int status, boolean json, Message message) {
+    ctx.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, json ? JSON : PROTOBUF)
+        .end(json ? OtlpJson.print(message) : Buffer.buffer(message.toByteArray()));
+  }
+}
