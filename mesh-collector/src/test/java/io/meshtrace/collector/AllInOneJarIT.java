@@ -50,7 +50,7 @@ class AllInOneJarIT {
     Path dataDir = dir.resolve("data");
     // Settings through all three sources: the config file, the environment and flags.
     Path config = dir.resolve("meshtrace.yaml");
-    Files.writeString(config, "bind: 127.0.0.1\nquery-port: 0\n");
+    Files.writeString(config, "bind: 127.0.0.1\nquery-port: 0\notlp-grpc-port: 0\n");
 
     JsonObject ports = start(config, dataDir, "first");
     long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
@@ -105,6 +105,7 @@ class AllInOneJarIT {
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve(name + ".log").toFile());
     builder.environment().put("MESHTRACE_ADMIN_PORT", "0");
+    builder.environment().put("MESHTRACE_OTLP_HTTP_PORT", "0");
     process = builder.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!Files.exists(portsFile)) {
@@ -115,7 +116,8 @@ class AllInOneJarIT {
       Thread.sleep(100);
     }
     JsonObject ports = new JsonObject(Files.readString(portsFile));
-    assertThat(ports.fieldNames()).containsExactly("zipkin", "query", "admin");
+    assertThat(ports.fieldNames()).containsExactly("zipkin", "otlpGrpc", "otlpHttp", "query",
+        "admin");
     HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(
         "http://127.0.0.1:" + ports.getInteger("admin") + "/readyz")).build(),
         HttpResponse.BodyHandlers.ofString());

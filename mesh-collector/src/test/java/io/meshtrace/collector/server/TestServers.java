@@ -38,6 +38,18 @@ public final class TestServers {
 
   public static HttpResponse<String> post(String url, String contentType, byte[] body,
       String... headers) throws Exception {
+    return HTTP.send(request(url, contentType, body, headers), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** For binary answers (protobuf). */
+  public static HttpResponse<byte[]> postBytes(String url, String contentType, byte[] body,
+      String... headers) throws Exception {
+    return HTTP.send(request(url, contentType, body, headers),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static HttpRequest request(String url, String contentType, byte[] body,
+      String... headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
         .timeout(Duration.ofSeconds(30))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -47,6 +59,6 @@ public final class TestServers {
     for (int i = 0; i + 1 < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return request.build();
   }
 }

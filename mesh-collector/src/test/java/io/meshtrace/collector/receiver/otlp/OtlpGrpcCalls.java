@@ -85,8 +85,14 @@ public final class OtlpGrpcCalls implements AutoCloseable {
   private io.vertx.core.Future<Reply> collect(GrpcClientResponse<Buffer, Buffer> response) {
     Buffer body = Buffer.buffer();
     response.handler(body::appendBuffer);
-    return response.end().transform(done -> io.vertx.core.Future.succeededFuture(
-        new Reply(response.status(), response.statusMessage(), response.trailers(), body)));
+    // A "trailers-only" answer (an error before any message) carries its trailers in the
+    // HTTP/2 headers, where gRPC clients look for them too.
+    return response.end().transform(done -> {
+      io.vertx.core.MultiMap trailers = io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+          .addAll(response.headers()).addAll(response.trailers());
+      return io.vertx.core.Future.succeededFuture(
+          new Reply(response.status(), response.statusMessage(), trailers, body));
+    });
   }
 
   @Override
