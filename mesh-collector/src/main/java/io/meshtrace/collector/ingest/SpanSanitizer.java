@@ -58,7 +58,9 @@ final class SpanSanitizer {
       for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
         List<Span> spans = new ArrayList<>(scopeSpans.getSpansCount());
         boolean spansChanged = false;
-        for (Span span : scopeSpans.getSpansList()) {
+        int spanCount = scopeSpans.getSpansCount();
+        for (int s = 0; s < spanCount; s++) {
+          Span span = scopeSpans.getSpans(s);
           SpanProblem problem = checker.check(span);
           if (problem != null) {
             counters.reject(problem);
@@ -127,13 +129,12 @@ final class SpanSanitizer {
 
   /** The attributes cut to the limits, or null when they are within them already. */
   private List<KeyValue> limit(List<KeyValue> attributes, Counters counters) {
-    boolean tooMany = attributes.size() > maxAttributes;
+    int count = attributes.size();
+    boolean tooMany = count > maxAttributes;
     boolean tooLong = false;
-    for (KeyValue attribute : attributes) {
-      if (tooLongSomewhere(attribute.getValue())) {
-        tooLong = true;
-        break;
-      }
+    // Indexed: protobuf's lists are unmodifiable wrappers whose iterators do not inline here.
+    for (int i = 0; i < count && !tooLong; i++) {
+      tooLong = tooLongSomewhere(attributes.get(i).getValue());
     }
     if (!tooMany && !tooLong) {
       return null;
@@ -152,7 +153,10 @@ final class SpanSanitizer {
 
   private boolean tooLongSomewhere(AnyValue value) {
     return switch (value.getValueCase()) {
-      case STRING_VALUE -> value.getStringValue().length() > maxValueLength;
+      // UTF-8 has at least one byte per UTF-16 unit, so a value whose bytes fit needs no
+      // decoding; values often arrive as bytes (the Zipkin translation sets them so).
+      case STRING_VALUE -> value.getStringValueBytes().size() > maxValueLength
+          && value.getStringValue().length() > maxValueLength;
       case BYTES_VALUE -> value.getBytesValue().size() > maxValueLength;
       case ARRAY_VALUE -> value.getArrayValue().getValuesList().stream()
           .anyMatch(this::tooLongSomewhere);

@@ -49,6 +49,9 @@ final class Dictionaries {
   }
 
   private Future<Void> resolve(List<SpanRow> rows, int attempt) {
+    if (assignFromCaches(rows)) {
+      return Future.succeededFuture();
+    }
     Set<String> newServices = new LinkedHashSet<>();
     for (SpanRow row : rows) {
       if (!serviceIds.containsKey(row.source.serviceName())) {
@@ -87,6 +90,23 @@ final class Dictionaries {
       }
       return Future.succeededFuture();
     });
+  }
+
+  /** The steady state: every name is known; one lookup per dictionary and row. */
+  private boolean assignFromCaches(List<SpanRow> rows) {
+    int count = rows.size();
+    for (int i = 0; i < count; i++) {
+      SpanRow row = rows.get(i);
+      OperationKey op = operationKey(row);
+      Integer operationId = op == null ? null : operationIds.get(op);
+      Long sourceId = sourceIds.get(row.source.digest());
+      if (operationId == null || sourceId == null) {
+        return false;
+      }
+      row.operationId = operationId;
+      row.sourceId = sourceId;
+    }
+    return true;
   }
 
   private OperationKey operationKey(SpanRow row) {

@@ -54,7 +54,9 @@ final class SpanRowMapper {
           continue;
         }
         SpanSource source = source(resourceSpans, scopeSpans, service);
-        for (Span span : scopeSpans.getSpansList()) {
+        int spanCount = scopeSpans.getSpansCount();
+        for (int i = 0; i < spanCount; i++) {
+          Span span = scopeSpans.getSpans(i);
           SpanProblem problem = check(span, window);
           if (problem != null) {
             throw new InvalidSpanException(problem.message());
@@ -101,25 +103,29 @@ final class SpanRowMapper {
       return new SpanProblem("invalid_id", "parent span ID of span " + SpanIds.toHex(spanId)
           + " in trace " + traceId + " must be 8 bytes, was " + parentSize);
     }
-    String name = "span " + SpanIds.toHex(spanId) + " of trace " + traceId;
     long start = span.getStartTimeUnixNano();
     long end = span.getEndTimeUnixNano();
     if (start <= 0) {
-      return new SpanProblem("invalid_time", name + " has no start time");
+      return new SpanProblem("invalid_time", describe(spanId, traceId) + " has no start time");
     }
     if (end != 0 && Long.compareUnsigned(end, start) < 0) {
-      return new SpanProblem("invalid_time", name + " ends before it starts");
+      return new SpanProblem("invalid_time", describe(spanId, traceId) + " ends before it starts");
     }
     long startMicros = StoredSpanCodec.startMicros(span);
     if (startMicros < window.oldestMicros()) {
-      return new SpanProblem("too_old", name + " starts at " + instant(startMicros)
-          + ", older than the retention of " + retention.toDays() + " days");
+      return new SpanProblem("too_old", describe(spanId, traceId) + " starts at "
+          + instant(startMicros) + ", older than the retention of " + retention.toDays()
+          + " days");
     }
     if (startMicros > window.newestMicros()) {
-      return new SpanProblem("too_far_ahead", name + " starts at " + instant(startMicros)
-          + ", more than " + maxFutureSkew + " in the future");
+      return new SpanProblem("too_far_ahead", describe(spanId, traceId) + " starts at "
+          + instant(startMicros) + ", more than " + maxFutureSkew + " in the future");
     }
     return null;
+  }
+
+  private static String describe(long spanId, TraceId traceId) {
+    return "span " + SpanIds.toHex(spanId) + " of trace " + traceId;
   }
 
   private static Long parentId(Span span) {

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import zipkin2.Annotation;
 import zipkin2.Endpoint;
@@ -115,7 +116,7 @@ public final class ZipkinToOtlp {
       add.accept(string(addressKey, endpoint.ipv6()));
     }
     if (endpoint.portAsInt() != 0) {
-      add.accept(KeyValue.newBuilder().setKey(portKey)
+      add.accept(KeyValue.newBuilder().setKeyBytes(keyBytes(portKey))
           .setValue(AnyValue.newBuilder().setIntValue(endpoint.portAsInt())).build());
     }
   }
@@ -146,13 +147,34 @@ public final class ZipkinToOtlp {
     return ByteString.copyFrom(bytes);
   }
 
+  /**
+   * Keys and values are handed to protobuf as UTF-8 bytes, encoded once: as Java strings they
+   * would be measured and encoded again each time a message is serialized. Keys repeat on every
+   * span (Envoy sends the same twenty), so their bytes are kept.
+   */
   private static KeyValue string(String key, String value) {
-    return KeyValue.newBuilder().setKey(key)
-        .setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    return KeyValue.newBuilder().setKeyBytes(keyBytes(key))
+        .setValue(AnyValue.newBuilder().setStringValueBytes(ByteString.copyFromUtf8(value)))
+        .build();
+  }
+
+  private static final int MAX_CACHED_KEYS = 4096;
+  private static final Map<String, ByteString> KEYS = new ConcurrentHashMap<>();
+
+  private static ByteString keyBytes(String key) {
+    ByteString bytes = KEYS.get(key);
+    if (bytes == null) {
+      bytes = ByteString.copyFromUtf8(key);
+      if (KEYS.size() < MAX_CACHED_KEYS) {
+        KEYS.put(key, bytes);
+      }
+    }
+    return bytes;
   }
 
   private static KeyValue bool(String key) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setBoolValue(true))
+    return KeyValue.newBuilder().setKeyBytes(keyBytes(key))
+        .setValue(AnyValue.newBuilder().setBoolValue(true))
         .build();
   }
 }

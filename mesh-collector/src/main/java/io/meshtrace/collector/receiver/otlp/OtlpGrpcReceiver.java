@@ -87,7 +87,7 @@ public final class OtlpGrpcReceiver {
       }
       Buffer payload = RequestBodies.decode(message.payload(), message.encoding(),
           maxDecompressedBytes);
-      request = ExportTraceServiceRequest.parseFrom(payload.getBytes());
+      request = OtlpProtobuf.parseRequest(payload);
     } catch (InvalidProtocolBufferException e) {
       refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
           "malformed ExportTraceServiceRequest: " + e.getMessage()));

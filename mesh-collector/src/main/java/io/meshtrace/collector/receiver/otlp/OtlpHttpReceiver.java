@@ -94,7 +94,7 @@ public final class OtlpHttpReceiver {
 
   private static ExportTraceServiceRequest parseProtobuf(Buffer body) {
     try {
-      return ExportTraceServiceRequest.parseFrom(body.getBytes());
+      return OtlpProtobuf.parseRequest(body);
     } catch (InvalidProtocolBufferException e) {
       throw new IngestException(IngestException.Reason.INVALID,
           "malformed OTLP protobuf: " + e.getMessage());

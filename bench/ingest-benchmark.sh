@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The ingest benchmark behind bench/RESULTS.md. From the repository root, after
+#   mvn -B -q -DskipTests package
+# run
+#   bench/ingest-benchmark.sh [RUNS]        (default 5)
+# It starts meshtrace all-in-one with its embedded PostgreSQL on a fresh data directory, then
+# Zipkin's own server (in-memory storage, exec jar from Maven Central) on the same machine, and
+# sends both the same Envoy-shaped spans. Raw results (one JSON line per run) and a summary of
+# medians go to bench/target/ingest-<time>/.
+set -euo pipefail
+RUNS=${1:-5}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/bench/target/ingest-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+JAR=$ROOT/mesh-collector/target/meshtrace.jar
+# The generator runs with C1 only and the serial GC: a fresh JVM per run would otherwise spend a
+# sizable part of a core compiling, which the servers would lose on this 2-core machine.
+GEN="java -Xmx3g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar $ROOT/bench/target/meshtrace-bench.jar"
+PY_LOADGEN=$ROOT/../shared/tools/zipkin_loadgen.py
+REQUESTS=${REQUESTS:-3000}      # 100 spans each
+ZIPKIN_VERSION=3.6.1
+
+wait_for() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; return 1; }
+
+echo "== meshtrace all-in-one"
+DATA=$OUT/meshtrace-data
+java -jar "$JAR" all-in-one --bind 127.0.0.1 --data-dir "$DATA" --ports-file "$OUT/ports.json" \
+  > "$OUT/meshtrace.log" 2>&1 &
+MESHTRACE=$!
+trap 'kill $MESHTRACE 2>/dev/null || true; [ -n "${ZIPKIN:-}" ] && kill $ZIPKIN 2>/dev/null || true' EXIT
+wait_for http://127.0.0.1:14269/readyz
+PGPORT=$(grep -o "ready on 127.0.0.1:[0-9]*" "$OUT/meshtrace.log" | tail -1 | grep -o "[0-9]*$")
+PGPID=$(head -1 "$DATA/postgres/postmaster.pid")
+PGURL=postgresql://meshtrace@127.0.0.1:$PGPORT/postgres
+
+run() { # label target url connections [more generator flags]
+  local label=$1 target=$2 url=$3 conns=$4; shift 4
+  $GEN --target "$target" --url "$url" --connections "$conns" --requests "$REQUESTS" \
+    --warmup 300 --server-pids "$MESHTRACE,$PGPID" --pg-url "$PGURL" "$@" 2>/dev/null \
+    | sed "s/^{/{\"label\":\"$label\",\"server\":\"meshtrace\",/" >> "$OUT/results.jsonl"
+  tail -1 "$OUT/results.jsonl" | cut -c1-160
+}
+
+echo "-- warm-up (not counted)"
+for target in zipkin otlp-http otlp-grpc; do
+  $GEN --target $target --url http://127.0.0.1:$([ $target = zipkin ] && echo 9411 || ([ $target = otlp-http ] && echo 4318 || echo 4317)) \
+    --connections 2 --requests "$REQUESTS" --warmup 300 >/dev/null 2>&1
+done
+echo "-- closed loop, $RUNS rounds"
+for r in $(seq 1 "$RUNS"); do
+  run zipkin-json-2conn zipkin http://127.0.0.1:9411 2
+  run otlp-http-2conn otlp-http http://127.0.0.1:4318 2
+  run otlp-grpc-2conn otlp-grpc http://127.0.0.1:4317 2
+  run zipkin-json-8conn zipkin http://127.0.0.1:9411 8
+done
+echo "-- ack latency at 30k spans/s (half the 60k target), $RUNS rounds"
+for r in $(seq 1 "$RUNS"); do
+  run zipkin-json-30k-rate zipkin http://127.0.0.1:9411 2 --rate 30000 --requests 6000 --unique-requests 1500
+  run otlp-http-30k-rate otlp-http http://127.0.0.1:4318 2 --rate 30000 --requests 6000 --unique-requests 1500
+done
+echo "-- the shared neutral Zipkin load generator (Python), 3 rounds"
+for r in 1 2 3; do
+  python3 "$PY_LOADGEN" --url http://127.0.0.1:9411/api/v2/spans --requests 2000 \
+    --spans-per-request 100 --workers 2 --warmup 200 --server-pids "$MESHTRACE,$PGPID" \
+    --verify-cmd "psql -tA -h 127.0.0.1 -p $PGPORT -U meshtrace postgres -c 'select count(*) from spans'" \
+    --json | tail -1 | sed 's/^{/{"label":"python-loadgen","server":"meshtrace",/' >> "$OUT/results.jsonl"
+  tail -1 "$OUT/results.jsonl" | cut -c1-160
+done
+psql -tA -h 127.0.0.1 -p "$PGPORT" -U meshtrace postgres \
+  -c "select count(*), pg_total_relation_size('spans'), (select sum(pg_total_relation_size(c.oid)) from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'spans'::regclass) from spans" \
+  > "$OUT/meshtrace-storage.txt"
+kill $MESHTRACE; wait $MESHTRACE 2>/dev/null || true
+
+echo "== Zipkin $ZIPKIN_VERSION, in-memory storage"
+PEER=$ROOT/bench/target/peer
+if [ ! -f "$PEER/zipkin-server-$ZIPKIN_VERSION-exec.jar" ]; then
+  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec -DoutputDirectory="$PEER"
+fi
+STORAGE_TYPE=mem java -jar "$PEER/zipkin-server-$ZIPKIN_VERSION-exec.jar" \
+  --armeria.ports[0].ip=127.0.0.1 --armeria.ports[0].port=19411 --armeria.ports[0].protocols[0]=http \
+  > "$OUT/zipkin.log" 2>&1 &
+ZIPKIN=$!
+wait_for http://127.0.0.1:19411/health
+$GEN --target zipkin --url http://127.0.0.1:19411 --connections 2 --requests "$REQUESTS" --warmup 300 >/dev/null 2>&1
+for r in $(seq 1 "$RUNS"); do
+  for conns in 2 8; do
+    $GEN --target zipkin --url http://127.0.0.1:19411 --connections $conns --requests "$REQUESTS" \
+      --warmup 300 --server-pids "$ZIPKIN" 2>/dev/null \
+      | sed "s/^{/{\"label\":\"zipkin-json-${conns}conn\",\"server\":\"zipkin-mem\",/" >> "$OUT/results.jsonl"
+    tail -1 "$OUT/results.jsonl" | cut -c1-160
+  done
+  $GEN --target zipkin --url http://127.0.0.1:19411 --connections 2 --requests 6000 --unique-requests 1500 \
+    --rate 30000 --warmup 300 --server-pids "$ZIPKIN" 2>/dev/null \
+    | sed 's/^{/{"label":"zipkin-json-30k-rate","server":"zipkin-mem",/' >> "$OUT/results.jsonl"
+done
+for r in 1 2 3; do
+  python3 "$PY_LOADGEN" --url http://127.0.0.1:19411/api/v2/spans --requests 2000 \
+    --spans-per-request 100 --workers 2 --warmup 200 --server-pids "$ZIPKIN" --json | tail -1 \
+    | sed 's/^{/{"label":"python-loadgen","server":"zipkin-mem",/' >> "$OUT/results.jsonl"
+done
+kill $ZIPKIN; wait $ZIPKIN 2>/dev/null || true
+ZIPKIN=
+
+python3 "$ROOT/bench/summarize.py" "$OUT/results.jsonl" "$OUT/meshtrace-storage.txt" | tee "$OUT/summary.md"
+echo "results in $OUT"

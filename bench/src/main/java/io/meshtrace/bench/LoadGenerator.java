@@ -1,0 +1,368 @@
+package io.meshtrace.bench;
+
+import io.meshtrace.zipkin.receiver.ZipkinToOtlp;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.common.GrpcMessageDecoder;
+import io.vertx.grpc.common.GrpcMessageEncoder;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
+import zipkin2.Span;
+import zipkin2.codec.SpanBytesEncoder;
+
+/**
+ * Sends Envoy-shaped spans as fast as the server takes them (closed loop, one request in flight
+ * per connection) or at a fixed rate (open loop, latency measured from each request's scheduled
+ * time so that a stalled server is not hidden), and reports acknowledged and committed spans per
+ * second, ack latency percentiles, and the server's CPU time and peak memory.
+ *
+ * <pre>
+ * java -jar bench/target/meshtrace-bench.jar --target zipkin --url http://127.0.0.1:9411 \
+ *     --connections 2 --requests 3000 --spans-per-request 100 \
+ *     --pg-url postgresql://meshtrace@127.0.0.1:PORT/postgres --server-pids PID
+ * </pre>
+ *
+ * Targets: {@code zipkin} (POST /api/v2/spans, JSON), {@code otlp-http} (POST /v1/traces,
+ * protobuf), {@code otlp-grpc} (TraceService/Export). {@code --rate SPANS_PER_SECOND} switches
+ * to the open loop; {@code --unique-requests N} builds N distinct bodies and cycles through them.
+ */
+public final class LoadGenerator {
+  private static final ServiceMethod<Buffer, Buffer> EXPORT = ServiceMethod.client(
+      ServiceName.create("opentelemetry.proto.collector.trace.v1.TraceService"), "Export",
+      GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY);
+
+  private final Map<String, String> args;
+  private final String target;
+  private final int connections;
+  private final int requests;
+  private final int warmup;
+  private final int spansPerRequest;
+  private final double rate;
+  private final boolean gzip;
+  private Vertx vertx;
+  private HttpClientAgent http;
+  private GrpcClient grpc;
+
+  private LoadGenerator(Map<String, String> args) {
+    this.args = args;
+    this.target = args.getOrDefault("target", "zipkin");
+    this.connections = Integer.parseInt(args.getOrDefault("connections", "2"));
+    this.requests = Integer.parseInt(args.getOrDefault("requests", "2000"));
+    this.warmup = Integer.parseInt(args.getOrDefault("warmup", "200"));
+    this.spansPerRequest = Integer.parseInt(args.getOrDefault("spans-per-request", "100"));
+    this.rate = Double.parseDouble(args.getOrDefault("rate", "0"));
+    this.gzip = args.containsKey("gzip");
+    if (spansPerRequest % 10 != 0) {
+      throw new IllegalArgumentException("--spans-per-request must be a multiple of 10");
+    }
+  }
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = new LinkedHashMap<>();
+    for (int i = 0; i < argv.length; i++) {
+      if (!argv[i].startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + argv[i]);
+      }
+      String key = argv[i].substring(2);
+      boolean flag = i + 1 >= argv.length || argv[i + 1].startsWith("--");
+      args.put(key, flag ? "true" : argv[++i]);
+    }
+    new LoadGenerator(args).run();
+  }
+
+  private void run() throws Exception {
+    int unique = Math.min(requests + warmup,
+        Integer.parseInt(args.getOrDefault("unique-requests", Integer.toString(requests + warmup))));
+    long buildStart = System.nanoTime();
+    List<Buffer> bodies = buildBodies(unique, Long.parseLong(args.getOrDefault("seed", "1")));
+    long bodyBytes = bodies.stream().mapToLong(Buffer::length).sum();
+    System.err.printf("built %d bodies (%.1f MB, %d spans each) in %d ms%n", bodies.size(),
+        bodyBytes / 1e6, spansPerRequest, (System.nanoTime() - buildStart) / 1_000_000);
+
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    if (target.equals("otlp-grpc")) {
+      // One stream per connection and `connections` connections, like the HTTP targets.
+      grpc = GrpcClient.client(vertx, vertx.createHttpClient(new HttpClientOptions()
+              .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+              .setHttp2MultiplexingLimit(1).setTcpNoDelay(true),
+          new PoolOptions().setHttp2MaxSize(connections)));
+    } else {
+      http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+          new PoolOptions().setHttp1MaxSize(connections).setHttp2MaxSize(connections));
+    }
+    Pool pg = args.containsKey("pg-url") ? PgBuilder.pool()
+        .connectingTo(PgConnectOptions.fromUri(args.get("pg-url"))).using(vertx).build() : null;
+    String countSql = args.getOrDefault("count-sql", "SELECT count(*) FROM spans");
+    List<Long> pids = args.containsKey("server-pids") ? Arrays.stream(
+        args.get("server-pids").split(",")).map(Long::parseLong).toList() : List.of();
+
+    Result warm = send(bodies, 0, warmup, 0).toCompletionStage().toCompletableFuture().get();
+    if (warm.failures > 0) {
+      System.err.println("warm-up had " + warm.failures + " failed requests: " + warm.firstError);
+    }
+    long countBefore = pg == null ? -1 : count(pg, countSql);
+    // A process's own CPU, and with its descendants: the embedded PostgreSQL is a child of the
+    // meshtrace JVM, and its backends are children of the postmaster.
+    double[] cpuBefore = pids.stream().mapToDouble(ProcStats::ownCpuSeconds).toArray();
+    double[] treeBefore = pids.stream().mapToDouble(ProcStats::cpuSeconds).toArray();
+    double ownCpuBefore = ProcStats.cpuSeconds(ProcessHandle.current().pid());
+    long started = System.nanoTime();
+    Result result = send(bodies, warmup, requests, rate).toCompletionStage().toCompletableFuture()
+        .get();
+    long acked = System.nanoTime();
+    double[] cpuAfter = pids.stream().mapToDouble(ProcStats::ownCpuSeconds).toArray();
+    double[] treeAfter = pids.stream().mapToDouble(ProcStats::cpuSeconds).toArray();
+    double ownCpu = ProcStats.cpuSeconds(ProcessHandle.current().pid()) - ownCpuBefore;
+    long ackedSpans = (long) result.ok * spansPerRequest;
+    long committedAt = -1;
+    long committedSpans = -1;
+    if (pg != null) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(
+          Long.parseLong(args.getOrDefault("verify-timeout", "900")));
+      while (true) {
+        // The count's snapshot is taken when the query starts: if it sees every span, every
+        // span was committed by then, however long counting a large table takes.
+        long snapshot = System.nanoTime();
+        committedSpans = count(pg, countSql) - countBefore;
+        if (committedSpans >= ackedSpans || System.nanoTime() > deadline) {
+          committedAt = snapshot;
+          break;
+        }
+        Thread.sleep(25);
+      }
+    }
+
+    double seconds = (acked - started) / 1e9;
+    JsonObject out = new JsonObject()
+        .put("target", target).put("url", args.get("url")).put("connections", connections)
+        .put("requests", requests).put("spansPerRequest", spansPerRequest).put("gzip", gzip)
+        .put("rateTarget", rate)
+        .put("okRequests", result.ok).put("failedRequests", result.failures)
+        .put("ackedSpansPerSecond", Math.round(ackedSpans / seconds))
+        .put("latencyMs", result.latencies())
+        .put("loadGeneratorCpuCores", Math.round(ownCpu / seconds * 100) / 100.0);
+    if (committedAt > 0) {
+      out.put("committedSpans", committedSpans)
+          .put("committedSpansPerSecond", Math.round(committedSpans / ((committedAt - started) / 1e9)))
+          .put("commitLagMs", Math.max(0, Math.round((committedAt - acked) / 1e6)));
+    }
+    JsonObject servers = new JsonObject();
+    for (int i = 0; i < pids.size(); i++) {
+      long pid = pids.get(i);
+      double cpu = cpuAfter[i] - cpuBefore[i];
+      double tree = treeAfter[i] - treeBefore[i];
+      servers.put(Long.toString(pid), new JsonObject()
+          .put("cpuSeconds", Math.round(cpu * 100) / 100.0)
+          .put("cpuCores", Math.round(cpu / seconds * 100) / 100.0)
+          .put("cpuMicrosPerSpan", Math.round(cpu * 1e7 / Math.max(1, ackedSpans)) / 10.0)
+          .put("treeCpuCores", Math.round(tree / seconds * 100) / 100.0)
+          .put("treeCpuMicrosPerSpan", Math.round(tree * 1e7 / Math.max(1, ackedSpans)) / 10.0)
+          .put("peakRssMiB", Math.round(ProcStats.peakRssMiB(pid)))
+          .put("treeRssMiB", Math.round(ProcStats.treeRssMiB(pid))));
+    }
+    if (!pids.isEmpty()) {
+      out.put("servers", servers);
+    }
+    if (result.firstError != null) {
+      out.put("firstError", result.firstError);
+    }
+    System.out.println(out.encode());
+    if (pg != null) {
+      pg.close();
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  private static long count(Pool pg, String sql) {
+    return pg.query(sql).execute().toCompletionStage().toCompletableFuture().join()
+        .iterator().next().getLong(0);
+  }
+
+  private List<Buffer> buildBodies(int count, long seed) throws IOException {
+    EnvoyTraceGenerator generator = new EnvoyTraceGenerator(seed);
+    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    List<Buffer> bodies = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      List<Span> spans = new ArrayList<>(spansPerRequest);
+      while (spans.size() < spansPerRequest) {
+        spans.addAll(generator.trace(now - 60_000_000 + i * 1_000L));
+      }
+      byte[] body = switch (target) {
+        case "zipkin" -> SpanBytesEncoder.JSON_V2.encodeList(spans);
+        case "otlp-http", "otlp-grpc" -> ExportTraceServiceRequest.newBuilder()
+            .addAllResourceSpans(ZipkinToOtlp.translate(spans, now)).build().toByteArray();
+        default -> throw new IllegalArgumentException("unknown --target " + target);
+      };
+      bodies.add(Buffer.buffer(gzip && !target.equals("otlp-grpc") ? gzip(body) : body));
+    }
+    return bodies;
+  }
+
+  private static byte[] gzip(byte[] data) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4);
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(data);
+    }
+    return out.toByteArray();
+  }
+
+  /** Outcome of a run. */
+  private static final class Result {
+    final long[] latencyNanos;
+    int ok;
+    int failures;
+    String firstError;
+
+    Result(int requests) {
+      latencyNanos = new long[requests];
+    }
+
+    synchronized void record(int index, long nanos, String error) {
+      latencyNanos[index] = nanos;
+      if (error == null) {
+        ok++;
+      } else {
+        failures++;
+        if (firstError == null) {
+          firstError = error;
+        }
+      }
+    }
+
+    JsonObject latencies() {
+      long[] sorted = latencyNanos.clone();
+      Arrays.sort(sorted);
+      return new JsonObject()
+          .put("p50", ms(percentile(sorted, 0.50)))
+          .put("p90", ms(percentile(sorted, 0.90)))
+          .put("p99", ms(percentile(sorted, 0.99)))
+          .put("max", ms(sorted.length == 0 ? 0 : sorted[sorted.length - 1]));
+    }
+
+    private static long percentile(long[] sorted, double p) {
+      return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1,
+          (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static double ms(long nanos) {
+      return Math.round(nanos / 10_000.0) / 100.0;
+    }
+  }
+
+  /** Sends {@code count} requests starting at body {@code offset} (cycling through bodies). */
+  private Future<Result> send(List<Buffer> bodies, int offset, int count, double spansPerSecond) {
+    Result result = new Result(count);
+    Promise<Result> done = Promise.promise();
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger finished = new AtomicInteger();
+    if (count == 0) {
+      return Future.succeededFuture(result);
+    }
+    Runnable finishOne = () -> {
+      if (finished.incrementAndGet() == count) {
+        done.complete(result);
+      }
+    };
+    if (spansPerSecond <= 0) {
+      for (int c = 0; c < Math.min(connections, count); c++) {
+        vertx.runOnContext(v -> closedLoop(bodies, offset, count, next, result, finishOne));
+      }
+    } else {
+      long start = System.nanoTime();
+      double requestsPerNano = spansPerSecond / spansPerRequest / 1e9;
+      AtomicLong timer = new AtomicLong();
+      vertx.runOnContext(v -> timer.set(vertx.setPeriodic(1, id -> {
+        long due = Math.min(count, (long) ((System.nanoTime() - start) * requestsPerNano) + 1);
+        while (next.get() < due) {
+          int index = next.getAndIncrement();
+          long scheduled = start + (long) (index / requestsPerNano);
+          sendOne(bodies.get((offset + index) % bodies.size())).onComplete(ar -> {
+            result.record(index, System.nanoTime() - scheduled, ar.succeeded() ? null
+                : ar.cause().getMessage());
+            finishOne.run();
+          });
+        }
+        if (next.get() >= count) {
+          vertx.cancelTimer(id);
+        }
+      })));
+    }
+    return done.future();
+  }
+
+  private void closedLoop(List<Buffer> bodies, int offset, int count, AtomicInteger next,
+      Result result, Runnable finishOne) {
+    int index = next.getAndIncrement();
+    if (index >= count) {
+      return;
+    }
+    long sent = System.nanoTime();
+    sendOne(bodies.get((offset + index) % bodies.size())).onComplete(ar -> {
+      result.record(index, System.nanoTime() - sent, ar.succeeded() ? null
+          : ar.cause().getMessage());
+      finishOne.run();
+      closedLoop(bodies, offset, count, next, result, finishOne);
+    });
+  }
+
+  /** One request; fails unless the server acknowledged it. */
+  private Future<Void> sendOne(Buffer body) {
+    URI url = URI.create(args.getOrDefault("url", "http://127.0.0.1:9411"));
+    if (target.equals("otlp-grpc")) {
+      return grpc.request(SocketAddress.inetSocketAddress(url.getPort(), url.getHost()), EXPORT)
+          .compose(request -> {
+            if (gzip) {
+              request.encoding("gzip");
+            }
+            return request.send(body);
+          })
+          .compose(response -> response.last().transform(ar -> response.status() == GrpcStatus.OK
+              ? Future.succeededFuture()
+              : Future.failedFuture(response.status() + ": " + response.statusMessage())));
+    }
+    String path = target.equals("zipkin") ? "/api/v2/spans" : "/v1/traces";
+    RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
+        .setAbsoluteURI(url.resolve(path).toString())
+        .putHeader("Content-Type", target.equals("zipkin") ? "application/json"
+            : "application/x-protobuf");
+    if (gzip) {
+      request.putHeader("Content-Encoding", "gzip");
+    }
+    return http.request(request)
+        .compose(req -> req.send(body))
+        .compose(response -> response.body().compose(answer -> response.statusCode() / 100 == 2
+            ? Future.succeededFuture()
+            : Future.failedFuture(response.statusCode() + ": " + answer.toString())));
+  }
+}
