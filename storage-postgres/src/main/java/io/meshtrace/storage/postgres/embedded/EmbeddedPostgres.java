@@ -244,7 +244,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
         // The server only lives as long as meshtrace; a little more WAL between checkpoints
         // makes bulk ingest cheaper without risking acknowledged data (fsync stays on).
         "-c", "max_wal_size=2GB",
-        "-c", "checkpoint_timeout=15min"));
+        "-c", "checkpoint_timeout=15min",
+        // Backends that evict dirty buffers ask the kernel to write them out as they go. By
+        // default they do not, dirty pages pile up in the page cache, and the kernel flushes
+        // hundreds of MB at once, stalling WAL fsyncs (commits) for 200-300 ms; measured in
+        // bench/RESULTS.md.
+        "-c", "backend_flush_after=512kB"));
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("postgres.log").toFile()))
