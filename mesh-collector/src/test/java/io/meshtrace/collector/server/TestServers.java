@@ -22,7 +22,8 @@ public final class TestServers {
   public static MeshtraceServer allInOne(String... extraFlags) throws Exception {
     List<String> args = new ArrayList<>(List.of("all-in-one", "--bind", "127.0.0.1",
         "--pg-url", TestPostgres.freshDatabaseUrl(),
-        "--zipkin-port", "0", "--query-port", "0", "--admin-port", "0"));
+        "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
+        "--query-port", "0", "--admin-port", "0"));
     args.addAll(List.of(extraFlags));
     return MeshtraceServer.start(MeshtraceCommand.parseConfig(args.toArray(new String[0]), Map.of()));
   }

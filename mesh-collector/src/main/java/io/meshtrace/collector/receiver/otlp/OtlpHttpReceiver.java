@@ -61,7 +61,16 @@ public final class OtlpHttpReceiver {
       } else {
         cors.addOrigins(options.corsOrigins());
       }
-      router.route("/v1/traces").handler(cors);
+      router.route("/v1/traces").handler(cors).failureHandler(ctx -> {
+        // The CORS handler refuses an origin by failing the request with 403.
+        int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+        ctx.response().setStatusCode(status)
+            .putHeader(HttpHeaders.CONTENT_TYPE, JSON)
+            .end(OtlpJson.print(com.google.rpc.Status.newBuilder()
+                .setCode(com.google.rpc.Code.PERMISSION_DENIED.getNumber())
+                .setMessage("origin " + ctx.request().getHeader("Origin")
+                    + " may not send spans here; see --otlp-http-cors-origins").build()));
+      });
     }
     router.post("/v1/traces")
         .handler(BodyHandler.create(false).setBodyLimit(options.maxRequestBytes()))
