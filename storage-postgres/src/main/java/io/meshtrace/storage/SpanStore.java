@@ -13,4 +13,7 @@ public interface SpanStore {
    * unknown.
    */
   Future<List<ResourceSpans>> getTrace(TraceId traceId);
+
+  /** The traces of these IDs that exist, in the order of the IDs, each as {@link #getTrace}. */
+  Future<List<List<ResourceSpans>>> getTraces(List<TraceId> traceIds);
 }

@@ -2,6 +2,7 @@ package io.meshtrace.query.jaeger;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.meshtrace.query.AttributeValues;
+import io.meshtrace.storage.AttributeText;
 import io.meshtrace.query.TraceSpans;
 import io.meshtrace.storage.SpanIds;
 import io.meshtrace.storage.TraceId;
@@ -144,7 +145,7 @@ public final class JaegerJsonWriter {
     json.writeStartObject();
     for (KeyValue attribute : resource.getAttributesList()) {
       if (attribute.getKey().equals("service.name")) {
-        serviceName = AttributeValues.asString(attribute.getValue());
+        serviceName = AttributeText.of(attribute.getValue());
       }
     }
     json.writeStringField("serviceName", serviceName);
@@ -199,7 +200,7 @@ public final class JaegerJsonWriter {
       case DOUBLE_VALUE -> {
         json.writeStringField("type", "float64");
         json.writeFieldName("value");
-        AttributeValues.writeDouble(json, value.getDoubleValue());
+        AttributeText.writeDouble(json, value.getDoubleValue());
       }
       case BYTES_VALUE -> {
         json.writeStringField("type", "binary");
@@ -208,7 +209,7 @@ public final class JaegerJsonWriter {
       }
       default -> {
         json.writeStringField("type", "string");
-        json.writeStringField("value", AttributeValues.asString(value));
+        json.writeStringField("value", AttributeText.of(value));
       }
     }
     json.writeEndObject();

@@ -1,6 +1,7 @@
 package io.meshtrace.query.zipkin;
 
 import io.meshtrace.query.AttributeValues;
+import io.meshtrace.storage.AttributeText;
 import io.meshtrace.query.TraceSpans;
 import io.meshtrace.storage.SpanIds;
 import io.meshtrace.storage.TraceId;
@@ -101,7 +102,7 @@ public final class OtlpToZipkin {
     }
     for (KeyValue attribute : span.getAttributesList()) {
       if (!SPAN_FIELDS.contains(attribute.getKey())) {
-        zipkin.putTag(attribute.getKey(), AttributeValues.asString(attribute.getValue()));
+        zipkin.putTag(attribute.getKey(), AttributeText.of(attribute.getValue()));
       }
     }
     Status status = span.getStatus();
@@ -119,7 +120,7 @@ public final class OtlpToZipkin {
             json.append(',');
           }
           json.append(quote(attribute.getKey())).append(':')
-              .append(AttributeValues.toJson(attribute.getValue()));
+              .append(AttributeText.toJson(attribute.getValue()));
         }
         value = quote(event.getName()) + ":" + json.append('}');
       }
@@ -131,10 +132,10 @@ public final class OtlpToZipkin {
   private static void address(Endpoint.Builder endpoint, KeyValue address, KeyValue ipv6,
       KeyValue port) {
     if (address != null) {
-      endpoint.ip(AttributeValues.asString(address.getValue()));
+      endpoint.ip(AttributeText.of(address.getValue()));
     }
     if (ipv6 != null) {
-      endpoint.ip(AttributeValues.asString(ipv6.getValue()));
+      endpoint.ip(AttributeText.of(ipv6.getValue()));
     }
     if (port != null && port.getValue().hasIntValue()) {
       long value = port.getValue().getIntValue();
@@ -163,7 +164,7 @@ public final class OtlpToZipkin {
   }
 
   private static String string(KeyValue attribute) {
-    return attribute == null ? null : AttributeValues.asString(attribute.getValue());
+    return attribute == null ? null : AttributeText.of(attribute.getValue());
   }
 
   private static boolean isTrue(KeyValue attribute) {

@@ -2,12 +2,18 @@ package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshtrace.storage.AttributeText;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -15,42 +21,69 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * The service, operation and span-source dictionaries, with in-memory caches in both
- * directions. Entries are never changed or deleted, so a cached entry is never stale; the caches
- * are emptied when they grow past a bound, which only costs a query to refill.
+ * The dictionaries a span row refers to (services, operations, span sources, attribute sets) and
+ * the record of volatile attribute keys, with in-memory caches in both directions. Entries are
+ * never changed or deleted, so a cached entry is never stale; the caches are emptied when they
+ * grow past a bound, which only costs a query to refill.
  */
 final class Dictionaries {
   /** An operation as the writer knows it. */
   record OperationKey(int serviceId, String name, short spanKind) {}
 
   /** An operation as the reader needs it. */
-  record Operation(String serviceName, String name, int spanKind) {}
+  record Operation(int serviceId, String serviceName, String name, int spanKind) {}
 
   private static final int MAX_CACHED = 200_000;
   /** Upserts race with concurrent writers; see {@link #upsert}. */
   private static final int MAX_ATTEMPTS = 5;
 
   private final Pool pool;
+  private final AttributeSplitter splitter;
   private final Map<String, Integer> serviceIds = new ConcurrentHashMap<>();
+  private final Map<Integer, String> serviceNames = new ConcurrentHashMap<>();
   private final Map<OperationKey, Integer> operationIds = new ConcurrentHashMap<>();
-  private final Map<ByteString, Long> sourceIds = new ConcurrentHashMap<>();
+  private final Map<ByteString, Integer> sourceIds = new ConcurrentHashMap<>();
+  private final Map<ByteString, Integer> attributeSetIds = new ConcurrentHashMap<>();
+  /** Attribute keys by their UTF-8 bytes, as spans carry them. */
+  private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
+  private final Map<Integer, String> keysById = new ConcurrentHashMap<>();
   private final Map<Integer, Operation> operationsById = new ConcurrentHashMap<>();
-  private final Map<Long, ResourceSpans> sourcesById = new ConcurrentHashMap<>();
+  private final Map<Integer, ResourceSpans> sourcesById = new ConcurrentHashMap<>();
+  private final Map<Integer, List<KeyValue>> attributeSetsById = new ConcurrentHashMap<>();
 
-  Dictionaries(Pool pool) {
+  Dictionaries(Pool pool, AttributeSplitter splitter) {
     this.pool = pool;
+    this.splitter = splitter;
   }
 
-  /** Sets {@code sourceId} and {@code operationId} of every row, adding what is new. */
+  /** Loads the recorded volatile keys into the splitter; at start-up. */
+  Future<Void> loadVolatileKeys() {
+    return pool.query("""
+            SELECT s.name, v.key FROM volatile_attribute_keys v
+            JOIN services s ON s.id = v.service_id""").execute()
+        .map(rows -> {
+          for (Row row : rows) {
+            splitter.markVolatile(row.getString(0), row.getString(1));
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Sets the dictionary IDs of every row, adding what is new, and records the volatile keys the
+   * rows report, all before the rows are inserted.
+   */
   Future<Void> resolve(List<SpanRow> rows) {
     return resolve(rows, 1);
   }
 
   private Future<Void> resolve(List<SpanRow> rows, int attempt) {
     if (assignFromCaches(rows)) {
-      return Future.succeededFuture();
+      return recordVolatileKeys(rows);
     }
     Set<String> newServices = new LinkedHashSet<>();
     for (SpanRow row : rows) {
@@ -61,7 +94,14 @@ final class Dictionaries {
     return upsertServices(newServices).compose(v -> {
       Map<OperationKey, SpanRow> newOperations = new LinkedHashMap<>();
       Map<ByteString, SpanSource> newSources = new LinkedHashMap<>();
+      Set<ByteString> newSets = new LinkedHashSet<>();
+      Set<ByteString> newKeys = new LinkedHashSet<>();
       for (SpanRow row : rows) {
+        row.ownKeys(key -> {
+          if (!keyIds.containsKey(key)) {
+            newKeys.add(key);
+          }
+        });
         OperationKey op = operationKey(row);
         if (op != null && !operationIds.containsKey(op)) {
           newOperations.putIfAbsent(op, row);
@@ -69,26 +109,23 @@ final class Dictionaries {
         if (!sourceIds.containsKey(row.source.digest())) {
           newSources.putIfAbsent(row.source.digest(), row.source);
         }
+        if (row.attributeSet != null && !attributeSetIds.containsKey(row.attributeSet)) {
+          newSets.add(row.attributeSet);
+        }
       }
       return Future.all(upsertOperations(newOperations.keySet()),
-          upsertSources(newSources.values()));
+          upsertSources(newSources.values()), upsertAttributeSets(newSets),
+          upsertKeys(newKeys));
     }).compose(v -> {
-      for (SpanRow row : rows) {
-        OperationKey op = operationKey(row);
-        Integer operationId = op == null ? null : operationIds.get(op);
-        Long sourceId = sourceIds.get(row.source.digest());
-        if (operationId == null || sourceId == null) {
-          // A cache was emptied for size while this batch was being resolved: go again.
-          if (attempt >= MAX_ATTEMPTS) {
-            return Future.failedFuture(new IllegalStateException(
-                "could not resolve dictionary IDs after " + MAX_ATTEMPTS + " attempts"));
-          }
-          return resolve(rows, attempt + 1);
-        }
-        row.operationId = operationId;
-        row.sourceId = sourceId;
+      if (assignFromCaches(rows)) {
+        return recordVolatileKeys(rows);
       }
-      return Future.succeededFuture();
+      // A cache was emptied for size while this batch was being resolved: go again.
+      if (attempt >= MAX_ATTEMPTS) {
+        return Future.failedFuture(new IllegalStateException(
+            "could not resolve dictionary IDs after " + MAX_ATTEMPTS + " attempts"));
+      }
+      return resolve(rows, attempt + 1);
     });
   }
 
@@ -97,21 +134,95 @@ final class Dictionaries {
     int count = rows.size();
     for (int i = 0; i < count; i++) {
       SpanRow row = rows.get(i);
-      OperationKey op = operationKey(row);
-      Integer operationId = op == null ? null : operationIds.get(op);
-      Long sourceId = sourceIds.get(row.source.digest());
-      if (operationId == null || sourceId == null) {
+      Integer serviceId = serviceIds.get(row.source.serviceName());
+      if (serviceId == null) {
         return false;
       }
+      Integer operationId =
+          operationIds.get(new OperationKey(serviceId, row.operationName, row.spanKind));
+      Integer sourceId = sourceIds.get(row.source.digest());
+      Integer setId = row.attributeSet == null ? Integer.valueOf(0)
+          : attributeSetIds.get(row.attributeSet);
+      if (operationId == null || sourceId == null || setId == null || !ownKeysKnown(row)) {
+        return false;
+      }
+      row.serviceId = serviceId;
       row.operationId = operationId;
       row.sourceId = sourceId;
+      row.attributeSetId = setId;
     }
     return true;
+  }
+
+  private boolean ownKeysKnown(SpanRow row) {
+    int count = row.span.getAttributesCount();
+    for (int i = 0; i < count; i++) {
+      if ((row.shared == null || !row.shared[i])
+          && !keyIds.containsKey(row.span.getAttributes(i).getKeyBytes())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The number of a key {@link #resolve} has seen; for building payloads. */
+  int keyId(ByteString key) {
+    Integer id = keyIds.get(key);
+    if (id == null) {
+      throw new IllegalStateException("attribute key not resolved: " + key.toStringUtf8());
+    }
+    return id;
+  }
+
+  /** After {@link #loadForRead}. */
+  String key(int id) {
+    return keysById.get(id);
   }
 
   private OperationKey operationKey(SpanRow row) {
     Integer serviceId = serviceIds.get(row.source.serviceName());
     return serviceId == null ? null : new OperationKey(serviceId, row.operationName, row.spanKind);
+  }
+
+  /**
+   * Records the keys rows store as their own before those rows are inserted (tag search looks
+   * into payloads only for recorded keys), then tells the splitter they are recorded.
+   */
+  private Future<Void> recordVolatileKeys(List<SpanRow> rows) {
+    Map<List<Object>, String[]> keys = null;
+    for (SpanRow row : rows) {
+      if (!row.newlyVolatileKeys.isEmpty()) {
+        if (keys == null) {
+          keys = new LinkedHashMap<>();
+        }
+        for (String key : row.newlyVolatileKeys) {
+          keys.putIfAbsent(List.of(row.serviceId, key),
+              new String[] {row.source.serviceName(), key});
+        }
+      }
+    }
+    if (keys == null) {
+      return Future.succeededFuture();
+    }
+    Integer[] services = new Integer[keys.size()];
+    String[] names = new String[keys.size()];
+    int i = 0;
+    for (List<Object> key : keys.keySet()) {
+      services[i] = (Integer) key.get(0);
+      names[i++] = (String) key.get(1);
+    }
+    Collection<String[]> recorded = keys.values();
+    return pool.preparedQuery("""
+            INSERT INTO volatile_attribute_keys (service_id, key)
+            SELECT * FROM unnest($1::int[], $2::text[]) ORDER BY 1, 2
+            ON CONFLICT DO NOTHING""")
+        .execute(Tuple.tuple().addValue(services).addValue(names))
+        .map(done -> {
+          for (String[] serviceAndKey : recorded) {
+            splitter.markVolatile(serviceAndKey[0], serviceAndKey[1]);
+          }
+          return null;
+        });
   }
 
   private Future<Void> upsertServices(Collection<String> names) {
@@ -129,7 +240,10 @@ final class Dictionaries {
     return upsert(sql, () -> {
       List<String> missing = names.stream().filter(n -> !serviceIds.containsKey(n)).toList();
       return missing.isEmpty() ? null : Tuple.of(missing.toArray(new String[0]));
-    }, row -> cachePut(serviceIds, row.getString(1), row.getInteger(0)));
+    }, row -> {
+      cachePut(serviceIds, row.getString(1), row.getInteger(0));
+      cachePut(serviceNames, row.getInteger(0), row.getString(1));
+    });
   }
 
   private Future<Void> upsertOperations(Collection<OperationKey> keys) {
@@ -201,7 +315,99 @@ final class Dictionaries {
         encoded[i] = Buffer.buffer(source.encoded());
       }
       return Tuple.of(digests, services, encoded);
-    }, row -> cachePut(sourceIds, ByteString.copyFrom(row.getBuffer(1).getBytes()), row.getLong(0)));
+    }, row -> cachePut(sourceIds, ByteString.copyFrom(row.getBuffer(1).getBytes()),
+        row.getInteger(0)));
+  }
+
+  private Future<Void> upsertAttributeSets(Collection<ByteString> sets) {
+    if (sets.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String sql = """
+        WITH input AS (
+          SELECT DISTINCT ON (digest) * FROM unnest($1::bytea[], $2::bytea[], $3::jsonb[])
+            AS t(digest, attributes, tags)),
+        inserted AS (
+          INSERT INTO attribute_sets (digest, attributes, tags)
+          SELECT digest, attributes, tags FROM input ORDER BY digest
+          ON CONFLICT (digest) DO NOTHING RETURNING id, digest)
+        SELECT id, digest FROM inserted
+        UNION ALL
+        SELECT s.id, s.digest FROM attribute_sets s JOIN input USING (digest)""";
+    Map<ByteString, ByteString> byDigest = new LinkedHashMap<>();
+    for (ByteString set : sets) {
+      byDigest.put(digest(set), set);
+    }
+    return upsert(sql, () -> {
+      List<Map.Entry<ByteString, ByteString>> missing = byDigest.entrySet().stream()
+          .filter(e -> !attributeSetIds.containsKey(e.getValue())).toList();
+      if (missing.isEmpty()) {
+        return null;
+      }
+      Buffer[] digests = new Buffer[missing.size()];
+      Buffer[] attributes = new Buffer[missing.size()];
+      JsonObject[] tags = new JsonObject[missing.size()];
+      for (int i = 0; i < missing.size(); i++) {
+        digests[i] = Buffer.buffer(missing.get(i).getKey().toByteArray());
+        attributes[i] = Buffer.buffer(missing.get(i).getValue().toByteArray());
+        tags[i] = tags(parseAttributes(missing.get(i).getValue()));
+      }
+      return Tuple.of(digests, attributes, tags);
+    }, row -> {
+      ByteString set = byDigest.get(ByteString.copyFrom(row.getBuffer(1).getBytes()));
+      if (set != null) {
+        cachePut(attributeSetIds, set, row.getInteger(0));
+      }
+    });
+  }
+
+  private Future<Void> upsertKeys(Collection<ByteString> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String sql = """
+        WITH input AS (SELECT DISTINCT unnest($1::text[]) AS key),
+        inserted AS (
+          INSERT INTO attribute_keys (key) SELECT key FROM input ORDER BY key
+          ON CONFLICT (key) DO NOTHING RETURNING id, key)
+        SELECT id, key FROM inserted
+        UNION ALL
+        SELECT k.id, k.key FROM attribute_keys k JOIN input USING (key)""";
+    return upsert(sql, () -> {
+      String[] missing = keys.stream().filter(k -> !keyIds.containsKey(k))
+          .map(ByteString::toStringUtf8).toArray(String[]::new);
+      return missing.length == 0 ? null : Tuple.of(missing);
+    }, row -> {
+      cachePut(keyIds, ByteString.copyFromUtf8(row.getString(1)), row.getInteger(0));
+      cachePut(keysById, row.getInteger(0), row.getString(1));
+    });
+  }
+
+  /** The attributes of a set as text, the form tag search matches. */
+  static JsonObject tags(List<KeyValue> attributes) {
+    JsonObject tags = new JsonObject();
+    for (KeyValue attribute : attributes) {
+      tags.put(attribute.getKey(), AttributeText.of(attribute.getValue()));
+    }
+    return tags;
+  }
+
+  private static ByteString digest(ByteString bytes) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(bytes.asReadOnlyByteBuffer());
+      return ByteString.copyFrom(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static List<KeyValue> parseAttributes(ByteString set) {
+    try {
+      return Span.parseFrom(set).getAttributesList();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("an attribute set is corrupt: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -209,13 +415,12 @@ final class Dictionaries {
    * inserts after this statement's snapshot is neither inserted (conflict) nor seen (snapshot)
    * by it; the next attempt sees it.
    */
-  private Future<Void> upsert(String sql, java.util.function.Supplier<Tuple> missingArgs,
-      java.util.function.Consumer<Row> cache) {
+  private Future<Void> upsert(String sql, Supplier<Tuple> missingArgs, Consumer<Row> cache) {
     return upsertAttempt(sql, missingArgs, cache, 1);
   }
 
-  private Future<Void> upsertAttempt(String sql, java.util.function.Supplier<Tuple> missingArgs,
-      java.util.function.Consumer<Row> cache, int attempt) {
+  private Future<Void> upsertAttempt(String sql, Supplier<Tuple> missingArgs, Consumer<Row> cache,
+      int attempt) {
     Tuple args = missingArgs.get();
     if (args == null) {
       return Future.succeededFuture();
@@ -231,42 +436,70 @@ final class Dictionaries {
   }
 
   /** Loads what the reader needs for these IDs into the caches. */
-  Future<Void> loadForRead(Set<Long> sources, Set<Integer> operations) {
-    List<Long> missingSources = sources.stream().filter(id -> !sourcesById.containsKey(id)).toList();
-    List<Integer> missingOperations =
-        operations.stream().filter(id -> !operationsById.containsKey(id)).toList();
-    Future<Void> loadSources = missingSources.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("SELECT id, source FROM span_sources WHERE id = ANY($1)")
-            .execute(Tuple.of(missingSources.toArray(new Long[0])))
+  Future<Void> loadForRead(Set<Integer> sources, Set<Integer> operations, Set<Integer> sets,
+      Set<Integer> keys) {
+    List<Integer> missingKeys = keys.stream().filter(id -> !keysById.containsKey(id)).toList();
+    Future<Void> loadKeys = missingKeys.isEmpty() ? Future.succeededFuture()
+        : pool.preparedQuery("SELECT id, key FROM attribute_keys WHERE id = ANY($1)")
+            .execute(Tuple.of(missingKeys.toArray(new Integer[0])))
             .map(rows -> {
               for (Row row : rows) {
-                cachePut(sourcesById, row.getLong(0), parseSource(row.getBuffer(1)));
+                cachePut(keysById, row.getInteger(0), row.getString(1));
+              }
+              return null;
+            });
+    List<Integer> missingSources = sources.stream().filter(id -> !sourcesById.containsKey(id)).toList();
+    List<Integer> missingOperations =
+        operations.stream().filter(id -> !operationsById.containsKey(id)).toList();
+    List<Integer> missingSets = sets.stream()
+        .filter(id -> id != 0 && !attributeSetsById.containsKey(id)).toList();
+    Future<Void> loadSources = missingSources.isEmpty() ? Future.succeededFuture()
+        : pool.preparedQuery("SELECT id, source FROM span_sources WHERE id = ANY($1)")
+            .execute(Tuple.of(missingSources.toArray(new Integer[0])))
+            .map(rows -> {
+              for (Row row : rows) {
+                cachePut(sourcesById, row.getInteger(0), parseSource(row.getBuffer(1)));
               }
               return null;
             });
     Future<Void> loadOperations = missingOperations.isEmpty() ? Future.succeededFuture()
         : pool.preparedQuery("""
-                SELECT o.id, s.name, o.name, o.span_kind
+                SELECT o.id, s.id, s.name, o.name, o.span_kind
                 FROM operations o JOIN services s ON s.id = o.service_id
                 WHERE o.id = ANY($1)""")
             .execute(Tuple.of(missingOperations.toArray(new Integer[0])))
             .map(rows -> {
               for (Row row : rows) {
-                cachePut(operationsById, row.getInteger(0),
-                    new Operation(row.getString(1), row.getString(2), row.getShort(3)));
+                cachePut(operationsById, row.getInteger(0), new Operation(row.getInteger(1),
+                    row.getString(2), row.getString(3), row.getShort(4)));
               }
               return null;
             });
-    return Future.all(loadSources, loadOperations).mapEmpty();
+    Future<Void> loadSets = missingSets.isEmpty() ? Future.succeededFuture()
+        : pool.preparedQuery("SELECT id, attributes FROM attribute_sets WHERE id = ANY($1)")
+            .execute(Tuple.of(missingSets.toArray(new Integer[0])))
+            .map(rows -> {
+              for (Row row : rows) {
+                cachePut(attributeSetsById, row.getInteger(0),
+                    parseAttributes(ByteString.copyFrom(row.getBuffer(1).getBytes())));
+              }
+              return null;
+            });
+    return Future.all(loadSources, loadOperations, loadSets, loadKeys).mapEmpty();
   }
 
   /** After {@link #loadForRead}; null only if the database lost a dictionary row. */
-  ResourceSpans source(long id) {
+  ResourceSpans source(int id) {
     return sourcesById.get(id);
   }
 
   Operation operation(int id) {
     return operationsById.get(id);
+  }
+
+  /** Empty for set 0 (no shared attributes). */
+  List<KeyValue> attributeSet(int id) {
+    return id == 0 ? List.of() : attributeSetsById.get(id);
   }
 
   private static ResourceSpans parseSource(Buffer bytes) {
@@ -287,9 +520,14 @@ final class Dictionaries {
   /** For tests: forget everything, as a fresh process would. */
   void clearCaches() {
     serviceIds.clear();
+    serviceNames.clear();
     operationIds.clear();
     sourceIds.clear();
+    attributeSetIds.clear();
+    keyIds.clear();
+    keysById.clear();
     operationsById.clear();
     sourcesById.clear();
+    attributeSetsById.clear();
   }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,15 +32,26 @@ import org.slf4j.LoggerFactory;
 final class PostgresSpanWriter implements SpanConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSpanWriter.class);
 
+  /**
+   * The spans and the days their traces have spans on, in one statement so that both commit
+   * together. The trace-day pairs come sorted: concurrent inserts of overlapping pairs then take
+   * their locks in the same order and cannot deadlock.
+   */
   static final String INSERT_SPANS = """
-      INSERT INTO spans (start_time, span_id, parent_id, duration_us, source_id, trace_id,
-                         operation_id, payload)
-      SELECT timestamptz 'epoch' + start_us * interval '1 microsecond', span_id, parent_id,
-             duration_us, source_id, trace_id, operation_id, payload
-      FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
-                  $6::uuid[], $7::int[], $8::bytea[])
-        AS t(start_us, span_id, parent_id, duration_us, source_id, trace_id, operation_id,
-             payload)""";
+      WITH inserted_spans AS (
+        INSERT INTO spans (start_time, duration_us, trace_id, service_id, operation_id,
+                           attribute_set_id, source_id, payload)
+        SELECT timestamptz 'epoch' + start_us * interval '1 microsecond', duration_us, trace_id,
+               service_id, operation_id, attribute_set_id, source_id, payload
+        FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::int[], $5::int[], $6::int[],
+                    $7::int[], $8::bytea[])
+          AS t(start_us, duration_us, trace_id, service_id, operation_id, attribute_set_id,
+               source_id, payload)),
+      inserted_days AS (
+        INSERT INTO trace_days (trace_id, day)
+        SELECT * FROM unnest($9::uuid[], $10::date[])
+        ON CONFLICT DO NOTHING)
+      SELECT 1""";
 
   /** One {@link #accept} call waiting for its commit. */
   private record PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context) {
@@ -193,27 +205,51 @@ final class PostgresSpanWriter implements SpanConsumer {
   private Future<Void> insert(List<SpanRow> rows) {
     int n = rows.size();
     Long[] start = new Long[n];
-    Long[] spanId = new Long[n];
-    Long[] parentId = new Long[n];
     Long[] duration = new Long[n];
-    Long[] sourceId = new Long[n];
     UUID[] traceId = new UUID[n];
+    Integer[] serviceId = new Integer[n];
     Integer[] operationId = new Integer[n];
+    Integer[] attributeSetId = new Integer[n];
+    Integer[] sourceId = new Integer[n];
     Buffer[] payload = new Buffer[n];
+    TreeSet<TraceDay> traceDays = new TreeSet<>();
     for (int i = 0; i < n; i++) {
       SpanRow row = rows.get(i);
       start[i] = row.startMicros;
-      spanId[i] = row.spanId;
-      parentId[i] = row.parentId;
       duration[i] = row.durationMicros;
-      sourceId[i] = row.sourceId;
       traceId[i] = row.traceId;
+      serviceId[i] = row.serviceId;
       operationId[i] = row.operationId;
-      payload[i] = Buffer.buffer(row.payload);
+      attributeSetId[i] = row.attributeSetId;
+      sourceId[i] = row.sourceId;
+      payload[i] = Buffer.buffer(row.payload(dictionaries::keyId));
+      traceDays.add(new TraceDay(row.traceId, row.day()));
+    }
+    UUID[] dayTraces = new UUID[traceDays.size()];
+    LocalDate[] days = new LocalDate[traceDays.size()];
+    int i = 0;
+    for (TraceDay traceDay : traceDays) {
+      dayTraces[i] = traceDay.traceId();
+      days[i++] = traceDay.day();
     }
     return pool.preparedQuery(INSERT_SPANS)
-        .execute(Tuple.of(start, spanId, parentId, duration, sourceId, traceId, operationId,
-            payload))
+        .execute(Tuple.tuple().addValue(start).addValue(duration).addValue(traceId)
+            .addValue(serviceId).addValue(operationId).addValue(attributeSetId)
+            .addValue(sourceId).addValue(payload).addValue(dayTraces).addValue(days))
         .mapEmpty();
+  }
+
+  /** Sorted as PostgreSQL sorts uuid (unsigned bytes), then by day. */
+  private record TraceDay(UUID traceId, LocalDate day) implements Comparable<TraceDay> {
+    @Override
+    public int compareTo(TraceDay other) {
+      int c = Long.compareUnsigned(traceId.getMostSignificantBits(),
+          other.traceId.getMostSignificantBits());
+      if (c == 0) {
+        c = Long.compareUnsigned(traceId.getLeastSignificantBits(),
+            other.traceId.getLeastSignificantBits());
+      }
+      return c != 0 ? c : day.compareTo(other.day);
+    }
   }
 }

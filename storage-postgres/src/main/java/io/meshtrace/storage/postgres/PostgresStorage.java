@@ -42,10 +42,11 @@ public final class PostgresStorage {
     this.pool = pool;
     this.config = config;
     this.clock = clock;
-    this.dictionaries = new Dictionaries(pool);
+    AttributeSplitter splitter = new AttributeSplitter();
+    this.dictionaries = new Dictionaries(pool, splitter);
     this.partitions = new SpanPartitions(pool);
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
-        config.maxFutureSkew());
+        config.maxFutureSkew(), splitter);
     this.writer = new PostgresSpanWriter(pool, dictionaries, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
     this.store = new PostgresSpanStore(pool, dictionaries);
@@ -76,6 +77,7 @@ public final class PostgresStorage {
     PostgresStorage storage = new PostgresStorage(vertx, pool, config, clock);
     return SchemaMigrator.migrate(pool)
         .compose(v -> storage.partitions.refresh())
+        .compose(v -> storage.dictionaries.loadVolatileKeys())
         .compose(v -> storage.maintain())
         .map(v -> {
           storage.maintenanceTimer = vertx.setPeriodic(Duration.ofHours(1).toMillis(),

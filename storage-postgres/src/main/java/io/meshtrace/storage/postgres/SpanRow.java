@@ -1,39 +1,75 @@
 package io.meshtrace.storage.postgres;
 
+import com.google.protobuf.ByteString;
 import java.time.LocalDate;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.ToIntFunction;
+import io.opentelemetry.proto.trace.v1.Span;
 
 /** One span on its way into the {@code spans} table. */
 final class SpanRow {
   final long startMicros;
-  final long spanId;
-  final Long parentId;
   final Long durationMicros;
   final UUID traceId;
+  final long spanId;
+  /** Null for a root span. */
+  final Long parentId;
+  final boolean error;
   final SpanSource source;
   final String operationName;
   final short spanKind;
-  final byte[] payload;
+  /** The shared attributes as serialized, the attribute set's identity; null when none. */
+  final ByteString attributeSet;
+  /** Keys this span stores as its own that are not yet recorded as volatile. */
+  final Set<String> newlyVolatileKeys;
+  /** The span, and which of its attributes are shared, for building the payload. */
+  final Span span;
+  final boolean[] shared;
+  final int sharedCount;
 
   /** Filled in by {@link Dictionaries#resolve} just before the insert. */
-  long sourceId;
+  int serviceId;
   int operationId;
+  int sourceId;
+  int attributeSetId;
 
-  SpanRow(long startMicros, long spanId, Long parentId, Long durationMicros, UUID traceId,
-      SpanSource source, String operationName, short spanKind, byte[] payload) {
+  SpanRow(long startMicros, Long durationMicros, UUID traceId, long spanId, Long parentId,
+      boolean error, SpanSource source, String operationName, short spanKind,
+      ByteString attributeSet, Set<String> newlyVolatileKeys, Span span, boolean[] shared,
+      int sharedCount) {
     this.startMicros = startMicros;
-    this.spanId = spanId;
-    this.parentId = parentId;
     this.durationMicros = durationMicros;
     this.traceId = traceId;
+    this.spanId = spanId;
+    this.parentId = parentId;
+    this.error = error;
     this.source = source;
     this.operationName = operationName;
     this.spanKind = spanKind;
-    this.payload = payload;
+    this.attributeSet = attributeSet;
+    this.newlyVolatileKeys = newlyVolatileKeys;
+    this.span = span;
+    this.shared = shared;
+    this.sharedCount = sharedCount;
+  }
+
+  /** The keys of the attributes this span keeps as its own. */
+  void ownKeys(Consumer<ByteString> keys) {
+    int count = span.getAttributesCount();
+    for (int i = 0; i < count; i++) {
+      if (shared == null || !shared[i]) {
+        keys.accept(span.getAttributes(i).getKeyBytes());
+      }
+    }
+  }
+
+  byte[] payload(ToIntFunction<ByteString> keyIds) {
+    return StoredSpanCodec.payload(span, shared, sharedCount, keyIds);
   }
 
   LocalDate day() {
     return LocalDate.ofEpochDay(Math.floorDiv(startMicros, 86_400_000_000L));
   }
-
 }

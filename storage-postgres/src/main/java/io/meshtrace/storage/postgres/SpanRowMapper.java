@@ -1,6 +1,8 @@
 package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.UnsafeByteOperations;
 import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.SpanIds;
 import io.meshtrace.storage.SpanProblem;
@@ -10,6 +12,7 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -38,7 +41,11 @@ final class SpanRowMapper {
   private final Duration retention;
   private final Duration maxFutureSkew;
 
-  SpanRowMapper(Clock clock, Duration retention, Duration maxFutureSkew) {
+  private final AttributeSplitter splitter;
+
+  SpanRowMapper(Clock clock, Duration retention, Duration maxFutureSkew,
+      AttributeSplitter splitter) {
+    this.splitter = splitter;
     this.clock = clock;
     this.retention = retention;
     this.maxFutureSkew = maxFutureSkew;
@@ -61,14 +68,47 @@ final class SpanRowMapper {
           if (problem != null) {
             throw new InvalidSpanException(problem.message());
           }
-          rows.add(new SpanRow(StoredSpanCodec.startMicros(span), SpanIds.fromBytes(span.getSpanId()),
-              parentId(span), StoredSpanCodec.durationMicros(span),
-              TraceId.fromBytes(span.getTraceId()).toUuid(), source, cleanName(span.getName()),
-              (short) span.getKindValue(), StoredSpanCodec.payload(span)));
+          rows.add(row(span, source, service));
         }
       }
     }
     return rows;
+  }
+
+  private SpanRow row(Span span, SpanSource source, String service) {
+    List<KeyValue> attributes = span.getAttributesList();
+    AttributeSplitter.Split split = splitter.split(service, attributes);
+    ByteString attributeSet = split.sharedCount() == 0 ? null
+        : serializeShared(attributes, split.shared());
+    return new SpanRow(StoredSpanCodec.startMicros(span), StoredSpanCodec.durationMicros(span),
+        TraceId.fromBytes(span.getTraceId()).toUuid(), SpanIds.fromBytes(span.getSpanId()),
+        parentId(span), span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
+        source, cleanName(span.getName()), (short) span.getKindValue(), attributeSet,
+        split.newlyVolatile(), span, split.sharedCount() == 0 ? null : split.shared(),
+        split.sharedCount());
+  }
+
+  /** The shared attributes as a Span message holding only them: the set's identity. */
+  private static ByteString serializeShared(List<KeyValue> attributes, boolean[] shared) {
+    int size = 0;
+    for (int i = 0; i < shared.length; i++) {
+      if (shared[i]) {
+        size += CodedOutputStream.computeMessageSize(Span.ATTRIBUTES_FIELD_NUMBER,
+            attributes.get(i));
+      }
+    }
+    byte[] bytes = new byte[size];
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    try {
+      for (int i = 0; i < shared.length; i++) {
+        if (shared[i]) {
+          out.writeMessage(Span.ATTRIBUTES_FIELD_NUMBER, attributes.get(i));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return UnsafeByteOperations.unsafeWrap(bytes);
   }
 
   /** The accepted range of start times, in epoch microseconds, as of now. */

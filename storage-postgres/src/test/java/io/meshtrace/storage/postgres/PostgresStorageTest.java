@@ -247,6 +247,50 @@ class PostgresStorageTest {
   }
 
   @Test
+  void attributesSharedThenVolatileReadBackExactlyAndVolatileKeysAreRecorded() {
+    long now = nowNanos();
+    List<TraceId> traces = new ArrayList<>();
+    List<ResourceSpans> sent = new ArrayList<>();
+    for (int i = 0; i < AttributeSplitter.MAX_DISTINCT_VALUES + 5; i++) {
+      TraceId traceId = randomTraceId();
+      traces.add(traceId);
+      Span span = span(traceId, 1, 0, "op", now, now + 1000).toBuilder()
+          .addAttributes(attr("zone", "us-east-1a"))
+          .addAttributes(attr("request_id", "r-" + i))
+          .addAttributes(attr("component", "proxy"))
+          .build();
+      ResourceSpans request = resourceSpans("volatile-svc", span);
+      sent.add(request);
+      storage.spanConsumer().accept(List.of(request)).await();
+    }
+    for (int i = 0; i < traces.size(); i++) {
+      assertThat(storage.spanStore().getTrace(traces.get(i)).await()).containsExactly(sent.get(i));
+    }
+    List<String> keys = new ArrayList<>();
+    storage.pool().query("SELECT v.key FROM volatile_attribute_keys v"
+            + " JOIN services s ON s.id = v.service_id WHERE s.name = 'volatile-svc'")
+        .execute().await().forEach(row -> keys.add(row.getString(0)));
+    assertThat(keys).containsExactly("request_id");
+    Row sets = storage.pool().query("SELECT count(*) FILTER (WHERE tags ? 'zone') FROM attribute_sets")
+        .execute().await().iterator().next();
+    assertThat(sets.getLong(0)).isPositive();
+  }
+
+  @Test
+  void getTracesReturnsThoseThatExistInTheOrderAsked() {
+    long now = nowNanos();
+    TraceId a = randomTraceId();
+    TraceId b = randomTraceId();
+    storage.spanConsumer().accept(List.of(resourceSpans("svc", span(a, 1, 0, "a", now, now + 1)),
+        resourceSpans("svc", span(b, 1, 0, "b", now, now + 1)))).await();
+    List<List<ResourceSpans>> traces =
+        storage.spanStore().getTraces(List.of(b, randomTraceId(), a)).await();
+    assertThat(traces).hasSize(2);
+    assertThat(traces.get(0).get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("b");
+    assertThat(traces.get(1).get(0).getScopeSpans(0).getSpans(0).getName()).isEqualTo("a");
+  }
+
+  @Test
   void migrationsAreIdempotentAndRecorded() {
     SchemaMigrator.migrate(storage.pool()).await();
     Row row = storage.pool().query("SELECT count(*), max(version) FROM meshtrace_schema_version")

@@ -1,0 +1,122 @@
+package io.meshtrace.storage.postgres;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Decides, per service and attribute key, whether a span's attribute is shared (stored once in
+ * an attribute set) or the span's own (stored in its payload). A key is shared while the
+ * service's spans have shown it with at most {@value #MAX_DISTINCT_VALUES} distinct values; past
+ * that it is volatile for good: request IDs, byte counts and addresses end up there within a
+ * few dozen spans, node names, zones, clusters and status codes never do.
+ *
+ * <p>Which split a span gets never affects what is read back, only how compactly it is stored.
+ * A span that stores a key as its own while the key is not yet recorded in {@code
+ * volatile_attribute_keys} reports it, and the writer records it before inserting the span; tag
+ * search relies on every such key being recorded.
+ */
+final class AttributeSplitter {
+  static final int MAX_DISTINCT_VALUES = 32;
+  /** Longer values are always the span's own: sharing them would cost memory for little. */
+  static final int MAX_SHARED_VALUE_BYTES = 512;
+
+  /** One service's keys. */
+  private static final class ServiceKeys {
+    final Map<ByteString, Set<Object>> tracking = new ConcurrentHashMap<>();
+    /** As UTF-8 bytes: keys arrive as bytes, and decoding each to compare would cost. */
+    final Set<ByteString> volatileKeys = ConcurrentHashMap.newKeySet();
+  }
+
+  private final Map<String, ServiceKeys> services = new ConcurrentHashMap<>();
+
+  /** What to do with one span's attributes. */
+  record Split(boolean[] shared, int sharedCount, Set<String> newlyVolatile) {}
+
+  /** A key recorded in {@code volatile_attribute_keys}: at start-up, and after a batch did. */
+  void markVolatile(String service, String key) {
+    ServiceKeys keys = keys(service);
+    ByteString bytes = ByteString.copyFromUtf8(key);
+    keys.volatileKeys.add(bytes);
+    keys.tracking.remove(bytes);
+  }
+
+  Split split(String service, List<KeyValue> attributes) {
+    int count = attributes.size();
+    boolean[] shared = new boolean[count];
+    int sharedCount = 0;
+    Set<String> newlyVolatile = null;
+    if (count == 0) {
+      return new Split(shared, 0, Set.of());
+    }
+    ServiceKeys keys = keys(service);
+    for (int i = 0; i < count; i++) {
+      KeyValue attribute = attributes.get(i);
+      ByteString keyBytes = attribute.getKeyBytes();
+      Object value = valueKey(attribute.getValue());
+      boolean share;
+      if (value == null) {
+        share = false;
+      } else if (!keys.volatileKeys.isEmpty() && keys.volatileKeys.contains(keyBytes)) {
+        share = false;
+      } else {
+        Set<Object> seen = keys.tracking.computeIfAbsent(keyBytes, k -> new HashSet<>());
+        synchronized (seen) {
+          if (seen.contains(value)) {
+            share = true;
+          } else if (seen.size() < MAX_DISTINCT_VALUES) {
+            seen.add(value);
+            share = true;
+          } else {
+            share = false;
+          }
+        }
+      }
+      if (share) {
+        shared[i] = true;
+        sharedCount++;
+      } else if (!keys.volatileKeys.contains(keyBytes)) {
+        // Not yet recorded: every span storing the key as its own reports it, and its batch
+        // records it before inserting, until markVolatile() says it is recorded. Marking it
+        // here instead would let a concurrent batch write such a span first.
+        if (newlyVolatile == null) {
+          newlyVolatile = new HashSet<>();
+        }
+        newlyVolatile.add(keyBytes.toStringUtf8());
+      }
+    }
+    return new Split(shared, sharedCount, newlyVolatile == null ? Set.of() : newlyVolatile);
+  }
+
+  private ServiceKeys keys(String service) {
+    return services.computeIfAbsent(service, s -> new ServiceKeys());
+  }
+
+  /**
+   * What identifies a value for counting distinct ones, or null for a value never shared.
+   * Strings compare by their UTF-8 bytes, which the Zipkin translation already holds.
+   */
+  private static Object valueKey(AnyValue value) {
+    switch (value.getValueCase()) {
+      case STRING_VALUE -> {
+        ByteString bytes = value.getStringValueBytes();
+        return bytes.size() > MAX_SHARED_VALUE_BYTES ? null : bytes;
+      }
+      case BYTES_VALUE -> {
+        ByteString bytes = value.getBytesValue();
+        return bytes.size() > MAX_SHARED_VALUE_BYTES ? null : value;
+      }
+      case ARRAY_VALUE, KVLIST_VALUE -> {
+        return value.getSerializedSize() > MAX_SHARED_VALUE_BYTES ? null : value;
+      }
+      default -> {
+        return value;
+      }
+    }
+  }
+}
