@@ -90,15 +90,25 @@ CREATE TABLE trace_days (
 );
 CREATE INDEX trace_days_day ON trace_days (day);
 
--- Calls between services per hour, counted at ingest (parent span's service -> child span's
--- service), so that the dependency graph needs no batch job.
+-- The services a service's spans called, as their peer.service attribute (Zipkin's remote
+-- endpoint service name) names them; filled at ingest for Zipkin's remoteServices query.
+CREATE TABLE remote_services (
+  service_id integer NOT NULL REFERENCES services (id),
+  name       text    NOT NULL,
+  PRIMARY KEY (service_id, name)
+);
+
+-- Calls between services per hour, counted at ingest (the calling span's service -> the called
+-- span's service), so that the dependency graph needs no batch job. Names, not IDs: a callee
+-- that is not instrumented (a database named by the client span's peer.service) is no service
+-- of ours.
 CREATE TABLE dependency_links (
-  hour              timestamptz NOT NULL,
-  parent_service_id integer     NOT NULL,
-  child_service_id  integer     NOT NULL,
-  call_count        bigint      NOT NULL,
-  error_count       bigint      NOT NULL,
-  PRIMARY KEY (hour, parent_service_id, child_service_id)
+  hour        timestamptz NOT NULL,
+  parent      text        NOT NULL,
+  child       text        NOT NULL,
+  call_count  bigint      NOT NULL,
+  error_count bigint      NOT NULL,
+  PRIMARY KEY (hour, parent, child)
 );
 
 -- Creates the partition that holds one UTC day, unless it exists. Serialized by an advisory

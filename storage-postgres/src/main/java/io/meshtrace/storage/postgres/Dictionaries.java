@@ -51,6 +51,10 @@ final class Dictionaries {
   /** Attribute keys by their UTF-8 bytes, as spans carry them. */
   private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
   private final Map<Integer, String> keysById = new ConcurrentHashMap<>();
+  private final Map<Integer, ResourceSpans> everySource = new ConcurrentHashMap<>();
+  private volatile int maxSourceLoaded;
+  /** (service ID, remote service name) pairs recorded in remote_services. */
+  private final Set<List<Object>> remoteServices = ConcurrentHashMap.newKeySet();
   private final Map<Integer, Operation> operationsById = new ConcurrentHashMap<>();
   private final Map<Integer, ResourceSpans> sourcesById = new ConcurrentHashMap<>();
   private final Map<Integer, List<KeyValue>> attributeSetsById = new ConcurrentHashMap<>();
@@ -83,7 +87,7 @@ final class Dictionaries {
 
   private Future<Void> resolve(List<SpanRow> rows, int attempt) {
     if (assignFromCaches(rows)) {
-      return recordVolatileKeys(rows);
+      return recordVolatileKeys(rows).compose(v -> recordRemoteServices(rows));
     }
     Set<String> newServices = new LinkedHashSet<>();
     for (SpanRow row : rows) {
@@ -118,7 +122,7 @@ final class Dictionaries {
           upsertKeys(newKeys));
     }).compose(v -> {
       if (assignFromCaches(rows)) {
-        return recordVolatileKeys(rows);
+        return recordVolatileKeys(rows).compose(done -> recordRemoteServices(rows));
       }
       // A cache was emptied for size while this batch was being resolved: go again.
       if (attempt >= MAX_ATTEMPTS) {
@@ -174,6 +178,11 @@ final class Dictionaries {
     return id;
   }
 
+  /** The name of a service this process has written spans of, or null. */
+  String serviceName(int id) {
+    return serviceNames.get(id);
+  }
+
   /** After {@link #loadForRead}. */
   String key(int id) {
     return keysById.get(id);
@@ -221,6 +230,37 @@ final class Dictionaries {
           for (String[] serviceAndKey : recorded) {
             splitter.markVolatile(serviceAndKey[0], serviceAndKey[1]);
           }
+          return null;
+        });
+  }
+
+  private Future<Void> recordRemoteServices(List<SpanRow> rows) {
+    Set<List<Object>> fresh = null;
+    for (SpanRow row : rows) {
+      if (row.peerService != null) {
+        List<Object> pair = List.of(row.serviceId, row.peerService);
+        if (!remoteServices.contains(pair)) {
+          if (fresh == null) {
+            fresh = new LinkedHashSet<>();
+          }
+          fresh.add(pair);
+        }
+      }
+    }
+    if (fresh == null) {
+      return Future.succeededFuture();
+    }
+    Integer[] services = fresh.stream().map(p -> (Integer) p.get(0)).toArray(Integer[]::new);
+    String[] names = fresh.stream().map(p -> (String) p.get(1)).toArray(String[]::new);
+    Set<List<Object>> recorded = fresh;
+    return pool.preparedQuery("INSERT INTO remote_services (service_id, name)"
+            + " SELECT * FROM unnest($1::int[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING")
+        .execute(Tuple.tuple().addValue(services).addValue(names))
+        .map(done -> {
+          if (remoteServices.size() > MAX_CACHED) {
+            remoteServices.clear();
+          }
+          remoteServices.addAll(recorded);
           return null;
         });
   }
@@ -486,6 +526,23 @@ final class Dictionaries {
               return null;
             });
     return Future.all(loadSources, loadOperations, loadSets, loadKeys).mapEmpty();
+  }
+
+  /**
+   * Every span source, for tag search over resource attributes. Loaded incrementally (sources
+   * only grow) and kept apart from the bounded read cache.
+   */
+  Future<Map<Integer, ResourceSpans>> allSources() {
+    int after = maxSourceLoaded;
+    return pool.preparedQuery("SELECT id, source FROM span_sources WHERE id > $1 ORDER BY id")
+        .execute(Tuple.of(after))
+        .map(rows -> {
+          for (Row row : rows) {
+            everySource.put(row.getInteger(0), parseSource(row.getBuffer(1)));
+            maxSourceLoaded = Math.max(maxSourceLoaded, row.getInteger(0));
+          }
+          return everySource;
+        });
   }
 
   /** After {@link #loadForRead}; null only if the database lost a dictionary row. */

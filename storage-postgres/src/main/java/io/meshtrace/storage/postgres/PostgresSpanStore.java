@@ -1,6 +1,9 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.storage.DependencyLink;
+import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
+import io.meshtrace.storage.TraceQuery;
 import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -10,6 +13,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -39,10 +44,12 @@ final class PostgresSpanStore implements SpanStore {
 
   private final Pool pool;
   private final Dictionaries dictionaries;
+  private final PostgresTraceSearch search;
 
   PostgresSpanStore(Pool pool, Dictionaries dictionaries) {
     this.pool = pool;
     this.dictionaries = dictionaries;
+    this.search = new PostgresTraceSearch(pool, dictionaries);
   }
 
   @Override
@@ -69,6 +76,77 @@ final class PostgresSpanStore implements SpanStore {
           }
           return traces;
         }));
+  }
+
+  @Override
+  public Future<List<TraceId>> findTraceIds(TraceQuery query) {
+    return search.find(query);
+  }
+
+  @Override
+  public Future<List<String>> getServiceNames() {
+    return strings("SELECT name FROM services ORDER BY name", Tuple.tuple());
+  }
+
+  @Override
+  public Future<List<SpanName>> getOperations(String serviceName, Integer spanKind) {
+    String sql = "SELECT o.name, o.span_kind FROM operations o JOIN services s ON s.id = o.service_id"
+        + " WHERE s.name = $1" + (spanKind == null ? "" : " AND o.span_kind = $2")
+        + " ORDER BY o.name, o.span_kind";
+    Tuple args = spanKind == null ? Tuple.of(serviceName)
+        : Tuple.of(serviceName, spanKind.shortValue());
+    return pool.preparedQuery(sql).execute(args)
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
+        .map(rows -> {
+          List<SpanName> names = new ArrayList<>();
+          rows.forEach(row -> names.add(new SpanName(row.getString(0), row.getShort(1))));
+          return names;
+        });
+  }
+
+  @Override
+  public Future<List<String>> getRemoteServiceNames(String serviceName) {
+    return strings("SELECT r.name FROM remote_services r JOIN services s ON s.id = r.service_id"
+        + " WHERE s.name = $1 ORDER BY r.name", Tuple.of(serviceName));
+  }
+
+  @Override
+  public Future<List<DependencyLink>> getDependencies(Instant start, Instant end) {
+    return pool.preparedQuery("""
+            SELECT parent, child, sum(call_count)::bigint, sum(error_count)::bigint
+            FROM dependency_links
+            WHERE hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2
+            GROUP BY parent, child ORDER BY parent, child""")
+        .execute(Tuple.of(start.atOffset(ZoneOffset.UTC), end.atOffset(ZoneOffset.UTC)))
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
+        .map(rows -> {
+          List<DependencyLink> links = new ArrayList<>();
+          rows.forEach(row -> links.add(new DependencyLink(row.getString(0), row.getString(1),
+              row.getLong(2), row.getLong(3))));
+          return links;
+        });
+  }
+
+  @Override
+  public Future<List<String>> getTagKeys() {
+    return strings("SELECT DISTINCT k FROM attribute_sets, jsonb_object_keys(tags) AS k ORDER BY k",
+        Tuple.tuple());
+  }
+
+  @Override
+  public Future<List<String>> getTagValues(String key) {
+    return strings("SELECT DISTINCT tags->>$1 AS v FROM attribute_sets WHERE tags ? $1 ORDER BY v",
+        Tuple.of(key));
+  }
+
+  private Future<List<String>> strings(String sql, Tuple args) {
+    return pool.preparedQuery(sql).execute(args)
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
+        .map(rows -> {
+          List<String> values = new ArrayList<>();
+          rows.forEach(row -> values.add(row.getString(0)));
+          return values;
+        });
   }
 
   /** Rows of {@link #SELECT_TRACES}'s shape, grouped by trace and source. */

@@ -73,6 +73,7 @@ final class PostgresSpanWriter implements SpanConsumer {
   private final int maxBatchSpans;
   private final ArrayDeque<PendingWrite> queue = new ArrayDeque<>();
   private volatile SpanBatchListener listener;
+  private volatile DependencyLinker linker;
   private int inFlight;
   private int queuedSpans;
 
@@ -84,6 +85,10 @@ final class PostgresSpanWriter implements SpanConsumer {
     this.mapper = mapper;
     this.maxConcurrency = maxConcurrency;
     this.maxBatchSpans = maxBatchSpans;
+  }
+
+  void setDependencyLinker(DependencyLinker linker) {
+    this.linker = linker;
   }
 
   void setBatchListener(SpanBatchListener listener) {
@@ -193,6 +198,12 @@ final class PostgresSpanWriter implements SpanConsumer {
     return dictionaries.resolve(rows)
         .compose(v -> partitions.ensure(days))
         .compose(v -> insert(rows))
+        .onSuccess(v -> {
+          DependencyLinker links = linker;
+          if (links != null) {
+            links.committed(rows);
+          }
+        })
         .recover(failure -> {
           if (retryOnMissingPartition && PgErrors.isMissingPartition(failure)) {
             // A partition this process believed in was dropped (retention, or by hand).

@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class PostgresStorage {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
 
+  static final long LINK_FLUSH_MILLIS = 5_000;
+
   private final Vertx vertx;
   private final Pool pool;
   private final PostgresStorageConfig config;
@@ -35,6 +37,9 @@ public final class PostgresStorage {
   private final PostgresSpanWriter writer;
   private final PostgresSpanStore store;
   private final SpanRowMapper mapper;
+  private final DependencyLinker linker;
+  private final PartitionMaintainer maintainer;
+  private long linkTimer = -1;
   private long maintenanceTimer = -1;
 
   private PostgresStorage(Vertx vertx, Pool pool, PostgresStorageConfig config, Clock clock) {
@@ -50,6 +55,10 @@ public final class PostgresStorage {
     this.writer = new PostgresSpanWriter(pool, dictionaries, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
     this.store = new PostgresSpanStore(pool, dictionaries);
+    this.linker = new DependencyLinker(pool, dictionaries);
+    this.maintainer = new PartitionMaintainer(pool, partitions, clock,
+        config.partitionDaysAhead(), config.retentionDays());
+    writer.setDependencyLinker(linker);
   }
 
   public static Future<PostgresStorage> open(Vertx vertx, PostgresStorageConfig config) {
@@ -78,8 +87,11 @@ public final class PostgresStorage {
     return SchemaMigrator.migrate(pool)
         .compose(v -> storage.partitions.refresh())
         .compose(v -> storage.dictionaries.loadVolatileKeys())
+        .compose(v -> storage.linker.loadServiceNames())
         .compose(v -> storage.maintain())
         .map(v -> {
+          storage.linkTimer = vertx.setPeriodic(LINK_FLUSH_MILLIS,
+              id -> storage.linker.flush());
           storage.maintenanceTimer = vertx.setPeriodic(Duration.ofHours(1).toMillis(),
               id -> storage.maintain().onFailure(failure ->
                   LOG.warn("Partition maintenance failed: {}", PgErrors.describe(failure))));
@@ -88,14 +100,18 @@ public final class PostgresStorage {
         .recover(failure -> pool.close().transform(ignored -> Future.failedFuture(failure)));
   }
 
-  /** Creates partitions from yesterday to {@code partitionDaysAhead} days ahead. */
+  /** Creates partitions ahead and drops the days past retention. */
   Future<Void> maintain() {
-    LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-    List<LocalDate> days = new ArrayList<>();
-    for (int i = -1; i <= config.partitionDaysAhead(); i++) {
-      days.add(today.plusDays(i));
-    }
-    return partitions.ensure(days);
+    return maintainer.run();
+  }
+
+  PartitionMaintainer partitionMaintainer() {
+    return maintainer;
+  }
+
+  /** For tests and tools: runs partition maintenance now. */
+  public Future<Void> runMaintenance() {
+    return maintain();
   }
 
   public SpanConsumer spanConsumer() {
@@ -130,10 +146,18 @@ public final class PostgresStorage {
     return pool;
   }
 
+  /** Writes the dependency counts gathered so far; the timer does it every few seconds. */
+  public Future<Void> flushDependencyLinks() {
+    return linker.flush();
+  }
+
   public Future<Void> close() {
     if (maintenanceTimer >= 0) {
       vertx.cancelTimer(maintenanceTimer);
     }
-    return pool.close();
+    if (linkTimer >= 0) {
+      vertx.cancelTimer(linkTimer);
+    }
+    return linker.flush().eventually(pool::close);
   }
 }

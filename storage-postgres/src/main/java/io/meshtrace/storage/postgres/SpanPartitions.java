@@ -76,4 +76,8 @@ final class SpanPartitions {
           return null;
         });
   }
+
+  void forget(LocalDate day) {
+    known.remove(day);
+  }
 }

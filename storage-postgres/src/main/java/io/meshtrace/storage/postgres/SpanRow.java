@@ -26,6 +26,10 @@ final class SpanRow {
   final Set<String> newlyVolatileKeys;
   /** The span, and which of its attributes are shared, for building the payload. */
   final Span span;
+  /** The peer.service attribute, or null. */
+  final String peerService;
+  /** The server half of a Zipkin client/server pair sharing one span ID. */
+  final boolean zipkinShared;
   final boolean[] shared;
   final int sharedCount;
 
@@ -38,7 +42,7 @@ final class SpanRow {
   SpanRow(long startMicros, Long durationMicros, UUID traceId, long spanId, Long parentId,
       boolean error, SpanSource source, String operationName, short spanKind,
       ByteString attributeSet, Set<String> newlyVolatileKeys, Span span, boolean[] shared,
-      int sharedCount) {
+      int sharedCount, String peerService, boolean zipkinShared) {
     this.startMicros = startMicros;
     this.durationMicros = durationMicros;
     this.traceId = traceId;
@@ -53,6 +57,8 @@ final class SpanRow {
     this.span = span;
     this.shared = shared;
     this.sharedCount = sharedCount;
+    this.peerService = peerService;
+    this.zipkinShared = zipkinShared;
   }
 
   /** The keys of the attributes this span keeps as its own. */

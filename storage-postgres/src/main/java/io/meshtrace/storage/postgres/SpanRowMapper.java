@@ -85,7 +85,34 @@ final class SpanRowMapper {
         parentId(span), span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
         source, cleanName(span.getName()), (short) span.getKindValue(), attributeSet,
         split.newlyVolatile(), span, split.sharedCount() == 0 ? null : split.shared(),
-        split.sharedCount());
+        split.sharedCount(), peerService(attributes), zipkinShared(attributes));
+  }
+
+  private static final ByteString PEER_SERVICE = ByteString.copyFromUtf8("peer.service");
+
+  private static final ByteString ZIPKIN_SHARED = ByteString.copyFromUtf8("zipkin.shared");
+
+  private static boolean zipkinShared(List<KeyValue> attributes) {
+    int count = attributes.size();
+    for (int i = 0; i < count; i++) {
+      KeyValue attribute = attributes.get(i);
+      if (attribute.getKeyBytes().equals(ZIPKIN_SHARED)) {
+        return attribute.getValue().getBoolValue();
+      }
+    }
+    return false;
+  }
+
+  private static String peerService(List<KeyValue> attributes) {
+    int count = attributes.size();
+    for (int i = 0; i < count; i++) {
+      KeyValue attribute = attributes.get(i);
+      if (attribute.getKeyBytes().equals(PEER_SERVICE) && attribute.getValue().hasStringValue()) {
+        String name = cleanName(attribute.getValue().getStringValue());
+        return name.isEmpty() ? null : name;
+      }
+    }
+    return null;
   }
 
   /** The shared attributes as a Span message holding only them: the set's identity. */

@@ -264,6 +264,11 @@ final class StoredSpanCodec {
     }
   }
 
+  /** The span ID of a parsed payload. */
+  static long spanId(Span stored) {
+    return readPrivate(stored).spanId();
+  }
+
   /** The key numbers of a parsed payload's own attributes. */
   static void ownKeyIds(Span stored, IntConsumer keyIds) {
     for (int[] entry : readPrivate(stored).own()) {

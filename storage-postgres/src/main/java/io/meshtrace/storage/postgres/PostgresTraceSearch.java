@@ -1,0 +1,283 @@
+package io.meshtrace.storage.postgres;
+
+import io.meshtrace.storage.AttributeText;
+import io.meshtrace.storage.TraceId;
+import io.meshtrace.storage.TraceQuery;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Finds traces: walks back in time over the search index, newest spans first, filtering in SQL
+ * by service, operation, duration, and for each tag by the attribute sets and resources that
+ * carry it; checks in Java only what SQL cannot see, a tag whose key a service's spans keep in
+ * their payloads (recorded in {@code volatile_attribute_keys}). Pages are fetched by keyset
+ * (start time, trace ID) until enough distinct traces are found.
+ */
+final class PostgresTraceSearch {
+  /** Stops a search that matches almost nothing from reading the whole table. */
+  static final int MAX_ROWS_SCANNED = 2_000_000;
+
+  private final Pool pool;
+  private final Dictionaries dictionaries;
+
+  PostgresTraceSearch(Pool pool, Dictionaries dictionaries) {
+    this.pool = pool;
+    this.dictionaries = dictionaries;
+  }
+
+  /** A tag criterion, resolved. */
+  private record Term(String key, String value, Integer[] sets, Integer[] sources,
+      boolean payload) {}
+
+  /** The resolved criteria. */
+  private record Plan(Integer serviceId, Integer[] operations, List<Term> terms) {
+    boolean needsPayload() {
+      return terms.stream().anyMatch(Term::payload);
+    }
+  }
+
+  Future<List<TraceId>> find(TraceQuery query) {
+    return plan(query).compose(plan -> {
+      if (plan == null) {
+        return Future.succeededFuture(List.of());
+      }
+      LinkedHashSet<UUID> found = new LinkedHashSet<>();
+      return page(query, plan, found, null, null, Math.min(Math.max(query.limit() * 20, 200), 5000),
+          0)
+          .map(v -> found.stream().limit(query.limit()).map(TraceId::fromUuid).toList());
+    });
+  }
+
+  /** Null when the query cannot match anything (an unknown service or operation). */
+  private Future<Plan> plan(TraceQuery query) {
+    Future<Integer> service = query.serviceName() == null ? Future.succeededFuture(null)
+        : pool.preparedQuery("SELECT id FROM services WHERE name = $1")
+            .execute(Tuple.of(query.serviceName()))
+            .map(rows -> rows.size() == 0 ? -1 : rows.iterator().next().getInteger(0));
+    return service.compose(serviceId -> {
+      if (serviceId != null && serviceId == -1) {
+        return Future.succeededFuture(null);
+      }
+      Future<Integer[]> operations = operations(query, serviceId);
+      Future<List<Term>> terms = terms(query, serviceId);
+      return Future.all(operations, terms).map(all -> {
+        Integer[] ops = operations.result();
+        if (ops != null && ops.length == 0) {
+          return null;
+        }
+        return new Plan(serviceId, ops, terms.result());
+      });
+    });
+  }
+
+  private Future<Integer[]> operations(TraceQuery query, Integer serviceId) {
+    if (query.operationName() == null && query.spanKind() == null) {
+      return Future.succeededFuture(null);
+    }
+    StringBuilder sql = new StringBuilder("SELECT id FROM operations WHERE true");
+    Tuple args = Tuple.tuple();
+    if (query.operationName() != null) {
+      args.addValue(query.operationName());
+      sql.append(" AND name = $").append(args.size());
+    }
+    if (query.spanKind() != null) {
+      args.addValue(query.spanKind().shortValue());
+      sql.append(" AND span_kind = $").append(args.size());
+    }
+    if (serviceId != null) {
+      args.addValue(serviceId);
+      sql.append(" AND service_id = $").append(args.size());
+    }
+    return pool.preparedQuery(sql.toString()).execute(args).map(rows -> {
+      List<Integer> ids = new ArrayList<>();
+      rows.forEach(row -> ids.add(row.getInteger(0)));
+      return ids.toArray(new Integer[0]);
+    });
+  }
+
+  private Future<List<Term>> terms(TraceQuery query, Integer serviceId) {
+    if (query.tags().isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return dictionaries.allSources().compose(sources -> {
+      List<Future<Term>> terms = new ArrayList<>();
+      for (Map.Entry<String, String> tag : query.tags().entrySet()) {
+        terms.add(term(tag.getKey(), tag.getValue(), serviceId, sources));
+      }
+      return Future.all(terms).map(all -> {
+        List<Term> resolved = new ArrayList<>();
+        for (Future<Term> term : terms) {
+          resolved.add(term.result());
+        }
+        return resolved;
+      });
+    });
+  }
+
+  private Future<Term> term(String key, String value, Integer serviceId,
+      Map<Integer, ResourceSpans> sources) {
+    Future<Integer[]> sets = value == null
+        ? ids(pool.preparedQuery("SELECT id FROM attribute_sets WHERE tags ? $1")
+            .execute(Tuple.of(key)))
+        : ids(pool.preparedQuery("SELECT id FROM attribute_sets WHERE tags @> $1::jsonb")
+            .execute(Tuple.of(new io.vertx.core.json.JsonObject().put(key, value))));
+    Future<Boolean> payload = pool.preparedQuery(serviceId == null
+            ? "SELECT EXISTS (SELECT 1 FROM volatile_attribute_keys WHERE key = $1)"
+            : "SELECT EXISTS (SELECT 1 FROM volatile_attribute_keys WHERE key = $1"
+                + " AND service_id = $2)")
+        .execute(serviceId == null ? Tuple.of(key) : Tuple.of(key, serviceId))
+        .map(rows -> rows.iterator().next().getBoolean(0));
+    List<Integer> matchingSources = new ArrayList<>();
+    sources.forEach((id, source) -> {
+      if (matches(source.getResource().getAttributesList(), key, value)) {
+        matchingSources.add(id);
+      }
+    });
+    return Future.all(sets, payload).map(all -> new Term(key, value, sets.result(),
+        matchingSources.toArray(new Integer[0]), payload.result()));
+  }
+
+  private static Future<Integer[]> ids(Future<RowSet<Row>> rows) {
+    return rows.map(result -> {
+      List<Integer> ids = new ArrayList<>();
+      result.forEach(row -> ids.add(row.getInteger(0)));
+      return ids.toArray(new Integer[0]);
+    });
+  }
+
+  static boolean matches(List<KeyValue> attributes, String key, String value) {
+    for (KeyValue attribute : attributes) {
+      if (attribute.getKey().equals(key)
+          && (value == null || value.equals(AttributeText.of(attribute.getValue())))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Future<Void> page(TraceQuery query, Plan plan, LinkedHashSet<UUID> found,
+      OffsetDateTime afterTime, UUID afterTrace, int pageSize, int scanned) {
+    StringBuilder sql = new StringBuilder(
+        "SELECT s.start_time, s.trace_id, s.attribute_set_id, s.source_id");
+    boolean payload = plan.needsPayload();
+    sql.append(payload ? ", s.payload" : "").append(" FROM spans s WHERE s.start_time >= $1");
+    Tuple args = Tuple.of(query.start().atOffset(ZoneOffset.UTC));
+    if (afterTime == null) {
+      args.addValue(query.end().atOffset(ZoneOffset.UTC));
+      sql.append(" AND s.start_time <= $2");
+    } else {
+      args.addValue(afterTime).addValue(afterTrace);
+      sql.append(" AND (s.start_time, s.trace_id) < ($2, $3)");
+    }
+    if (plan.serviceId() != null) {
+      args.addValue(plan.serviceId());
+      sql.append(" AND s.service_id = $").append(args.size());
+    }
+    if (plan.operations() != null) {
+      args.addValue(plan.operations());
+      sql.append(" AND s.operation_id = ANY($").append(args.size()).append(")");
+    }
+    if (query.minDurationMicros() != null) {
+      args.addValue(query.minDurationMicros());
+      sql.append(" AND s.duration_us >= $").append(args.size());
+    }
+    if (query.maxDurationMicros() != null) {
+      args.addValue(query.maxDurationMicros());
+      sql.append(" AND s.duration_us <= $").append(args.size());
+    }
+    for (Term term : plan.terms()) {
+      if (!term.payload()) {
+        args.addValue(term.sets());
+        sql.append(" AND (s.attribute_set_id = ANY($").append(args.size()).append(")");
+        args.addValue(term.sources());
+        sql.append(" OR s.source_id = ANY($").append(args.size()).append("))");
+      }
+    }
+    args.addValue(pageSize);
+    sql.append(" ORDER BY s.start_time DESC, s.trace_id DESC LIMIT $").append(args.size());
+    return pool.preparedQuery(sql.toString()).execute(args)
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
+        .compose(rows -> check(plan, rows, payload).map(matching -> {
+          OffsetDateTime lastTime = null;
+          UUID lastTrace = null;
+          int i = 0;
+          for (Row row : rows) {
+            if (matching[i++]) {
+              found.add(row.getUUID(1));
+            }
+            lastTime = row.getOffsetDateTime(0);
+            lastTrace = row.getUUID(1);
+          }
+          return new Object[] {rows.size(), lastTime, lastTrace};
+        }))
+        .compose(result -> {
+          int size = (Integer) result[0];
+          int total = scanned + size;
+          if (found.size() >= query.limit() || size < pageSize || total >= MAX_ROWS_SCANNED) {
+            return Future.succeededFuture();
+          }
+          return page(query, plan, found, (OffsetDateTime) result[1], (UUID) result[2],
+              Math.min(pageSize * 4, 50_000), total);
+        });
+  }
+
+  /** Which rows match the terms SQL could not check; all of them when there are none. */
+  private Future<boolean[]> check(Plan plan, RowSet<Row> rows, boolean payload) {
+    boolean[] matching = new boolean[rows.size()];
+    if (!payload) {
+      java.util.Arrays.fill(matching, true);
+      return Future.succeededFuture(matching);
+    }
+    Set<Integer> sets = new HashSet<>();
+    Set<Integer> keys = new HashSet<>();
+    List<Span> stored = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      sets.add(row.getInteger(2));
+      Span span = StoredSpanCodec.parse(row.getBuffer(4).getBytes(),
+          TraceId.fromUuid(row.getUUID(1)));
+      StoredSpanCodec.ownKeyIds(span, keys::add);
+      stored.add(span);
+    }
+    return dictionaries.loadForRead(Set.of(), Set.of(), sets, keys).map(loaded -> {
+      int i = 0;
+      for (Row row : rows) {
+        Span span = StoredSpanCodec.restore(stored.get(i), TraceId.fromUuid(row.getUUID(1)), "",
+            0, 0, null, dictionaries.attributeSet(row.getInteger(2)), dictionaries::key);
+        boolean all = true;
+        for (Term term : plan.terms()) {
+          if (term.payload() && !contains(term.sources(), row.getInteger(3))
+              && !matches(span.getAttributesList(), term.key(), term.value())) {
+            all = false;
+            break;
+          }
+        }
+        matching[i++] = all;
+      }
+      return matching;
+    });
+  }
+
+  private static boolean contains(Integer[] ids, int id) {
+    for (Integer candidate : ids) {
+      if (candidate == id) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

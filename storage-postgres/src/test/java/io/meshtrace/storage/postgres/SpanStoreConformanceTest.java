@@ -1,0 +1,392 @@
+package io.meshtrace.storage.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.meshtrace.storage.DependencyLink;
+import io.meshtrace.storage.SpanIds;
+import io.meshtrace.storage.SpanName;
+import io.meshtrace.storage.TraceId;
+import io.meshtrace.storage.TraceQuery;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every SpanStore must do, run against the real PostgreSQL storage: each test gets an empty
+ * database.
+ */
+class SpanStoreConformanceTest {
+  Vertx vertx;
+  MutableClock clock;
+  PostgresStorage storage;
+  Instant now;
+
+  @BeforeEach
+  void open() {
+    vertx = Vertx.vertx();
+    clock = new MutableClock();
+    storage = PostgresStorage.open(vertx,
+        PostgresStorageConfig.defaults(TestPostgres.freshDatabase()), clock).await();
+    now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
+  @AfterEach
+  void close() {
+    storage.close().await();
+    vertx.close().await();
+  }
+
+  // --- building spans -------------------------------------------------------------------
+
+  static TraceId randomTraceId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return new TraceId(r.nextLong(), r.nextLong() | 1);
+  }
+
+  static KeyValue attr(String key, String value) {
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  static KeyValue attr(String key, long value) {
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value))
+        .build();
+  }
+
+  static long nanos(Instant instant) {
+    return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+  }
+
+  /** A span builder with the usual fields. */
+  static Span.Builder span(TraceId traceId, long spanId, Long parentId, String name,
+      Span.SpanKind kind, Instant start, Duration duration) {
+    Span.Builder span = Span.newBuilder()
+        .setTraceId(traceId.toBytes())
+        .setSpanId(SpanIds.toBytes(spanId))
+        .setName(name)
+        .setKind(kind)
+        .setStartTimeUnixNano(nanos(start))
+        .setEndTimeUnixNano(nanos(start.plus(duration)));
+    if (parentId != null) {
+      span.setParentSpanId(SpanIds.toBytes(parentId));
+    }
+    return span;
+  }
+
+  static ResourceSpans of(String service, Span.Builder... spans) {
+    return of(service, List.of(), spans);
+  }
+
+  static ResourceSpans of(String service, List<KeyValue> resource, Span.Builder... spans) {
+    ScopeSpans.Builder scope = ScopeSpans.newBuilder();
+    for (Span.Builder span : spans) {
+      scope.addSpans(span);
+    }
+    return ResourceSpans.newBuilder()
+        .setResource(Resource.newBuilder().addAttributes(attr("service.name", service))
+            .addAllAttributes(resource))
+        .addScopeSpans(scope).build();
+  }
+
+  void store(ResourceSpans... request) {
+    storage.spanConsumer().accept(List.of(request)).await();
+  }
+
+  List<TraceId> find(TraceQuery query) {
+    return storage.spanStore().findTraceIds(query).await();
+  }
+
+  TraceQuery query(String service, String operation, Map<String, String> tags, Long min,
+      Long max, Duration lookback, int limit) {
+    return new TraceQuery(service, operation, null, tags, min, max, now.minus(lookback),
+        now.plusSeconds(60), limit);
+  }
+
+  TraceQuery byService(String service) {
+    return query(service, null, Map.of(), null, null, Duration.ofHours(1), 10);
+  }
+
+  // --- listings -------------------------------------------------------------------------
+
+  @Test
+  void servicesOperationsAndRemoteServicesAreListed() {
+    TraceId t = randomTraceId();
+    store(of("frontend", span(t, 1, null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, now, ms(10)),
+            span(t, 2, 1L, "GET /cart", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(5))
+                .addAttributes(attr("peer.service", "cart")),
+            span(t, 3, 1L, "SELECT", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(1))
+                .addAttributes(attr("peer.service", "postgres"))),
+        of("cart", span(t, 4, 2L, "GET /cart", Span.SpanKind.SPAN_KIND_SERVER, now, ms(4))));
+
+    assertThat(storage.spanStore().getServiceNames().await()).containsExactly("cart", "frontend");
+    assertThat(storage.spanStore().getOperations("frontend", null).await()).containsExactly(
+        new SpanName("GET /", 2), new SpanName("GET /cart", 3), new SpanName("SELECT", 3));
+    assertThat(storage.spanStore().getOperations("frontend", 3).await()).containsExactly(
+        new SpanName("GET /cart", 3), new SpanName("SELECT", 3));
+    assertThat(storage.spanStore().getOperations("nobody", null).await()).isEmpty();
+    assertThat(storage.spanStore().getRemoteServiceNames("frontend").await())
+        .containsExactly("cart", "postgres");
+    assertThat(storage.spanStore().getRemoteServiceNames("cart").await()).isEmpty();
+  }
+
+  // --- search ---------------------------------------------------------------------------
+
+  /** Five traces a minute apart, newest last; every other one failing and slow. */
+  List<TraceId> fiveTraces() {
+    List<TraceId> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      TraceId t = randomTraceId();
+      ids.add(t);
+      Instant start = now.minus(Duration.ofMinutes(5 - i));
+      boolean failing = i % 2 == 0;
+      Span.Builder root = span(t, 1, null, i % 2 == 0 ? "GET /checkout" : "GET /home",
+          Span.SpanKind.SPAN_KIND_SERVER, start, failing ? ms(900) : ms(30))
+          .addAttributes(attr("http.status_code", failing ? 500 : 200))
+          .addAttributes(attr("request.id", "req-" + i));
+      if (failing) {
+        root.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
+      }
+      store(of("shop", List.of(attr("k8s.pod.name", "shop-" + (i % 2))), root,
+              span(t, 2, 1L, "charge", Span.SpanKind.SPAN_KIND_CLIENT, start.plusMillis(1), ms(20))),
+          of("payments", span(t, 3, 2L, "charge", Span.SpanKind.SPAN_KIND_SERVER,
+              start.plusMillis(2), ms(18))));
+    }
+    return ids;
+  }
+
+  @Test
+  void searchByServiceReturnsTracesNewestFirst() {
+    List<TraceId> ids = fiveTraces();
+    assertThat(find(byService("shop"))).containsExactly(ids.get(4), ids.get(3), ids.get(2),
+        ids.get(1), ids.get(0));
+    assertThat(find(byService("payments"))).hasSize(5);
+    assertThat(find(byService("unknown"))).isEmpty();
+  }
+
+  @Test
+  void searchWithoutServiceCoversEveryService() {
+    List<TraceId> ids = fiveTraces();
+    assertThat(find(query(null, null, Map.of(), null, null, Duration.ofHours(1), 3)))
+        .containsExactly(ids.get(4), ids.get(3), ids.get(2));
+    assertThat(find(query(null, "charge", Map.of(), null, null, Duration.ofHours(1), 10)))
+        .hasSize(5);
+  }
+
+  @Test
+  void searchByOperationAndKind() {
+    List<TraceId> ids = fiveTraces();
+    assertThat(find(query("shop", "GET /checkout", Map.of(), null, null, Duration.ofHours(1), 10)))
+        .containsExactly(ids.get(4), ids.get(2), ids.get(0));
+    assertThat(find(query("shop", "nope", Map.of(), null, null, Duration.ofHours(1), 10))).isEmpty();
+    TraceQuery serverCharge = new TraceQuery(null, "charge", 2, Map.of(), null, null,
+        now.minusSeconds(3600), now.plusSeconds(60), 10);
+    TraceQuery clientChargeOfPayments = new TraceQuery("payments", "charge", 3, Map.of(), null,
+        null, now.minusSeconds(3600), now.plusSeconds(60), 10);
+    assertThat(find(serverCharge)).hasSize(5);
+    assertThat(find(clientChargeOfPayments)).isEmpty();
+  }
+
+  @Test
+  void searchByDuration() {
+    List<TraceId> ids = fiveTraces();
+    assertThat(find(query("shop", null, Map.of(), 500_000L, null, Duration.ofHours(1), 10)))
+        .containsExactly(ids.get(4), ids.get(2), ids.get(0));
+    assertThat(find(query("shop", null, Map.of(), 25_000L, 100_000L, Duration.ofHours(1), 10)))
+        .containsExactly(ids.get(3), ids.get(1));
+    // The client span (20 ms) of every trace is within range.
+    assertThat(find(query("shop", "charge", Map.of(), 19_000L, 21_000L, Duration.ofHours(1), 10)))
+        .hasSize(5);
+  }
+
+  @Test
+  void searchByTagsSharedVaryingAndOfTheResource() {
+    List<TraceId> ids = fiveTraces();
+    // Integer attribute compared as text.
+    assertThat(find(query("shop", null, Map.of("http.status_code", "500"), null, null,
+        Duration.ofHours(1), 10))).containsExactly(ids.get(4), ids.get(2), ids.get(0));
+    // An attribute unique to a span.
+    assertThat(find(query(null, null, Map.of("request.id", "req-3"), null, null,
+        Duration.ofHours(1), 10))).containsExactly(ids.get(3));
+    // A resource attribute (Jaeger's process tags).
+    assertThat(find(query("shop", null, Map.of("k8s.pod.name", "shop-1"), null, null,
+        Duration.ofHours(1), 10))).containsExactly(ids.get(3), ids.get(1));
+    // Only the key.
+    Map<String, String> keyOnly = new LinkedHashMap<>();
+    keyOnly.put("request.id", null);
+    assertThat(find(query("shop", null, keyOnly, null, null, Duration.ofHours(1), 10))).hasSize(5);
+    // All criteria on the same span: the payments span has no status code.
+    assertThat(find(query("payments", null, Map.of("http.status_code", "500"), null, null,
+        Duration.ofHours(1), 10))).isEmpty();
+    // Combined with an operation and a duration.
+    assertThat(find(query("shop", "GET /checkout", Map.of("http.status_code", "500",
+        "k8s.pod.name", "shop-0"), 800_000L, null, Duration.ofHours(1), 1)))
+        .containsExactly(ids.get(4));
+  }
+
+  @Test
+  void tagValuesAreMatchedLiterally() {
+    String[] values = {"it's", "100%", "a_b", "ünïcødé ✓", "{\"json\": [1, \"x\"]}", "back\\slash",
+        "%", "_"};
+    List<TraceId> ids = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      TraceId t = randomTraceId();
+      ids.add(t);
+      store(of("literal", span(t, 1, null, "op", Span.SpanKind.SPAN_KIND_SERVER,
+          now.minusSeconds(values.length - i), ms(1)).addAttributes(attr("v", values[i]))
+          .addAttributes(attr("odd key 'with' \"quotes\" %_", values[i]))));
+    }
+    for (int i = 0; i < values.length; i++) {
+      assertThat(find(query("literal", null, Map.of("v", values[i]), null, null,
+          Duration.ofHours(1), 10))).as(values[i]).containsExactly(ids.get(i));
+      assertThat(find(query("literal", null, Map.of("odd key 'with' \"quotes\" %_", values[i]),
+          null, null, Duration.ofHours(1), 10))).as(values[i]).containsExactly(ids.get(i));
+    }
+    assertThat(find(query("literal", null, Map.of("v", "100"), null, null, Duration.ofHours(1),
+        10))).isEmpty();
+  }
+
+  @Test
+  void timeRangeEdgesAreInclusiveAndLimitsHold() {
+    List<TraceId> ids = fiveTraces();
+    Instant second = now.minus(Duration.ofMinutes(4)); // start of trace 1's root
+    TraceQuery exact = new TraceQuery("shop", "GET /home", null, Map.of(), null, null, second,
+        second, 10);
+    assertThat(find(exact)).containsExactly(ids.get(1));
+    TraceQuery before = new TraceQuery("shop", "GET /home", null, Map.of(), null, null,
+        second.minusSeconds(30), second.minusNanos(1000), 10);
+    assertThat(find(before)).isEmpty();
+    TraceQuery window = new TraceQuery("shop", null, null, Map.of(), null, null,
+        now.minus(Duration.ofMinutes(4)), now.minus(Duration.ofMinutes(2)), 10);
+    assertThat(find(window)).containsExactly(ids.get(3), ids.get(2), ids.get(1));
+    assertThat(find(query("shop", null, Map.of(), null, null, Duration.ofHours(1), 2)))
+        .containsExactly(ids.get(4), ids.get(3));
+  }
+
+  @Test
+  void searchFindsTracesWhoseSpansShareTimestampsAcrossPages() {
+    // More spans than one page, all at the same microsecond: keyset paging must not loop or skip.
+    List<TraceId> ids = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      TraceId t = randomTraceId();
+      ids.add(t);
+      store(of("same-time", span(t, 1, null, "op", Span.SpanKind.SPAN_KIND_SERVER, now, ms(1))));
+    }
+    assertThat(find(query("same-time", null, Map.of(), null, null, Duration.ofHours(1), 300)))
+        .containsExactlyInAnyOrderElementsOf(ids);
+  }
+
+  // --- traces ---------------------------------------------------------------------------
+
+  @Test
+  void sixtyFourAndOneHundredTwentyEightBitIdsAndSharedSpans() {
+    TraceId short64 = TraceId.fromHex("463ac35c9f6413ad");
+    TraceId long128 = TraceId.fromHex("5b8efff798038103d269b633813fc60c");
+    // A Zipkin shared pair: client and server halves carry one span ID.
+    store(of("client-svc", span(long128, 7, 1L, "call", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(5))),
+        of("server-svc", span(long128, 7, 1L, "call", Span.SpanKind.SPAN_KIND_SERVER,
+            now.plusMillis(1), ms(3)).addAttributes(KeyValue.newBuilder().setKey("zipkin.shared")
+            .setValue(AnyValue.newBuilder().setBoolValue(true)))),
+        of("edge", span(short64, 1, null, "ingress", Span.SpanKind.SPAN_KIND_SERVER, now, ms(1))));
+    assertThat(storage.spanStore().getTrace(TraceId.fromHex("0000000000000000463ac35c9f6413ad"))
+        .await()).hasSize(1);
+    List<ResourceSpans> shared = storage.spanStore().getTrace(long128).await();
+    assertThat(shared).hasSize(2);
+    assertThat(shared).allSatisfy(rs -> assertThat(rs.getScopeSpans(0).getSpans(0).getSpanId())
+        .isEqualTo(ByteString.copyFrom(SpanIds.toBytes(7).toByteArray())));
+  }
+
+  @Test
+  void lateSpansAreStoredAndFoundInTheirDay() {
+    TraceId t = randomTraceId();
+    Instant threeDaysAgo = now.minus(Duration.ofDays(3));
+    store(of("late", span(t, 1, null, "old", Span.SpanKind.SPAN_KIND_SERVER, threeDaysAgo, ms(1))));
+    // More spans of the same trace arrive today.
+    store(of("late", span(t, 2, 1L, "today", Span.SpanKind.SPAN_KIND_INTERNAL, now, ms(1))));
+    assertThat(storage.spanStore().getTrace(t).await().get(0).getScopeSpans(0).getSpansCount()
+        + storage.spanStore().getTrace(t).await().stream().skip(1)
+            .mapToInt(rs -> rs.getScopeSpans(0).getSpansCount()).sum()).isEqualTo(2);
+    assertThat(find(new TraceQuery("late", "old", null, Map.of(), null, null,
+        threeDaysAgo.minusSeconds(1), threeDaysAgo.plusSeconds(1), 5))).containsExactly(t);
+  }
+
+  @Test
+  void retentionDropsWholeDaysAndWhatReferredToThem() {
+    TraceId old = randomTraceId();
+    TraceId fresh = randomTraceId();
+    store(of("svc", span(old, 1, null, "op", Span.SpanKind.SPAN_KIND_SERVER,
+        now.minus(Duration.ofDays(6)), ms(1))));
+    store(of("svc", span(fresh, 1, null, "op", Span.SpanKind.SPAN_KIND_SERVER, now, ms(1))));
+    clock.advance(Duration.ofDays(3)); // the old span is now 9 days old, past 7
+    storage.runMaintenance().await();
+
+    assertThat(storage.spanStore().getTrace(old).await()).isEmpty();
+    assertThat(storage.spanStore().getTrace(fresh).await()).hasSize(1);
+    long oldDays = storage.pool().preparedQuery("SELECT count(*) FROM trace_days WHERE trace_id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(old.toUuid())).await().iterator().next().getLong(0);
+    assertThat(oldDays).isZero();
+    long partitionsLeft = storage.pool().query("SELECT count(*) FROM pg_inherits i JOIN pg_class c"
+            + " ON c.oid = i.inhrelid WHERE i.inhparent = 'spans'::regclass AND c.relname <= 'spans_"
+            + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(
+                storage.partitionMaintainer().firstKeptDay().minusDays(1)) + "'")
+        .execute().await().iterator().next().getLong(0);
+    assertThat(partitionsLeft).isZero();
+    // A span for a day that retention dropped is refused, not written to a new partition.
+    assertThat(storage.spanStore().getTrace(old).await()).isEmpty();
+  }
+
+  // --- dependencies ---------------------------------------------------------------------
+
+  @Test
+  void dependencyLinksCountCallsAndErrorsBetweenServices() {
+    for (int i = 0; i < 3; i++) {
+      TraceId t = randomTraceId();
+      boolean failed = i == 0;
+      Span.Builder server = span(t, 3, 2L, "charge", Span.SpanKind.SPAN_KIND_SERVER, now, ms(3));
+      if (failed) {
+        server.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
+      }
+      store(of("shop", span(t, 1, null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, now, ms(10)),
+          span(t, 2, 1L, "charge", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(5)),
+          span(t, 4, 1L, "SELECT", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(1))
+              .addAttributes(attr("peer.service", "postgres"))));
+      // The called side arrives in a request of its own, as from another sidecar.
+      store(of("payments", server));
+    }
+    // A Zipkin shared pair: the server half's caller is the client half with the same ID.
+    TraceId z = randomTraceId();
+    store(of("edge", span(z, 9, 1L, "proxy", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(2))),
+        of("backend", span(z, 9, 1L, "proxy", Span.SpanKind.SPAN_KIND_SERVER, now, ms(1))
+            .addAttributes(KeyValue.newBuilder().setKey("zipkin.shared")
+                .setValue(AnyValue.newBuilder().setBoolValue(true)))));
+    storage.flushDependencyLinks().await();
+
+    assertThat(storage.spanStore().getDependencies(now.minus(Duration.ofHours(1)),
+        now.plus(Duration.ofHours(1))).await()).containsExactly(
+        new DependencyLink("edge", "backend", 1, 0),
+        new DependencyLink("shop", "payments", 3, 1),
+        new DependencyLink("shop", "postgres", 3, 0));
+    assertThat(storage.spanStore().getDependencies(now.plus(Duration.ofHours(2)),
+        now.plus(Duration.ofHours(3))).await()).isEmpty();
+  }
+
+  static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
+  }
+}
