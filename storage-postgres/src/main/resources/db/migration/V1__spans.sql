@@ -90,6 +90,20 @@ CREATE TABLE trace_days (
 );
 CREATE INDEX trace_days_day ON trace_days (day);
 
+-- Traces by the value of an indexed attribute key (--indexed-tag-keys, by default Envoy's
+-- guid:x-request-id): the values that name one request, which the attribute sets cannot share
+-- and a search would otherwise have to look for in every span's payload. One row per value, trace
+-- and day, not per span: a request ID repeats on every span of its trace. value_hash is a 64-bit
+-- hash of key and value (TagValueHash); a search confirms each candidate span in its payload, so
+-- a collision costs a little work, never a wrong answer.
+CREATE TABLE trace_tags (
+  value_hash bigint NOT NULL,
+  trace_id   uuid   NOT NULL,
+  day        date   NOT NULL,
+  PRIMARY KEY (value_hash, trace_id, day)
+);
+CREATE INDEX trace_tags_day ON trace_tags (day);
+
 -- The services a service's spans called, as their peer.service attribute (Zipkin's remote
 -- endpoint service name) names them; filled at ingest for Zipkin's remoteServices query.
 CREATE TABLE remote_services (

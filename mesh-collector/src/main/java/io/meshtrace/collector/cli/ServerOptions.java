@@ -117,6 +117,13 @@ public final class ServerOptions {
           + "RESOURCE_EXHAUSTED with a retry hint. Default: ${DEFAULT-VALUE}.")
   int maxSpansInFlight;
 
+  @Option(names = "--indexed-tag-keys", paramLabel = "KEYS", split = ",",
+      defaultValue = "guid:x-request-id",
+      description = "Span attribute keys whose values are indexed per trace, for fast searches "
+          + "by values that name one request (empty for none). Each costs about 100 bytes a "
+          + "trace and value. Default: ${DEFAULT-VALUE}.")
+  List<String> indexedTagKeys = new ArrayList<>();
+
   @Option(names = "--http-event-loops", paramLabel = "N",
       defaultValue = "2",
       description = "Event loops serving each HTTP listener. Default: ${DEFAULT-VALUE}.")
@@ -125,7 +132,9 @@ public final class ServerOptions {
   MeshtraceConfig toConfig(Mode mode) {
     return new MeshtraceConfig(mode, bind, zipkinPort, otlpGrpcPort, otlpHttpPort, queryPort,
         adminPort, portsFile, dataDir, blankToNull(pgUrl), pgPoolSize, writerConcurrency,
-        maxBatchSpans, retentionDays, partitionsAhead, maxRequestBytes, maxDecompressedBytes,
+        maxBatchSpans, retentionDays, partitionsAhead,
+        indexedTagKeys.stream().map(String::trim).filter(k -> !k.isEmpty()).toList(),
+        maxRequestBytes, maxDecompressedBytes,
         maxSpansPerRequest, maxAttributesPerSpan, maxAttributeValueLength, maxSpansInFlight,
         otlpHttpCorsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList(),
         httpEventLoops);

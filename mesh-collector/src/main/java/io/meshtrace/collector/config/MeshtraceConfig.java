@@ -29,6 +29,7 @@ public record MeshtraceConfig(
     int maxBatchSpans,
     int retentionDays,
     int partitionsAhead,
+    List<String> indexedTagKeys,
     long maxRequestBytes,
     long maxDecompressedBytes,
     int maxSpansPerRequest,
@@ -74,6 +75,13 @@ public record MeshtraceConfig(
     atLeast("max-batch-spans", maxBatchSpans, 1);
     atLeast("retention-days", retentionDays, 1);
     atLeast("partitions-ahead", partitionsAhead, 0);
+    indexedTagKeys = List.copyOf(Objects.requireNonNull(indexedTagKeys));
+    for (String key : indexedTagKeys) {
+      if (key.isBlank() || key.length() > 256) {
+        throw new InvalidConfigException("indexed-tag-keys", "'" + key
+            + "' is not an attribute key (1 to 256 characters)");
+      }
+    }
     atLeast("max-request-bytes", maxRequestBytes, 1024);
     if (maxDecompressedBytes < maxRequestBytes) {
       throw new InvalidConfigException("max-decompressed-bytes",

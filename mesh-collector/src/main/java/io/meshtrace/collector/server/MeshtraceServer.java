@@ -79,7 +79,8 @@ public final class MeshtraceServer {
     try {
       storage = PostgresStorage.open(vertx, new PostgresStorageConfig(connect,
               config.pgPoolSize(), config.writerConcurrency(), config.maxBatchSpans(),
-              config.partitionsAhead(), config.retentionDays(), Duration.ofDays(1)))
+              config.partitionsAhead(), config.retentionDays(), Duration.ofDays(1),
+              java.util.Set.copyOf(config.indexedTagKeys())))
           .toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
     } catch (Exception e) {
       vertx.close();

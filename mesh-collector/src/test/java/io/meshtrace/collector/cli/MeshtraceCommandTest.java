@@ -35,6 +35,20 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void indexedTagKeysDefaultToEnvoysRequestIdAndCanBeEmptiedOrListed() {
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of())
+        .indexedTagKeys()).containsExactly("guid:x-request-id");
+    assertThat(MeshtraceCommand.parseConfig(
+        new String[] {"all-in-one", "--indexed-tag-keys="}, Map.of()).indexedTagKeys()).isEmpty();
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"all-in-one"},
+        Map.of("MESHTRACE_INDEXED_TAG_KEYS", "guid:x-request-id, http.url")).indexedTagKeys())
+        .containsExactly("guid:x-request-id", "http.url");
+    Result result = run(Map.of(), "all-in-one", "--indexed-tag-keys", "k".repeat(300));
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("indexed-tag-keys").contains("not an attribute key");
+  }
+
+  @Test
   void flagsWinOverEnvironmentWhichWinsOverTheFile() throws IOException {
     Path file = dir.resolve("meshtrace.yaml");
     Files.writeString(file, """

@@ -46,10 +46,10 @@ final class PostgresSpanStore implements SpanStore {
   private final Dictionaries dictionaries;
   private final PostgresTraceSearch search;
 
-  PostgresSpanStore(Pool pool, Dictionaries dictionaries) {
+  PostgresSpanStore(Pool pool, Dictionaries dictionaries, java.util.Set<String> indexedTagKeys) {
     this.pool = pool;
     this.dictionaries = dictionaries;
-    this.search = new PostgresTraceSearch(pool, dictionaries);
+    this.search = new PostgresTraceSearch(pool, dictionaries, indexedTagKeys);
   }
 
   @Override

@@ -33,9 +33,10 @@ final class PostgresSpanWriter implements SpanConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSpanWriter.class);
 
   /**
-   * The spans and the days their traces have spans on, in one statement so that both commit
-   * together. The trace-day pairs come sorted: concurrent inserts of overlapping pairs then take
-   * their locks in the same order and cannot deadlock.
+   * The spans, the days their traces have spans on and their traces' indexed attribute values,
+   * in one statement so that all commit together. The trace-day pairs and the tag rows come
+   * sorted: concurrent inserts of overlapping keys then take their locks in the same order and
+   * cannot deadlock.
    */
   static final String INSERT_SPANS = """
       WITH inserted_spans AS (
@@ -50,6 +51,10 @@ final class PostgresSpanWriter implements SpanConsumer {
       inserted_days AS (
         INSERT INTO trace_days (trace_id, day)
         SELECT * FROM unnest($9::uuid[], $10::date[])
+        ON CONFLICT DO NOTHING),
+      inserted_tags AS (
+        INSERT INTO trace_tags (value_hash, trace_id, day)
+        SELECT * FROM unnest($11::bigint[], $12::uuid[], $13::date[])
         ON CONFLICT DO NOTHING)
       SELECT 1""";
 
@@ -224,6 +229,7 @@ final class PostgresSpanWriter implements SpanConsumer {
     Integer[] sourceId = new Integer[n];
     Buffer[] payload = new Buffer[n];
     TreeSet<TraceDay> traceDays = new TreeSet<>();
+    TreeSet<TraceTag> traceTags = new TreeSet<>();
     for (int i = 0; i < n; i++) {
       SpanRow row = rows.get(i);
       start[i] = row.startMicros;
@@ -235,6 +241,9 @@ final class PostgresSpanWriter implements SpanConsumer {
       sourceId[i] = row.sourceId;
       payload[i] = Buffer.buffer(row.payload(dictionaries::keyId));
       traceDays.add(new TraceDay(row.traceId, row.day()));
+      for (long hash : row.indexedTagHashes) {
+        traceTags.add(new TraceTag(hash, row.traceId, row.day()));
+      }
     }
     UUID[] dayTraces = new UUID[traceDays.size()];
     LocalDate[] days = new LocalDate[traceDays.size()];
@@ -243,10 +252,20 @@ final class PostgresSpanWriter implements SpanConsumer {
       dayTraces[i] = traceDay.traceId();
       days[i++] = traceDay.day();
     }
+    Long[] tagHashes = new Long[traceTags.size()];
+    UUID[] tagTraces = new UUID[traceTags.size()];
+    LocalDate[] tagDays = new LocalDate[traceTags.size()];
+    i = 0;
+    for (TraceTag traceTag : traceTags) {
+      tagHashes[i] = traceTag.hash();
+      tagTraces[i] = traceTag.traceId();
+      tagDays[i++] = traceTag.day();
+    }
     return pool.preparedQuery(INSERT_SPANS)
         .execute(Tuple.tuple().addValue(start).addValue(duration).addValue(traceId)
             .addValue(serviceId).addValue(operationId).addValue(attributeSetId)
-            .addValue(sourceId).addValue(payload).addValue(dayTraces).addValue(days))
+            .addValue(sourceId).addValue(payload).addValue(dayTraces).addValue(days)
+            .addValue(tagHashes).addValue(tagTraces).addValue(tagDays))
         .mapEmpty();
   }
 
@@ -254,13 +273,27 @@ final class PostgresSpanWriter implements SpanConsumer {
   private record TraceDay(UUID traceId, LocalDate day) implements Comparable<TraceDay> {
     @Override
     public int compareTo(TraceDay other) {
-      int c = Long.compareUnsigned(traceId.getMostSignificantBits(),
-          other.traceId.getMostSignificantBits());
+      int c = compareUuids(traceId, other.traceId);
+      return c != 0 ? c : day.compareTo(other.day);
+    }
+  }
+
+  /** Sorted as the primary key of {@code trace_tags}: hash (signed), trace, day. */
+  private record TraceTag(long hash, UUID traceId, LocalDate day)
+      implements Comparable<TraceTag> {
+    @Override
+    public int compareTo(TraceTag other) {
+      int c = Long.compare(hash, other.hash);
       if (c == 0) {
-        c = Long.compareUnsigned(traceId.getLeastSignificantBits(),
-            other.traceId.getLeastSignificantBits());
+        c = compareUuids(traceId, other.traceId);
       }
       return c != 0 ? c : day.compareTo(other.day);
     }
+  }
+
+  private static int compareUuids(UUID a, UUID b) {
+    int c = Long.compareUnsigned(a.getMostSignificantBits(), b.getMostSignificantBits());
+    return c != 0 ? c
+        : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
   }
 }

@@ -51,10 +51,10 @@ public final class PostgresStorage {
     this.dictionaries = new Dictionaries(pool, splitter);
     this.partitions = new SpanPartitions(pool);
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
-        config.maxFutureSkew(), splitter);
+        config.maxFutureSkew(), splitter, config.indexedTagKeys());
     this.writer = new PostgresSpanWriter(pool, dictionaries, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
-    this.store = new PostgresSpanStore(pool, dictionaries);
+    this.store = new PostgresSpanStore(pool, dictionaries, config.indexedTagKeys());
     this.linker = new DependencyLinker(pool, dictionaries);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());

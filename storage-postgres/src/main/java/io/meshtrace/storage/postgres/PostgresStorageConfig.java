@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param partitionDaysAhead daily partitions created ahead of today
  * @param retentionDays spans older than this many days are dropped and not accepted
  * @param maxFutureSkew how far in the future a span may start and still be accepted
+ * @param indexedTagKeys attribute keys whose values are indexed per trace ({@code trace_tags}),
+ *     for fast searches by values that name one request, such as Envoy's request ID
  */
 public record PostgresStorageConfig(
     PgConnectOptions connect,
@@ -24,11 +26,13 @@ public record PostgresStorageConfig(
     int maxBatchSpans,
     int partitionDaysAhead,
     int retentionDays,
-    Duration maxFutureSkew) {
+    Duration maxFutureSkew,
+    java.util.Set<String> indexedTagKeys) {
 
   public PostgresStorageConfig {
     Objects.requireNonNull(connect, "connect");
     Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
+    indexedTagKeys = java.util.Set.copyOf(indexedTagKeys);
     if (poolSize < 1) {
       throw new IllegalArgumentException("poolSize must be at least 1");
     }
@@ -46,8 +50,13 @@ public record PostgresStorageConfig(
     }
   }
 
+  /** Envoy's request ID: what people paste from an access log to find the trace. */
+  public static final java.util.Set<String> DEFAULT_INDEXED_TAG_KEYS =
+      java.util.Set.of("guid:x-request-id");
+
   /** Defaults for everything but the connection. */
   public static PostgresStorageConfig defaults(PgConnectOptions connect) {
-    return new PostgresStorageConfig(connect, 6, 2, 5000, 2, 7, Duration.ofDays(1));
+    return new PostgresStorageConfig(connect, 6, 2, 5000, 2, 7, Duration.ofDays(1),
+        DEFAULT_INDEXED_TAG_KEYS);
   }
 }

@@ -27,32 +27,54 @@ import java.util.UUID;
  * carry it; checks in Java only what SQL cannot see, a tag whose key a service's spans keep in
  * their payloads (recorded in {@code volatile_attribute_keys}). Pages are fetched by keyset
  * (start time, trace ID) until enough distinct traces are found.
+ *
+ * <p>A tag whose key is indexed ({@code trace_tags}: values that name one request, like Envoy's
+ * request ID) first narrows the search to the traces the index lists for that value; the walk
+ * then only reads those traces' spans, wherever in the time range they are.
  */
 final class PostgresTraceSearch {
   /** Stops a search that matches almost nothing from reading the whole table. */
   static final int MAX_ROWS_SCANNED = 2_000_000;
+  /**
+   * An indexed value listed for more traces than this is no needle: the search walks the index
+   * of start times instead, as for any other tag.
+   */
+  static final int MAX_INDEXED_CANDIDATES = 10_000;
 
   private final Pool pool;
   private final Dictionaries dictionaries;
+  private final Set<String> indexedTagKeys;
 
-  PostgresTraceSearch(Pool pool, Dictionaries dictionaries) {
+  PostgresTraceSearch(Pool pool, Dictionaries dictionaries, Set<String> indexedTagKeys) {
     this.pool = pool;
     this.dictionaries = dictionaries;
+    this.indexedTagKeys = indexedTagKeys;
   }
 
   /** A tag criterion, resolved. */
   private record Term(String key, String value, Integer[] sets, Integer[] sources,
-      boolean payload) {}
+      boolean payload) {
+    /**
+     * Whether {@code trace_tags} lists every trace with this value: the key is indexed, a value
+     * is asked for, and no resource carries it (only span attributes are indexed).
+     */
+    boolean indexable(Set<String> indexedKeys) {
+      return value != null && sources.length == 0 && indexedKeys.contains(key);
+    }
+  }
 
-  /** The resolved criteria. */
-  private record Plan(Integer serviceId, Integer[] operations, List<Term> terms) {
+  /**
+   * The resolved criteria; {@code traces} when an indexed tag narrowed the search to those
+   * traces, whose spans are then all checked in Java for every tag.
+   */
+  private record Plan(Integer serviceId, Integer[] operations, List<Term> terms, UUID[] traces) {
     boolean needsPayload() {
       return terms.stream().anyMatch(Term::payload);
     }
   }
 
   Future<List<TraceId>> find(TraceQuery query) {
-    return plan(query).compose(plan -> {
+    return plan(query).compose(plan -> narrow(plan, query)).compose(plan -> {
       if (plan == null) {
         return Future.succeededFuture(List.of());
       }
@@ -80,8 +102,62 @@ final class PostgresTraceSearch {
         if (ops != null && ops.length == 0) {
           return null;
         }
-        return new Plan(serviceId, ops, terms.result());
+        return new Plan(serviceId, ops, terms.result(), null);
       });
+    });
+  }
+
+  /**
+   * Narrows a plan to the traces {@code trace_tags} lists for its indexed tags, over the days of
+   * the query's time range; null (nothing matches) when a value is listed for no trace.
+   */
+  private Future<Plan> narrow(Plan plan, TraceQuery query) {
+    if (plan == null) {
+      return Future.succeededFuture(null);
+    }
+    List<Term> indexed = plan.terms().stream().filter(t -> t.indexable(indexedTagKeys)).toList();
+    if (indexed.isEmpty()) {
+      return Future.succeededFuture(plan);
+    }
+    java.time.LocalDate firstDay = query.start().atOffset(ZoneOffset.UTC).toLocalDate();
+    java.time.LocalDate lastDay = query.end().atOffset(ZoneOffset.UTC).toLocalDate();
+    List<Future<List<UUID>>> lookups = new ArrayList<>();
+    for (Term term : indexed) {
+      lookups.add(pool.preparedQuery("SELECT DISTINCT trace_id FROM trace_tags"
+              + " WHERE value_hash = $1 AND day >= $2 AND day <= $3 LIMIT $4")
+          .execute(Tuple.of(TagValueHash.of(term.key(), term.value()), firstDay,
+              lastDay, MAX_INDEXED_CANDIDATES + 1))
+          .map(rows -> {
+            List<UUID> traces = new ArrayList<>(rows.size());
+            rows.forEach(row -> traces.add(row.getUUID(0)));
+            return traces;
+          }));
+    }
+    return Future.all(lookups).map(all -> {
+      Set<UUID> traces = null;
+      for (Future<List<UUID>> lookup : lookups) {
+        if (lookup.result().size() > MAX_INDEXED_CANDIDATES) {
+          continue; // too common a value to narrow anything
+        }
+        if (traces == null) {
+          traces = new LinkedHashSet<>(lookup.result());
+        } else {
+          traces.retainAll(lookup.result());
+        }
+      }
+      if (traces == null) {
+        return plan;
+      }
+      if (traces.isEmpty()) {
+        return null;
+      }
+      List<Term> terms = new ArrayList<>();
+      for (Term term : plan.terms()) {
+        // Every tag is checked on the few candidate spans: the value of an indexed one must be
+        // confirmed (hash collisions, and it must be on the span that matches the rest).
+        terms.add(new Term(term.key(), term.value(), term.sets(), term.sources(), true));
+      }
+      return new Plan(plan.serviceId(), plan.operations(), terms, traces.toArray(new UUID[0]));
     });
   }
 
@@ -183,6 +259,10 @@ final class PostgresTraceSearch {
     } else {
       args.addValue(afterTime).addValue(afterTrace);
       sql.append(" AND (s.start_time, s.trace_id) < ($2, $3)");
+    }
+    if (plan.traces() != null) {
+      args.addValue(plan.traces());
+      sql.append(" AND s.trace_id = ANY($").append(args.size()).append(")");
     }
     if (plan.serviceId() != null) {
       args.addValue(plan.serviceId());

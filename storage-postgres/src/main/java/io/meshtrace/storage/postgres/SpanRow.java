@@ -32,6 +32,8 @@ final class SpanRow {
   final boolean zipkinShared;
   final boolean[] shared;
   final int sharedCount;
+  /** {@link TagValueHash}es of the span's attributes whose keys are indexed; often empty. */
+  final long[] indexedTagHashes;
 
   /** Filled in by {@link Dictionaries#resolve} just before the insert. */
   int serviceId;
@@ -42,7 +44,7 @@ final class SpanRow {
   SpanRow(long startMicros, Long durationMicros, UUID traceId, long spanId, Long parentId,
       boolean error, SpanSource source, String operationName, short spanKind,
       ByteString attributeSet, Set<String> newlyVolatileKeys, Span span, boolean[] shared,
-      int sharedCount, String peerService, boolean zipkinShared) {
+      int sharedCount, String peerService, boolean zipkinShared, long[] indexedTagHashes) {
     this.startMicros = startMicros;
     this.durationMicros = durationMicros;
     this.traceId = traceId;
@@ -59,6 +61,7 @@ final class SpanRow {
     this.sharedCount = sharedCount;
     this.peerService = peerService;
     this.zipkinShared = zipkinShared;
+    this.indexedTagHashes = indexedTagHashes;
   }
 
   /** The keys of the attributes this span keeps as its own. */

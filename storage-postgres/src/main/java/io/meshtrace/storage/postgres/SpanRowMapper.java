@@ -42,10 +42,12 @@ final class SpanRowMapper {
   private final Duration maxFutureSkew;
 
   private final AttributeSplitter splitter;
+  private final java.util.Set<String> indexedTagKeys;
 
   SpanRowMapper(Clock clock, Duration retention, Duration maxFutureSkew,
-      AttributeSplitter splitter) {
+      AttributeSplitter splitter, java.util.Set<String> indexedTagKeys) {
     this.splitter = splitter;
+    this.indexedTagKeys = indexedTagKeys;
     this.clock = clock;
     this.retention = retention;
     this.maxFutureSkew = maxFutureSkew;
@@ -85,7 +87,27 @@ final class SpanRowMapper {
         parentId(span), span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
         source, cleanName(span.getName()), (short) span.getKindValue(), attributeSet,
         split.newlyVolatile(), span, split.sharedCount() == 0 ? null : split.shared(),
-        split.sharedCount(), peerService(attributes), zipkinShared(attributes));
+        split.sharedCount(), peerService(attributes), zipkinShared(attributes),
+        indexedTagHashes(attributes));
+  }
+
+  private static final long[] NO_HASHES = new long[0];
+
+  private long[] indexedTagHashes(List<KeyValue> attributes) {
+    if (indexedTagKeys.isEmpty()) {
+      return NO_HASHES;
+    }
+    long[] hashes = NO_HASHES;
+    int count = attributes.size();
+    for (int i = 0; i < count; i++) {
+      KeyValue attribute = attributes.get(i);
+      if (indexedTagKeys.contains(attribute.getKey())) {
+        hashes = java.util.Arrays.copyOf(hashes, hashes.length + 1);
+        hashes[hashes.length - 1] = TagValueHash.of(attribute.getKey(),
+            io.meshtrace.storage.AttributeText.of(attribute.getValue()));
+      }
+    }
+    return hashes;
   }
 
   private static final ByteString PEER_SERVICE = ByteString.copyFromUtf8("peer.service");

@@ -263,6 +263,63 @@ class SpanStoreConformanceTest {
   }
 
   @Test
+  void searchByAnIndexedTagFindsItsTraceOnWhicheverDayAndSpan() {
+    String key = "guid:x-request-id";
+    TraceId wanted = randomTraceId();
+    store(of("gateway",
+        span(wanted, 1, null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, now, ms(10))
+            .addAttributes(attr(key, "it's 100%_\"ü\"")),
+        span(wanted, 2, 1L, "call cart", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(5))
+            .addAttributes(attr(key, "it's 100%_\"ü\""))));
+    List<TraceId> others = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      TraceId other = randomTraceId();
+      others.add(other);
+      store(of("gateway", span(other, 1, null, "GET /", Span.SpanKind.SPAN_KIND_SERVER,
+          now.minusSeconds(i), ms(10)).addAttributes(attr(key, "req-" + i))));
+    }
+    TraceId older = randomTraceId();
+    Instant twoDaysAgo = now.minus(Duration.ofDays(2));
+    store(of("cart", span(older, 1, null, "GET /cart", Span.SpanKind.SPAN_KIND_SERVER,
+        twoDaysAgo, ms(3)).addAttributes(attr(key, "req-old"))));
+    Duration day = Duration.ofDays(1);
+
+    assertThat(find(query(null, null, Map.of(key, "it's 100%_\"ü\""), null, null, day, 10)))
+        .containsExactly(wanted);
+    assertThat(find(query(null, null, Map.of(key, "req-7"), null, null, day, 10)))
+        .containsExactly(others.get(7));
+    // Matched literally: no pattern, no case folding, no partial values.
+    assertThat(find(query(null, null, Map.of(key, "its 100%_\"ü\""), null, null, day, 10)))
+        .isEmpty();
+    assertThat(find(query(null, null, Map.of(key, "req-"), null, null, day, 10))).isEmpty();
+    assertThat(find(query(null, null, Map.of(key, "REQ-7"), null, null, day, 10))).isEmpty();
+    // One span must match every criterion, as for any tag.
+    assertThat(find(query("gateway", "call cart", Map.of(key, "it's 100%_\"ü\""), null, null,
+        day, 10))).containsExactly(wanted);
+    assertThat(find(query("gateway", "call cart", Map.of(key, "req-7"), null, null, day, 10)))
+        .isEmpty();
+    assertThat(find(query("gateway", null, Map.of(key, "req-7"), 20_000L, null, day, 10)))
+        .isEmpty();
+    // The index is kept per day: an older trace is found when the range reaches back to it, and
+    // only then.
+    assertThat(find(query(null, null, Map.of(key, "req-old"), null, null, day, 10))).isEmpty();
+    assertThat(find(query("cart", null, Map.of(key, "req-old"), null, null, Duration.ofDays(3),
+        10))).containsExactly(older);
+    // Asking for the key alone is not a value lookup: it walks the time index as before.
+    assertThat(find(query("gateway", null, mapWithNullValue(key), null, null, day, 40)))
+        .hasSize(31);
+    long rows = storage.pool().query("SELECT count(*) FROM trace_tags").execute().await()
+        .iterator().next().getLong(0);
+    assertThat(rows).as("one row per trace and value, not per span").isEqualTo(32);
+  }
+
+  static Map<String, String> mapWithNullValue(String key) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put(key, null);
+    return tags;
+  }
+
+  @Test
   void timeRangeEdgesAreInclusiveAndLimitsHold() {
     List<TraceId> ids = fiveTraces();
     Instant second = now.minus(Duration.ofMinutes(4)); // start of trace 1's root
@@ -331,7 +388,7 @@ class SpanStoreConformanceTest {
     TraceId old = randomTraceId();
     TraceId fresh = randomTraceId();
     store(of("svc", span(old, 1, null, "op", Span.SpanKind.SPAN_KIND_SERVER,
-        now.minus(Duration.ofDays(6)), ms(1))));
+        now.minus(Duration.ofDays(6)), ms(1)).addAttributes(attr("guid:x-request-id", "r1"))));
     store(of("svc", span(fresh, 1, null, "op", Span.SpanKind.SPAN_KIND_SERVER, now, ms(1))));
     clock.advance(Duration.ofDays(3)); // the old span is now 9 days old, past 7
     storage.runMaintenance().await();
@@ -341,6 +398,9 @@ class SpanStoreConformanceTest {
     long oldDays = storage.pool().preparedQuery("SELECT count(*) FROM trace_days WHERE trace_id = $1")
         .execute(io.vertx.sqlclient.Tuple.of(old.toUuid())).await().iterator().next().getLong(0);
     assertThat(oldDays).isZero();
+    long oldTags = storage.pool().preparedQuery("SELECT count(*) FROM trace_tags WHERE trace_id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(old.toUuid())).await().iterator().next().getLong(0);
+    assertThat(oldTags).isZero();
     long partitionsLeft = storage.pool().query("SELECT count(*) FROM pg_inherits i JOIN pg_class c"
             + " ON c.oid = i.inhrelid WHERE i.inhparent = 'spans'::regclass AND c.relname <= 'spans_"
             + java.time.format.DateTimeFormatter.BASIC_ISO_DATE.format(
