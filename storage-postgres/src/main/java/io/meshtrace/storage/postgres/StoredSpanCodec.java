@@ -30,9 +30,17 @@ import java.util.function.ToIntFunction;
  *   parent ID    8 bytes, when flagged
  *   mask         varint length, then a bit per original attribute, set for those in the
  *                attribute set (so attributes read back in their original order), when flagged
- *   attributes   the span's own attributes to the end: varint key number (attribute_keys),
- *                varint length, the serialized AnyValue
+ *   attributes   the span's own attributes to the end, each a varint of the key number
+ *                (attribute_keys) shifted left by two, or'ed with its value's form:
+ *                  0  varint length, then the serialized AnyValue
+ *                  1  a string in the canonical lower-case UUID form: its 16 bytes
+ *                  2  a string that is a canonical decimal integer: zigzag varint
+ *                  3  a string "a.b.c.d:port" in canonical form: 4 bytes, varint port
  * </pre>
+ *
+ * <p>The three string forms are the values Envoy sets on every span that vary too much to share:
+ * the request ID (38 bytes as a string value, 16 here), request and response sizes, and the peer
+ * address; each is used only when the text it restores is exactly the text that came in.
  *
  * One field instead of a field per item saves its tag and length bytes on every span: for
  * Envoy's spans about 15 of some 100 payload bytes. Every field of the incoming span is
@@ -125,6 +133,7 @@ final class StoredSpanCodec {
     // The private field's content.
     int[] ownKeys = new int[attributes];
     int[] valueSizes = new int[attributes];
+    int[] forms = new int[attributes];
     int privateSize = 1 + 8 + (parent.size() == 8 ? 8 : 0);
     if (mask != null) {
       privateSize += CodedOutputStream.computeUInt32SizeNoTag(mask.length) + mask.length;
@@ -133,9 +142,16 @@ final class StoredSpanCodec {
       if (shared == null || !shared[i]) {
         KeyValue attribute = span.getAttributes(i);
         ownKeys[i] = keyIds.applyAsInt(attribute.getKeyBytes());
-        valueSizes[i] = attribute.getValue().getSerializedSize();
-        privateSize += CodedOutputStream.computeUInt32SizeNoTag(ownKeys[i])
-            + CodedOutputStream.computeUInt32SizeNoTag(valueSizes[i]) + valueSizes[i];
+        forms[i] = CompactValue.form(attribute.getValue());
+        int header = CodedOutputStream.computeUInt32SizeNoTag((ownKeys[i] << 2) | forms[i]);
+        if (forms[i] == CompactValue.PLAIN) {
+          valueSizes[i] = attribute.getValue().getSerializedSize();
+          privateSize += header + CodedOutputStream.computeUInt32SizeNoTag(valueSizes[i])
+              + valueSizes[i];
+        } else {
+          valueSizes[i] = CompactValue.size(forms[i], attribute.getValue().getStringValue());
+          privateSize += header + valueSizes[i];
+        }
       }
     }
     size += CodedOutputStream.computeTagSize(MESHTRACE_FIELD)
@@ -189,9 +205,13 @@ final class StoredSpanCodec {
       }
       for (int i = 0; i < attributes; i++) {
         if (shared == null || !shared[i]) {
-          out.writeUInt32NoTag(ownKeys[i]);
-          out.writeUInt32NoTag(valueSizes[i]);
-          span.getAttributes(i).getValue().writeTo(out);
+          out.writeUInt32NoTag((ownKeys[i] << 2) | forms[i]);
+          if (forms[i] == CompactValue.PLAIN) {
+            out.writeUInt32NoTag(valueSizes[i]);
+            span.getAttributes(i).getValue().writeTo(out);
+          } else {
+            CompactValue.write(forms[i], span.getAttributes(i).getValue().getStringValue(), out);
+          }
         }
       }
       out.checkNoSpaceLeft();
@@ -252,11 +272,17 @@ final class StoredSpanCodec {
       }
       List<int[]> own = new ArrayList<>();
       while (!in.isAtEnd()) {
-        int keyId = in.readUInt32();
-        int length = in.readUInt32();
+        int header = in.readUInt32();
+        int form = header & 3;
+        int length = form == CompactValue.PLAIN ? in.readUInt32() : 0;
         int start = in.getTotalBytesRead();
-        own.add(new int[] {keyId, start, length});
-        in.skipRawBytes(length);
+        if (form == CompactValue.PLAIN) {
+          in.skipRawBytes(length);
+        } else {
+          CompactValue.skip(form, in);
+          length = in.getTotalBytesRead() - start;
+        }
+        own.add(new int[] {header >>> 2, start, length, form});
       }
       return new Private(spanId, parentId, mask, own, content);
     } catch (IOException e) {
@@ -302,9 +328,12 @@ final class StoredSpanCodec {
         throw new IllegalStateException("attribute key " + entry[0] + " is missing");
       }
       try {
-        own.add(KeyValue.newBuilder().setKey(key).setValue(AnyValue.parseFrom(
-            stuff.content().substring(entry[1], entry[1] + entry[2]))).build());
-      } catch (InvalidProtocolBufferException e) {
+        ByteString value = stuff.content().substring(entry[1], entry[1] + entry[2]);
+        own.add(KeyValue.newBuilder().setKey(key).setValue(entry[3] == CompactValue.PLAIN
+            ? AnyValue.parseFrom(value)
+            : AnyValue.newBuilder().setStringValue(CompactValue.read(entry[3], value)).build())
+            .build());
+      } catch (IOException e) {
         throw new IllegalStateException("a stored attribute of trace " + traceId
             + " is corrupt", e);
       }

@@ -12,6 +12,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StoredSpanCodecTest {
@@ -132,5 +133,80 @@ class StoredSpanCodecTest {
         KEYS::id).length;
     // Three attribute values (about 30 bytes with their numbered keys) are no longer stored.
     assertThat(shared).isLessThan(whole - 20);
+  }
+
+  @Test
+  void compactFormsReadBackExactlyAndNearMissesStayPlain() {
+    Map<String, Integer> forms = new java.util.LinkedHashMap<>();
+    forms.put("0", CompactValue.INTEGER);
+    forms.put("12345", CompactValue.INTEGER);
+    forms.put("-5", CompactValue.INTEGER);
+    forms.put("9223372036854775807", CompactValue.INTEGER);
+    forms.put("-9223372036854775808", CompactValue.INTEGER);
+    forms.put("9223372036854775808", CompactValue.PLAIN);
+    forms.put("99999999999999999999", CompactValue.PLAIN);
+    forms.put("-0", CompactValue.PLAIN);
+    forms.put("007", CompactValue.PLAIN);
+    forms.put("+5", CompactValue.PLAIN);
+    forms.put("", CompactValue.PLAIN);
+    forms.put("1e3", CompactValue.PLAIN);
+    forms.put("352cccfc-0946-b8f0-552c-f1e4a8ab85dd", CompactValue.UUID);
+    forms.put("352CCCFC-0946-B8F0-552C-F1E4A8AB85DD", CompactValue.PLAIN);
+    forms.put("352cccfc0946b8f0552cf1e4a8ab85dd", CompactValue.PLAIN);
+    forms.put("352cccfc-0946-b8f0-552c-f1e4a8ab85dg", CompactValue.PLAIN);
+    forms.put("352cccfc_0946-b8f0-552c-f1e4a8ab85dd", CompactValue.PLAIN);
+    forms.put("10.1.2.3:8080", CompactValue.IPV4_PORT);
+    forms.put("0.0.0.0:0", CompactValue.IPV4_PORT);
+    forms.put("255.255.255.255:65535", CompactValue.IPV4_PORT);
+    forms.put("10.1.2.3:080", CompactValue.PLAIN);
+    forms.put("256.1.1.1:80", CompactValue.PLAIN);
+    forms.put("1.2.3.4:65536", CompactValue.PLAIN);
+    forms.put("1.2.3.4", CompactValue.PLAIN);
+    forms.put("01.2.3.4:5", CompactValue.PLAIN);
+    forms.put("1.2.3.4:5:6", CompactValue.PLAIN);
+    forms.put("1.2.3.4 :5", CompactValue.PLAIN);
+    forms.put("1.2.3:4", CompactValue.PLAIN);
+    forms.put("[::1]:80", CompactValue.PLAIN);
+    Span.Builder builder = rich(1_700_000_000_000_000_000L, 1_700_000_000_001_000_000L)
+        .toBuilder().clearAttributes();
+    int i = 0;
+    for (Map.Entry<String, Integer> value : forms.entrySet()) {
+      KeyValue attribute = attr("k" + i++, value.getKey());
+      assertThat(CompactValue.form(attribute.getValue())).as(value.getKey())
+          .isEqualTo(value.getValue());
+      builder.addAttributes(attribute);
+    }
+    // Not strings: always plain.
+    builder.addAttributes(KeyValue.newBuilder().setKey("n")
+        .setValue(AnyValue.newBuilder().setIntValue(12345)));
+    builder.addAttributes(KeyValue.newBuilder().setKey("b")
+        .setValue(AnyValue.newBuilder().setBytesValue(ByteString.copyFromUtf8("12345"))));
+    Span span = builder.build();
+    assertThat(roundTrip(span, null)).isEqualTo(span);
+    boolean[] shared = new boolean[span.getAttributesCount()];
+    for (int k = 0; k < shared.length; k += 2) {
+      shared[k] = true;
+    }
+    assertThat(roundTrip(span, shared)).isEqualTo(span);
+  }
+
+  @Test
+  void envoysVaryingValuesTakeLessThanHalfTheirText() {
+    Span plain = rich(1_700_000_000_000_000_000L, 1_700_000_000_000_500_000L).toBuilder()
+        .clearAttributes()
+        .addAttributes(attr("guid:x-request-id", "352ccc-fc09-46b8-f055-2cf1e4a8ab85dd"))
+        .addAttributes(attr("request_size", "01234"))
+        .addAttributes(attr("response_size", "018734"))
+        .addAttributes(attr("peer.address", "10.1.12.11:045678")).build();
+    Span compact = plain.toBuilder().clearAttributes()
+        .addAttributes(attr("guid:x-request-id", "352cccfc-0946-b8f0-552c-f1e4a8ab85dd"))
+        .addAttributes(attr("request_size", "1234"))
+        .addAttributes(attr("response_size", "18734"))
+        .addAttributes(attr("peer.address", "10.1.12.11:45678")).build();
+    int plainSize = StoredSpanCodec.payload(plain, null, 0, KEYS::id).length;
+    int compactSize = StoredSpanCodec.payload(compact, null, 0, KEYS::id).length;
+    // Text of about the same length: 36 + 5 + 6 + 17 characters against 16 + 2 + 3 + 7 bytes.
+    assertThat(plainSize - compactSize).isGreaterThanOrEqualTo(35);
+    assertThat(roundTrip(compact, null)).isEqualTo(compact);
   }
 }

@@ -1,0 +1,430 @@
+package io.meshtrace.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import zipkin2.Span;
+import zipkin2.codec.SpanBytesEncoder;
+
+/**
+ * The query benchmark: {@code load} fills a server with {@link MeshTraceGenerator}'s traces over
+ * the last hours (Zipkin v2 JSON, in time order, as a mesh would send them) and writes a sample
+ * of what it sent; {@code query} then times the searches people make, one request at a time,
+ * through the Jaeger v1 API ({@code --api jaeger}) or Zipkin's v2 API ({@code --api zipkin}),
+ * and checks every answer (a trace by id has all its spans, a request-id search finds its one
+ * trace), printing one JSON object per kind of query.
+ *
+ * <pre>
+ * java -cp meshtrace-bench.jar io.meshtrace.bench.QueryBenchmark load --url http://127.0.0.1:9411 \
+ *     --spans 5000000 --hours 26 --end-micros E --samples samples.jsonl
+ * java -cp meshtrace-bench.jar io.meshtrace.bench.QueryBenchmark query --api jaeger \
+ *     --url http://127.0.0.1:16686 --samples samples.jsonl --end-micros E --runs 200
+ * </pre>
+ */
+public final class QueryBenchmark {
+  private static final long HOUR_MICROS = 3_600_000_000L;
+
+  private QueryBenchmark() {}
+
+  public static void main(String[] argv) throws Exception {
+    if (argv.length == 0) {
+      throw new IllegalArgumentException("usage: QueryBenchmark load|query --flag value ...");
+    }
+    Map<String, String> args = new LinkedHashMap<>();
+    for (int i = 1; i < argv.length; i++) {
+      if (!argv[i].startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + argv[i]);
+      }
+      String key = argv[i].substring(2);
+      boolean flag = i + 1 >= argv.length || argv[i + 1].startsWith("--");
+      args.put(key, flag ? "true" : argv[++i]);
+    }
+    switch (argv[0]) {
+      case "load" -> load(args);
+      case "query" -> query(args);
+      default -> throw new IllegalArgumentException("unknown command " + argv[0]);
+    }
+  }
+
+  // --- load ----------------------------------------------------------------------------
+
+  private static void load(Map<String, String> args) throws Exception {
+    URI url = URI.create(args.getOrDefault("url", "http://127.0.0.1:9411"));
+    long targetSpans = Long.parseLong(args.getOrDefault("spans", "5000000"));
+    double hours = Double.parseDouble(args.getOrDefault("hours", "26"));
+    long endMicros = Long.parseLong(args.getOrDefault("end-micros",
+        Long.toString(System.currentTimeMillis() * 1000)));
+    int connections = Integer.parseInt(args.getOrDefault("connections", "4"));
+    int spansPerRequest = Integer.parseInt(args.getOrDefault("spans-per-request", "100"));
+    int sampleEvery = Integer.parseInt(args.getOrDefault("sample-every", "50"));
+    Path samplesFile = Path.of(args.getOrDefault("samples", "samples.jsonl"));
+    long seed = Long.parseLong(args.getOrDefault("seed", "1"));
+
+    // Traces average about 15 spans: space their starts so that the last one starts at the end.
+    long expectedTraces = targetSpans / 15;
+    long spanMicros = (long) (hours * HOUR_MICROS);
+    double stepMicros = (double) spanMicros / expectedTraces;
+    long firstStart = endMicros - spanMicros;
+
+    MeshTraceGenerator generator = new MeshTraceGenerator(seed);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    HttpClientAgent http = vertx.createHttpClient(
+        new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+        new PoolOptions().setHttp1MaxSize(connections));
+    AtomicLong sent = new AtomicLong();
+    AtomicLong retries = new AtomicLong();
+    long started = System.nanoTime();
+    long traces = 0;
+    long sentSpans = 0;
+    long lastReport = started;
+    try (BufferedWriter samples = Files.newBufferedWriter(samplesFile)) {
+      List<Future<Void>> inFlight = new ArrayList<>();
+      // A window of requests in flight per connection keeps the connections busy while the
+      // next bodies are built.
+      java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(connections * 2);
+      while (sentSpans < targetSpans) {
+        List<Span> body = new ArrayList<>(spansPerRequest + 32);
+        while (body.size() < spansPerRequest && sentSpans + body.size() < targetSpans) {
+          long start = firstStart + Math.round(traces * stepMicros);
+          if (start > endMicros) {
+            start = endMicros - 1_000_000; // more spans than expected: pile the rest at the end
+          }
+          List<Span> trace = generator.trace(start);
+          if (traces % sampleEvery == 0) {
+            MeshTraceGenerator.TraceSample s = generator.sample(trace);
+            samples.write(new JsonObject().put("traceId", s.traceId())
+                .put("requestId", s.requestId()).put("startMicros", s.startMicros())
+                .put("service", s.service()).put("operation", s.operation())
+                .put("spans", s.spans()).put("failed", s.failed()).put("slow", s.slow()).encode());
+            samples.newLine();
+          }
+          body.addAll(trace);
+          traces++;
+        }
+        sentSpans += body.size();
+        Buffer encoded = Buffer.buffer(SpanBytesEncoder.JSON_V2.encodeList(body));
+        int count = body.size();
+        window.acquire();
+        Future<Void> done = post(vertx, http, url, encoded, retries)
+            .onComplete(ar -> {
+              window.release();
+              if (ar.succeeded()) {
+                sent.addAndGet(count);
+              }
+            });
+        inFlight.add(done);
+        inFlight.removeIf(Future::isComplete);
+        long now = System.nanoTime();
+        if (now - lastReport > 10_000_000_000L) {
+          lastReport = now;
+          System.err.printf("%,d spans acknowledged, %,.0f spans/s%n", sent.get(),
+              sent.get() / ((now - started) / 1e9));
+        }
+      }
+      Future.all(inFlight).toCompletionStage().toCompletableFuture().get();
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.println(new JsonObject().put("spans", sent.get()).put("traces", traces)
+        .put("seconds", Math.round(seconds)).put("spansPerSecond", Math.round(sent.get() / seconds))
+        .put("retries", retries.get()).put("firstStartMicros", firstStart)
+        .put("endMicros", endMicros).encode());
+    vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  /** POSTs until the server acknowledges; 429 and 503 are waited out as their hint says. */
+  private static Future<Void> post(Vertx vertx, HttpClientAgent http, URI url, Buffer body,
+      AtomicLong retries) {
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+        .setHost(url.getHost()).setPort(url.getPort()).setURI("/api/v2/spans")
+        .putHeader("content-type", "application/json")
+        // A response that never comes (seen once in 50,000 requests) must not hang the load:
+        // the request is sent again, which at worst stores a few spans twice.
+        .setIdleTimeout(60_000);
+    Promise<Void> promise = Promise.promise();
+    http.request(options)
+        .compose(request -> request.send(body))
+        .compose(response -> response.body().map(response.statusCode()))
+        .onComplete(ar -> {
+          if (ar.succeeded() && ar.result() / 100 == 2) {
+            promise.complete();
+          } else if (ar.succeeded() && ar.result() / 100 == 4 && ar.result() != 429) {
+            promise.fail("refused with " + ar.result());
+          } else {
+            retries.incrementAndGet();
+            vertx.setTimer(200, t -> post(vertx, http, url, body, retries).onComplete(promise));
+          }
+        });
+    return promise.future();
+  }
+
+  // --- query ---------------------------------------------------------------------------
+
+  /** One kind of query: how to ask it and how to check the answer. */
+  private record Kind(String name, Function<Random, Request> next) {}
+
+  /** A request, with the number of results it must return (or -1 for any). */
+  private record Request(String path, int expectedResults) {}
+
+  private static void query(Map<String, String> args) throws Exception {
+    String api = args.getOrDefault("api", "jaeger");
+    URI base = URI.create(args.getOrDefault("url", "http://127.0.0.1:16686"));
+    int runs = Integer.parseInt(args.getOrDefault("runs", "200"));
+    int warmup = Integer.parseInt(args.getOrDefault("warmup", "10"));
+    long endMicros = Long.parseLong(args.get("end-micros"));
+    int limit = Integer.parseInt(args.getOrDefault("limit", "20"));
+    long seed = Long.parseLong(args.getOrDefault("seed", "7"));
+    Duration timeout = Duration.ofSeconds(Long.parseLong(args.getOrDefault("timeout", "60")));
+    List<String> only = args.containsKey("kinds")
+        ? Arrays.asList(args.get("kinds").split(",")) : null;
+
+    List<JsonObject> samples = new ArrayList<>();
+    for (String line : Files.readAllLines(Path.of(args.getOrDefault("samples", "samples.jsonl")))) {
+      samples.add(new JsonObject(line));
+    }
+    List<String[]> serviceOperations = serviceOperations();
+    long queryEnd = endMicros + 60_000_000L;
+    QueryApi q = api.equals("zipkin") ? new ZipkinApi(queryEnd, limit) : new JaegerApi(queryEnd, limit);
+
+    List<Kind> kinds = List.of(
+        new Kind("trace_by_id", r -> {
+          JsonObject s = samples.get(r.nextInt(samples.size()));
+          return new Request(q.trace(s.getString("traceId")), s.getInteger("spans"));
+        }),
+        new Kind("service_operation_1h", r -> {
+          String[] so = serviceOperations.get(r.nextInt(serviceOperations.size()));
+          return new Request(q.search(so[0], so[1], null, null, null, HOUR_MICROS), -1);
+        }),
+        new Kind("service_operation_24h", r -> {
+          String[] so = serviceOperations.get(r.nextInt(serviceOperations.size()));
+          return new Request(q.search(so[0], so[1], null, null, null, 24 * HOUR_MICROS), -1);
+        }),
+        new Kind("service_tag_status_503_24h", r -> {
+          String service = MeshTraceGenerator.SERVICES.get(r.nextInt(MeshTraceGenerator.SERVICES.size()));
+          return new Request(q.search(service, null, "http.status_code", "503", null,
+              24 * HOUR_MICROS), -1);
+        }),
+        new Kind("tag_request_id_24h", r -> {
+          // A sample from the last 24 hours: its request ID names exactly one trace.
+          JsonObject s;
+          do {
+            s = samples.get(r.nextInt(samples.size()));
+          } while (s.getLong("startMicros") < endMicros - 23 * HOUR_MICROS);
+          return new Request(q.search(null, null, "guid:x-request-id", s.getString("requestId"),
+              null, 24 * HOUR_MICROS), 1);
+        }),
+        new Kind("service_min_duration_1s_24h", r -> {
+          String service = MeshTraceGenerator.SERVICES.get(r.nextInt(MeshTraceGenerator.SERVICES.size()));
+          return new Request(q.search(service, null, null, null, 1_000_000L, 24 * HOUR_MICROS), -1);
+        }));
+
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
+    for (Kind kind : kinds) {
+      if (only != null && !only.contains(kind.name())) {
+        continue;
+      }
+      Random random = new Random(seed + kind.name().hashCode());
+      long[] nanos = new long[runs];
+      int[] results = new int[runs];
+      int errors = 0;
+      int wrong = 0;
+      String firstProblem = null;
+      long bytes = 0;
+      for (int i = -warmup; i < runs; i++) {
+        Request request = kind.next().apply(random);
+        HttpRequest http = HttpRequest.newBuilder(base.resolve(request.path())).timeout(timeout)
+            .GET().build();
+        long t0 = System.nanoTime();
+        int status;
+        String body;
+        try {
+          HttpResponse<String> response = client.send(http, HttpResponse.BodyHandlers.ofString());
+          status = response.statusCode();
+          body = response.body();
+        } catch (IOException e) {
+          status = -1;
+          body = e.toString();
+        }
+        long elapsed = System.nanoTime() - t0;
+        if (i < 0) {
+          continue;
+        }
+        nanos[i] = elapsed;
+        bytes += body.length();
+        if (status != 200) {
+          errors++;
+          results[i] = -1;
+          if (firstProblem == null) {
+            firstProblem = status + " " + request.path() + ": " + body.substring(0, Math.min(300, body.length()));
+          }
+          continue;
+        }
+        int count = kind.name().equals("trace_by_id") ? q.spanCount(body) : q.traceCount(body);
+        results[i] = count;
+        if (request.expectedResults() >= 0 && count != request.expectedResults()) {
+          wrong++;
+          if (firstProblem == null) {
+            firstProblem = "expected " + request.expectedResults() + " results, got " + count
+                + " for " + request.path();
+          }
+        }
+      }
+      long[] sorted = nanos.clone();
+      Arrays.sort(sorted);
+      int[] sortedResults = results.clone();
+      Arrays.sort(sortedResults);
+      JsonObject out = new JsonObject().put("api", api).put("url", base.toString())
+          .put("kind", kind.name()).put("runs", runs).put("limit", limit)
+          .put("p50Ms", ms(percentile(sorted, 0.50))).put("p90Ms", ms(percentile(sorted, 0.90)))
+          .put("p99Ms", ms(percentile(sorted, 0.99))).put("maxMs", ms(sorted[sorted.length - 1]))
+          .put("medianResults", sortedResults[sortedResults.length / 2])
+          .put("zeroResults", Arrays.stream(results).filter(c -> c == 0).count())
+          .put("errors", errors).put("wrongAnswers", wrong)
+          .put("meanResponseBytes", bytes / runs);
+      if (firstProblem != null) {
+        out.put("firstProblem", firstProblem);
+      }
+      System.out.println(out.encode());
+    }
+  }
+
+  /** Every (service, operation) a SERVER span has, from the generator's routes. */
+  static List<String[]> serviceOperations() {
+    LinkedHashSet<String> pairs = new LinkedHashSet<>();
+    for (MeshTraceGenerator.Call route : MeshTraceGenerator.ROUTES) {
+      pairs.add(MeshTraceGenerator.GATEWAY + "\n" + "shop.example.com:443" + route.path());
+      collect(route, pairs);
+    }
+    return pairs.stream().map(p -> p.split("\n")).toList();
+  }
+
+  private static void collect(MeshTraceGenerator.Call call, LinkedHashSet<String> pairs) {
+    if (!call.external()) {
+      pairs.add(call.service() + "\n" + call.operation());
+      call.calls().forEach(child -> collect(child, pairs));
+    }
+  }
+
+  private static long percentile(long[] sorted, double p) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+
+  private static double ms(long nanos) {
+    return Math.round(nanos / 10_000.0) / 100.0;
+  }
+
+  static String enc(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+
+  /** How one API spells the queries, and how to count its answers. */
+  private interface QueryApi {
+    String trace(String traceId);
+
+    String search(String service, String operation, String tagKey, String tagValue,
+        Long minDurationMicros, long lookbackMicros);
+
+    int traceCount(String body);
+
+    int spanCount(String body);
+  }
+
+  /** Jaeger's v1 JSON API, as Grafana's Jaeger data source calls it. */
+  private record JaegerApi(long endMicros, int limit) implements QueryApi {
+    public String trace(String traceId) {
+      return "/api/traces/" + traceId;
+    }
+
+    public String search(String service, String operation, String tagKey, String tagValue,
+        Long minDurationMicros, long lookbackMicros) {
+      StringBuilder path = new StringBuilder("/api/traces?limit=").append(limit)
+          .append("&start=").append(endMicros - lookbackMicros).append("&end=").append(endMicros);
+      if (service != null) {
+        path.append("&service=").append(enc(service));
+      }
+      if (operation != null) {
+        path.append("&operation=").append(enc(operation));
+      }
+      if (tagKey != null) {
+        path.append("&tags=").append(enc(new JsonObject().put(tagKey, tagValue).encode()));
+      }
+      if (minDurationMicros != null) {
+        path.append("&minDuration=").append(minDurationMicros / 1000).append("ms");
+      }
+      return path.toString();
+    }
+
+    public int traceCount(String body) {
+      return new JsonObject(body).getJsonArray("data").size();
+    }
+
+    public int spanCount(String body) {
+      JsonArray data = new JsonObject(body).getJsonArray("data");
+      return data.isEmpty() ? 0 : data.getJsonObject(0).getJsonArray("spans").size();
+    }
+  }
+
+  /** Zipkin's v2 API, as Zipkin's UI and Grafana's Zipkin data source call it. */
+  private record ZipkinApi(long endMicros, int limit) implements QueryApi {
+    public String trace(String traceId) {
+      return "/api/v2/trace/" + traceId;
+    }
+
+    public String search(String service, String operation, String tagKey, String tagValue,
+        Long minDurationMicros, long lookbackMicros) {
+      StringBuilder path = new StringBuilder("/api/v2/traces?limit=").append(limit)
+          .append("&endTs=").append(endMicros / 1000)
+          .append("&lookback=").append(lookbackMicros / 1000);
+      if (service != null) {
+        path.append("&serviceName=").append(enc(service));
+      }
+      if (operation != null) {
+        path.append("&spanName=").append(enc(operation));
+      }
+      if (tagKey != null) {
+        path.append("&annotationQuery=").append(enc(tagKey + "=" + tagValue));
+      }
+      if (minDurationMicros != null) {
+        path.append("&minDuration=").append(minDurationMicros);
+      }
+      return path.toString();
+    }
+
+    public int traceCount(String body) {
+      return new JsonArray(body).size();
+    }
+
+    public int spanCount(String body) {
+      return new JsonArray(body).size();
+    }
+  }
+}
