@@ -38,7 +38,7 @@ public final class OtlpToZipkin {
   static final String DEBUG = "zipkin.debug";
 
   /** Span attributes that are carried by Zipkin fields rather than tags. */
-  private static final Set<String> SPAN_FIELDS =
+  static final Set<String> SPAN_FIELDS =
       Set.of(PEER_SERVICE, PEER_ADDRESS, PEER_PORT, PEER_IPV6, SHARED, DEBUG);
 
   private OtlpToZipkin() {}
