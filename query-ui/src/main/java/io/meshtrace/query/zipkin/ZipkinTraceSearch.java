@@ -62,7 +62,8 @@ public final class ZipkinTraceSearch {
         return Future.succeededFuture(List.of());
       }
       Search search = new Search(request, probes);
-      return search.round(Math.min(MAX_CANDIDATES, Math.max(request.limit(), 5) * OVERFETCH))
+      return search.round((int) Math.min(MAX_CANDIDATES,
+              (long) Math.max(request.limit(), 5) * OVERFETCH))
           .map(v -> search.result());
     });
   }

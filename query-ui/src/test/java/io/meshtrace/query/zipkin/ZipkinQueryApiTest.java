@@ -270,6 +270,8 @@ class ZipkinQueryApiTest {
   @Test
   void limitKeepsTheNewest() throws Exception {
     assertJson("/api/v2/traces?serviceName=frontend&limit=1&" + WINDOW, "[" + JSON_A + "]");
+    assertJson("/api/v2/traces?serviceName=frontend&limit=2147483647&" + WINDOW,
+        "[" + JSON_A + "," + JSON_B + "]");
   }
 
   @Test
@@ -380,6 +382,7 @@ class ZipkinQueryApiTest {
     assertText("/api/v2/traces?limit=ten", 400, "limit is not a number: ten");
     assertText("/api/v2/traces?limit=0", 400, "limit <= 0");
     assertText("/api/v2/traces?limit=-3", 400, "limit <= 0");
+    assertText("/api/v2/traces?limit=2147483648", 400, "limit is too large: 2147483648");
     assertText("/api/v2/traces?minDuration=1ms", 400, "minDuration is not a number: 1ms");
     assertText("/api/v2/traces?minDuration=0", 400, "minDuration <= 0");
     assertText("/api/v2/traces?maxDuration=5", 400,
