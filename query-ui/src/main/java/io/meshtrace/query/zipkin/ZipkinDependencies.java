@@ -27,7 +27,8 @@ public final class ZipkinDependencies {
    * @param lookback milliseconds
    */
   public Future<List<DependencyLink>> links(long endTs, long lookback) {
-    return store.getDependencies(Instant.ofEpochMilli(endTs - lookback), Instant.ofEpochMilli(endTs))
+    return store.getDependencies(Instant.ofEpochMilli(endTs - lookback),
+            Instant.ofEpochMilli(endTs))
         .map(ZipkinDependencies::lowercaseMerged);
   }
 
@@ -35,7 +36,8 @@ public final class ZipkinDependencies {
    * Zipkin's links are lowercase; names stored in other cases (from OpenTelemetry SDKs) would
    * otherwise show as two links of the same name, so their counts are added up.
    */
-  private static List<DependencyLink> lowercaseMerged(List<io.meshtrace.storage.DependencyLink> stored) {
+  private static List<DependencyLink> lowercaseMerged(
+      List<io.meshtrace.storage.DependencyLink> stored) {
     Map<List<String>, long[]> counts = new TreeMap<>(
         Comparator.comparing((List<String> k) -> k.get(0)).thenComparing(k -> k.get(1)));
     for (io.meshtrace.storage.DependencyLink link : stored) {

@@ -114,6 +114,7 @@ public final class ZipkinQueryApi {
 
   private static void fail(RoutingContext ctx, Throwable failure) {
     LOG.warn("{} failed: {}", ctx.request().path(), failure.getMessage());
-    HttpResponses.sendText(ctx, HttpResponses.statusOf(failure), String.valueOf(failure.getMessage()));
+    HttpResponses.sendText(ctx, HttpResponses.statusOf(failure),
+        String.valueOf(failure.getMessage()));
   }
 }

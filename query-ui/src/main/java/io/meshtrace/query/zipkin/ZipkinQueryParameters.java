@@ -58,7 +58,7 @@ public final class ZipkinQueryParameters {
     return new DependencyWindow(endTs, lookback);
   }
 
-  /** A trace ID of 1 to 32 hex characters; 64-bit IDs are the 128-bit ones with a zero high half. */
+  /** A trace ID of 1 to 32 hex characters; a 64-bit ID is the 128-bit one with a zero high half. */
   public static TraceId traceId(String text) {
     return TraceId.fromHex(text == null ? null : text.trim());
   }

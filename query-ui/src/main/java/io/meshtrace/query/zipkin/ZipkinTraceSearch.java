@@ -3,6 +3,7 @@ package io.meshtrace.query.zipkin;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.TraceId;
 import io.meshtrace.storage.TraceQuery;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import zipkin2.Span;
 import zipkin2.storage.QueryRequest;
 
@@ -127,7 +129,7 @@ public final class ZipkinTraceSearch {
   }
 
   private static List<Probe> cross(List<String> services, List<String> values,
-      java.util.function.BiFunction<String, String, Probe> probe) {
+      BiFunction<String, String, Probe> probe) {
     List<Probe> probes = new ArrayList<>();
     for (String service : services) {
       for (String value : values) {
@@ -188,9 +190,10 @@ public final class ZipkinTraceSearch {
       if (from >= candidates.size() || matches.size() >= request.limit()) {
         return Future.succeededFuture();
       }
-      List<TraceId> chunk = candidates.subList(from, Math.min(candidates.size(), from + LOAD_CHUNK));
+      List<TraceId> chunk =
+          candidates.subList(from, Math.min(candidates.size(), from + LOAD_CHUNK));
       return store.getTraces(chunk).compose(traces -> {
-        for (var trace : traces) {
+        for (List<ResourceSpans> trace : traces) {
           List<Span> spans = OtlpToZipkin.translate(trace);
           if (request.test(spans)) {
             matches.add(spans);
