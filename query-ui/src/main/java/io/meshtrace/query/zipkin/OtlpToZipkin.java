@@ -12,6 +12,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,19 +39,21 @@ public final class OtlpToZipkin {
   static final String DEBUG = "zipkin.debug";
 
   /** Span attributes that are carried by Zipkin fields rather than tags. */
-  private static final Set<String> SPAN_FIELDS =
+  static final Set<String> SPAN_FIELDS =
       Set.of(PEER_SERVICE, PEER_ADDRESS, PEER_PORT, PEER_IPV6, SHARED, DEBUG);
 
   private OtlpToZipkin() {}
 
   public static List<zipkin2.Span> translate(List<ResourceSpans> trace) {
     Map<Resource, Endpoint> localEndpoints = new HashMap<>();
-    List<zipkin2.Span> result = new ArrayList<>();
+    // A span stored twice (a client that re-sent a request whose answer it missed) reads back
+    // once: storage keeps what it is given, Zipkin's readers expect no identical copies.
+    Set<zipkin2.Span> result = new LinkedHashSet<>();
     for (TraceSpans.Entry entry : TraceSpans.of(trace).spans()) {
       Endpoint local = localEndpoints.computeIfAbsent(entry.resource(), OtlpToZipkin::localEndpoint);
       result.add(translate(entry, local));
     }
-    return result;
+    return new ArrayList<>(result);
   }
 
   static Endpoint localEndpoint(Resource resource) {

@@ -3,48 +3,118 @@ package io.meshtrace.query.zipkin;
 import io.meshtrace.query.HttpResponses;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.TraceId;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import zipkin2.codec.SpanBytesEncoder;
+import zipkin2.storage.QueryRequest;
 
-/** Zipkin's v2 query API, answered with Zipkin's own JSON encoder. */
+/**
+ * Zipkin's v2 query API (what the Zipkin UI and Grafana's Zipkin data source call), answered
+ * with Zipkin's own JSON encoders. As Zipkin's server: bad parameters are a 400 whose plain-text
+ * body says which, an unknown trace a 404, empty results {@code []}.
+ */
 public final class ZipkinQueryApi {
   private static final Logger LOG = LoggerFactory.getLogger(ZipkinQueryApi.class);
 
-  private final SpanStore store;
+  private final ZipkinNames names;
+  private final ZipkinTraceReader reader;
+  private final ZipkinTraceSearch search;
+  private final ZipkinDependencies dependencies;
+  private final ZipkinAutocomplete autocomplete;
 
   public ZipkinQueryApi(SpanStore store) {
-    this.store = store;
+    this(store, List.of());
+  }
+
+  /** @param autocompleteKeys the tag keys to offer for autocomplete; empty for all */
+  public ZipkinQueryApi(SpanStore store, List<String> autocompleteKeys) {
+    this.names = new ZipkinNames(store);
+    this.reader = new ZipkinTraceReader(store);
+    this.search = new ZipkinTraceSearch(store);
+    this.dependencies = new ZipkinDependencies(store);
+    this.autocomplete = new ZipkinAutocomplete(store, autocompleteKeys);
   }
 
   public void mount(Router router) {
+    router.get("/api/v2/services").handler(ctx ->
+        answer(ctx, c -> names.serviceNames().map(ZipkinJson::strings)));
+    router.get("/api/v2/spans").handler(ctx -> answer(ctx, c ->
+        names.spanNames(required(c, "serviceName")).map(ZipkinJson::strings)));
+    router.get("/api/v2/remoteServices").handler(ctx -> answer(ctx, c ->
+        names.remoteServiceNames(required(c, "serviceName")).map(ZipkinJson::strings)));
+    router.get("/api/v2/traces").handler(ctx -> answer(ctx, this::searchTraces));
     router.get("/api/v2/trace/:traceId").handler(this::getTrace);
+    router.get("/api/v2/traceMany").handler(ctx -> answer(ctx, c ->
+        reader.traces(ZipkinQueryParameters.traceIds(c.request().getParam("traceIds")))
+            .map(ZipkinJson::traces)));
+    router.get("/api/v2/dependencies").handler(ctx -> answer(ctx, this::getDependencies));
+    router.get("/api/v2/autocompleteKeys").handler(ctx ->
+        answer(ctx, c -> autocomplete.keys().map(ZipkinJson::strings)));
+    router.get("/api/v2/autocompleteValues").handler(ctx -> answer(ctx, c ->
+        autocomplete.values(required(c, "key")).map(ZipkinJson::strings)));
+  }
+
+  private Future<Buffer> searchTraces(RoutingContext ctx) {
+    QueryRequest request =
+        ZipkinQueryParameters.traces(ctx.queryParams(), System.currentTimeMillis());
+    return search.search(request).map(ZipkinJson::traces);
+  }
+
+  private Future<Buffer> getDependencies(RoutingContext ctx) {
+    ZipkinQueryParameters.DependencyWindow window =
+        ZipkinQueryParameters.dependencies(ctx.queryParams(), System.currentTimeMillis());
+    return dependencies.links(window.endTs(), window.lookback()).map(ZipkinJson::dependencies);
   }
 
   private void getTrace(RoutingContext ctx) {
     TraceId traceId;
     try {
-      traceId = TraceId.fromHex(ctx.pathParam("traceId"));
+      traceId = ZipkinQueryParameters.traceId(ctx.pathParam("traceId"));
     } catch (IllegalArgumentException e) {
       HttpResponses.sendText(ctx, 400, e.getMessage());
       return;
     }
-    store.getTrace(traceId)
+    reader.trace(traceId)
         .onSuccess(trace -> {
           if (trace.isEmpty()) {
             // Zipkin answers with the normalized ID.
             HttpResponses.sendText(ctx, 404, traceId.toShortestHex() + " not found");
           } else {
-            HttpResponses.sendJson(ctx, 200,
-                Buffer.buffer(SpanBytesEncoder.JSON_V2.encodeList(OtlpToZipkin.translate(trace))));
+            HttpResponses.sendJson(ctx, 200, ZipkinJson.trace(trace));
           }
         })
-        .onFailure(failure -> {
-          LOG.warn("Reading trace {} failed: {}", traceId, failure.getMessage());
-          HttpResponses.sendText(ctx, HttpResponses.statusOf(failure), failure.getMessage());
-        });
+        .onFailure(failure -> fail(ctx, failure));
+  }
+
+  private static String required(RoutingContext ctx, String name) {
+    return ZipkinQueryParameters.required(ctx.queryParams(), name);
+  }
+
+  /**
+   * Runs a handler whose parameters may be refused: an IllegalArgumentException thrown while
+   * reading them is the client's mistake (400 with its message); a failed future is storage's
+   * (503 when unreachable, else 500).
+   */
+  private static void answer(RoutingContext ctx, Function<RoutingContext, Future<Buffer>> handler) {
+    Future<Buffer> body;
+    try {
+      body = handler.apply(ctx);
+    } catch (IllegalArgumentException e) {
+      HttpResponses.sendText(ctx, 400, e.getMessage());
+      return;
+    }
+    body.onSuccess(json -> HttpResponses.sendJson(ctx, 200, json))
+        .onFailure(failure -> fail(ctx, failure));
+  }
+
+  private static void fail(RoutingContext ctx, Throwable failure) {
+    LOG.warn("{} failed: {}", ctx.request().path(), failure.getMessage());
+    HttpResponses.sendText(ctx, HttpResponses.statusOf(failure),
+        String.valueOf(failure.getMessage()));
   }
 }
