@@ -149,7 +149,7 @@ final class MeshTraceGenerator {
         "outbound|80||frontend.shop.svc.cluster.local", failed, null));
     spans.add(1, span(gatewayClient, rootId, 0, Span.Kind.CLIENT, route.operation(),
         startMicros + 150, rootEnd + 100 - (startMicros + 150), route,
-        "outbound|80||frontend.shop.svc.cluster.local", failed, "frontend"));
+        "outbound|80||frontend.shop.svc.cluster.local", failed, null));
     return spans;
   }
 
