@@ -8,6 +8,7 @@ import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.receiver.otlp.OtlpGrpcReceiver;
 import io.meshtrace.collector.receiver.otlp.OtlpHttpReceiver;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.meshtrace.query.adjust.TraceAdjusters;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
 import io.meshtrace.query.zipkin.ZipkinQueryApi;
 import io.meshtrace.storage.postgres.PostgresStorage;
@@ -146,7 +147,8 @@ public final class MeshtraceServer {
           options, otlpHttp::router));
     }
     if (config.mode().runsQuery()) {
-      JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore());
+      JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore(),
+          TraceAdjusters.standard(Duration.ZERO), java.time.Clock.systemUTC());
       await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, options,
           v -> {
             Router router = Router.router(v);
