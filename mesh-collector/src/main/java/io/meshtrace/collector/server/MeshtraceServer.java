@@ -149,7 +149,7 @@ public final class MeshtraceServer {
           options, otlpHttp::router));
     }
     if (config.mode().runsQuery()) {
-      TraceAdjuster adjuster = TraceAdjusters.standard(Duration.ZERO);
+      TraceAdjuster adjuster = TraceAdjusters.standard(config.maxClockSkewAdjustment());
       JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore(), adjuster,
           java.time.Clock.systemUTC());
       JaegerApiV3 jaegerV3 = new JaegerApiV3(storage.spanStore(), adjuster);
