@@ -1,10 +1,15 @@
 package io.meshtrace.query;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reading single query parameters the way Go's {@code url.Values.Get} does (the first value; an
@@ -108,6 +113,31 @@ public final class QueryParams {
       default -> throw new BadQueryParameterException(named.name(),
           "not a boolean: " + abbreviate(named.value()));
     };
+  }
+
+  /**
+   * A JSON object whose values are all strings, as Go unmarshals into {@code map[string]string}
+   * (Jaeger's {@code tags} and v3 {@code query.attributes}).
+   */
+  public static Map<String, String> jsonObjectOfStrings(String parameter, String json) {
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(json);
+    } catch (DecodeException e) {
+      throw new BadQueryParameterException(parameter, "cannot unmarshal JSON: " + e.getMessage());
+    }
+    if (!(parsed instanceof JsonObject object)) {
+      throw new BadQueryParameterException(parameter, "expecting a JSON object of strings");
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> entry : object) {
+      if (!(entry.getValue() instanceof String value)) {
+        throw new BadQueryParameterException(parameter,
+            "the value of '" + entry.getKey() + "' is not a string");
+      }
+      values.put(entry.getKey(), value);
+    }
+    return values;
   }
 
   public static String abbreviate(String value) {

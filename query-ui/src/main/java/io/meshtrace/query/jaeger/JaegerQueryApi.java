@@ -1,8 +1,8 @@
 package io.meshtrace.query.jaeger;
 
 import io.meshtrace.query.BadQueryParameterException;
-import io.meshtrace.query.HttpResponses;
 import io.meshtrace.query.QueryParams;
+import io.meshtrace.query.StoreReplies;
 import io.meshtrace.query.TraceSpans;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.storage.DependencyLink;
@@ -24,8 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Jaeger's v1 JSON query API, the one Grafana's Jaeger data source and older Jaeger UIs call:
@@ -34,7 +32,6 @@ import org.slf4j.LoggerFactory;
  * through the read-time adjusters unless {@code raw=true}.
  */
 public final class JaegerQueryApi {
-  private static final Logger LOG = LoggerFactory.getLogger(JaegerQueryApi.class);
   /** Jaeger's default for {@code /api/dependencies} without {@code lookback}. */
   static final Duration DEFAULT_DEPENDENCY_LOOKBACK = Duration.ofDays(1);
 
@@ -230,23 +227,8 @@ public final class JaegerQueryApi {
     json.writeEndArray();
   }
 
-  /** Runs {@code onSuccess} with the result, or answers 503/500 for a storage failure. */
   private static <T> void reply(RoutingContext ctx, Future<T> result,
       java.util.function.Consumer<T> onSuccess) {
-    result.onComplete(done -> {
-      Throwable failure = done.cause();
-      if (failure == null) {
-        try {
-          onSuccess.accept(done.result());
-          return;
-        } catch (RuntimeException e) {
-          failure = e; // a bug in writing the answer must still answer
-        }
-      }
-      LOG.warn("Jaeger query {} failed: {}", ctx.request().path(), failure.toString());
-      if (!ctx.response().ended()) {
-        JaegerResponses.sendError(ctx, HttpResponses.statusOf(failure), failure.getMessage());
-      }
-    });
+    StoreReplies.reply(ctx, result, onSuccess, JaegerResponses::sendError);
   }
 }

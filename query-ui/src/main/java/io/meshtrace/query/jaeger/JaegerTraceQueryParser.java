@@ -6,9 +6,6 @@ import io.meshtrace.query.QueryParams;
 import io.meshtrace.storage.TraceId;
 import io.meshtrace.storage.TraceQuery;
 import io.vertx.core.MultiMap;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -127,24 +124,7 @@ public final class JaegerTraceQueryParser {
       tags.put(tag.substring(0, colon), tag.substring(colon + 1));
     }
     for (String json : params.all("tags")) {
-      Object parsed;
-      try {
-        parsed = Json.decodeValue(json);
-      } catch (DecodeException e) {
-        throw new BadQueryParameterException("tags",
-            "malformed 'tags' parameter, cannot unmarshal JSON: " + e.getMessage());
-      }
-      if (!(parsed instanceof JsonObject object)) {
-        throw new BadQueryParameterException("tags",
-            "malformed 'tags' parameter: expecting a JSON object of strings");
-      }
-      for (Map.Entry<String, Object> entry : object) {
-        if (!(entry.getValue() instanceof String value)) {
-          throw new BadQueryParameterException("tags", "malformed 'tags' parameter: the value of '"
-              + entry.getKey() + "' is not a string");
-        }
-        tags.put(entry.getKey(), value);
-      }
+      tags.putAll(QueryParams.jsonObjectOfStrings("tags", json));
     }
     return tags;
   }

@@ -3,6 +3,7 @@ package io.meshtrace.query.jaeger.v3;
 import io.meshtrace.query.BadQueryParameterException;
 import io.meshtrace.query.HttpResponses;
 import io.meshtrace.query.QueryParams;
+import io.meshtrace.query.StoreReplies;
 import io.meshtrace.query.TraceSpans;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.jaeger.JaegerSpanKinds;
@@ -17,9 +18,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Jaeger's v3 query API as its HTTP gateway serves it (what the current Jaeger UI calls):
@@ -28,7 +26,6 @@ import org.slf4j.LoggerFactory;
  * Like Jaeger's gateway, a search that finds nothing answers 404 "No traces found".
  */
 public final class JaegerApiV3 {
-  private static final Logger LOG = LoggerFactory.getLogger(JaegerApiV3.class);
   static final String NO_TRACES = "No traces found";
 
   private final SpanStore store;
@@ -143,22 +140,8 @@ public final class JaegerApiV3 {
         new JsonObject().put("httpCode", status).put("message", message)).toBuffer());
   }
 
-  /** Runs {@code onSuccess} with the result, or answers 503/500 for a storage failure. */
-  private static <T> void reply(RoutingContext ctx, Future<T> result, Consumer<T> onSuccess) {
-    result.onComplete(done -> {
-      Throwable failure = done.cause();
-      if (failure == null) {
-        try {
-          onSuccess.accept(done.result());
-          return;
-        } catch (RuntimeException e) {
-          failure = e;
-        }
-      }
-      LOG.warn("Jaeger v3 query {} failed: {}", ctx.request().path(), failure.toString());
-      if (!ctx.response().ended()) {
-        sendError(ctx, HttpResponses.statusOf(failure), String.valueOf(failure.getMessage()));
-      }
-    });
+  private static <T> void reply(RoutingContext ctx, Future<T> result,
+      java.util.function.Consumer<T> onSuccess) {
+    StoreReplies.reply(ctx, result, onSuccess, JaegerApiV3::sendError);
   }
 }

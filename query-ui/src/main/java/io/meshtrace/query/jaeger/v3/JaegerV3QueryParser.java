@@ -5,15 +5,11 @@ import io.meshtrace.query.QueryParams;
 import io.meshtrace.query.jaeger.JaegerTraceQueryParser;
 import io.meshtrace.storage.TraceQuery;
 import io.vertx.core.MultiMap;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -94,28 +90,7 @@ final class JaegerV3QueryParser {
   }
 
   private static Map<String, String> attributes(String json) {
-    Map<String, String> attributes = new LinkedHashMap<>();
-    if (json == null) {
-      return attributes;
-    }
-    Object parsed;
-    try {
-      parsed = Json.decodeValue(json);
-    } catch (DecodeException e) {
-      throw new BadQueryParameterException("query.attributes", e.getMessage());
-    }
-    if (!(parsed instanceof JsonObject object)) {
-      throw new BadQueryParameterException("query.attributes",
-          "expecting a JSON object of strings");
-    }
-    for (Map.Entry<String, Object> entry : object) {
-      if (!(entry.getValue() instanceof String value)) {
-        throw new BadQueryParameterException("query.attributes",
-            "the value of '" + entry.getKey() + "' is not a string");
-      }
-      attributes.put(entry.getKey(), value);
-    }
-    return attributes;
+    return json == null ? Map.of() : QueryParams.jsonObjectOfStrings("query.attributes", json);
   }
 
   /** An RFC 3339 time, as Go's {@code time.Parse(time.RFC3339Nano, ...)} reads it. */
