@@ -13,7 +13,21 @@ import java.util.List;
 /** A trace's spans flattened out of their ResourceSpans, each with its resource and scope. */
 public record TraceSpans(List<Entry> spans) {
 
-  public record Entry(Span span, Resource resource, InstrumentationScope scope) {}
+  public record Entry(Span span, Resource resource, InstrumentationScope scope) {
+    /** The same span, changed (by an adjuster), under the same resource and scope. */
+    public Entry with(Span changed) {
+      return new Entry(changed, resource, scope);
+    }
+  }
+
+  /** Start time, ties broken by span ID (unsigned), so every reader sees the same order. */
+  public static final Comparator<Entry> START_THEN_ID = Comparator
+      .comparingLong((Entry e) -> e.span().getStartTimeUnixNano())
+      .thenComparing(e -> e.span().getSpanId(), ByteString.unsignedLexicographicalComparator());
+
+  public TraceSpans {
+    spans = List.copyOf(spans);
+  }
 
   /** In start-time order, ties broken by span ID, so every reader sees the same order. */
   public static TraceSpans of(List<ResourceSpans> trace) {
@@ -25,9 +39,7 @@ public record TraceSpans(List<Entry> spans) {
         }
       }
     }
-    entries.sort(Comparator
-        .comparingLong((Entry e) -> e.span().getStartTimeUnixNano())
-        .thenComparing(e -> e.span().getSpanId(), ByteString.unsignedLexicographicalComparator()));
+    entries.sort(START_THEN_ID);
     return new TraceSpans(entries);
   }
 }

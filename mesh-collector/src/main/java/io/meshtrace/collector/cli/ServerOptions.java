@@ -3,6 +3,7 @@ package io.meshtrace.collector.cli;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -124,6 +125,13 @@ public final class ServerOptions {
           + "trace and value. Default: ${DEFAULT-VALUE}.")
   List<String> indexedTagKeys = new ArrayList<>();
 
+  @Option(names = "--max-clock-skew-adjustment", paramLabel = "DURATION", defaultValue = "0s",
+      converter = GoDurationConverter.class,
+      description = "Largest shift the query APIs apply to a span whose host's clock disagrees "
+          + "with its parent's (500ms, 2s, or seconds); 0s, as in Jaeger, only warns. "
+          + "Default: ${DEFAULT-VALUE}.")
+  Duration maxClockSkewAdjustment;
+
   @Option(names = "--http-event-loops", paramLabel = "N",
       defaultValue = "2",
       description = "Event loops serving each HTTP listener. Default: ${DEFAULT-VALUE}.")
@@ -137,7 +145,7 @@ public final class ServerOptions {
         maxRequestBytes, maxDecompressedBytes,
         maxSpansPerRequest, maxAttributesPerSpan, maxAttributeValueLength, maxSpansInFlight,
         otlpHttpCorsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList(),
-        httpEventLoops);
+        httpEventLoops, maxClockSkewAdjustment);
   }
 
   private static String blankToNull(String value) {

@@ -1,6 +1,8 @@
 package io.meshtrace.collector.config;
 
+import io.meshtrace.query.GoDuration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,6 +14,8 @@ import java.util.Objects;
  * here; nothing else reads configuration.
  *
  * @param pgUrl {@code postgresql://user:pass@host:port/db}, or null for the embedded server
+ * @param maxClockSkewAdjustment the largest clock-skew shift the query APIs apply; zero (the
+ *     default, as in Jaeger) disables shifting, leaving a warning on skewed spans
  */
 public record MeshtraceConfig(
     Mode mode,
@@ -37,7 +41,8 @@ public record MeshtraceConfig(
     int maxAttributeValueLength,
     int maxSpansInFlight,
     List<String> otlpHttpCorsOrigins,
-    int httpEventLoops) {
+    int httpEventLoops,
+    Duration maxClockSkewAdjustment) {
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -107,6 +112,12 @@ public record MeshtraceConfig(
       }
     }
     atLeast("http-event-loops", httpEventLoops, 1);
+    Objects.requireNonNull(maxClockSkewAdjustment, "maxClockSkewAdjustment");
+    if (maxClockSkewAdjustment.isNegative()) {
+      throw new InvalidConfigException("max-clock-skew-adjustment", "is "
+          + GoDuration.format(maxClockSkewAdjustment)
+          + " but must not be negative (0s disables adjustment)");
+    }
   }
 
   /** The ports of the listeners this mode runs, by setting name. */

@@ -8,7 +8,10 @@ import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.receiver.otlp.OtlpGrpcReceiver;
 import io.meshtrace.collector.receiver.otlp.OtlpHttpReceiver;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.meshtrace.query.adjust.TraceAdjuster;
+import io.meshtrace.query.adjust.TraceAdjusters;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
+import io.meshtrace.query.jaeger.v3.JaegerApiV3;
 import io.meshtrace.query.zipkin.ZipkinQueryApi;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
@@ -147,11 +150,15 @@ public final class MeshtraceServer {
           options, otlpHttp::router));
     }
     if (config.mode().runsQuery()) {
-      JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore());
+      TraceAdjuster adjuster = TraceAdjusters.standard(config.maxClockSkewAdjustment());
+      JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore(), adjuster,
+          java.time.Clock.systemUTC());
+      JaegerApiV3 jaegerV3 = new JaegerApiV3(storage.spanStore(), adjuster);
       await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, options,
           v -> {
             Router router = Router.router(v);
             jaeger.mount(router);
+            jaegerV3.mount(router);
             return router;
           }));
     }

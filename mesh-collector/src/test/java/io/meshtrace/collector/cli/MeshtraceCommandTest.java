@@ -142,13 +142,42 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void maxClockSkewAdjustmentIsAGoDurationOrSecondsAndOffByDefault() throws IOException {
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query"}, Map.of())
+        .maxClockSkewAdjustment()).isEqualTo(java.time.Duration.ZERO);
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query",
+        "--max-clock-skew-adjustment", "1.5s"}, Map.of()).maxClockSkewAdjustment())
+        .isEqualTo(java.time.Duration.ofMillis(1500));
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query"},
+        Map.of("MESHTRACE_MAX_CLOCK_SKEW_ADJUSTMENT", "2")).maxClockSkewAdjustment())
+        .isEqualTo(java.time.Duration.ofSeconds(2));
+    Path file = dir.resolve("skew.yaml");
+    Files.writeString(file, "max-clock-skew-adjustment: 1m30s\n");
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query", "--config", file.toString()},
+        Map.of()).maxClockSkewAdjustment()).isEqualTo(java.time.Duration.ofSeconds(90));
+  }
+
+  @Test
+  void invalidMaxClockSkewAdjustmentStopsStartUpNamingIt() {
+    Result unparseable = run(Map.of("MESHTRACE_MAX_CLOCK_SKEW_ADJUSTMENT", "soon"), "all-in-one");
+    assertThat(unparseable.exitCode).isEqualTo(2);
+    assertThat(unparseable.err).contains("--max-clock-skew-adjustment").contains("soon")
+        .contains("not a duration");
+    Result negative = run(Map.of(), "all-in-one", "--max-clock-skew-adjustment", "-1s");
+    assertThat(negative.exitCode).isEqualTo(2);
+    assertThat(negative.err).contains("invalid setting max-clock-skew-adjustment: is -1s")
+        .contains("must not be negative");
+  }
+
+  @Test
   void helpListsEveryFlag() {
     Result result = run(Map.of(), "all-in-one", "--help");
     assertThat(result.exitCode).isZero();
     for (String flag : new String[] {"--config", "--bind", "--zipkin-port", "--query-port",
         "--admin-port", "--ports-file", "--data-dir", "--pg-url", "--pg-pool-size",
         "--writer-concurrency", "--max-batch-spans", "--retention-days", "--partitions-ahead",
-        "--max-request-bytes", "--max-decompressed-bytes", "--http-event-loops"}) {
+        "--max-request-bytes", "--max-decompressed-bytes", "--http-event-loops",
+        "--max-clock-skew-adjustment"}) {
       assertThat(result.out).contains(flag);
     }
     Result root = run(Map.of(), "--help");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.meshtrace.query.AttributeValues;
 import io.meshtrace.storage.AttributeText;
 import io.meshtrace.query.TraceSpans;
+import io.meshtrace.query.adjust.SpanWarnings;
 import io.meshtrace.storage.SpanIds;
 import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -33,8 +34,13 @@ public final class JaegerJsonWriter {
 
   private JaegerJsonWriter() {}
 
+  /** Writes a trace as stored, without adjustments. */
   public static void writeTrace(JsonGenerator json, List<ResourceSpans> trace) throws IOException {
-    TraceSpans spans = TraceSpans.of(trace);
+    writeTrace(json, TraceSpans.of(trace));
+  }
+
+  /** Writes a trace's spans in their order (adjusters have run); it must have at least one. */
+  public static void writeTrace(JsonGenerator json, TraceSpans spans) throws IOException {
     Map<Resource, String> processIds = new LinkedHashMap<>();
     for (TraceSpans.Entry entry : spans.spans()) {
       processIds.computeIfAbsent(entry.resource(), r -> "p" + (processIds.size() + 1));
@@ -89,10 +95,12 @@ public final class JaegerJsonWriter {
       }
     }
     for (KeyValue attribute : span.getAttributesList()) {
-      writeTag(json, attribute.getKey(), attribute.getValue());
+      if (!attribute.getKey().equals(SpanWarnings.ATTRIBUTE)) {
+        writeTag(json, attribute.getKey(), attribute.getValue());
+      }
     }
-    String kind = spanKind(span.getKind());
-    if (kind != null) {
+    String kind = JaegerSpanKinds.name(span.getKindValue());
+    if (!kind.isEmpty()) {
       writeStringTag(json, "span.kind", kind);
     }
     Status status = span.getStatus();
@@ -127,7 +135,16 @@ public final class JaegerJsonWriter {
     }
     json.writeEndArray();
     json.writeStringField("processID", processId);
-    json.writeNullField("warnings");
+    List<String> warnings = SpanWarnings.of(span);
+    if (warnings.isEmpty()) {
+      json.writeNullField("warnings"); // Go's nil slice, as Jaeger writes it
+    } else {
+      json.writeArrayFieldStart("warnings");
+      for (String warning : warnings) {
+        json.writeString(warning);
+      }
+      json.writeEndArray();
+    }
     json.writeEndObject();
   }
 
@@ -157,17 +174,6 @@ public final class JaegerJsonWriter {
     }
     json.writeEndArray();
     json.writeEndObject();
-  }
-
-  static String spanKind(Span.SpanKind kind) {
-    return switch (kind) {
-      case SPAN_KIND_CLIENT -> "client";
-      case SPAN_KIND_SERVER -> "server";
-      case SPAN_KIND_PRODUCER -> "producer";
-      case SPAN_KIND_CONSUMER -> "consumer";
-      case SPAN_KIND_INTERNAL -> "internal";
-      default -> null;
-    };
   }
 
   private static void writeStringTag(JsonGenerator json, String key, String value)

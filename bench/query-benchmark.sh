@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The query benchmark behind bench/RESULTS.md ("Reading traces"). From the repository root, after
+#   mvn -B -q -DskipTests package
+# run
+#   bench/query-benchmark.sh
+# It starts meshtrace all-in-one with its embedded PostgreSQL on a fresh data directory, loads
+# SPANS (default 5 million) Envoy-shaped spans of 14 services spread over the last 26 hours
+# (QueryBenchmark load: Zipkin v2 JSON, in time order, every 50th trace kept as a sample), measures
+# the bytes a span takes on disk, then times the searches people make through the Jaeger v1 and the
+# Zipkin v2 API, RUNS times each, one request at a time, checking every answer. It repeats the
+# request-ID search with the tag index switched off (--indexed-tag-keys=) to show what it buys.
+# Then it starts Zipkin's own server (in-memory storage, the only storage that needs no other
+# server), loads the same spans and asks it the same Zipkin queries.
+# Raw results (one JSON line per kind of query) and the storage figures go to
+# bench/target/query-<time>/.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/bench/target/query-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+JAR=$ROOT/mesh-collector/target/meshtrace.jar
+BENCH="java -Xmx3g -cp $ROOT/bench/target/meshtrace-bench.jar io.meshtrace.bench.QueryBenchmark"
+SPANS=${SPANS:-5000000}
+RUNS=${RUNS:-200}
+ZIPKIN_VERSION=3.6.1
+ZIPKIN_HEAP=${ZIPKIN_HEAP:-16g}
+END_MICROS=$(( $(date +%s) * 1000000 ))
+echo "$END_MICROS" > "$OUT/end-micros"
+
+wait_for() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; return 1; }
+
+start_meshtrace() { # [more flags]
+  java -Xmx2g -jar "$JAR" all-in-one --bind 127.0.0.1 --data-dir "$OUT/meshtrace-data" \
+    --otlp-grpc-port 0 --otlp-http-port 0 "$@" >> "$OUT/meshtrace.log" 2>&1 &
+  MESHTRACE=$!
+  wait_for http://127.0.0.1:14269/readyz
+}
+stop_meshtrace() { kill "$MESHTRACE"; wait "$MESHTRACE" 2>/dev/null || true; MESHTRACE=; }
+trap '[ -n "${MESHTRACE:-}" ] && kill $MESHTRACE 2>/dev/null; [ -n "${ZIPKIN:-}" ] && kill $ZIPKIN 2>/dev/null; true' EXIT
+
+query() { # server api url [more flags]
+  local server=$1 api=$2 url=$3; shift 3
+  $BENCH query --api "$api" --url "$url" --samples "$OUT/samples.jsonl" \
+    --end-micros "$END_MICROS" --runs "$RUNS" "$@" 2>>"$OUT/query.err" \
+    | sed "s/^{/{\"server\":\"$server\",/" | tee -a "$OUT/results.jsonl" | cut -c1-200
+}
+
+echo "== meshtrace all-in-one: load $SPANS spans"
+start_meshtrace
+$BENCH load --url http://127.0.0.1:9411 --spans "$SPANS" --hours 26 --end-micros "$END_MICROS" \
+  --samples "$OUT/samples.jsonl" 2>"$OUT/load.err" | tee "$OUT/load-meshtrace.json"
+echo "meshtrace RSS KiB: $(ps -o rss= -p $MESHTRACE)" | tee "$OUT/meshtrace-memory.txt"
+PGPORT=$(grep -o "ready on 127.0.0.1:[0-9]*" "$OUT/meshtrace.log" | tail -1 | grep -o "[0-9]*$")
+PSQL="psql -tA -h 127.0.0.1 -p $PGPORT -U meshtrace postgres"
+# Dependency links are counted at ingest and flushed on a timer; give the last flush a moment.
+sleep 12
+$PSQL -c "VACUUM ANALYZE" >/dev/null
+$PSQL -F ' ' -c "
+  SELECT (SELECT count(*) FROM spans) AS spans,
+         (SELECT sum(pg_relation_size(i.inhrelid)) FROM pg_inherits i
+            WHERE i.inhparent = 'spans'::regclass) AS spans_heap,
+         (SELECT sum(pg_indexes_size(i.inhrelid)) FROM pg_inherits i
+            WHERE i.inhparent = 'spans'::regclass) AS spans_indexes,
+         (SELECT sum(pg_total_relation_size(i.inhrelid) - pg_relation_size(i.inhrelid)
+                     - pg_indexes_size(i.inhrelid)) FROM pg_inherits i
+            WHERE i.inhparent = 'spans'::regclass) AS spans_toast_fsm_vm,
+         pg_total_relation_size('trace_days') AS trace_days,
+         pg_total_relation_size('trace_tags') AS trace_tags,
+         pg_total_relation_size('services') + pg_total_relation_size('operations')
+           + pg_total_relation_size('span_sources') + pg_total_relation_size('attribute_sets')
+           + pg_total_relation_size('attribute_keys')
+           + pg_total_relation_size('volatile_attribute_keys')
+           + pg_total_relation_size('remote_services') AS dictionaries,
+         pg_total_relation_size('dependency_links') AS dependency_links,
+         pg_database_size('postgres') AS database" \
+  | tee "$OUT/meshtrace-storage.txt"
+
+echo "== meshtrace: queries, Jaeger v1 API then Zipkin v2 API"
+query meshtrace jaeger http://127.0.0.1:16686
+query meshtrace zipkin http://127.0.0.1:9411
+stop_meshtrace
+echo "== meshtrace with --indexed-tag-keys= (no tag index): the request-ID search"
+start_meshtrace --indexed-tag-keys=
+query meshtrace-no-tag-index jaeger http://127.0.0.1:16686 --kinds tag_request_id_24h \
+  --runs $(( RUNS / 10 > 5 ? RUNS / 10 : 5 ))
+stop_meshtrace
+
+echo "== Zipkin $ZIPKIN_VERSION, in-memory storage, -Xmx$ZIPKIN_HEAP"
+PEER=$ROOT/bench/target/peer
+if [ ! -f "$PEER/zipkin-server-$ZIPKIN_VERSION-exec.jar" ]; then
+  mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact=io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec -DoutputDirectory="$PEER"
+fi
+STORAGE_TYPE=mem MEM_MAX_SPANS=$(( SPANS + SPANS / 10 )) java -Xmx"$ZIPKIN_HEAP" \
+  -jar "$PEER/zipkin-server-$ZIPKIN_VERSION-exec.jar" \
+  --armeria.ports[0].ip=127.0.0.1 --armeria.ports[0].port=19411 --armeria.ports[0].protocols[0]=http \
+  > "$OUT/zipkin.log" 2>&1 &
+ZIPKIN=$!
+wait_for http://127.0.0.1:19411/health
+$BENCH load --url http://127.0.0.1:19411 --spans "$SPANS" --hours 26 --end-micros "$END_MICROS" \
+  --samples "$OUT/samples-zipkin.jsonl" 2>>"$OUT/load.err" | tee "$OUT/load-zipkin.json"
+cmp -s "$OUT/samples.jsonl" "$OUT/samples-zipkin.jsonl" || echo "warning: the two loads differ"
+echo "zipkin RSS KiB: $(ps -o rss= -p $ZIPKIN)" | tee "$OUT/zipkin-memory.txt"
+query zipkin-mem zipkin http://127.0.0.1:19411
+kill $ZIPKIN; wait $ZIPKIN 2>/dev/null || true
+ZIPKIN=
+echo "results in $OUT"

@@ -1,0 +1,82 @@
+package io.meshtrace.query;
+
+import io.meshtrace.storage.SpanStore;
+import io.meshtrace.storage.postgres.PostgresStorage;
+import io.meshtrace.storage.postgres.PostgresStorageConfig;
+import io.meshtrace.storage.postgres.TestPostgres;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.Json;
+import io.vertx.ext.web.Router;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+/**
+ * A query API served over real HTTP from real storage (a fresh database in the test
+ * PostgreSQL), with a fixed clock so that default time windows and expected documents are
+ * literal.
+ */
+public final class QueryApiServer implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  public final Clock clock;
+  public final Vertx vertx;
+  public final PostgresStorage storage;
+  private final HttpServer server;
+
+  /** A status and the body parsed as JSON (a JsonObject or JsonArray). */
+  public record Response(int status, String contentType, Object json, String text) {}
+
+  /** Mounts the API under test on the router, reading from the store, with the test clock. */
+  @FunctionalInterface
+  public interface Mount {
+    void mount(Router router, SpanStore store, Clock clock);
+  }
+
+  public QueryApiServer(Instant now, Mount mount) {
+    clock = Clock.fixed(now, ZoneOffset.UTC);
+    vertx = Vertx.vertx();
+    storage = PostgresStorage.open(vertx,
+        PostgresStorageConfig.defaults(TestPostgres.freshDatabase()), clock).await();
+    Router router = Router.router(vertx);
+    mount.mount(router, storage.spanStore(), clock);
+    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+  }
+
+  /** Stores spans through the real writer and commits the dependency links they make. */
+  public void store(ResourceSpans... spans) {
+    storage.spanConsumer().accept(List.of(spans)).await();
+    storage.flushDependencyLinks().await();
+  }
+
+  /** GET a path with its query string as given (already encoded). */
+  public Response get(String pathAndQuery) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + server.actualPort() + pathAndQuery))
+        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    Object json;
+    try {
+      json = Json.decodeValue(response.body());
+    } catch (RuntimeException notJson) {
+      json = null;
+    }
+    return new Response(response.statusCode(),
+        response.headers().firstValue("content-type").orElse(""), json, response.body());
+  }
+
+  @Override
+  public void close() {
+    server.close().await();
+    storage.close().await();
+    vertx.close().await();
+  }
+}
