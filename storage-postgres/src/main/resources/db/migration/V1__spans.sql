@@ -82,27 +82,21 @@ CREATE INDEX spans_search ON spans (start_time)
   INCLUDE (service_id, operation_id);
 
 -- The days a trace has spans on, so that reading a trace looks into those days' partitions
--- only instead of probing every partition's index.
+-- only instead of probing every partition's index; and, in the same rows, the values of the
+-- attribute keys named by --indexed-tag-keys (by default Envoy's guid:x-request-id): the values
+-- that name one request, which attribute sets cannot share and a search would otherwise have to
+-- look for in every span's payload. tag_hash is a 64-bit hash of key and value (TagValueHash),
+-- 0 in a row that records the day only. A request ID repeats on every span of its trace, so this
+-- is a row per trace and day, not per span. A search confirms each candidate span in its payload:
+-- a hash collision costs a little work, never a wrong answer.
 CREATE TABLE trace_days (
-  trace_id uuid NOT NULL,
-  day      date NOT NULL,
-  PRIMARY KEY (trace_id, day)
+  trace_id uuid   NOT NULL,
+  day      date   NOT NULL,
+  tag_hash bigint NOT NULL,
+  PRIMARY KEY (trace_id, day, tag_hash)
 );
 CREATE INDEX trace_days_day ON trace_days (day);
-
--- Traces by the value of an indexed attribute key (--indexed-tag-keys, by default Envoy's
--- guid:x-request-id): the values that name one request, which the attribute sets cannot share
--- and a search would otherwise have to look for in every span's payload. One row per value, trace
--- and day, not per span: a request ID repeats on every span of its trace. value_hash is a 64-bit
--- hash of key and value (TagValueHash); a search confirms each candidate span in its payload, so
--- a collision costs a little work, never a wrong answer.
-CREATE TABLE trace_tags (
-  value_hash bigint NOT NULL,
-  trace_id   uuid   NOT NULL,
-  day        date   NOT NULL,
-  PRIMARY KEY (value_hash, trace_id, day)
-);
-CREATE INDEX trace_tags_day ON trace_tags (day);
+CREATE INDEX trace_days_tag_hash ON trace_days (tag_hash) WHERE tag_hash <> 0;
 
 -- The services a service's spans called, as their peer.service attribute (Zipkin's remote
 -- endpoint service name) names them; filled at ingest for Zipkin's remoteServices query.

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * past retention whole, by {@code DETACH PARTITION ... CONCURRENTLY} (inserts into other days
  * go on meanwhile) and {@code DROP TABLE}, which frees their space at once where deleting rows
  * would leave it to vacuum. A detach an interrupted run left pending is finalized. The rows of
- * {@code trace_days}, {@code trace_tags} and {@code dependency_links} for those days go too.
+ * {@code trace_days} and {@code dependency_links} for those days go too.
  * Runs at start-up and on a timer; replicas take turns through an advisory lock.
  */
 final class PartitionMaintainer {
@@ -108,8 +108,6 @@ final class PartitionMaintainer {
             });
           }
           return chain.compose(v -> conn.preparedQuery("DELETE FROM trace_days WHERE day < $1")
-                  .execute(Tuple.of(cutoff)))
-              .compose(v -> conn.preparedQuery("DELETE FROM trace_tags WHERE day < $1")
                   .execute(Tuple.of(cutoff)))
               .compose(v -> conn.preparedQuery("DELETE FROM dependency_links WHERE hour < $1")
                   .execute(Tuple.of(cutoff.atStartOfDay().atOffset(ZoneOffset.UTC))))

@@ -34,13 +34,12 @@ final class PostgresSpanStore implements SpanStore {
   static final String SELECT_TRACES = """
       SELECT s.trace_id, (extract(epoch FROM s.start_time) * 1000000)::bigint, s.duration_us,
              s.operation_id, s.attribute_set_id, s.source_id, s.payload
-      FROM trace_days d
+      FROM (SELECT DISTINCT trace_id, day FROM trace_days WHERE trace_id = ANY($1)) d
       CROSS JOIN LATERAL (
         SELECT * FROM spans s
         WHERE s.trace_id = d.trace_id
           AND s.start_time >= (d.day::timestamp AT TIME ZONE 'UTC')
-          AND s.start_time < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')) s
-      WHERE d.trace_id = ANY($1)""";
+          AND s.start_time < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')) s""";
 
   private final Pool pool;
   private final Dictionaries dictionaries;

@@ -33,10 +33,9 @@ final class PostgresSpanWriter implements SpanConsumer {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSpanWriter.class);
 
   /**
-   * The spans, the days their traces have spans on and their traces' indexed attribute values,
-   * in one statement so that all commit together. The trace-day pairs and the tag rows come
-   * sorted: concurrent inserts of overlapping keys then take their locks in the same order and
-   * cannot deadlock.
+   * The spans, and the days their traces have spans on with their indexed attribute values, in
+   * one statement so that both commit together. The trace-day rows come sorted: concurrent
+   * inserts of overlapping rows then take their locks in the same order and cannot deadlock.
    */
   static final String INSERT_SPANS = """
       WITH inserted_spans AS (
@@ -49,12 +48,8 @@ final class PostgresSpanWriter implements SpanConsumer {
           AS t(start_us, duration_us, trace_id, service_id, operation_id, attribute_set_id,
                source_id, payload)),
       inserted_days AS (
-        INSERT INTO trace_days (trace_id, day)
-        SELECT * FROM unnest($9::uuid[], $10::date[])
-        ON CONFLICT DO NOTHING),
-      inserted_tags AS (
-        INSERT INTO trace_tags (value_hash, trace_id, day)
-        SELECT * FROM unnest($11::bigint[], $12::uuid[], $13::date[])
+        INSERT INTO trace_days (trace_id, day, tag_hash)
+        SELECT * FROM unnest($9::uuid[], $10::date[], $11::bigint[])
         ON CONFLICT DO NOTHING)
       SELECT 1""";
 
@@ -229,7 +224,6 @@ final class PostgresSpanWriter implements SpanConsumer {
     Integer[] sourceId = new Integer[n];
     Buffer[] payload = new Buffer[n];
     TreeSet<TraceDay> traceDays = new TreeSet<>();
-    TreeSet<TraceTag> traceTags = new TreeSet<>();
     for (int i = 0; i < n; i++) {
       SpanRow row = rows.get(i);
       start[i] = row.startMicros;
@@ -240,54 +234,40 @@ final class PostgresSpanWriter implements SpanConsumer {
       attributeSetId[i] = row.attributeSetId;
       sourceId[i] = row.sourceId;
       payload[i] = Buffer.buffer(row.payload(dictionaries::keyId));
-      traceDays.add(new TraceDay(row.traceId, row.day()));
+      if (row.indexedTagHashes.length == 0) {
+        traceDays.add(new TraceDay(row.traceId, row.day(), 0));
+      }
       for (long hash : row.indexedTagHashes) {
-        traceTags.add(new TraceTag(hash, row.traceId, row.day()));
+        traceDays.add(new TraceDay(row.traceId, row.day(), hash));
       }
     }
     UUID[] dayTraces = new UUID[traceDays.size()];
     LocalDate[] days = new LocalDate[traceDays.size()];
+    Long[] tagHashes = new Long[traceDays.size()];
     int i = 0;
     for (TraceDay traceDay : traceDays) {
       dayTraces[i] = traceDay.traceId();
-      days[i++] = traceDay.day();
-    }
-    Long[] tagHashes = new Long[traceTags.size()];
-    UUID[] tagTraces = new UUID[traceTags.size()];
-    LocalDate[] tagDays = new LocalDate[traceTags.size()];
-    i = 0;
-    for (TraceTag traceTag : traceTags) {
-      tagHashes[i] = traceTag.hash();
-      tagTraces[i] = traceTag.traceId();
-      tagDays[i++] = traceTag.day();
+      days[i] = traceDay.day();
+      tagHashes[i++] = traceDay.tagHash();
     }
     return pool.preparedQuery(INSERT_SPANS)
         .execute(Tuple.tuple().addValue(start).addValue(duration).addValue(traceId)
             .addValue(serviceId).addValue(operationId).addValue(attributeSetId)
             .addValue(sourceId).addValue(payload).addValue(dayTraces).addValue(days)
-            .addValue(tagHashes).addValue(tagTraces).addValue(tagDays))
+            .addValue(tagHashes))
         .mapEmpty();
   }
 
-  /** Sorted as PostgreSQL sorts uuid (unsigned bytes), then by day. */
-  private record TraceDay(UUID traceId, LocalDate day) implements Comparable<TraceDay> {
+  /** Sorted as the primary key: uuid as PostgreSQL sorts it (unsigned bytes), day, hash. */
+  private record TraceDay(UUID traceId, LocalDate day, long tagHash)
+      implements Comparable<TraceDay> {
     @Override
     public int compareTo(TraceDay other) {
       int c = compareUuids(traceId, other.traceId);
-      return c != 0 ? c : day.compareTo(other.day);
-    }
-  }
-
-  /** Sorted as the primary key of {@code trace_tags}: hash (signed), trace, day. */
-  private record TraceTag(long hash, UUID traceId, LocalDate day)
-      implements Comparable<TraceTag> {
-    @Override
-    public int compareTo(TraceTag other) {
-      int c = Long.compare(hash, other.hash);
       if (c == 0) {
-        c = compareUuids(traceId, other.traceId);
+        c = day.compareTo(other.day);
       }
-      return c != 0 ? c : day.compareTo(other.day);
+      return c != 0 ? c : Long.compare(tagHash, other.tagHash);
     }
   }
 

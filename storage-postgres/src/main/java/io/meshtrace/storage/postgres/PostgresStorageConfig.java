@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param partitionDaysAhead daily partitions created ahead of today
  * @param retentionDays spans older than this many days are dropped and not accepted
  * @param maxFutureSkew how far in the future a span may start and still be accepted
- * @param indexedTagKeys attribute keys whose values are indexed per trace ({@code trace_tags}),
+ * @param indexedTagKeys attribute keys whose values are indexed per trace ({@code trace_days}),
  *     for fast searches by values that name one request, such as Envoy's request ID
  */
 public record PostgresStorageConfig(

@@ -28,7 +28,7 @@ import java.util.UUID;
  * their payloads (recorded in {@code volatile_attribute_keys}). Pages are fetched by keyset
  * (start time, trace ID) until enough distinct traces are found.
  *
- * <p>A tag whose key is indexed ({@code trace_tags}: values that name one request, like Envoy's
+ * <p>A tag whose key is indexed ({@code trace_days}: values that name one request, like Envoy's
  * request ID) first narrows the search to the traces the index lists for that value; the walk
  * then only reads those traces' spans, wherever in the time range they are.
  */
@@ -55,7 +55,7 @@ final class PostgresTraceSearch {
   private record Term(String key, String value, Integer[] sets, Integer[] sources,
       boolean payload) {
     /**
-     * Whether {@code trace_tags} lists every trace with this value: the key is indexed, a value
+     * Whether {@code trace_days} lists every trace with this value: the key is indexed, a value
      * is asked for, and no resource carries it (only span attributes are indexed).
      */
     boolean indexable(Set<String> indexedKeys) {
@@ -108,7 +108,7 @@ final class PostgresTraceSearch {
   }
 
   /**
-   * Narrows a plan to the traces {@code trace_tags} lists for its indexed tags, over the days of
+   * Narrows a plan to the traces {@code trace_days} lists for its indexed tags, over the days of
    * the query's time range; null (nothing matches) when a value is listed for no trace.
    */
   private Future<Plan> narrow(Plan plan, TraceQuery query) {
@@ -123,8 +123,8 @@ final class PostgresTraceSearch {
     java.time.LocalDate lastDay = query.end().atOffset(ZoneOffset.UTC).toLocalDate();
     List<Future<List<UUID>>> lookups = new ArrayList<>();
     for (Term term : indexed) {
-      lookups.add(pool.preparedQuery("SELECT DISTINCT trace_id FROM trace_tags"
-              + " WHERE value_hash = $1 AND day >= $2 AND day <= $3 LIMIT $4")
+      lookups.add(pool.preparedQuery("SELECT DISTINCT trace_id FROM trace_days"
+              + " WHERE tag_hash = $1 AND day >= $2 AND day <= $3 LIMIT $4")
           .execute(Tuple.of(TagValueHash.of(term.key(), term.value()), firstDay,
               lastDay, MAX_INDEXED_CANDIDATES + 1))
           .map(rows -> {

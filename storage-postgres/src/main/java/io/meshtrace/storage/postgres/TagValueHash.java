@@ -3,7 +3,7 @@ package io.meshtrace.storage.postgres;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The 64-bit key of an attribute value in {@code trace_tags}: FNV-1a over the key's and the
+ * The 64-bit key of an attribute value in {@code trace_days}: FNV-1a over the key's and the
  * value's UTF-8 bytes, a zero byte between them, then a final avalanche so that values differing
  * in their last characters (request IDs) still spread over the whole btree. Not cryptographic:
  * a search confirms every candidate, so a collision only costs a little work.
