@@ -41,7 +41,7 @@ query() { # server api url [more flags]
   local server=$1 api=$2 url=$3; shift 3
   $BENCH query --api "$api" --url "$url" --samples "$OUT/samples.jsonl" \
     --end-micros "$END_MICROS" --runs "$RUNS" "$@" 2>>"$OUT/query.err" \
-    | sed "s/^{/{\"server\":\"$server\",/" | tee -a "$OUT/results.jsonl" | cut -c1-200
+    | sed -u "s/^{/{\"server\":\"$server\",/" | tee -a "$OUT/results.jsonl" | cut -c1-200
 }
 
 echo "== meshtrace all-in-one: load $SPANS spans"
@@ -64,7 +64,7 @@ $PSQL -F ' ' -c "
                      - pg_indexes_size(i.inhrelid)) FROM pg_inherits i
             WHERE i.inhparent = 'spans'::regclass) AS spans_toast_fsm_vm,
          pg_total_relation_size('trace_days') AS trace_days,
-         pg_total_relation_size('trace_tags') AS trace_tags,
+         (SELECT count(*) FROM trace_days WHERE tag_hash <> 0) AS indexed_tag_rows,
          pg_total_relation_size('services') + pg_total_relation_size('operations')
            + pg_total_relation_size('span_sources') + pg_total_relation_size('attribute_sets')
            + pg_total_relation_size('attribute_keys')

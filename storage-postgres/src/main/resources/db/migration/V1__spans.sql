@@ -61,25 +61,33 @@ CREATE TABLE volatile_attribute_keys (
 -- span ID, parent span ID, the positions of the set's attributes, and the span's own attributes
 -- with numbered keys in private fields
 -- (see StoredSpanCodec). Columns are ordered widest alignment first so that no padding is lost.
+-- The service is the operation's (operations.service_id): a column of its own would cost 4 bytes
+-- a span for nothing a search cannot ask of the operation.
 CREATE TABLE spans (
   start_time       timestamptz NOT NULL,
   duration_us      bigint,                -- NULL when the sender reported no duration
   trace_id         uuid        NOT NULL,
-  service_id       integer     NOT NULL,
   operation_id     integer     NOT NULL,
   attribute_set_id integer     NOT NULL,  -- 0: no shared attributes
   source_id        integer     NOT NULL,
+  failed           boolean     NOT NULL,  -- status ERROR: Jaeger's and Zipkin's error=true
   payload          bytea       NOT NULL
 ) PARTITION BY RANGE (start_time);
 
 -- Trace by ID; btree deduplication keeps it at a few bytes a span (a trace's spans share a key).
 CREATE INDEX spans_trace_id ON spans (trace_id);
--- Search, newest first, walking back in time; service and operation filter inside the index
--- (the attribute set, for tags, needs the row: it would cost 8 more bytes a span here). Time leads because spans arrive in time order: entries are appended at the
--- index's right edge and pages stay ~90 % full. Keyed (service_id, start_time) the entries land
--- in the middle, pages split in halves and stay half empty: 72 bytes a span instead of ~40.
-CREATE INDEX spans_search ON spans (start_time)
-  INCLUDE (service_id, operation_id);
+-- Search, newest first, walking back in time; service and operation filter inside the index, as
+-- the operation (the attribute set, for tags, needs the row: it would cost 8 more bytes a span
+-- here). Time leads because spans arrive roughly in time order: entries land near the index's
+-- right edge. Keyed (service, start_time) they would land in the middle, pages split in halves
+-- and stay half empty: 72 bytes a span instead of ~40.
+CREATE INDEX spans_search ON spans (start_time) INCLUDE (operation_id);
+-- Failed spans and slow ones (a second or more) are few and often searched for (error=true,
+-- minDuration): walking spans_search for them reads every span of the time range. These
+-- partial indexes hold only them, for a byte or two a span.
+CREATE INDEX spans_failed ON spans (start_time) INCLUDE (operation_id) WHERE failed;
+CREATE INDEX spans_slow ON spans (start_time) INCLUDE (operation_id)
+  WHERE duration_us >= 1000000;
 
 -- The days a trace has spans on, so that reading a trace looks into those days' partitions
 -- only instead of probing every partition's index; and, in the same rows, the values of the
@@ -95,7 +103,9 @@ CREATE TABLE trace_days (
   tag_hash bigint NOT NULL,
   PRIMARY KEY (trace_id, day, tag_hash)
 );
-CREATE INDEX trace_days_day ON trace_days (day);
+-- For retention's DELETE by day. Rows arrive roughly in day order, so a BRIN index finds a day's
+-- rows for a few kilobytes where a btree would take most of a byte a span.
+CREATE INDEX trace_days_day ON trace_days USING brin (day);
 CREATE INDEX trace_days_tag_hash ON trace_days (tag_hash) WHERE tag_hash <> 0;
 
 -- The services a service's spans called, as their peer.service attribute (Zipkin's remote

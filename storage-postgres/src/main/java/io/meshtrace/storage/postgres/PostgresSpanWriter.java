@@ -39,14 +39,14 @@ final class PostgresSpanWriter implements SpanConsumer {
    */
   static final String INSERT_SPANS = """
       WITH inserted_spans AS (
-        INSERT INTO spans (start_time, duration_us, trace_id, service_id, operation_id,
-                           attribute_set_id, source_id, payload)
+        INSERT INTO spans (start_time, duration_us, trace_id, operation_id, attribute_set_id,
+                           source_id, failed, payload)
         SELECT timestamptz 'epoch' + start_us * interval '1 microsecond', duration_us, trace_id,
-               service_id, operation_id, attribute_set_id, source_id, payload
+               operation_id, attribute_set_id, source_id, failed, payload
         FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::int[], $5::int[], $6::int[],
-                    $7::int[], $8::bytea[])
-          AS t(start_us, duration_us, trace_id, service_id, operation_id, attribute_set_id,
-               source_id, payload)),
+                    $7::boolean[], $8::bytea[])
+          AS t(start_us, duration_us, trace_id, operation_id, attribute_set_id, source_id,
+               failed, payload)),
       inserted_days AS (
         INSERT INTO trace_days (trace_id, day, tag_hash)
         SELECT * FROM unnest($9::uuid[], $10::date[], $11::bigint[])
@@ -218,10 +218,10 @@ final class PostgresSpanWriter implements SpanConsumer {
     Long[] start = new Long[n];
     Long[] duration = new Long[n];
     UUID[] traceId = new UUID[n];
-    Integer[] serviceId = new Integer[n];
     Integer[] operationId = new Integer[n];
     Integer[] attributeSetId = new Integer[n];
     Integer[] sourceId = new Integer[n];
+    Boolean[] failed = new Boolean[n];
     Buffer[] payload = new Buffer[n];
     TreeSet<TraceDay> traceDays = new TreeSet<>();
     for (int i = 0; i < n; i++) {
@@ -229,10 +229,10 @@ final class PostgresSpanWriter implements SpanConsumer {
       start[i] = row.startMicros;
       duration[i] = row.durationMicros;
       traceId[i] = row.traceId;
-      serviceId[i] = row.serviceId;
       operationId[i] = row.operationId;
       attributeSetId[i] = row.attributeSetId;
       sourceId[i] = row.sourceId;
+      failed[i] = row.error;
       payload[i] = Buffer.buffer(row.payload(dictionaries::keyId));
       if (row.indexedTagHashes.length == 0) {
         traceDays.add(new TraceDay(row.traceId, row.day(), 0));
@@ -252,8 +252,9 @@ final class PostgresSpanWriter implements SpanConsumer {
     }
     return pool.preparedQuery(INSERT_SPANS)
         .execute(Tuple.tuple().addValue(start).addValue(duration).addValue(traceId)
-            .addValue(serviceId).addValue(operationId).addValue(attributeSetId)
-            .addValue(sourceId).addValue(payload).addValue(dayTraces).addValue(days)
+            .addValue(operationId).addValue(attributeSetId)
+            .addValue(sourceId).addValue(failed).addValue(payload).addValue(dayTraces)
+            .addValue(days)
             .addValue(tagHashes))
         .mapEmpty();
   }

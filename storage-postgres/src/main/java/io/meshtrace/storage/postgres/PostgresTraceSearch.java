@@ -40,6 +40,8 @@ final class PostgresTraceSearch {
    * of start times instead, as for any other tag.
    */
   static final int MAX_INDEXED_CANDIDATES = 10_000;
+  /** The duration from which spans are in the partial index spans_slow (see the schema). */
+  static final long SLOW_MICROS = 1_000_000;
 
   private final Pool pool;
   private final Dictionaries dictionaries;
@@ -161,8 +163,9 @@ final class PostgresTraceSearch {
     });
   }
 
+  /** The operations a span may have; null for any. A service is searched as its operations. */
   private Future<Integer[]> operations(TraceQuery query, Integer serviceId) {
-    if (query.operationName() == null && query.spanKind() == null) {
+    if (query.operationName() == null && query.spanKind() == null && serviceId == null) {
       return Future.succeededFuture(null);
     }
     StringBuilder sql = new StringBuilder("SELECT id FROM operations WHERE true");
@@ -224,8 +227,23 @@ final class PostgresTraceSearch {
         matchingSources.add(id);
       }
     });
+    // A failed span's "error" is its status (Jaeger and Zipkin both show it as the tag
+    // error=true): the spans' failed column, or else the attribute where a span has one.
     return Future.all(sets, payload).map(all -> new Term(key, value, sets.result(),
         matchingSources.toArray(new Integer[0]), payload.result()));
+  }
+
+  private static final String ERROR_KEY = "error";
+
+  private static boolean isErrorTerm(String key, String value) {
+    return key.equals(ERROR_KEY) && (value == null || value.equals("true"));
+  }
+
+  /** Whether a span has the attribute, or is the failed span that {@code error=true} asks for. */
+  static boolean matches(Span span, String key, String value) {
+    return matches(span.getAttributesList(), key, value) || (isErrorTerm(key, value)
+        && span.getStatus().getCode() == io.opentelemetry.proto.trace.v1.Status.StatusCode
+            .STATUS_CODE_ERROR);
   }
 
   private static Future<Integer[]> ids(Future<RowSet<Row>> rows) {
@@ -264,13 +282,13 @@ final class PostgresTraceSearch {
       args.addValue(plan.traces());
       sql.append(" AND s.trace_id = ANY($").append(args.size()).append(")");
     }
-    if (plan.serviceId() != null) {
-      args.addValue(plan.serviceId());
-      sql.append(" AND s.service_id = $").append(args.size());
-    }
     if (plan.operations() != null) {
       args.addValue(plan.operations());
       sql.append(" AND s.operation_id = ANY($").append(args.size()).append(")");
+    }
+    if (query.minDurationMicros() != null && query.minDurationMicros() >= SLOW_MICROS) {
+      // Spelled out for the planner: it may then walk the small index of slow spans only.
+      sql.append(" AND s.duration_us >= ").append(SLOW_MICROS);
     }
     if (query.minDurationMicros() != null) {
       args.addValue(query.minDurationMicros());
@@ -281,7 +299,18 @@ final class PostgresTraceSearch {
       sql.append(" AND s.duration_us <= $").append(args.size());
     }
     for (Term term : plan.terms()) {
-      if (!term.payload()) {
+      if (!term.payload() && isErrorTerm(term.key(), term.value())) {
+        if (term.sets().length == 0 && term.sources().length == 0) {
+          // Only failed spans can match: the planner may walk the small index of them.
+          sql.append(" AND s.failed");
+        } else {
+          args.addValue(term.sets());
+          sql.append(" AND (s.failed OR s.attribute_set_id = ANY($").append(args.size())
+              .append(")");
+          args.addValue(term.sources());
+          sql.append(" OR s.source_id = ANY($").append(args.size()).append("))");
+        }
+      } else if (!term.payload()) {
         args.addValue(term.sets());
         sql.append(" AND (s.attribute_set_id = ANY($").append(args.size()).append(")");
         args.addValue(term.sources());
@@ -341,7 +370,7 @@ final class PostgresTraceSearch {
         boolean all = true;
         for (Term term : plan.terms()) {
           if (term.payload() && !contains(term.sources(), row.getInteger(3))
-              && !matches(span.getAttributesList(), term.key(), term.value())) {
+              && !matches(span, term.key(), term.value())) {
             all = false;
             break;
           }

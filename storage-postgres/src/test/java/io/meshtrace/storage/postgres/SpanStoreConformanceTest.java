@@ -213,6 +213,20 @@ class SpanStoreConformanceTest {
     // The client span (20 ms) of every trace is within range.
     assertThat(find(query("shop", "charge", Map.of(), 19_000L, 21_000L, Duration.ofHours(1), 10)))
         .hasSize(5);
+    // From a second on, the search walks the partial index of slow spans: the same answers.
+    TraceId slow = randomTraceId();
+    store(of("shop", span(slow, 1, null, "GET /export", Span.SpanKind.SPAN_KIND_SERVER,
+        now.minusSeconds(30), Duration.ofMillis(2500))));
+    store(of("shop", span(randomTraceId(), 1, null, "GET /export", Span.SpanKind.SPAN_KIND_SERVER,
+        now.minusSeconds(20), Duration.ofMillis(999))));
+    assertThat(find(query("shop", null, Map.of(), 1_000_000L, null, Duration.ofHours(1), 10)))
+        .containsExactly(slow);
+    assertThat(find(query("shop", null, Map.of(), 2_500_000L, null, Duration.ofHours(1), 10)))
+        .containsExactly(slow);
+    assertThat(find(query("shop", null, Map.of(), 2_500_001L, null, Duration.ofHours(1), 10)))
+        .isEmpty();
+    assertThat(find(query(null, null, Map.of(), 900_000L, 2_000_000L, Duration.ofHours(1), 10)))
+        .hasSize(4);
   }
 
   @Test
@@ -318,6 +332,32 @@ class SpanStoreConformanceTest {
     Map<String, String> tags = new LinkedHashMap<>();
     tags.put(key, null);
     return tags;
+  }
+
+  @Test
+  void errorTrueFindsFailedSpansByStatusOrAttribute() {
+    TraceId failed = randomTraceId();
+    TraceId tagged = randomTraceId();
+    TraceId fine = randomTraceId();
+    store(of("api",
+        span(failed, 1, null, "GET /a", Span.SpanKind.SPAN_KIND_SERVER, now, ms(3))
+            .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR)
+                .setMessage("upstream reset")),
+        span(tagged, 1, null, "GET /b", Span.SpanKind.SPAN_KIND_SERVER, now.minusSeconds(1),
+            ms(3)).addAttributes(attr("error", "true")),
+        span(fine, 1, null, "GET /c", Span.SpanKind.SPAN_KIND_SERVER, now.minusSeconds(2), ms(3))
+            .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_OK))));
+    Duration hour = Duration.ofHours(1);
+    assertThat(find(query("api", null, Map.of("error", "true"), null, null, hour, 10)))
+        .containsExactly(failed, tagged);
+    assertThat(find(query(null, null, Map.of("error", "true"), null, null, hour, 10)))
+        .containsExactly(failed, tagged);
+    assertThat(find(query("api", "GET /a", Map.of("error", "true"), null, null, hour, 10)))
+        .containsExactly(failed);
+    assertThat(find(query("api", "GET /c", Map.of("error", "true"), null, null, hour, 10)))
+        .isEmpty();
+    assertThat(find(query("api", null, Map.of("error", "false"), null, null, hour, 10)))
+        .isEmpty();
   }
 
   @Test
