@@ -264,13 +264,34 @@ final class PostgresTraceSearch {
     return false;
   }
 
+  /**
+   * Whether the index spans_search alone can tell which spans may match: service, operation and
+   * shared tags are in it, durations, resources and the failed flag are not. Then a page is found
+   * in two steps: the start times of the matching entries by an index-only scan, then only those
+   * rows. A plain walk would read every row of the time range from the heap to look at them.
+   */
+  private static boolean indexOnly(TraceQuery query, Plan plan) {
+    if (plan.traces() != null || query.minDurationMicros() != null
+        || query.maxDurationMicros() != null) {
+      return false;
+    }
+    for (Term term : plan.terms()) {
+      if (!term.payload() && (term.sources().length > 0 || isErrorTerm(term.key(), term.value()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private Future<Void> page(TraceQuery query, Plan plan, LinkedHashSet<UUID> found,
       OffsetDateTime afterTime, UUID afterTrace, int pageSize, int scanned) {
-    StringBuilder sql = new StringBuilder(
-        "SELECT s.start_time, s.trace_id, s.attribute_set_id, s.source_id");
-    boolean payload = plan.needsPayload();
-    sql.append(payload ? ", s.payload" : "").append(" FROM spans s WHERE s.start_time >= $1");
+    if (indexOnly(query, plan)) {
+      return indexOnlyPage(query, plan, found,
+          afterTime == null ? query.end().atOffset(ZoneOffset.UTC) : afterTime, pageSize,
+          scanned);
+    }
     Tuple args = Tuple.of(query.start().atOffset(ZoneOffset.UTC));
+    StringBuilder sql = new StringBuilder(" FROM spans s WHERE s.start_time >= $1");
     if (afterTime == null) {
       args.addValue(query.end().atOffset(ZoneOffset.UTC));
       sql.append(" AND s.start_time <= $2");
@@ -278,6 +299,83 @@ final class PostgresTraceSearch {
       args.addValue(afterTime).addValue(afterTrace);
       sql.append(" AND (s.start_time, s.trace_id) < ($2, $3)");
     }
+    appendFilters(query, plan, sql, args);
+    args.addValue(pageSize);
+    sql.append(" ORDER BY s.start_time DESC, s.trace_id DESC LIMIT $").append(args.size());
+    boolean payload = plan.needsPayload();
+    return pool.preparedQuery(selectRows(payload) + sql).execute(args)
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
+        .compose(rows -> collect(plan, rows, payload, found))
+        .compose(size -> {
+          int total = scanned + rows(size);
+          if (found.size() >= query.limit() || rows(size) < pageSize
+              || total >= MAX_ROWS_SCANNED) {
+            return Future.succeededFuture();
+          }
+          return page(query, plan, found, lastTime(size), lastTrace(size),
+              Math.min(pageSize * 4, 50_000), total);
+        });
+  }
+
+  /**
+   * One page of the two-step search: up to {@code pageSize} start times of index entries that
+   * match, at or before {@code atOrBefore}, then the rows with those start times.
+   */
+  private Future<Void> indexOnlyPage(TraceQuery query, Plan plan, LinkedHashSet<UUID> found,
+      OffsetDateTime atOrBefore, int pageSize, int scanned) {
+    Tuple args = Tuple.of(query.start().atOffset(ZoneOffset.UTC), atOrBefore);
+    StringBuilder sql = new StringBuilder(
+        "SELECT s.start_time FROM spans s WHERE s.start_time >= $1 AND s.start_time <= $2");
+    appendFilters(query, plan, sql, args);
+    args.addValue(pageSize);
+    sql.append(" ORDER BY s.start_time DESC LIMIT $").append(args.size());
+    return pool.preparedQuery(sql.toString()).execute(args)
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
+        .compose(times -> {
+          List<OffsetDateTime> starts = new ArrayList<>(times.size());
+          times.forEach(row -> starts.add(row.getOffsetDateTime(0)));
+          boolean full = starts.size() == pageSize;
+          // The rows are read by start time, so every row tied with the page's last entry is
+          // read with it: the next page starts just before.
+          OffsetDateTime next = full ? starts.get(starts.size() - 1).minusNanos(1000) : null;
+          Future<Void> rowsRead = starts.isEmpty() ? Future.succeededFuture()
+              : rowsAt(query, plan, starts, found);
+          OffsetDateTime nextPage = next;
+          return rowsRead.compose(v -> {
+            int total = scanned + times.size();
+            if (found.size() >= query.limit() || !full || total >= MAX_ROWS_SCANNED) {
+              return Future.succeededFuture();
+            }
+            return indexOnlyPage(query, plan, found, nextPage, Math.min(pageSize * 4, 50_000),
+                total);
+          });
+        });
+  }
+
+  /** The rows that start at these times and match, newest first, into {@code found}. */
+  private Future<Void> rowsAt(TraceQuery query, Plan plan, List<OffsetDateTime> starts,
+      LinkedHashSet<UUID> found) {
+    Tuple args = Tuple.of(starts.toArray(new OffsetDateTime[0]),
+        starts.get(starts.size() - 1), starts.get(0));
+    // The range as well as the list: PostgreSQL prunes partitions by the range.
+    StringBuilder sql = new StringBuilder(" FROM spans s WHERE s.start_time = ANY($1)"
+        + " AND s.start_time >= $2 AND s.start_time <= $3");
+    appendFilters(query, plan, sql, args);
+    sql.append(" ORDER BY s.start_time DESC, s.trace_id DESC");
+    boolean payload = plan.needsPayload();
+    return pool.preparedQuery(selectRows(payload) + sql).execute(args)
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
+        .compose(rows -> collect(plan, rows, payload, found))
+        .mapEmpty();
+  }
+
+  private static String selectRows(boolean payload) {
+    return "SELECT s.start_time, s.trace_id, s.attribute_set_id, s.source_id"
+        + (payload ? ", s.payload" : "");
+  }
+
+  /** Every criterion SQL can check, appended as {@code AND ...} with its arguments. */
+  private static void appendFilters(TraceQuery query, Plan plan, StringBuilder sql, Tuple args) {
     if (plan.traces() != null) {
       args.addValue(plan.traces());
       sql.append(" AND s.trace_id = ANY($").append(args.size()).append(")");
@@ -310,6 +408,9 @@ final class PostgresTraceSearch {
           args.addValue(term.sources());
           sql.append(" OR s.source_id = ANY($").append(args.size()).append("))");
         }
+      } else if (!term.payload() && term.sources().length == 0) {
+        args.addValue(term.sets());
+        sql.append(" AND s.attribute_set_id = ANY($").append(args.size()).append(")");
       } else if (!term.payload()) {
         args.addValue(term.sets());
         sql.append(" AND (s.attribute_set_id = ANY($").append(args.size()).append(")");
@@ -317,32 +418,39 @@ final class PostgresTraceSearch {
         sql.append(" OR s.source_id = ANY($").append(args.size()).append("))");
       }
     }
-    args.addValue(pageSize);
-    sql.append(" ORDER BY s.start_time DESC, s.trace_id DESC LIMIT $").append(args.size());
-    return pool.preparedQuery(sql.toString()).execute(args)
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
-        .compose(rows -> check(plan, rows, payload).map(matching -> {
-          OffsetDateTime lastTime = null;
-          UUID lastTrace = null;
-          int i = 0;
-          for (Row row : rows) {
-            if (matching[i++]) {
-              found.add(row.getUUID(1));
-            }
-            lastTime = row.getOffsetDateTime(0);
-            lastTrace = row.getUUID(1);
-          }
-          return new Object[] {rows.size(), lastTime, lastTrace};
-        }))
-        .compose(result -> {
-          int size = (Integer) result[0];
-          int total = scanned + size;
-          if (found.size() >= query.limit() || size < pageSize || total >= MAX_ROWS_SCANNED) {
-            return Future.succeededFuture();
-          }
-          return page(query, plan, found, (OffsetDateTime) result[1], (UUID) result[2],
-              Math.min(pageSize * 4, 50_000), total);
-        });
+  }
+
+  /**
+   * Adds the traces of the matching rows to {@code found}; the result holds how many rows there
+   * were and the last one's start time and trace.
+   */
+  private Future<Object[]> collect(Plan plan, RowSet<Row> rows, boolean payload,
+      LinkedHashSet<UUID> found) {
+    return check(plan, rows, payload).map(matching -> {
+      OffsetDateTime lastTime = null;
+      UUID lastTrace = null;
+      int i = 0;
+      for (Row row : rows) {
+        if (matching[i++]) {
+          found.add(row.getUUID(1));
+        }
+        lastTime = row.getOffsetDateTime(0);
+        lastTrace = row.getUUID(1);
+      }
+      return new Object[] {rows.size(), lastTime, lastTrace};
+    });
+  }
+
+  private static int rows(Object[] page) {
+    return (Integer) page[0];
+  }
+
+  private static OffsetDateTime lastTime(Object[] page) {
+    return (OffsetDateTime) page[1];
+  }
+
+  private static UUID lastTrace(Object[] page) {
+    return (UUID) page[2];
   }
 
   /** Which rows match the terms SQL could not check; all of them when there are none. */

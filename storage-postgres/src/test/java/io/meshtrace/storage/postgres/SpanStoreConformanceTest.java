@@ -393,6 +393,29 @@ class SpanStoreConformanceTest {
   // --- traces ---------------------------------------------------------------------------
 
   @Test
+  void pagesThatEndInsideAGroupOfEqualStartTimesLoseNothing() {
+    // A page of the walk is 200 entries for a limit of 10; groups of 150 spans share a start
+    // time, so pages end inside groups. The five matches are in the middle group, split by a page.
+    List<TraceId> gold = new ArrayList<>();
+    for (int group = 0; group < 3; group++) {
+      Instant at = now.minusMillis(group);
+      for (int i = 0; i < 150; i++) {
+        TraceId t = randomTraceId();
+        boolean match = group == 1 && i % 30 == 7;
+        if (match) {
+          gold.add(t);
+        }
+        store(of("busy", span(t, 1, null, "op", Span.SpanKind.SPAN_KIND_SERVER, at, ms(1))
+            .addAttributes(attr("tier", match ? "gold" : "basic"))));
+      }
+    }
+    assertThat(find(query("busy", "op", Map.of("tier", "gold"), null, null, Duration.ofHours(1),
+        10))).containsExactlyInAnyOrderElementsOf(gold);
+    assertThat(find(query("busy", null, Map.of("tier", "basic"), null, null, Duration.ofHours(1),
+        500))).hasSize(445);
+  }
+
+  @Test
   void sixtyFourAndOneHundredTwentyEightBitIdsAndSharedSpans() {
     TraceId short64 = TraceId.fromHex("463ac35c9f6413ad");
     TraceId long128 = TraceId.fromHex("5b8efff798038103d269b633813fc60c");
