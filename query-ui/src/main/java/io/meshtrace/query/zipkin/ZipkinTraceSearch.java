@@ -46,6 +46,15 @@ public final class ZipkinTraceSearch {
    */
   static final Duration END_SLACK = Duration.ofMinutes(15);
   /** Tags that are not span attributes in storage (status and scope), so cannot be pushed down. */
+  private static final String ERROR_TAG = "error";
+
+  /** A one-tag criterion; a null value (allowed here, unlike in Map.of) asks for the key. */
+  private static Map<String, String> tagMap(Map.Entry<String, String> tag) {
+    Map<String, String> tags = new java.util.HashMap<>();
+    tags.put(tag.getKey(), tag.getValue());
+    return tags;
+  }
+
   private static final Set<String> DERIVED_TAGS =
       Set.of("error", "otel.status_code", "otel.scope.name", "otel.scope.version");
 
@@ -75,13 +84,26 @@ public final class ZipkinTraceSearch {
    * service (and of the span or remote service name, when that is the criterion pushed down).
    * Empty when nothing can match, such as an unknown service.
    */
-  Future<List<TraceQuery>> probes(QueryRequest request) {
-    Instant start = Instant.ofEpochMilli(request.endTs() - request.lookback());
-    Instant end = Instant.ofEpochMilli(request.endTs()).plus(END_SLACK);
+  /**
+   * The tag criterion storage can check for every match, or null: a key=value tag, else the
+   * error tag as the key alone (storage finds failed spans, whatever the error's message,
+   * through a small index; QueryRequest.test then checks a message).
+   */
+  private static Map.Entry<String, String> pushedDownTag(QueryRequest request) {
     Map.Entry<String, String> tag = request.annotationQuery().entrySet().stream()
         .filter(e -> !e.getKey().isEmpty() && !e.getValue().isEmpty()
             && !DERIVED_TAGS.contains(e.getKey()))
         .findFirst().orElse(null);
+    if (tag == null && request.annotationQuery().containsKey(ERROR_TAG)) {
+      tag = new java.util.AbstractMap.SimpleEntry<>(ERROR_TAG, null);
+    }
+    return tag;
+  }
+
+  Future<List<TraceQuery>> probes(QueryRequest request) {
+    Instant start = Instant.ofEpochMilli(request.endTs() - request.lookback());
+    Instant end = Instant.ofEpochMilli(request.endTs()).plus(END_SLACK);
+    Map.Entry<String, String> tag = pushedDownTag(request);
     Long minDuration = request.minDuration();
     Long maxDuration = request.maxDuration();
 
@@ -90,7 +112,7 @@ public final class ZipkinTraceSearch {
       // intake stores them lowercase, which is what the request holds.
       Probe probe = new Probe(null, null, null, minDuration, maxDuration);
       if (tag != null) {
-        probe = new Probe(null, null, Map.of(tag.getKey(), tag.getValue()), null, null);
+        probe = new Probe(null, null, tagMap(tag), null, null);
       } else if (request.spanName() != null) {
         probe = new Probe(null, request.spanName(), null, null, null);
       } else if (request.remoteServiceName() != null) {
@@ -104,7 +126,7 @@ public final class ZipkinTraceSearch {
       }
       Future<List<Probe>> probes;
       if (tag != null) {
-        Map<String, String> tags = Map.of(tag.getKey(), tag.getValue());
+        Map<String, String> tags = tagMap(tag);
         probes = Future.succeededFuture(
             services.stream().map(s -> new Probe(s, null, tags, null, null)).toList());
       } else if (request.spanName() != null) {
