@@ -10,7 +10,8 @@
 # Zipkin v2 API, RUNS times each, one request at a time, checking every answer. It repeats the
 # request-ID search with the tag index switched off (--indexed-tag-keys=) to show what it buys.
 # Then it starts Zipkin's own server (in-memory storage, the only storage that needs no other
-# server), loads the same spans and asks it the same Zipkin queries.
+# server), loads the same spans and asks it the same Zipkin queries. Zipkin 3.6.1 could not
+# hold 5 million of these spans in 16 GB (bench/RESULTS.md): run this part with SPANS=2000000.
 # Raw results (one JSON line per kind of query) and the storage figures go to
 # bench/target/query-<time>/.
 set -euo pipefail
@@ -74,7 +75,11 @@ $PSQL -F ' ' -c "
          pg_database_size('postgres') AS database" \
   | tee "$OUT/meshtrace-storage.txt"
 
-echo "== meshtrace: queries, Jaeger v1 API then Zipkin v2 API"
+echo "== meshtrace: queries, Jaeger v1 API then Zipkin v2 API (after a warm-up of each)"
+for api in jaeger zipkin; do
+  $BENCH query --api $api --url "http://127.0.0.1:$([ $api = jaeger ] && echo 16686 || echo 9411)" \
+    --samples "$OUT/samples.jsonl" --end-micros "$END_MICROS" --runs 20 --seed 99 >/dev/null 2>&1
+done
 query meshtrace jaeger http://127.0.0.1:16686
 query meshtrace zipkin http://127.0.0.1:9411
 stop_meshtrace
