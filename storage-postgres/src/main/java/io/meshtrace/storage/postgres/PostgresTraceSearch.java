@@ -33,6 +33,8 @@ import java.util.UUID;
  * then only reads those traces' spans, wherever in the time range they are.
  */
 final class PostgresTraceSearch {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(PostgresTraceSearch.class);
   /** Stops a search that matches almost nothing from reading the whole table. */
   static final int MAX_ROWS_SCANNED = 2_000_000;
   /**
@@ -308,8 +310,11 @@ final class PostgresTraceSearch {
         .compose(rows -> collect(plan, rows, payload, found))
         .compose(size -> {
           int total = scanned + rows(size);
-          if (found.size() >= query.limit() || rows(size) < pageSize
-              || total >= MAX_ROWS_SCANNED) {
+          if (found.size() >= query.limit() || rows(size) < pageSize) {
+            return Future.succeededFuture();
+          }
+          if (total >= MAX_ROWS_SCANNED) {
+            stoppedAtCap(query, found.size());
             return Future.succeededFuture();
           }
           return page(query, plan, found, lastTime(size), lastTrace(size),
@@ -343,7 +348,11 @@ final class PostgresTraceSearch {
           OffsetDateTime nextPage = next;
           return rowsRead.compose(v -> {
             int total = scanned + times.size();
-            if (found.size() >= query.limit() || !full || total >= MAX_ROWS_SCANNED) {
+            if (found.size() >= query.limit() || !full) {
+              return Future.succeededFuture();
+            }
+            if (total >= MAX_ROWS_SCANNED) {
+              stoppedAtCap(query, found.size());
               return Future.succeededFuture();
             }
             return indexOnlyPage(query, plan, found, nextPage, Math.min(pageSize * 4, 50_000),
@@ -367,6 +376,17 @@ final class PostgresTraceSearch {
         .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .compose(rows -> collect(plan, rows, payload, found))
         .mapEmpty();
+  }
+
+  /**
+   * A search that stopped at the cap may have missed traces further back: said in the log so
+   * that an operator can see it (and index the key, or narrow such searches).
+   */
+  private static void stoppedAtCap(TraceQuery query, int found) {
+    LOG.warn("A search stopped after {} spans with {} of {} traces; older matches may be missing"
+        + " (service {}, operation {}, tags {}, {} to {})", MAX_ROWS_SCANNED, found,
+        query.limit(), query.serviceName(), query.operationName(), query.tags().keySet(),
+        query.start(), query.end());
   }
 
   private static String selectRows(boolean payload) {
