@@ -71,7 +71,7 @@ final class PostgresTraceSearch {
    * The resolved criteria; {@code traces} when an indexed tag narrowed the search to those
    * traces, whose spans are then all checked in Java for every tag.
    */
-  private record Plan(Integer serviceId, Integer[] operations, List<Term> terms, UUID[] traces) {
+  private record Plan(Integer[] operations, List<Term> terms, UUID[] traces) {
     boolean needsPayload() {
       return terms.stream().anyMatch(Term::payload);
     }
@@ -106,7 +106,7 @@ final class PostgresTraceSearch {
         if (ops != null && ops.length == 0) {
           return null;
         }
-        return new Plan(serviceId, ops, terms.result(), null);
+        return new Plan(ops, terms.result(), null);
       });
     });
   }
@@ -161,7 +161,7 @@ final class PostgresTraceSearch {
         // confirmed (hash collisions, and it must be on the span that matches the rest).
         terms.add(new Term(term.key(), term.value(), term.sets(), term.sources(), true));
       }
-      return new Plan(plan.serviceId(), plan.operations(), terms, traces.toArray(new UUID[0]));
+      return new Plan(plan.operations(), terms, traces.toArray(new UUID[0]));
     });
   }
 
@@ -315,16 +315,16 @@ final class PostgresTraceSearch {
     return pool.preparedQuery(selectRows(payload) + sql).execute(args)
         .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .compose(rows -> collect(plan, rows, payload, found))
-        .compose(size -> {
-          int total = scanned + rows(size);
-          if (found.size() >= query.limit() || rows(size) < pageSize) {
+        .compose(read -> {
+          int total = scanned + read.rows();
+          if (found.size() >= query.limit() || read.rows() < pageSize) {
             return Future.succeededFuture();
           }
           if (total >= MAX_ROWS_SCANNED) {
             stoppedAtCap(query, found.size());
             return Future.succeededFuture();
           }
-          return page(query, plan, found, lastTime(size), lastTrace(size),
+          return page(query, plan, found, read.lastTime(), read.lastTrace(),
               Math.min(pageSize * 4, 50_000), total);
         });
   }
@@ -448,10 +448,9 @@ final class PostgresTraceSearch {
   }
 
   /**
-   * Adds the traces of the matching rows to {@code found}; the result holds how many rows there
-   * were and the last one's start time and trace.
+   * Adds the traces of the matching rows to {@code found}.
    */
-  private Future<Object[]> collect(Plan plan, RowSet<Row> rows, boolean payload,
+  private Future<PageRead> collect(Plan plan, RowSet<Row> rows, boolean payload,
       LinkedHashSet<UUID> found) {
     return check(plan, rows, payload).map(matching -> {
       OffsetDateTime lastTime = null;
@@ -464,21 +463,12 @@ final class PostgresTraceSearch {
         lastTime = row.getOffsetDateTime(0);
         lastTrace = row.getUUID(1);
       }
-      return new Object[] {rows.size(), lastTime, lastTrace};
+      return new PageRead(rows.size(), lastTime, lastTrace);
     });
   }
 
-  private static int rows(Object[] page) {
-    return (Integer) page[0];
-  }
-
-  private static OffsetDateTime lastTime(Object[] page) {
-    return (OffsetDateTime) page[1];
-  }
-
-  private static UUID lastTrace(Object[] page) {
-    return (UUID) page[2];
-  }
+  /** What a page of rows held: how many, and the last one's keyset position. */
+  private record PageRead(int rows, OffsetDateTime lastTime, UUID lastTrace) {}
 
   /** Which rows match the terms SQL could not check; all of them when there are none. */
   private Future<boolean[]> check(Plan plan, RowSet<Row> rows, boolean payload) {
