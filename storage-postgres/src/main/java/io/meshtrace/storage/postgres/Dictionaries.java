@@ -48,6 +48,8 @@ final class Dictionaries {
   private final Map<OperationKey, Integer> operationIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> sourceIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> attributeSetIds = new ConcurrentHashMap<>();
+  /** Sets whose only_failed is known to be false: spans that are not failed were stored. */
+  private final Set<Integer> setsOfOkSpans = ConcurrentHashMap.newKeySet();
   /** Attribute keys by their UTF-8 bytes, as spans carry them. */
   private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
   private final Map<Integer, String> keysById = new ConcurrentHashMap<>();
@@ -87,7 +89,7 @@ final class Dictionaries {
 
   private Future<Void> resolve(List<SpanRow> rows, int attempt) {
     if (assignFromCaches(rows)) {
-      return recordVolatileKeys(rows).compose(v -> recordRemoteServices(rows));
+      return recordBeforeInsert(rows);
     }
     Set<String> newServices = new LinkedHashSet<>();
     for (SpanRow row : rows) {
@@ -98,7 +100,8 @@ final class Dictionaries {
     return upsertServices(newServices).compose(v -> {
       Map<OperationKey, SpanRow> newOperations = new LinkedHashMap<>();
       Map<ByteString, SpanSource> newSources = new LinkedHashMap<>();
-      Set<ByteString> newSets = new LinkedHashSet<>();
+      // New sets, and whether every row of this batch with the set is failed.
+      Map<ByteString, Boolean> newSets = new LinkedHashMap<>();
       Set<ByteString> newKeys = new LinkedHashSet<>();
       for (SpanRow row : rows) {
         row.ownKeys(key -> {
@@ -114,7 +117,7 @@ final class Dictionaries {
           newSources.putIfAbsent(row.source.digest(), row.source);
         }
         if (row.attributeSet != null && !attributeSetIds.containsKey(row.attributeSet)) {
-          newSets.add(row.attributeSet);
+          newSets.merge(row.attributeSet, row.error, Boolean::logicalAnd);
         }
       }
       return Future.all(upsertOperations(newOperations.keySet()),
@@ -122,7 +125,7 @@ final class Dictionaries {
           upsertKeys(newKeys));
     }).compose(v -> {
       if (assignFromCaches(rows)) {
-        return recordVolatileKeys(rows).compose(done -> recordRemoteServices(rows));
+        return recordBeforeInsert(rows);
       }
       // A cache was emptied for size while this batch was being resolved: go again.
       if (attempt >= MAX_ATTEMPTS) {
@@ -191,6 +194,50 @@ final class Dictionaries {
   private OperationKey operationKey(SpanRow row) {
     Integer serviceId = serviceIds.get(row.source.serviceName());
     return serviceId == null ? null : new OperationKey(serviceId, row.operationName, row.spanKind);
+  }
+
+  /** What searches rely on being recorded before the rows they describe are inserted. */
+  private Future<Void> recordBeforeInsert(List<SpanRow> rows) {
+    return recordVolatileKeys(rows)
+        .compose(v -> recordSetsOfOkSpans(rows))
+        .compose(v -> recordRemoteServices(rows));
+  }
+
+  /**
+   * Turns only_failed off for the sets of the rows that are not failed, unless known to be off:
+   * a search that trusts only_failed looks at failed spans alone. Rarely writes: a set made by
+   * this batch already has the value its rows give, and one made by a failed span and
+   * then used by one that is not is turned off once.
+   */
+  private Future<Void> recordSetsOfOkSpans(List<SpanRow> rows) {
+    java.util.TreeSet<Integer> fresh = null;
+    for (SpanRow row : rows) {
+      if (!row.error && row.attributeSetId != 0 && !setsOfOkSpans.contains(row.attributeSetId)) {
+        if (fresh == null) {
+          fresh = new java.util.TreeSet<>();
+        }
+        fresh.add(row.attributeSetId);
+      }
+    }
+    if (fresh == null) {
+      return Future.succeededFuture();
+    }
+    Collection<Integer> recorded = fresh;
+    // In ID order, as every writer does: concurrent updates lock the rows in the same order.
+    return pool.preparedQuery("UPDATE attribute_sets SET only_failed = false"
+            + " WHERE id = ANY($1) AND only_failed")
+        .execute(Tuple.tuple().addValue(fresh.toArray(new Integer[0])))
+        .map(done -> {
+          recorded.forEach(this::noteSetOfOkSpans);
+          return null;
+        });
+  }
+
+  private void noteSetOfOkSpans(int setId) {
+    if (setsOfOkSpans.size() >= MAX_CACHED) {
+      setsOfOkSpans.clear();
+    }
+    setsOfOkSpans.add(setId);
   }
 
   /**
@@ -359,21 +406,27 @@ final class Dictionaries {
         row.getInteger(0)));
   }
 
-  private Future<Void> upsertAttributeSets(Collection<ByteString> sets) {
+  /**
+   * Adds the sets, each with only_failed as its rows in this batch say: a set first seen on a
+   * span that is not failed (most) is never updated later. Sets known to be false are noted.
+   */
+  private Future<Void> upsertAttributeSets(Map<ByteString, Boolean> onlyFailed) {
+    Collection<ByteString> sets = onlyFailed.keySet();
     if (sets.isEmpty()) {
       return Future.succeededFuture();
     }
     String sql = """
         WITH input AS (
-          SELECT DISTINCT ON (digest) * FROM unnest($1::bytea[], $2::bytea[], $3::jsonb[])
-            AS t(digest, attributes, tags)),
+          SELECT DISTINCT ON (digest) *
+          FROM unnest($1::bytea[], $2::bytea[], $3::jsonb[], $4::boolean[])
+            AS t(digest, attributes, tags, only_failed)),
         inserted AS (
-          INSERT INTO attribute_sets (digest, attributes, tags)
-          SELECT digest, attributes, tags FROM input ORDER BY digest
-          ON CONFLICT (digest) DO NOTHING RETURNING id, digest)
-        SELECT id, digest FROM inserted
+          INSERT INTO attribute_sets (digest, attributes, tags, only_failed)
+          SELECT digest, attributes, tags, only_failed FROM input ORDER BY digest
+          ON CONFLICT (digest) DO NOTHING RETURNING id, digest, only_failed)
+        SELECT id, digest, only_failed FROM inserted
         UNION ALL
-        SELECT s.id, s.digest FROM attribute_sets s JOIN input USING (digest)""";
+        SELECT s.id, s.digest, s.only_failed FROM attribute_sets s JOIN input USING (digest)""";
     Map<ByteString, ByteString> byDigest = new LinkedHashMap<>();
     for (ByteString set : sets) {
       byDigest.put(digest(set), set);
@@ -387,16 +440,21 @@ final class Dictionaries {
       Buffer[] digests = new Buffer[missing.size()];
       Buffer[] attributes = new Buffer[missing.size()];
       JsonObject[] tags = new JsonObject[missing.size()];
+      Boolean[] failedOnly = new Boolean[missing.size()];
       for (int i = 0; i < missing.size(); i++) {
         digests[i] = Buffer.buffer(missing.get(i).getKey().toByteArray());
         attributes[i] = Buffer.buffer(missing.get(i).getValue().toByteArray());
         tags[i] = tags(parseAttributes(missing.get(i).getValue()));
+        failedOnly[i] = onlyFailed.get(missing.get(i).getValue());
       }
-      return Tuple.of(digests, attributes, tags);
+      return Tuple.of(digests, attributes, tags, failedOnly);
     }, row -> {
       ByteString set = byDigest.get(ByteString.copyFrom(row.getBuffer(1).getBytes()));
       if (set != null) {
         cachePut(attributeSetIds, set, row.getInteger(0));
+        if (!row.getBoolean(2)) {
+          noteSetOfOkSpans(row.getInteger(0));
+        }
       }
     });
   }
@@ -581,6 +639,7 @@ final class Dictionaries {
     operationIds.clear();
     sourceIds.clear();
     attributeSetIds.clear();
+    setsOfOkSpans.clear();
     keyIds.clear();
     keysById.clear();
     operationsById.clear();

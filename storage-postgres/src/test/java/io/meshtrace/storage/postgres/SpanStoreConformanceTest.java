@@ -16,6 +16,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Row;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -361,6 +362,51 @@ class SpanStoreConformanceTest {
   }
 
   @Test
+  void aValueOnlyFailedSpansCarriedIsStillFoundOnceASpanThatIsNotFailedCarriesIt() {
+    // Searches for a value that only failed spans have carried walk the failed spans alone
+    // (attribute_sets.only_failed); a span that is not failed with the same attributes must
+    // turn that off before it is stored, whether its set is new in its batch or older.
+    Duration hour = Duration.ofHours(1);
+    TraceId first = randomTraceId();
+    TraceId second = randomTraceId();
+    store(of("edge", failedWithStatus(first, now.minusSeconds(30), "503", true),
+        failedWithStatus(second, now.minusSeconds(29), "200", false)));
+    assertThat(find(query("edge", null, Map.of("http.status_code", "503"), null, null, hour, 10)))
+        .containsExactly(first);
+    TraceId okLater = randomTraceId();
+    store(of("edge", failedWithStatus(okLater, now.minusSeconds(20), "503", false)));
+    assertThat(find(query("edge", null, Map.of("http.status_code", "503"), null, null, hour, 10)))
+        .containsExactly(okLater, first);
+    // New set, failed and not-failed spans with it in one batch.
+    TraceId failedNew = randomTraceId();
+    TraceId okNew = randomTraceId();
+    store(of("edge", failedWithStatus(failedNew, now.minusSeconds(10), "504", true),
+        failedWithStatus(okNew, now.minusSeconds(9), "504", false)));
+    assertThat(find(query("edge", null, Map.of("http.status_code", "504"), null, null, hour, 10)))
+        .containsExactly(okNew, failedNew);
+    // And with error=true as well, only the failed ones.
+    Map<String, String> failed503 = new LinkedHashMap<>();
+    failed503.put("http.status_code", "503");
+    failed503.put("error", "true");
+    assertThat(find(query("edge", "GET /", failed503, null, null, hour, 10)))
+        .containsExactly(first);
+    Row flags = storage.pool().query("SELECT count(*) FILTER (WHERE only_failed),"
+        + " count(*) FILTER (WHERE NOT only_failed) FROM attribute_sets"
+        + " WHERE tags->>'http.status_code' IN ('503', '504')").execute().await().iterator().next();
+    assertThat(flags.getLong(0)).isZero();
+    assertThat(flags.getLong(1)).isEqualTo(2);
+  }
+
+  private static Span.Builder failedWithStatus(TraceId trace, Instant start, String status,
+      boolean failed) {
+    return span(trace, 1, null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, start, ms(2))
+        .addAttributes(attr("http.status_code", status))
+        .addAttributes(attr("upstream_cluster", "outbound|80||shop"))
+        .setStatus(Status.newBuilder().setCode(failed ? Status.StatusCode.STATUS_CODE_ERROR
+            : Status.StatusCode.STATUS_CODE_UNSET));
+  }
+
+  @Test
   void timeRangeEdgesAreInclusiveAndLimitsHold() {
     List<TraceId> ids = fiveTraces();
     Instant second = now.minus(Duration.ofMinutes(4)); // start of trace 1's root
@@ -394,8 +440,8 @@ class SpanStoreConformanceTest {
 
   @Test
   void pagesThatEndInsideAGroupOfEqualStartTimesLoseNothing() {
-    // A page of the walk is 200 entries for a limit of 10; groups of 150 spans share a start
-    // time, so pages end inside groups. The five matches are in the middle group, split by a page.
+    // The walk's first page is 40 entries for a limit of 10, then 160, 640; groups of 150 spans
+    // share a start time, so pages end inside groups. The five matches are in the middle group, split by a page.
     List<TraceId> gold = new ArrayList<>();
     for (int group = 0; group < 3; group++) {
       Instant at = now.minusMillis(group);
