@@ -79,10 +79,13 @@ public final class QueryBenchmark {
     Path samplesFile = Path.of(args.getOrDefault("samples", "samples.jsonl"));
     long seed = Long.parseLong(args.getOrDefault("seed", "1"));
 
-    // Traces average about 15 spans: space their starts so that the last one starts at the end.
-    long expectedTraces = targetSpans / 15;
+    // Space the traces' starts evenly so that the last one starts at the end. Their sizes vary
+    // (13.6 spans on average): count them first with a generator of the same seed, which makes
+    // the same traces. An estimate of 15 once piled the 10 % of spans it was short by onto one
+    // instant at the end, where every search over the last hour then had to walk through them.
+    long expectedTraces = tracesFor(targetSpans, seed);
     long spanMicros = (long) (hours * HOUR_MICROS);
-    double stepMicros = (double) spanMicros / expectedTraces;
+    double stepMicros = (double) spanMicros / Math.max(1, expectedTraces - 1);
     long firstStart = endMicros - spanMicros;
 
     MeshTraceGenerator generator = new MeshTraceGenerator(seed);
@@ -105,9 +108,6 @@ public final class QueryBenchmark {
         List<Span> body = new ArrayList<>(spansPerRequest + 32);
         while (body.size() < spansPerRequest && sentSpans + body.size() < targetSpans) {
           long start = firstStart + Math.round(traces * stepMicros);
-          if (start > endMicros) {
-            start = endMicros - 1_000_000; // more spans than expected: pile the rest at the end
-          }
           List<Span> trace = generator.trace(start);
           if (traces % sampleEvery == 0) {
             MeshTraceGenerator.TraceSample s = generator.sample(trace);
@@ -148,6 +148,18 @@ public final class QueryBenchmark {
         .put("seconds", Math.round(seconds)).put("spansPerSecond", Math.round(sent.get() / seconds))
         .put("retries", retries.get()).put("firstStartMicros", firstStart)
         .put("endMicros", endMicros).encode());
+  }
+
+  /** How many of the generator's traces the load sends: whole traces until the target. */
+  private static long tracesFor(long targetSpans, long seed) {
+    MeshTraceGenerator generator = new MeshTraceGenerator(seed);
+    long spans = 0;
+    long traces = 0;
+    while (spans < targetSpans) {
+      spans += generator.trace(0).size();
+      traces++;
+    }
+    return traces;
   }
 
   /** POSTs until the server acknowledges; 429, 503 and lost connections are waited out. */
@@ -192,7 +204,7 @@ public final class QueryBenchmark {
     String api = args.getOrDefault("api", "jaeger");
     URI base = URI.create(args.getOrDefault("url", "http://127.0.0.1:16686"));
     int runs = Integer.parseInt(args.getOrDefault("runs", "200"));
-    int warmup = Integer.parseInt(args.getOrDefault("warmup", "10"));
+    int warmup = Integer.parseInt(args.getOrDefault("warmup", "100"));
     long endMicros = Long.parseLong(args.get("end-micros"));
     int limit = Integer.parseInt(args.getOrDefault("limit", "20"));
     long seed = Long.parseLong(args.getOrDefault("seed", "7"));
