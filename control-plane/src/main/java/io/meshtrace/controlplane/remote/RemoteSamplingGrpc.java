@@ -48,22 +48,24 @@ public final class RemoteSamplingGrpc {
       GrpcServerRequest<SamplingStrategyParameters, SamplingStrategyResponse> request) {
     request.last().onComplete(parameters -> {
       if (parameters.failed()) {
-        observer.strategyRequest("grpc", "bad_request");
-        request.response().status(GrpcStatus.INVALID_ARGUMENT)
-            .statusMessage("cannot read SamplingStrategyParameters: "
-                + parameters.cause().getMessage())
-            .end();
+        refuse(request, "cannot read SamplingStrategyParameters: "
+            + parameters.cause().getMessage());
         return;
       }
       String service = parameters.result().getServiceName();
       if (service.isEmpty()) {
-        observer.strategyRequest("grpc", "bad_request");
-        request.response().status(GrpcStatus.INVALID_ARGUMENT)
-            .statusMessage("serviceName must not be empty").end();
+        refuse(request, "serviceName must not be empty");
         return;
       }
       observer.strategyRequest("grpc", "ok");
       request.response().end(strategies.current().forService(service));
     });
+  }
+
+  private void refuse(
+      GrpcServerRequest<SamplingStrategyParameters, SamplingStrategyResponse> request,
+      String reason) {
+    observer.strategyRequest("grpc", "bad_request");
+    request.response().status(GrpcStatus.INVALID_ARGUMENT).statusMessage(reason).end();
   }
 }
