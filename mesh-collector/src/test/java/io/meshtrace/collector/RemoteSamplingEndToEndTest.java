@@ -108,7 +108,8 @@ class RemoteSamplingEndToEndTest {
   @Test
   void aBrokenFileKeepsTheLastGoodStrategiesAndSaysSoThenAFixIsServed() throws Exception {
     try {
-      Files.writeString(strategies, STRATEGIES.replace("\"param\": 0.25", "\"param\": 2.5"));
+      // Replaced whole, so that no read sees it half written and the failure count is exact.
+      replace(STRATEGIES.replace("\"param\": 0.25", "\"param\": 2.5"));
       await(() -> readyz().body().contains("degraded"));
       HttpResponse<String> ready = readyz();
       assertThat(ready.statusCode()).isEqualTo(200);
@@ -122,7 +123,7 @@ class RemoteSamplingEndToEndTest {
       assertThat(TestServers.get(url("samplingHttp", "/sampling?service=frontend")).body())
           .contains("\"samplingRate\":0.25");
     } finally {
-      Files.writeString(strategies, STRATEGIES.replace("\"param\": 0.25", "\"param\": 0.75"));
+      replace(STRATEGIES.replace("\"param\": 0.25", "\"param\": 0.75"));
     }
     // The fix reaches both protocols.
     await(() -> TestServers.get(url("samplingHttp", "/sampling?service=frontend")).body()
@@ -140,9 +141,16 @@ class RemoteSamplingEndToEndTest {
     assertThat(readyz().body()).contains("\"samplingStrategies\":\"ok: file ");
     assertThat(metric("meshtrace_sampling_strategy_requests_total{endpoint=\"legacy\","
         + "outcome=\"ok\"}")).isGreaterThanOrEqualTo(1.0);
-    Files.writeString(strategies, STRATEGIES);
+    replace(STRATEGIES);
     await(() -> TestServers.get(url("samplingHttp", "/sampling?service=frontend")).body()
         .contains("\"samplingRate\":0.25"));
+  }
+
+  private static void replace(String content) throws java.io.IOException {
+    Path temp = dir.resolve(".strategies.json.tmp");
+    Files.writeString(temp, content);
+    Files.move(temp, strategies, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static RemoteControlledSampler jaegerSampler(String service,

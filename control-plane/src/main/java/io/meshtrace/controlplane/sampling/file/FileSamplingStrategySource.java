@@ -160,8 +160,8 @@ public final class FileSamplingStrategySource implements SamplingStrategySource,
     lastFailure = failure;
     status = new Status(true, "file " + file + " is broken, so the strategies loaded "
         + loadedAt + " are still served: " + failure);
-    LOG.error("Sampling strategies not reloaded, the last good ones (loaded {}) are still "
-        + "served: {}", loadedAt, failure);
+    LOG.error("Sampling strategies file {} not reloaded, the last good strategies (loaded {}) "
+        + "are still served: {}", file, loadedAt, failure);
     observer.strategiesLoadFailed(SOURCE);
   }
 

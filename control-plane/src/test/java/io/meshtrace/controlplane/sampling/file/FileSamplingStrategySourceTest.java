@@ -81,16 +81,16 @@ class FileSamplingStrategySourceTest {
     awaitTrue(() -> probability(source.current(), "foo") == 0.9);
 
     // Replaced by rename, as editors and Kubernetes ConfigMap volumes do.
-    Path temp = dir.resolve(".strategies.json.tmp");
-    Files.writeString(temp, FOO_08.replace("0.8", "0.7"));
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    replace(file, FOO_08.replace("0.8", "0.7"));
     awaitTrue(() -> probability(source.current(), "foo") == 0.7);
   }
 
   @Test
   void aBrokenFileKeepsTheLastGoodStrategiesAndSaysWhy() throws Exception {
     source = start(file, Duration.ofMillis(50));
-    Files.writeString(file, """
+    // Replaced whole (as editors and ConfigMaps do), so that no read sees it half written and
+    // the count below is exact.
+    replace(file, """
         {"service_strategies": [
           {"service": "foo", "type": "probabilistic", "param": 1.5}]}""");
     awaitTrue(() -> source.status().degraded());
@@ -103,7 +103,7 @@ class FileSamplingStrategySourceTest {
     Thread.sleep(300);
     assertThat(observer.failed.get()).isEqualTo(1);
 
-    Files.writeString(file, "{");
+    replace(file, "{");
     awaitTrue(() -> observer.failed.get() == 2);
     assertThat(source.status().detail()).contains("not valid JSON: line 1, column 2");
     Files.delete(file);
@@ -111,7 +111,7 @@ class FileSamplingStrategySourceTest {
     assertThat(source.status().detail()).endsWith("cannot read " + file + ": no such file");
     assertThat(probability(source.current(), "foo")).isEqualTo(0.8);
 
-    Files.writeString(file, FOO_09);
+    replace(file, FOO_09);
     awaitTrue(() -> !source.status().degraded());
     assertThat(probability(source.current(), "foo")).isEqualTo(0.9);
   }
@@ -135,6 +135,13 @@ class FileSamplingStrategySourceTest {
     } catch (ExecutionException e) {
       throw (Exception) e.getCause();
     }
+  }
+
+  /** Writes a file beside {@code file} and renames it over it. */
+  static void replace(Path file, String content) throws java.io.IOException {
+    Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.writeString(temp, content);
+    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   static double probability(SamplingStrategies strategies, String service) {
