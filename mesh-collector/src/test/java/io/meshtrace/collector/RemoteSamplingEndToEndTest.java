@@ -14,6 +14,9 @@ import io.opentelemetry.sdk.extension.trace.jaeger.sampler.JaegerRemoteSampler;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +47,8 @@ class RemoteSamplingEndToEndTest {
         ]
       }""";
 
+  static final String ADMIN_TOKEN = "e2e-admin-token";
+
   @TempDir
   static Path dir;
   static Path strategies;
@@ -54,7 +59,7 @@ class RemoteSamplingEndToEndTest {
     strategies = dir.resolve("strategies.json");
     Files.writeString(strategies, STRATEGIES);
     server = TestServers.start("control-plane", "--sampling-strategies", strategies.toString(),
-        "--sampling-strategies-reload-interval", "200ms");
+        "--sampling-strategies-reload-interval", "200ms", "--admin-token", ADMIN_TOKEN);
   }
 
   @AfterAll
@@ -86,6 +91,32 @@ class RemoteSamplingEndToEndTest {
         assertThat(sampled(tracer, "B")).as("span %d of B", i).isFalse();
       }
     }
+  }
+
+  @Test
+  void aStrategySetThroughTheAdminApiIsServedAtOnceAndItsDeletionRestoresTheDefault()
+      throws Exception {
+    String base = "http://127.0.0.1:" + server.ports().get("samplingHttp");
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest.Builder put = HttpRequest.newBuilder(
+            URI.create(base + "/api/sampling/strategies/services/payments"))
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(
+            "{\"type\": \"probabilistic\", \"param\": 0.75}"));
+    assertThat(http.send(put.build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(401);
+    HttpResponse<String> set = http.send(put.header("Authorization", "Bearer " + ADMIN_TOKEN)
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(TestServers.get(base + "/sampling?service=payments").body())
+        .contains("\"samplingRate\":0.75");
+    HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(
+            URI.create(base + "/api/sampling/strategies/services/payments"))
+        .header("Authorization", "Bearer " + ADMIN_TOKEN).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(deleted.statusCode()).isEqualTo(200);
+    assertThat(TestServers.get(base + "/sampling?service=payments").body())
+        .contains("\"samplingRate\":0.001");
   }
 
   @Test

@@ -76,6 +76,12 @@ public final class ServerOptions {
           + "Default: ${DEFAULT-VALUE}.")
   double samplingDefaultProbability;
 
+  @Option(names = "--admin-token", paramLabel = "TOKEN",
+      description = "Bearer token that the sampling admin API's writes require "
+          + "(Authorization: Bearer TOKEN); better given as MESHTRACE_ADMIN_TOKEN than on the "
+          + "command line. Default: none, and then the API refuses every change.")
+  String adminToken;
+
   @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "14269",
       description = "/healthz, /readyz and /metrics (Prometheus). Default: ${DEFAULT-VALUE}.")
   int adminPort;
@@ -177,7 +183,7 @@ public final class ServerOptions {
         maxSpansPerRequest, maxAttributesPerSpan, maxAttributeValueLength, maxSpansInFlight,
         otlpHttpCorsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList(),
         httpEventLoops, maxClockSkewAdjustment, samplingStrategies,
-        samplingStrategiesReloadInterval, samplingDefaultProbability);
+        samplingStrategiesReloadInterval, samplingDefaultProbability, blankToNull(adminToken));
   }
 
   private static String blankToNull(String value) {

@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param samplingDefaultProbability Jaeger's {@code default_sampling_probability}: the
  *     probability of services without a strategy when no file is given, and of strategy entries
  *     without a type
+ * @param adminToken the bearer token the sampling admin API's writes need; null refuses every
+ *     write. Not in {@link #toString()}.
  */
 public record MeshtraceConfig(
     Mode mode,
@@ -55,7 +57,8 @@ public record MeshtraceConfig(
     Duration maxClockSkewAdjustment,
     Path samplingStrategies,
     Duration samplingStrategiesReloadInterval,
-    double samplingDefaultProbability) {
+    double samplingDefaultProbability,
+    String adminToken) {
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -169,6 +172,26 @@ public record MeshtraceConfig(
 
   public boolean embeddedPostgres() {
     return pgUrl == null;
+  }
+
+  /** Every setting, but the admin token only as whether there is one. */
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder("MeshtraceConfig[");
+    java.lang.reflect.RecordComponent[] components = getClass().getRecordComponents();
+    for (int i = 0; i < components.length; i++) {
+      Object value;
+      try {
+        value = components[i].getAccessor().invoke(this);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      if (components[i].getName().equals("adminToken") && value != null) {
+        value = "(set)";
+      }
+      text.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=').append(value);
+    }
+    return text.append(']').toString();
   }
 
   private static void port(String name, int port) {

@@ -15,6 +15,9 @@ import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
+import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
+import io.meshtrace.controlplane.sampling.admin.PostgresSamplingStrategyStore;
+import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
 import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.meshtrace.query.adjust.TraceAdjuster;
@@ -59,6 +62,7 @@ public final class MeshtraceServer {
   private final List<HttpListener> listeners = new ArrayList<>();
   private IngestPipeline ingest;
   private FileSamplingStrategySource samplingFile;
+  private AdminSamplingStrategySource samplingAdmin;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
 
@@ -165,10 +169,18 @@ public final class MeshtraceServer {
     HttpServerOptions options = HttpListener.defaultOptions();
     SamplingMetrics samplingMetrics = null;
     SamplingStrategySource sampling = null;
+    SamplingAdminApi samplingAdminApi = null;
     if (config.mode().runsSampling()) {
       samplingMetrics = new SamplingMetrics(metrics);
-      sampling = openSamplingStrategies(samplingMetrics);
+      // The file (or the built-in default), with the admin API's changes over it.
+      PostgresSamplingStrategyStore store = new PostgresSamplingStrategyStore(storage.pool());
+      samplingAdmin = AdminSamplingStrategySource.start(vertx,
+              openSamplingStrategies(samplingMetrics), store, samplingMetrics)
+          .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      sampling = samplingAdmin;
+      samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());
     }
+    SamplingAdminApi adminApi = samplingAdminApi;
     AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling);
     await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, options,
         admin::router));
@@ -221,6 +233,10 @@ public final class MeshtraceServer {
             Router router = Router.router(v);
             jaeger.mount(router);
             jaegerV3.mount(router);
+            if (adminApi != null) {
+              // Beside the UI, which shows and edits the strategies.
+              adminApi.mount(v, router);
+            }
             return router;
           }));
     }
@@ -228,7 +244,11 @@ public final class MeshtraceServer {
       // SDKs ask every minute or so: one event loop each is plenty.
       RemoteSamplingHttp samplingHttp = new RemoteSamplingHttp(sampling, samplingMetrics);
       await(HttpListener.start(vertx, "samplingHttp", config.bind(), config.samplingHttpPort(), 1,
-          options, samplingHttp::router));
+          options, v -> {
+            Router router = samplingHttp.router(v);
+            adminApi.mount(v, router);
+            return router;
+          }));
       RemoteSamplingGrpc samplingGrpc = new RemoteSamplingGrpc(sampling, samplingMetrics);
       await(HttpListener.start(vertx, "samplingGrpc", config.bind(), config.samplingGrpcPort(), 1,
           HttpListener.defaultOptions().setCompressionSupported(false), samplingGrpc::server));
@@ -289,6 +309,9 @@ public final class MeshtraceServer {
     stopped = true;
     listenersUp = false;
     LOG.info("meshtrace is stopping");
+    if (samplingAdmin != null) {
+      samplingAdmin.close();
+    }
     if (samplingFile != null) {
       samplingFile.close();
     }

@@ -82,12 +82,12 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
     Status baseStatus = base.status();
     SamplingStrategyVersion version = api;
     String failure = pollFailure;
-    String apiDetail = failure != null
-        ? "admin API changes cannot be read (" + failure + "); serving version "
-            + (version == null ? "none" : version.version())
-        : "admin API version " + (version == null ? "none" : version.version());
-    return new Status(baseStatus.degraded() || failure != null,
-        baseStatus.detail() + "; " + apiDetail);
+    if (failure == null) {
+      return baseStatus;
+    }
+    return new Status(true, "admin API changes cannot be read (" + failure
+        + "); serving version " + (version == null ? "none" : version.version()) + "; "
+        + baseStatus.detail());
   }
 
   /** A version this process just stored: served now, not at the next poll. */
