@@ -106,6 +106,8 @@ class AllInOneJarIT {
         .redirectOutput(dir.resolve(name + ".log").toFile());
     builder.environment().put("MESHTRACE_ADMIN_PORT", "0");
     builder.environment().put("MESHTRACE_OTLP_HTTP_PORT", "0");
+    builder.environment().put("MESHTRACE_SAMPLING_HTTP_PORT", "0");
+    builder.environment().put("MESHTRACE_SAMPLING_GRPC_PORT", "0");
     process = builder.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!Files.exists(portsFile)) {
@@ -117,7 +119,7 @@ class AllInOneJarIT {
     }
     JsonObject ports = new JsonObject(Files.readString(portsFile));
     assertThat(ports.fieldNames()).containsExactly("zipkin", "otlpGrpc", "otlpHttp", "query",
-        "admin");
+        "samplingHttp", "samplingGrpc", "admin");
     HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(
         "http://127.0.0.1:" + ports.getInteger("admin") + "/readyz")).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -33,7 +33,8 @@ class StorageDownTest {
     server = MeshtraceServer.start(MeshtraceCommand.parseConfig(new String[] {"all-in-one",
         "--bind", "127.0.0.1", "--data-dir", dataDir.toString(), "--zipkin-port", "0",
         "--otlp-grpc-port", "0", "--otlp-http-port", "0", "--query-port", "0",
-        "--admin-port", "0"}, Map.of()));
+        "--sampling-http-port", "0", "--sampling-grpc-port", "0", "--admin-port", "0"},
+        Map.of()));
   }
 
   @AfterAll

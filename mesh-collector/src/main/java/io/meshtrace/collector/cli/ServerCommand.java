@@ -1,5 +1,6 @@
 package io.meshtrace.collector.cli;
 
+import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
 import io.meshtrace.collector.server.MeshtraceServer;
@@ -28,6 +29,8 @@ abstract class ServerCommand implements Callable<Integer> {
     MeshtraceServer server;
     try {
       server = MeshtraceServer.start(config);
+    } catch (InvalidConfigException e) {
+      throw e; // reported like any other invalid setting, naming it
     } catch (Exception e) {
       LOG.error("meshtrace {} could not start: {}", mode().command(), e.getMessage(), e);
       return 1;
@@ -42,8 +45,8 @@ abstract class ServerCommand implements Callable<Integer> {
   }
 
   @picocli.CommandLine.Command(name = "all-in-one", mixinStandardHelpOptions = true,
-      description = "Run everything in one process: span intake, query APIs and UI, with an "
-          + "embedded PostgreSQL unless --pg-url is given.")
+      description = "Run everything in one process: span intake, query APIs and UI, sampling "
+          + "strategies, with an embedded PostgreSQL unless --pg-url is given.")
   static final class AllInOne extends ServerCommand {
     @Override
     Mode mode() {
@@ -67,6 +70,17 @@ abstract class ServerCommand implements Callable<Integer> {
     @Override
     Mode mode() {
       return Mode.QUERY;
+    }
+  }
+
+  @picocli.CommandLine.Command(name = "control-plane", mixinStandardHelpOptions = true,
+      description = "Run the sampling control plane only: Jaeger remote sampling on "
+          + "--sampling-http-port and --sampling-grpc-port, strategies from "
+          + "--sampling-strategies.")
+  static final class ControlPlane extends ServerCommand {
+    @Override
+    Mode mode() {
+      return Mode.CONTROL_PLANE;
     }
   }
 }

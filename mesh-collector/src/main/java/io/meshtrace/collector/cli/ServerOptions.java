@@ -46,6 +46,42 @@ public final class ServerOptions {
       description = "Jaeger query API and UI. Default: ${DEFAULT-VALUE}.")
   int queryPort;
 
+  @Option(names = "--sampling-http-port", paramLabel = "PORT", defaultValue = "5778",
+      description = "Jaeger remote sampling over HTTP: GET /sampling?service= (proto JSON), "
+          + "/api/sampling, and / (the legacy JSON of old Jaeger clients). "
+          + "Default: ${DEFAULT-VALUE}.")
+  int samplingHttpPort;
+
+  @Option(names = "--sampling-grpc-port", paramLabel = "PORT", defaultValue = "14250",
+      description = "Jaeger remote sampling over gRPC (jaeger.api_v2.SamplingManager), as the "
+          + "OpenTelemetry SDKs' Jaeger remote sampler calls it. Default: ${DEFAULT-VALUE}.")
+  int samplingGrpcPort;
+
+  @Option(names = "--sampling-strategies", paramLabel = "FILE",
+      description = "Sampling strategies file in Jaeger's format (default_strategy, "
+          + "service_strategies, operation_strategies), followed as it changes; a change that "
+          + "breaks it keeps the last good strategies. Default: none, every service "
+          + "probabilistic at --sampling-default-probability.")
+  Path samplingStrategies;
+
+  @Option(names = "--sampling-strategies-reload-interval", paramLabel = "DURATION",
+      defaultValue = "10s", converter = GoDurationConverter.class,
+      description = "How often the strategies file is re-read besides when the file watch "
+          + "reports a change (0s: only then). Default: ${DEFAULT-VALUE}.")
+  Duration samplingStrategiesReloadInterval;
+
+  @Option(names = "--sampling-default-probability", paramLabel = "P", defaultValue = "0.001",
+      description = "Jaeger's default sampling probability: for every service when no "
+          + "strategies file is given, and for strategies without a type. "
+          + "Default: ${DEFAULT-VALUE}.")
+  double samplingDefaultProbability;
+
+  @Option(names = "--admin-token", paramLabel = "TOKEN",
+      description = "Bearer token that the sampling admin API's writes require "
+          + "(Authorization: Bearer TOKEN); better given as MESHTRACE_ADMIN_TOKEN than on the "
+          + "command line. Default: none, and then the API refuses every change.")
+  String adminToken;
+
   @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "14269",
       description = "/healthz, /readyz and /metrics (Prometheus). Default: ${DEFAULT-VALUE}.")
   int adminPort;
@@ -53,7 +89,8 @@ public final class ServerOptions {
   @Option(names = "--ports-file", paramLabel = "FILE",
       description = "Once every listener is up, write the bound ports here as JSON, "
           + "for example {\"zipkin\":9411,\"otlpGrpc\":4317,\"otlpHttp\":4318,"
-          + "\"query\":16686,\"admin\":14269}.")
+          + "\"query\":16686,\"samplingHttp\":5778,\"samplingGrpc\":14250,\"admin\":14269}; "
+          + "a key per listener that runs.")
   Path portsFile;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./meshtrace-data",
@@ -139,13 +176,14 @@ public final class ServerOptions {
 
   MeshtraceConfig toConfig(Mode mode) {
     return new MeshtraceConfig(mode, bind, zipkinPort, otlpGrpcPort, otlpHttpPort, queryPort,
-        adminPort, portsFile, dataDir, blankToNull(pgUrl), pgPoolSize, writerConcurrency,
+        samplingHttpPort, samplingGrpcPort, adminPort, portsFile, dataDir, blankToNull(pgUrl), pgPoolSize, writerConcurrency,
         maxBatchSpans, retentionDays, partitionsAhead,
         indexedTagKeys.stream().map(String::trim).filter(k -> !k.isEmpty()).toList(),
         maxRequestBytes, maxDecompressedBytes,
         maxSpansPerRequest, maxAttributesPerSpan, maxAttributeValueLength, maxSpansInFlight,
         otlpHttpCorsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList(),
-        httpEventLoops, maxClockSkewAdjustment);
+        httpEventLoops, maxClockSkewAdjustment, samplingStrategies,
+        samplingStrategiesReloadInterval, samplingDefaultProbability, blankToNull(adminToken));
   }
 
   private static String blankToNull(String value) {

@@ -16,6 +16,16 @@ import java.util.Objects;
  * @param pgUrl {@code postgresql://user:pass@host:port/db}, or null for the embedded server
  * @param maxClockSkewAdjustment the largest clock-skew shift the query APIs apply; zero (the
  *     default, as in Jaeger) disables shifting, leaving a warning on skewed spans
+ * @param samplingStrategies Jaeger strategies file, or null for Jaeger's built-in default (every
+ *     service probabilistic at {@code samplingDefaultProbability}); its content is checked when
+ *     the server starts, which refuses to start on a missing or invalid file
+ * @param samplingStrategiesReloadInterval how often the strategies file is re-read besides the
+ *     file watch; zero for never
+ * @param samplingDefaultProbability Jaeger's {@code default_sampling_probability}: the
+ *     probability of services without a strategy when no file is given, and of strategy entries
+ *     without a type
+ * @param adminToken the bearer token the sampling admin API's writes need; null refuses every
+ *     write. Not in {@link #toString()}.
  */
 public record MeshtraceConfig(
     Mode mode,
@@ -24,6 +34,8 @@ public record MeshtraceConfig(
     int otlpGrpcPort,
     int otlpHttpPort,
     int queryPort,
+    int samplingHttpPort,
+    int samplingGrpcPort,
     int adminPort,
     Path portsFile,
     Path dataDir,
@@ -42,7 +54,11 @@ public record MeshtraceConfig(
     int maxSpansInFlight,
     List<String> otlpHttpCorsOrigins,
     int httpEventLoops,
-    Duration maxClockSkewAdjustment) {
+    Duration maxClockSkewAdjustment,
+    Path samplingStrategies,
+    Duration samplingStrategiesReloadInterval,
+    double samplingDefaultProbability,
+    String adminToken) {
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -55,10 +71,12 @@ public record MeshtraceConfig(
     port("otlp-grpc-port", otlpGrpcPort);
     port("otlp-http-port", otlpHttpPort);
     port("query-port", queryPort);
+    port("sampling-http-port", samplingHttpPort);
+    port("sampling-grpc-port", samplingGrpcPort);
     port("admin-port", adminPort);
     Map<Integer, String> used = new LinkedHashMap<>();
     for (Map.Entry<String, Integer> listener : listenerPorts(mode, zipkinPort, otlpGrpcPort,
-        otlpHttpPort, queryPort, adminPort).entrySet()) {
+        otlpHttpPort, queryPort, samplingHttpPort, samplingGrpcPort, adminPort).entrySet()) {
       int port = listener.getValue();
       if (port != 0 && used.containsKey(port)) {
         throw new InvalidConfigException(listener.getKey(), "is " + port + ", the same as "
@@ -118,13 +136,25 @@ public record MeshtraceConfig(
           + GoDuration.format(maxClockSkewAdjustment)
           + " but must not be negative (0s disables adjustment)");
     }
+    Objects.requireNonNull(samplingStrategiesReloadInterval, "samplingStrategiesReloadInterval");
+    if (samplingStrategiesReloadInterval.isNegative()) {
+      throw new InvalidConfigException("sampling-strategies-reload-interval", "is "
+          + GoDuration.format(samplingStrategiesReloadInterval)
+          + " but must not be negative (0s: re-read only when the file watch reports a change)");
+    }
+    if (!(samplingDefaultProbability >= 0 && samplingDefaultProbability <= 1)) {
+      throw new InvalidConfigException("sampling-default-probability", "is "
+          + samplingDefaultProbability + " but a probability is in [0,1]");
+    }
   }
 
   /** The ports of the listeners this mode runs, by setting name. */
   private static Map<String, Integer> listenerPorts(Mode mode, int zipkin, int otlpGrpc,
-      int otlpHttp, int query, int admin) {
+      int otlpHttp, int query, int samplingHttp, int samplingGrpc, int admin) {
     Map<String, Integer> ports = new LinkedHashMap<>();
-    ports.put("zipkin-port", zipkin);
+    if (mode.runsZipkin()) {
+      ports.put("zipkin-port", zipkin);
+    }
     if (mode.runsIngest()) {
       ports.put("otlp-grpc-port", otlpGrpc);
       ports.put("otlp-http-port", otlpHttp);
@@ -132,12 +162,36 @@ public record MeshtraceConfig(
     if (mode.runsQuery()) {
       ports.put("query-port", query);
     }
+    if (mode.runsSampling()) {
+      ports.put("sampling-http-port", samplingHttp);
+      ports.put("sampling-grpc-port", samplingGrpc);
+    }
     ports.put("admin-port", admin);
     return ports;
   }
 
   public boolean embeddedPostgres() {
     return pgUrl == null;
+  }
+
+  /** Every setting, but the admin token only as whether there is one. */
+  @Override
+  public String toString() {
+    StringBuilder text = new StringBuilder("MeshtraceConfig[");
+    java.lang.reflect.RecordComponent[] components = getClass().getRecordComponents();
+    for (int i = 0; i < components.length; i++) {
+      Object value;
+      try {
+        value = components[i].getAccessor().invoke(this);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      if (components[i].getName().equals("adminToken") && value != null) {
+        value = "(set)";
+      }
+      text.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=').append(value);
+    }
+    return text.append(']').toString();
   }
 
   private static void port(String name, int port) {

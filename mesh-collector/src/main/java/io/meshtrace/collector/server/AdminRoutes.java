@@ -1,5 +1,6 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,17 +13,24 @@ import java.util.function.Supplier;
 /**
  * The admin listener: {@code /healthz} says the process is alive, {@code /readyz} that it can do
  * its work (storage answers and every listener is up), {@code /metrics} is for Prometheus.
+ *
+ * <p>{@code /readyz} also describes the sampling strategies' source. A strategies file that broke
+ * after start-up does not make the process unready, since the last good strategies are still
+ * served, but the detail says it is broken and why.
  */
 final class AdminRoutes {
   private final Supplier<Future<Void>> storagePing;
   private final BooleanSupplier listenersUp;
   private final PrometheusMeterRegistry metrics;
+  private final SamplingStrategySource sampling;
 
+  /** @param sampling null when this process serves no sampling strategies */
   AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp,
-      PrometheusMeterRegistry metrics) {
+      PrometheusMeterRegistry metrics, SamplingStrategySource sampling) {
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
     this.metrics = metrics;
+    this.sampling = sampling;
   }
 
   Router router(Vertx vertx) {
@@ -43,6 +51,11 @@ final class AdminRoutes {
           JsonObject checks = new JsonObject()
               .put("listeners", listeners ? "up" : "starting")
               .put("storage", ping.succeeded() ? "ok" : "unreachable: " + ping.cause().getMessage());
+          if (sampling != null) {
+            SamplingStrategySource.Status status = sampling.status();
+            checks.put("samplingStrategies", (status.degraded() ? "degraded: " : "ok: ")
+                + status.detail());
+          }
           boolean ready = listeners && ping.succeeded();
           ctx.response().setStatusCode(ready ? 200 : 503);
           ctx.json(new JsonObject().put("status", ready ? "ready" : "not ready")

@@ -1,12 +1,24 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.ingest.IngestLimits;
 import io.meshtrace.collector.ingest.IngestPipeline;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.Metrics;
+import io.meshtrace.collector.metrics.SamplingMetrics;
 import io.meshtrace.collector.receiver.otlp.OtlpGrpcReceiver;
 import io.meshtrace.collector.receiver.otlp.OtlpHttpReceiver;
+import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
+import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
+import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
+import io.meshtrace.controlplane.sampling.SamplingStrategies;
+import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
+import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
+import io.meshtrace.controlplane.sampling.admin.PostgresSamplingStrategyStore;
+import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
+import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
@@ -49,6 +61,8 @@ public final class MeshtraceServer {
   private final PrometheusMeterRegistry metrics;
   private final List<HttpListener> listeners = new ArrayList<>();
   private IngestPipeline ingest;
+  private FileSamplingStrategySource samplingFile;
+  private AdminSamplingStrategySource samplingAdmin;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
 
@@ -64,6 +78,7 @@ public final class MeshtraceServer {
   /** Starts everything and returns once every listener is up. Blocks: call from main. */
   public static MeshtraceServer start(MeshtraceConfig config) throws Exception {
     long started = System.nanoTime();
+    checkSamplingStrategiesFile(config);
     EmbeddedPostgres embedded = null;
     PgConnectOptions connect;
     if (config.embeddedPostgres()) {
@@ -106,10 +121,67 @@ public final class MeshtraceServer {
     return server;
   }
 
+  /**
+   * A strategies file that is missing or invalid at start-up stops it, naming the setting; only
+   * once there are good strategies to keep serving is a broken file survivable. Checked before
+   * storage opens, so that the mistake is reported at once.
+   */
+  private static void checkSamplingStrategiesFile(MeshtraceConfig config) {
+    if (config.mode().runsSampling() && config.samplingStrategies() != null) {
+      try {
+        SamplingStrategyFile.load(config.samplingStrategies(),
+            config.samplingDefaultProbability());
+      } catch (InvalidSamplingStrategiesException e) {
+        throw invalidStrategiesFile(config, e);
+      }
+    }
+  }
+
+  private static InvalidConfigException invalidStrategiesFile(MeshtraceConfig config,
+      Throwable problem) {
+    return new InvalidConfigException("sampling-strategies", config.samplingStrategies()
+        + ": " + problem.getMessage());
+  }
+
+  private SamplingStrategySource openSamplingStrategies(SamplingMetrics samplingMetrics)
+      throws Exception {
+    if (config.samplingStrategies() == null) {
+      samplingMetrics.strategiesLoaded("built-in");
+      return SamplingStrategySource.fixed(
+          SamplingStrategies.builtIn(config.samplingDefaultProbability()),
+          "built-in default (no --sampling-strategies): every service probabilistic at "
+              + config.samplingDefaultProbability());
+    }
+    try {
+      samplingFile = FileSamplingStrategySource.start(vertx, config.samplingStrategies(),
+              config.samplingStrategiesReloadInterval(), config.samplingDefaultProbability(),
+              samplingMetrics)
+          .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      return samplingFile;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof InvalidSamplingStrategiesException invalid
+          ? invalidStrategiesFile(config, invalid) : e;
+    }
+  }
+
   private void startListeners() throws Exception {
     int loops = config.httpEventLoops();
     HttpServerOptions options = HttpListener.defaultOptions();
-    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics);
+    SamplingMetrics samplingMetrics = null;
+    SamplingStrategySource sampling = null;
+    SamplingAdminApi samplingAdminApi = null;
+    if (config.mode().runsSampling()) {
+      samplingMetrics = new SamplingMetrics(metrics);
+      // The file (or the built-in default), with the admin API's changes over it.
+      PostgresSamplingStrategyStore store = new PostgresSamplingStrategyStore(storage.pool());
+      samplingAdmin = AdminSamplingStrategySource.start(vertx,
+              openSamplingStrategies(samplingMetrics), store, samplingMetrics)
+          .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      sampling = samplingAdmin;
+      samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());
+    }
+    SamplingAdminApi adminApi = samplingAdminApi;
+    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling);
     await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, options,
         admin::router));
 
@@ -121,20 +193,22 @@ public final class MeshtraceServer {
     ingest = new IngestPipeline(storage.spanConsumer(), storage.spanChecker(), limits,
         ingestMetrics);
 
-    ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(ingest,
-        new ZipkinHttpReceiver.Limits(config.maxRequestBytes(), config.maxDecompressedBytes()));
-    ZipkinQueryApi zipkinQuery = new ZipkinQueryApi(storage.spanStore());
-    await(HttpListener.start(vertx, "zipkin", config.bind(), config.zipkinPort(), loops, options,
-        v -> {
-          Router router = Router.router(v);
-          if (config.mode().runsIngest()) {
-            zipkinReceiver.mount(router);
-          }
-          if (config.mode().runsQuery()) {
-            zipkinQuery.mount(router);
-          }
-          return router;
-        }));
+    if (config.mode().runsZipkin()) {
+      ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(ingest,
+          new ZipkinHttpReceiver.Limits(config.maxRequestBytes(), config.maxDecompressedBytes()));
+      ZipkinQueryApi zipkinQuery = new ZipkinQueryApi(storage.spanStore());
+      await(HttpListener.start(vertx, "zipkin", config.bind(), config.zipkinPort(), loops,
+          options, v -> {
+            Router router = Router.router(v);
+            if (config.mode().runsIngest()) {
+              zipkinReceiver.mount(router);
+            }
+            if (config.mode().runsQuery()) {
+              zipkinQuery.mount(router);
+            }
+            return router;
+          }));
+    }
     if (config.mode().runsIngest()) {
       OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(ingest, config.maxRequestBytes(),
           config.maxDecompressedBytes());
@@ -159,8 +233,25 @@ public final class MeshtraceServer {
             Router router = Router.router(v);
             jaeger.mount(router);
             jaegerV3.mount(router);
+            if (adminApi != null) {
+              // Beside the UI, which shows and edits the strategies.
+              adminApi.mount(v, router);
+            }
             return router;
           }));
+    }
+    if (config.mode().runsSampling()) {
+      // SDKs ask every minute or so: one event loop each is plenty.
+      RemoteSamplingHttp samplingHttp = new RemoteSamplingHttp(sampling, samplingMetrics);
+      await(HttpListener.start(vertx, "samplingHttp", config.bind(), config.samplingHttpPort(), 1,
+          options, v -> {
+            Router router = samplingHttp.router(v);
+            adminApi.mount(v, router);
+            return router;
+          }));
+      RemoteSamplingGrpc samplingGrpc = new RemoteSamplingGrpc(sampling, samplingMetrics);
+      await(HttpListener.start(vertx, "samplingGrpc", config.bind(), config.samplingGrpcPort(), 1,
+          HttpListener.defaultOptions().setCompressionSupported(false), samplingGrpc::server));
     }
     listenersUp = true;
     if (config.portsFile() != null) {
@@ -178,11 +269,13 @@ public final class MeshtraceServer {
 
   /**
    * Bound ports by listener name: {@code zipkin}, {@code otlpGrpc}, {@code otlpHttp},
-   * {@code query}, {@code admin}; the keys of {@code --ports-file}.
+   * {@code query}, {@code samplingHttp}, {@code samplingGrpc}, {@code admin}; the keys of
+   * {@code --ports-file}.
    */
   public Map<String, Integer> ports() {
     Map<String, Integer> ports = new LinkedHashMap<>();
-    for (String name : List.of("zipkin", "otlpGrpc", "otlpHttp", "query", "admin")) {
+    for (String name : List.of("zipkin", "otlpGrpc", "otlpHttp", "query", "samplingHttp",
+        "samplingGrpc", "admin")) {
       for (HttpListener listener : listeners) {
         if (listener.name().equals(name)) {
           ports.put(name, listener.port());
@@ -216,6 +309,12 @@ public final class MeshtraceServer {
     stopped = true;
     listenersUp = false;
     LOG.info("meshtrace is stopping");
+    if (samplingAdmin != null) {
+      samplingAdmin.close();
+    }
+    if (samplingFile != null) {
+      samplingFile.close();
+    }
     try {
       Future<Void> all = Future.succeededFuture();
       for (HttpListener listener : listeners) {

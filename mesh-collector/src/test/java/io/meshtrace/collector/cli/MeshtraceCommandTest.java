@@ -32,6 +32,72 @@ class MeshtraceCommandTest {
     assertThat(config.pgUrl()).isNull();
     assertThat(config.retentionDays()).isEqualTo(7);
     assertThat(config.maxRequestBytes()).isEqualTo(16L << 20);
+    assertThat(config.samplingHttpPort()).isEqualTo(5778);
+    assertThat(config.samplingGrpcPort()).isEqualTo(14250);
+    assertThat(config.samplingStrategies()).isNull();
+    assertThat(config.samplingStrategiesReloadInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(config.samplingDefaultProbability()).isEqualTo(0.001);
+  }
+
+  @Test
+  void theControlPlaneCommandRunsSamplingOnly() throws IOException {
+    Path file = dir.resolve("cp.yaml");
+    Files.writeString(file, "sampling-strategies: /etc/meshtrace/strategies.json\n"
+        + "sampling-strategies-reload-interval: 1m\n");
+    MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"control-plane",
+        "--config", file.toString(), "--sampling-http-port", "0"},
+        Map.of("MESHTRACE_SAMPLING_DEFAULT_PROBABILITY", "0.5"));
+    assertThat(config.mode()).isEqualTo(Mode.CONTROL_PLANE);
+    assertThat(config.mode().runsSampling()).isTrue();
+    assertThat(config.mode().runsZipkin()).isFalse();
+    assertThat(config.samplingHttpPort()).isZero();
+    assertThat(config.samplingStrategies()).isEqualTo(Path.of("/etc/meshtrace/strategies.json"));
+    assertThat(config.samplingStrategiesReloadInterval()).isEqualTo(java.time.Duration.ofMinutes(1));
+    assertThat(config.samplingDefaultProbability()).isEqualTo(0.5);
+    // The Zipkin port is not the control plane's, so sharing it is no conflict.
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"control-plane", "--zipkin-port",
+        "5778"}, Map.of()).samplingHttpPort()).isEqualTo(5778);
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(new String[] {"all-in-one",
+        "--sampling-grpc-port", "4317"}, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("otlp-grpc-port").hasMessageContaining("same as")
+        .hasMessageContaining("4317");
+  }
+
+  @Test
+  void invalidSamplingSettingsStopStartUpNamingThem() throws IOException {
+    Result negative = run(Map.of(), "control-plane",
+        "--sampling-strategies-reload-interval", "-1s");
+    assertThat(negative.exitCode).isEqualTo(2);
+    assertThat(negative.err).contains("invalid setting sampling-strategies-reload-interval: "
+        + "is -1s but must not be negative");
+    Result probability = run(Map.of("MESHTRACE_SAMPLING_DEFAULT_PROBABILITY", "1.5"),
+        "all-in-one");
+    assertThat(probability.exitCode).isEqualTo(2);
+    assertThat(probability.err).contains("invalid setting sampling-default-probability: is 1.5 "
+        + "but a probability is in [0,1]")
+        .contains("(set by environment variable MESHTRACE_SAMPLING_DEFAULT_PROBABILITY)");
+    Result port = run(Map.of(), "control-plane", "--sampling-http-port", "-3");
+    assertThat(port.exitCode).isEqualTo(2);
+    assertThat(port.err).contains("invalid setting sampling-http-port: is -3");
+  }
+
+  @Test
+  void aMissingOrBrokenStrategiesFileStopsStartUpNamingTheSetting() throws IOException {
+    Path missing = dir.resolve("missing.json");
+    Result result = run(Map.of(), "control-plane", "--sampling-strategies", missing.toString());
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("invalid setting sampling-strategies: " + missing
+        + ": cannot read " + missing + ": no such file");
+    Path broken = dir.resolve("broken.json");
+    Files.writeString(broken, """
+        {"service_strategies": [{"service": "a", "type": "probabilistic", "param": 2}]}""");
+    Result invalid = run(Map.of("MESHTRACE_SAMPLING_STRATEGIES", broken.toString()),
+        "all-in-one");
+    assertThat(invalid.exitCode).isEqualTo(2);
+    assertThat(invalid.err).contains("invalid setting sampling-strategies: " + broken
+        + ": service_strategies[0].param: probability 2 is outside [0,1] (line 1, column 76)")
+        .contains("(set by environment variable MESHTRACE_SAMPLING_STRATEGIES)");
   }
 
   @Test
@@ -177,12 +243,14 @@ class MeshtraceCommandTest {
         "--admin-port", "--ports-file", "--data-dir", "--pg-url", "--pg-pool-size",
         "--writer-concurrency", "--max-batch-spans", "--retention-days", "--partitions-ahead",
         "--max-request-bytes", "--max-decompressed-bytes", "--http-event-loops",
-        "--max-clock-skew-adjustment"}) {
+        "--max-clock-skew-adjustment", "--sampling-http-port", "--sampling-grpc-port",
+        "--sampling-strategies", "--sampling-strategies-reload-interval",
+        "--sampling-default-probability"}) {
       assertThat(result.out).contains(flag);
     }
     Result root = run(Map.of(), "--help");
     assertThat(root.out).contains("all-in-one").contains("collector").contains("query")
-        .contains("MESHTRACE_");
+        .contains("control-plane").contains("MESHTRACE_");
   }
 
   record Result(int exitCode, String out, String err) {}

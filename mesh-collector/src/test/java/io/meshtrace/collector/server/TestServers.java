@@ -20,10 +20,16 @@ public final class TestServers {
 
   /** An all-in-one server on a fresh database; extra flags are appended. */
   public static MeshtraceServer allInOne(String... extraFlags) throws Exception {
-    List<String> args = new ArrayList<>(List.of("all-in-one", "--bind", "127.0.0.1",
+    return start("all-in-one", extraFlags);
+  }
+
+  /** A server of one command ({@code all-in-one}, {@code control-plane}, ...). */
+  public static MeshtraceServer start(String command, String... extraFlags) throws Exception {
+    List<String> args = new ArrayList<>(List.of(command, "--bind", "127.0.0.1",
         "--pg-url", TestPostgres.freshDatabaseUrl(),
         "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
-        "--query-port", "0", "--admin-port", "0"));
+        "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
+        "--admin-port", "0"));
     args.addAll(List.of(extraFlags));
     return MeshtraceServer.start(MeshtraceCommand.parseConfig(args.toArray(new String[0]), Map.of()));
   }

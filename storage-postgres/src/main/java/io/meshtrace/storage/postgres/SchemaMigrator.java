@@ -49,7 +49,8 @@ final class SchemaMigrator {
   }
 
   /** Every migration, oldest first. Append; never edit or renumber one that has shipped. */
-  static final List<Migration> MIGRATIONS = List.of(new Migration(1, "spans"));
+  static final List<Migration> MIGRATIONS = List.of(new Migration(1, "spans"),
+      new Migration(2, "sampling_strategies"));
 
   private SchemaMigrator() {}
 

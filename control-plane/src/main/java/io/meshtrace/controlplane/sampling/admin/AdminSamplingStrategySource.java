@@ -1,0 +1,140 @@
+package io.meshtrace.controlplane.sampling.admin;
+
+import io.meshtrace.controlplane.sampling.SamplingObserver;
+import io.meshtrace.controlplane.sampling.SamplingStrategies;
+import io.meshtrace.controlplane.sampling.SamplingStrategiesOverlay;
+import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The strategies served: those of a base source (the strategies file, or Jaeger's built-in
+ * default) with the admin API's document over them ({@link SamplingStrategiesOverlay}). A change
+ * made through this process is served at once; one made through another replica is picked up by
+ * polling the newest version number every {@value #POLL_MILLIS} ms, within the second the
+ * issue asks for, for one indexed read a poll.
+ */
+public final class AdminSamplingStrategySource implements SamplingStrategySource, AutoCloseable {
+  static final long POLL_MILLIS = 500;
+  private static final Logger LOG = LoggerFactory.getLogger(AdminSamplingStrategySource.class);
+
+  /** The last combination served, recomputed when either side changes. */
+  private record Combined(SamplingStrategies base, SamplingStrategyVersion api,
+      SamplingStrategies served) {}
+
+  private final Vertx vertx;
+  private final SamplingStrategySource base;
+  private final PostgresSamplingStrategyStore store;
+  private final SamplingObserver observer;
+  private volatile SamplingStrategyVersion api;
+  private volatile Combined combined;
+  private volatile String pollFailure;
+  private volatile boolean polling;
+  private final long timer;
+
+  private AdminSamplingStrategySource(Vertx vertx, SamplingStrategySource base,
+      PostgresSamplingStrategyStore store, SamplingObserver observer,
+      SamplingStrategyVersion api) {
+    this.vertx = vertx;
+    this.base = base;
+    this.store = store;
+    this.observer = observer;
+    this.api = api;
+    this.timer = vertx.setPeriodic(POLL_MILLIS, id -> poll());
+  }
+
+  /** Reads the newest API version, then serves and polls. */
+  public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
+      PostgresSamplingStrategyStore store, SamplingObserver observer) {
+    return store.latest().map(latest ->
+        new AdminSamplingStrategySource(vertx, base, store, observer, latest));
+  }
+
+  @Override
+  public SamplingStrategies current() {
+    SamplingStrategies baseStrategies = base.current();
+    SamplingStrategyVersion apiVersion = api;
+    Combined last = combined;
+    if (last != null && last.base() == baseStrategies && last.api() == apiVersion) {
+      return last.served();
+    }
+    SamplingStrategies served = apiVersion == null ? baseStrategies
+        : SamplingStrategies.resolve(SamplingStrategiesOverlay.combine(baseStrategies.document(),
+            apiVersion.document()), baseStrategies.defaultProbability());
+    combined = new Combined(baseStrategies, apiVersion, served);
+    return served;
+  }
+
+  /** The base source's strategies alone, without the API's. */
+  public SamplingStrategies base() {
+    return base.current();
+  }
+
+  /** The newest API version this process knows; null when none was ever made. */
+  public SamplingStrategyVersion apiVersion() {
+    return api;
+  }
+
+  @Override
+  public Status status() {
+    Status baseStatus = base.status();
+    SamplingStrategyVersion version = api;
+    String failure = pollFailure;
+    if (failure == null) {
+      return baseStatus;
+    }
+    return new Status(true, "admin API changes cannot be read (" + failure
+        + "); serving version " + (version == null ? "none" : version.version()) + "; "
+        + baseStatus.detail());
+  }
+
+  /** A version this process just stored: served now, not at the next poll. */
+  public void apply(SamplingStrategyVersion version) {
+    synchronized (this) {
+      SamplingStrategyVersion known = api;
+      if (known == null || version.version() > known.version()) {
+        api = version;
+        observer.strategiesLoaded("api");
+      }
+    }
+  }
+
+  private void poll() {
+    if (polling) {
+      return; // a slow database: one poll at a time
+    }
+    polling = true;
+    SamplingStrategyVersion known = api;
+    store.latestVersionNumber()
+        .compose(newest -> newest > (known == null ? 0 : known.version())
+            ? store.latest().onSuccess(latest -> {
+                if (latest != null) {
+                  apply(latest);
+                }
+              }).mapEmpty()
+            : Future.succeededFuture())
+        .onComplete(done -> {
+          polling = false;
+          if (done.succeeded()) {
+            if (pollFailure != null) {
+              LOG.info("Admin API sampling strategies readable again");
+            }
+            pollFailure = null;
+          } else {
+            if (pollFailure == null) {
+              LOG.warn("Cannot read admin API sampling strategies; serving the last read: {}",
+                  done.cause().toString());
+              observer.strategiesLoadFailed("api");
+            }
+            pollFailure = String.valueOf(done.cause().getMessage());
+          }
+        });
+  }
+
+  @Override
+  public void close() {
+    vertx.cancelTimer(timer);
+  }
+}

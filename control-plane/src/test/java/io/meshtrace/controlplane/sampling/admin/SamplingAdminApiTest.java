@@ -1,0 +1,250 @@
+package io.meshtrace.controlplane.sampling.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshtrace.controlplane.sampling.SamplingObserver;
+import io.meshtrace.controlplane.sampling.SamplingStrategies;
+import io.meshtrace.controlplane.sampling.SamplingStrategiesJson;
+import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.storage.postgres.PostgresStorage;
+import io.meshtrace.storage.postgres.PostgresStorageConfig;
+import io.meshtrace.storage.postgres.TestPostgres;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin API against a real embedded PostgreSQL, over real HTTP: authorisation, validation
+ * that names the field, the overlay on the file's strategies, history, and a second replica
+ * picking a change up.
+ */
+class SamplingAdminApiTest {
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final String TOKEN = "s3cret-token";
+  static final String FILE = """
+      {"default_strategy": {"type": "probabilistic", "param": 0.01},
+       "service_strategies": [
+         {"service": "checkout", "type": "probabilistic", "param": 0.8},
+         {"service": "cart", "type": "ratelimiting", "param": 5}]}""";
+
+  Vertx vertx;
+  PostgresStorage storage;
+  PostgresSamplingStrategyStore store;
+  AdminSamplingStrategySource source;
+  List<AutoCloseable> closing = new ArrayList<>();
+  String base;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    storage = PostgresStorage.open(vertx,
+        PostgresStorageConfig.defaults(TestPostgres.freshDatabase())).await();
+    store = new PostgresSamplingStrategyStore(storage.pool());
+    source = replica();
+    base = serve(source, TOKEN);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+    storage.close().await();
+    vertx.close().await();
+  }
+
+  AdminSamplingStrategySource replica() throws Exception {
+    SamplingStrategies file = SamplingStrategies.resolve(SamplingStrategiesJson.parse(FILE)
+        .document(), SamplingStrategies.JAEGER_DEFAULT_PROBABILITY);
+    AdminSamplingStrategySource replica = AdminSamplingStrategySource.start(vertx,
+        SamplingStrategySource.fixed(file, "file strategies.json"), store, SamplingObserver.NONE)
+        .await();
+    closing.add(replica);
+    return replica;
+  }
+
+  String serve(AdminSamplingStrategySource strategies, String token) throws Exception {
+    Router router = Router.router(vertx);
+    new SamplingAdminApi(strategies, store, token).mount(vertx, router);
+    HttpServer server = vertx.createHttpServer().requestHandler(router)
+        .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    return "http://127.0.0.1:" + server.actualPort() + "/api/sampling";
+  }
+
+  static HttpResponse<String> send(String method, String url, String body, String token,
+      String contentType) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    request.header("X-Changed-By", "alice");
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> put(String path, String body) throws Exception {
+    return send("PUT", base + path, body, TOKEN, "application/json");
+  }
+
+  JsonObject getJson(String path) throws Exception {
+    HttpResponse<String> response = send("GET", base + path, null, null, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return new JsonObject(response.body());
+  }
+
+  @Test
+  void writesNeedTheTokenAndAreRefusedWithoutOne() throws Exception {
+    String body = "{\"type\": \"probabilistic\", \"param\": 0.5}";
+    HttpResponse<String> none = send("PUT", base + "/strategies/services/shop", body, null,
+        "application/json");
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"meshtrace\"");
+    assertThat(send("PUT", base + "/strategies/services/shop", body, "wrong", "application/json")
+        .statusCode()).isEqualTo(401);
+    assertThat(send("DELETE", base + "/strategies/services/shop", null, null, null).statusCode())
+        .isEqualTo(401);
+    String noToken = serve(source, null);
+    HttpResponse<String> disabled = send("PUT", noToken + "/strategies/services/shop", body,
+        TOKEN, "application/json");
+    assertThat(disabled.statusCode()).isEqualTo(403);
+    assertThat(disabled.body()).contains("no admin token is configured");
+    assertThat(store.latestVersionNumber().await()).isZero();
+    // Reads are open.
+    assertThat(getJson("/strategies/services/shop").getString("source")).isEqualTo("default");
+  }
+
+  @Test
+  void aServiceSetThroughTheApiIsServedOverTheFileUntilDeleted() throws Exception {
+    assertThat(getJson("/strategies/services/checkout").getString("source")).isEqualTo("file");
+    HttpResponse<String> set = put("/strategies/services/checkout", """
+        {"type": "probabilistic", "param": 0.25,
+         "operation_strategies": [{"operation": "/health", "type": "probabilistic", "param": 0}]}""");
+    assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+    assertThat(new JsonObject(set.body()).getLong("version")).isEqualTo(1);
+    // Served at once by this replica: what /sampling answers comes from source.current().
+    JsonObject served = getJson("/strategies/services/checkout");
+    assertThat(served.getString("source")).isEqualTo("api");
+    assertThat(served.getJsonObject("strategy").getJsonObject("operationSampling")
+        .getDouble("defaultSamplingProbability")).isEqualTo(0.25);
+    assertThat(source.current().forService("checkout").getOperationSampling()
+        .getPerOperationStrategies(0).getOperation()).isEqualTo("/health");
+    // The file's other services are untouched.
+    assertThat(source.current().forService("cart").getRateLimitingSampling()
+        .getMaxTracesPerSecond()).isEqualTo(5);
+
+    assertThat(send("DELETE", base + "/strategies/services/checkout", null, TOKEN, null)
+        .statusCode()).isEqualTo(200);
+    assertThat(getJson("/strategies/services/checkout").getString("source")).isEqualTo("file");
+    assertThat(source.current().forService("checkout").getProbabilisticSampling()
+        .getSamplingRate()).isEqualTo(0.8);
+    HttpResponse<String> again = send("DELETE", base + "/strategies/services/checkout", null,
+        TOKEN, null);
+    assertThat(again.statusCode()).isEqualTo(404);
+    assertThat(again.body()).contains("has no strategy set through the admin API");
+  }
+
+  @Test
+  void badInputIsRefusedWithTheFieldNamedAndChangesNothing() throws Exception {
+    put("/strategies/services/shop", "{\"type\": \"probabilistic\", \"param\": 0.5}");
+    HttpResponse<String> probability = put("/strategies/services/shop",
+        "{\"type\": \"probabilistic\", \"param\": 1.5}");
+    assertThat(probability.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(probability.body()).getJsonArray("errors").getString(0))
+        .startsWith("param: ").contains("1.5").doesNotContain("service_strategies")
+        .doesNotContain("line");
+    assertThat(put("/strategies/services/shop", "{\"type\": \"sometimes\", \"param\": 1}")
+        .body()).contains("type");
+    assertThat(put("/strategies/services/shop", "{\"type\": \"ratelimiting\", \"param\": -1}")
+        .statusCode()).isEqualTo(400);
+    assertThat(put("/strategies/services/shop", "{\"service\": \"other\", \"param\": 1}").body())
+        .contains("the body names \\\"other\\\"");
+    assertThat(put("/strategies/services/shop", "{not json").statusCode()).isEqualTo(400);
+    assertThat(send("PUT", base + "/strategies/services/shop", "{}", TOKEN, "text/plain")
+        .statusCode()).isEqualTo(415);
+    HttpResponse<String> duplicate = put("/strategies", """
+        {"service_strategies": [{"service": "a", "type": "probabilistic", "param": 0.1},
+                                {"service": "a", "type": "probabilistic", "param": 0.2}]}""");
+    assertThat(duplicate.statusCode()).isEqualTo(400);
+    assertThat(duplicate.body()).contains("service_strategies[1]");
+    assertThat(send("GET", base + "/history?limit=0", null, null, null).statusCode())
+        .isEqualTo(400);
+    // Only the first, valid change was stored.
+    assertThat(store.latestVersionNumber().await()).isEqualTo(1);
+    assertThat(source.current().forService("shop").getProbabilisticSampling().getSamplingRate())
+        .isEqualTo(0.5);
+  }
+
+  @Test
+  void historySaysWhoChangedWhatAndWhen() throws Exception {
+    put("/strategies/services/shop", "{\"type\": \"probabilistic\", \"param\": 0.5}");
+    put("/strategies/services/shop", "{\"type\": \"probabilistic\", \"param\": 0.6}");
+    put("/strategies", """
+        {"default_strategy": {"type": "probabilistic", "param": 0.02},
+         "service_strategies": [{"service": "cart", "type": "probabilistic", "param": 1}]}""");
+    JsonArray versions = getJson("/history").getJsonArray("versions");
+    assertThat(versions).hasSize(3);
+    assertThat(versions.getJsonObject(0).getString("change"))
+        .isEqualTo("replaced the document: default strategy changed; added cart; removed shop");
+    assertThat(versions.getJsonObject(1).getString("change")).isEqualTo("changed service shop");
+    assertThat(versions.getJsonObject(2).getString("change")).isEqualTo("added service shop");
+    assertThat(versions.getJsonObject(2).getString("changedBy")).isEqualTo("alice");
+    assertThat(versions.getJsonObject(0).getString("changedAt")).isNotEmpty();
+    JsonObject document = getJson("/strategies");
+    assertThat(document.getLong("apiVersion")).isEqualTo(3);
+    assertThat(document.getJsonObject("served").getJsonObject("default_strategy")
+        .getDouble("param")).isEqualTo(0.02);
+    // The file's checkout stays, the API's cart replaces the file's.
+    assertThat(source.current().forService("checkout").getProbabilisticSampling()
+        .getSamplingRate()).isEqualTo(0.8);
+    assertThat(source.current().forService("cart").getProbabilisticSampling().getSamplingRate())
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void anotherReplicaServesAChangeAfterItsNextPoll() throws Exception {
+    AdminSamplingStrategySource other = replica();
+    assertThat(AdminSamplingStrategySource.POLL_MILLIS).isLessThanOrEqualTo(500);
+    put("/strategies/services/shop", "{\"type\": \"probabilistic\", \"param\": 0.5}");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!other.current().hasOwnStrategy("shop") && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(other.current().forService("shop").getProbabilisticSampling().getSamplingRate())
+        .isEqualTo(0.5);
+    assertThat(other.apiVersion().version()).isEqualTo(1);
+  }
+
+  @Test
+  void concurrentChangesToDifferentServicesAreAllKept() throws Exception {
+    List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      puts.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base
+              + "/strategies/services/svc-" + i))
+          .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+          .PUT(HttpRequest.BodyPublishers.ofString("{\"type\": \"probabilistic\", \"param\": 0."
+              + i + "}")).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (CompletableFuture<HttpResponse<String>> put : puts) {
+      assertThat(put.get().statusCode()).isEqualTo(200);
+    }
+    assertThat(store.latest().await().document().serviceStrategies()).hasSize(8);
+    assertThat(source.current().services()).contains("svc-0", "svc-7");
+  }
+}
