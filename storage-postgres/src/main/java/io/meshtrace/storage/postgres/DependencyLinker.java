@@ -62,15 +62,18 @@ final class DependencyLinker {
   private final Dictionaries dictionaries;
   private LongIntMap callers = new LongIntMap(1 << 16);
   private LongIntMap previousCallers = new LongIntMap(16);
-  private long generationStarted = System.currentTimeMillis();
+  private final java.time.Clock clock;
+  private long generationStarted;
   private final List<Pending> pending = new ArrayList<>();
   private final Map<LinkKey, long[]> counts = new HashMap<>();
   /** Names of known services, to tell an uninstrumented peer.service from one of ours. */
   private final Set<String> serviceNames = ConcurrentHashMap.newKeySet();
 
-  DependencyLinker(Pool pool, Dictionaries dictionaries) {
+  DependencyLinker(Pool pool, Dictionaries dictionaries, java.time.Clock clock) {
     this.pool = pool;
     this.dictionaries = dictionaries;
+    this.clock = clock;
+    this.generationStarted = clock.millis();
   }
 
   Future<Void> loadServiceNames() {
@@ -89,14 +92,14 @@ final class DependencyLinker {
 
   /** Sees the rows of a committed batch. */
   synchronized void committed(List<SpanRow> rows) {
-    rotateIfDue(System.currentTimeMillis());
+    rotateIfDue(clock.millis());
     for (SpanRow row : rows) {
       serviceNames.add(row.source.serviceName());
       if (row.spanKind == CLIENT || row.spanKind == PRODUCER) {
         callers.put(key(row.traceId, row.spanId), row.serviceId);
       }
     }
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     for (SpanRow row : rows) {
       long hour = Math.floorDiv(row.startMicros / 1000, 3_600_000L) * 3_600_000L;
       if (row.spanKind == CLIENT && row.peerService != null
@@ -164,7 +167,7 @@ final class DependencyLinker {
   Future<Void> flush() {
     List<Pending> lookups = new ArrayList<>();
     synchronized (this) {
-      long now = System.currentTimeMillis();
+      long now = clock.millis();
       rotateIfDue(now);
       for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
         Pending p = it.next();
@@ -189,7 +192,7 @@ final class DependencyLinker {
     return pool.preparedQuery("""
             SELECT s.trace_id, sv.name, s.payload FROM spans s
             JOIN operations o ON o.id = s.operation_id
-            JOIN services sv ON sv.id = s.service_id
+            JOIN services sv ON sv.id = o.service_id
             WHERE s.trace_id = ANY($1) AND s.start_time >= $2 AND o.span_kind IN (3, 4)""")
         .execute(Tuple.of(traces, OffsetDateTime.ofInstant(
             Instant.ofEpochMilli(oldest).minus(1, ChronoUnit.DAYS), ZoneOffset.UTC)))

@@ -55,7 +55,7 @@ public final class PostgresStorage {
     this.writer = new PostgresSpanWriter(pool, dictionaries, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
     this.store = new PostgresSpanStore(pool, dictionaries, config.indexedTagKeys());
-    this.linker = new DependencyLinker(pool, dictionaries);
+    this.linker = new DependencyLinker(pool, dictionaries, clock);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());
     writer.setDependencyLinker(linker);

@@ -38,13 +38,15 @@ class SpanStoreConformanceTest {
   MutableClock clock;
   PostgresStorage storage;
   Instant now;
+  io.vertx.pgclient.PgConnectOptions database;
 
   @BeforeEach
   void open() {
     vertx = Vertx.vertx();
     clock = new MutableClock();
-    storage = PostgresStorage.open(vertx,
-        PostgresStorageConfig.defaults(TestPostgres.freshDatabase()), clock).await();
+    database = TestPostgres.freshDatabase();
+    storage = PostgresStorage.open(vertx, PostgresStorageConfig.defaults(database), clock)
+        .await();
     now = clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 
@@ -551,6 +553,31 @@ class SpanStoreConformanceTest {
         new DependencyLink("shop", "postgres", 3, 0));
     assertThat(storage.spanStore().getDependencies(now.plus(Duration.ofHours(2)),
         now.plus(Duration.ofHours(3))).await()).isEmpty();
+  }
+
+  @Test
+  void aCallerStoredByAnotherReplicaIsLookedUpInTheDatabase() {
+    // This replica sees only the called span; its caller was stored by another one. After a
+    // minute of waiting for it in memory, the linker looks the caller up in spans.
+    MutableClock otherClock = new MutableClock();
+    PostgresStorage other = PostgresStorage.open(vertx, PostgresStorageConfig.defaults(database),
+        otherClock).await();
+    try {
+      TraceId t = randomTraceId();
+      store(of("web", span(t, 2, 1L, "GET /cart", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(5))));
+      other.spanConsumer().accept(List.of(of("cart", span(t, 3, 2L, "GET /cart",
+          Span.SpanKind.SPAN_KIND_SERVER, now, ms(3))))).await();
+      other.flushDependencyLinks().await();
+      Duration hour = Duration.ofHours(1);
+      assertThat(storage.spanStore().getDependencies(now.minus(hour), now.plus(hour)).await())
+          .isEmpty();
+      otherClock.advance(Duration.ofSeconds(61));
+      other.flushDependencyLinks().await();
+      assertThat(storage.spanStore().getDependencies(now.minus(hour), now.plus(hour)).await())
+          .containsExactly(new DependencyLink("web", "cart", 1, 0));
+    } finally {
+      other.close().await();
+    }
   }
 
   static Duration ms(long millis) {
