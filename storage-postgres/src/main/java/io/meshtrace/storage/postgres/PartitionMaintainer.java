@@ -111,6 +111,9 @@ final class PartitionMaintainer {
                   .execute(Tuple.of(cutoff)))
               .compose(v -> conn.preparedQuery("DELETE FROM dependency_links WHERE hour < $1")
                   .execute(Tuple.of(cutoff.atStartOfDay().atOffset(ZoneOffset.UTC))))
+              .compose(v -> conn.preparedQuery(
+                      "DELETE FROM root_span_throughput WHERE minute < $1")
+                  .execute(Tuple.of(cutoff.atStartOfDay().atOffset(ZoneOffset.UTC))))
               .map(v -> dropped);
         });
   }

@@ -74,6 +74,7 @@ final class PostgresSpanWriter implements SpanConsumer {
   private final ArrayDeque<PendingWrite> queue = new ArrayDeque<>();
   private volatile SpanBatchListener listener;
   private volatile DependencyLinker linker;
+  private volatile RootSpanCounter rootSpans;
   private int inFlight;
   private int queuedSpans;
 
@@ -89,6 +90,10 @@ final class PostgresSpanWriter implements SpanConsumer {
 
   void setDependencyLinker(DependencyLinker linker) {
     this.linker = linker;
+  }
+
+  void setRootSpanCounter(RootSpanCounter rootSpans) {
+    this.rootSpans = rootSpans;
   }
 
   void setBatchListener(SpanBatchListener listener) {
@@ -202,6 +207,10 @@ final class PostgresSpanWriter implements SpanConsumer {
           DependencyLinker links = linker;
           if (links != null) {
             links.committed(rows);
+          }
+          RootSpanCounter roots = rootSpans;
+          if (roots != null) {
+            roots.committed(rows);
           }
         })
         .recover(failure -> {

@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ public final class PostgresStorage {
   private final PostgresSpanStore store;
   private final SpanRowMapper mapper;
   private final DependencyLinker linker;
+  private final RootSpanCounter rootSpans;
   private final PartitionMaintainer maintainer;
   private long linkTimer = -1;
   private long maintenanceTimer = -1;
@@ -59,6 +61,8 @@ public final class PostgresStorage {
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());
     writer.setDependencyLinker(linker);
+    this.rootSpans = new RootSpanCounter(pool);
+    writer.setRootSpanCounter(rootSpans);
   }
 
   public static Future<PostgresStorage> open(Vertx vertx, PostgresStorageConfig config) {
@@ -91,7 +95,7 @@ public final class PostgresStorage {
         .compose(v -> storage.maintain())
         .map(v -> {
           storage.linkTimer = vertx.setPeriodic(LINK_FLUSH_MILLIS,
-              id -> storage.linker.flush());
+              id -> storage.linker.flush().compose(flushed -> storage.rootSpans.flush()));
           storage.maintenanceTimer = vertx.setPeriodic(Duration.ofHours(1).toMillis(),
               id -> storage.maintain().onFailure(failure ->
                   LOG.warn("Partition maintenance failed: {}", PgErrors.describe(failure))));
@@ -151,6 +155,19 @@ public final class PostgresStorage {
     return linker.flush();
   }
 
+  /** Writes the root span counts gathered so far; the timer does it every few seconds. */
+  public Future<Void> flushRootSpanThroughput() {
+    return rootSpans.flush();
+  }
+
+  /**
+   * Root spans counted per minute, service, operation and reported sampler, for the minutes in
+   * [from, to), oldest first, summed over every replica: what adaptive sampling learns from.
+   */
+  public Future<List<RootSpanThroughput>> rootSpanThroughput(Instant from, Instant to) {
+    return rootSpans.read(from, to);
+  }
+
   public Future<Void> close() {
     if (maintenanceTimer >= 0) {
       vertx.cancelTimer(maintenanceTimer);
@@ -158,6 +175,6 @@ public final class PostgresStorage {
     if (linkTimer >= 0) {
       vertx.cancelTimer(linkTimer);
     }
-    return linker.flush().eventually(pool::close);
+    return linker.flush().compose(v -> rootSpans.flush()).eventually(pool::close);
   }
 }

@@ -580,6 +580,56 @@ class SpanStoreConformanceTest {
     }
   }
 
+  @Test
+  void rootSpansAreCountedPerMinuteWithTheSamplerTheyReport() {
+    Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
+    Instant at = minute.plusSeconds(10);
+    for (int i = 0; i < 3; i++) {
+      // Jaeger's client tags, sampler.param as a double.
+      TraceId t = randomTraceId();
+      store(of("shop", span(t, 1, null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, at, ms(5))
+              .addAttributes(attr("sampler.type", "probabilistic"))
+              .addAttributes(KeyValue.newBuilder().setKey("sampler.param")
+                  .setValue(AnyValue.newBuilder().setDoubleValue(0.25))),
+          // A child: not a root, not counted.
+          span(t, 2, 1L, "SELECT", Span.SpanKind.SPAN_KIND_CLIENT, at, ms(1))));
+    }
+    // As Zipkin carries it: a string.
+    store(of("shop", span(randomTraceId(), 1, null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, at,
+        ms(5)).addAttributes(attr("sampler.type", "ratelimiting"))
+        .addAttributes(attr("sampler.param", "2"))));
+    // OpenTelemetry's threshold for 50 %, and a root that says nothing.
+    store(of("cart", span(randomTraceId(), 1, null, "add", Span.SpanKind.SPAN_KIND_SERVER, at,
+        ms(5)).setTraceState("vendor=x,ot=th:8")));
+    store(of("cart", span(randomTraceId(), 1, null, "add", Span.SpanKind.SPAN_KIND_SERVER,
+        at.plusSeconds(60), ms(5))));
+    storage.flushRootSpanThroughput().await();
+    // Counts add up across flushes (and replicas).
+    store(of("cart", span(randomTraceId(), 1, null, "add", Span.SpanKind.SPAN_KIND_SERVER,
+        at.plusSeconds(61), ms(5))));
+    storage.flushRootSpanThroughput().await();
+
+    assertThat(storage.rootSpanThroughput(minute, minute.plusSeconds(600)).await())
+        .containsExactly(
+            new RootSpanThroughput(minute, "cart", "add", "probabilistic", 0.5, 1),
+            new RootSpanThroughput(minute, "shop", "GET /", "probabilistic", 0.25, 3),
+            new RootSpanThroughput(minute, "shop", "GET /", "ratelimiting", 2, 1),
+            new RootSpanThroughput(minute.plusSeconds(60), "cart", "add", "", -1, 2));
+    assertThat(storage.rootSpanThroughput(minute.plusSeconds(120), minute.plusSeconds(600))
+        .await()).isEmpty();
+  }
+
+  @Test
+  void openTelemetryThresholdsReadAsProbabilities() {
+    assertThat(RootSpanCounter.otelThresholdProbability("ot=th:0")).isEqualTo(1.0);
+    assertThat(RootSpanCounter.otelThresholdProbability("ot=th:c")).isEqualTo(0.25);
+    assertThat(RootSpanCounter.otelThresholdProbability("a=b, ot=rv:abc;th:fd70a4"))
+        .isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(RootSpanCounter.otelThresholdProbability("ot=th:XYZ")).isEqualTo(-1);
+    assertThat(RootSpanCounter.otelThresholdProbability("ot=rv:abc")).isEqualTo(-1);
+    assertThat(RootSpanCounter.otelThresholdProbability("")).isEqualTo(-1);
+  }
+
   static Duration ms(long millis) {
     return Duration.ofMillis(millis);
   }

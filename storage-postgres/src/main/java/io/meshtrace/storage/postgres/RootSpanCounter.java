@@ -1,0 +1,190 @@
+package io.meshtrace.storage.postgres;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts committed root spans per minute, service and operation, with the sampler they report,
+ * into {@code root_span_throughput}: what adaptive sampling learns traffic from. A root span is
+ * one without a parent: where a trace starts, and so where its sampling decision was made.
+ *
+ * <p>The decision is read from Jaeger's tags ({@code sampler.type}, {@code sampler.param}, set
+ * by Jaeger's clients and by OpenTelemetry's Jaeger remote sampler when it rate-limits) or from
+ * OpenTelemetry's consistent-probability threshold in the W3C trace state ({@code ot=th:…}).
+ */
+final class RootSpanCounter {
+  private static final Logger LOG = LoggerFactory.getLogger(RootSpanCounter.class);
+  static final String SAMPLER_TYPE = "sampler.type";
+  static final String SAMPLER_PARAM = "sampler.param";
+
+  private record Key(long minuteMillis, String service, String operation, String samplerType,
+      double samplerParam) implements Comparable<Key> {
+    @Override
+    public int compareTo(Key o) {
+      int c = Long.compare(minuteMillis, o.minuteMillis);
+      c = c != 0 ? c : service.compareTo(o.service);
+      c = c != 0 ? c : operation.compareTo(o.operation);
+      c = c != 0 ? c : samplerType.compareTo(o.samplerType);
+      return c != 0 ? c : Double.compare(samplerParam, o.samplerParam);
+    }
+  }
+
+  private final Pool pool;
+  private final Map<Key, long[]> counts = new HashMap<>();
+
+  RootSpanCounter(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** Sees the rows of a committed batch. */
+  synchronized void committed(List<SpanRow> rows) {
+    for (SpanRow row : rows) {
+      if (row.parentId != null) {
+        continue;
+      }
+      String type = "";
+      double param = -1;
+      for (KeyValue attribute : row.span.getAttributesList()) {
+        if (attribute.getKey().equals(SAMPLER_TYPE)) {
+          type = attribute.getValue().getStringValue();
+        } else if (attribute.getKey().equals(SAMPLER_PARAM)) {
+          param = number(attribute.getValue());
+        }
+      }
+      if (type.isEmpty()) {
+        double probability = otelThresholdProbability(row.span.getTraceState());
+        if (probability >= 0) {
+          type = "probabilistic";
+          param = probability;
+        }
+      }
+      long minute = Math.floorDiv(row.startMicros / 1000, 60_000L) * 60_000L;
+      counts.computeIfAbsent(new Key(minute, row.source.serviceName(), row.operationName, type,
+          param), k -> new long[1])[0]++;
+    }
+  }
+
+  /** A number however it was sent: Jaeger sends sampler.param as a double, bool or string. */
+  private static double number(AnyValue value) {
+    return switch (value.getValueCase()) {
+      case DOUBLE_VALUE -> value.getDoubleValue();
+      case INT_VALUE -> value.getIntValue();
+      case BOOL_VALUE -> value.getBoolValue() ? 1 : 0;
+      case STRING_VALUE -> {
+        try {
+          yield Double.parseDouble(value.getStringValue());
+        } catch (NumberFormatException e) {
+          yield -1;
+        }
+      }
+      default -> -1;
+    };
+  }
+
+  /**
+   * The sampling probability of an OpenTelemetry rejection threshold ({@code ot=th:HEX} in the
+   * trace state: up to 14 hex digits, padded on the right; probability 1 - th / 2^56), or -1.
+   */
+  static double otelThresholdProbability(String traceState) {
+    if (traceState == null || traceState.isEmpty()) {
+      return -1;
+    }
+    for (String member : traceState.split(",")) {
+      String entry = member.trim();
+      if (!entry.startsWith("ot=")) {
+        continue;
+      }
+      for (String field : entry.substring(3).split(";")) {
+        if (field.startsWith("th:")) {
+          String hex = field.substring(3);
+          if (hex.isEmpty() || hex.length() > 14 || !hex.matches("[0-9a-f]+")) {
+            return -1;
+          }
+          long threshold = Long.parseLong((hex + "00000000000000").substring(0, 14), 16);
+          return (double) ((1L << 56) - threshold) / (1L << 56);
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** Adds the counts gathered so far to the table. */
+  Future<Void> flush() {
+    TreeMap<Key, long[]> batch;
+    synchronized (this) {
+      if (counts.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      batch = new TreeMap<>(counts); // sorted: concurrent writers lock rows in the same order
+      counts.clear();
+    }
+    int n = batch.size();
+    OffsetDateTime[] minutes = new OffsetDateTime[n];
+    String[] services = new String[n];
+    String[] operations = new String[n];
+    String[] types = new String[n];
+    Double[] params = new Double[n];
+    Long[] spans = new Long[n];
+    int i = 0;
+    for (Map.Entry<Key, long[]> e : batch.entrySet()) {
+      minutes[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.getKey().minuteMillis()),
+          ZoneOffset.UTC);
+      services[i] = e.getKey().service();
+      operations[i] = e.getKey().operation();
+      types[i] = e.getKey().samplerType();
+      params[i] = e.getKey().samplerParam();
+      spans[i++] = e.getValue()[0];
+    }
+    return pool.preparedQuery("""
+            INSERT INTO root_span_throughput
+              (minute, service, operation, sampler_type, sampler_param, root_spans)
+            SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[],
+                                 $5::float8[], $6::bigint[])
+            ON CONFLICT (minute, service, operation, sampler_type, sampler_param) DO UPDATE
+            SET root_spans = root_span_throughput.root_spans + excluded.root_spans""")
+        .execute(Tuple.tuple().addValue(minutes).addValue(services).addValue(operations)
+            .addValue(types).addValue(params).addValue(spans))
+        .<Void>mapEmpty()
+        .recover(failure -> {
+          // Put the counts back: they are written with the next flush.
+          synchronized (this) {
+            batch.forEach((key, c) -> counts.computeIfAbsent(key, k -> new long[1])[0] += c[0]);
+          }
+          LOG.warn("Could not write root span throughput: {}", PgErrors.describe(failure));
+          return Future.succeededFuture();
+        });
+  }
+
+  /** The counts of the minutes in [from, to), oldest first. */
+  Future<List<RootSpanThroughput>> read(Instant from, Instant to) {
+    return pool.preparedQuery("""
+            SELECT minute, service, operation, sampler_type, sampler_param, root_spans
+            FROM root_span_throughput WHERE minute >= $1 AND minute < $2
+            ORDER BY minute, service, operation, sampler_type, sampler_param""")
+        .execute(Tuple.of(OffsetDateTime.ofInstant(from, ZoneOffset.UTC),
+            OffsetDateTime.ofInstant(to, ZoneOffset.UTC)))
+        .map(rows -> {
+          List<RootSpanThroughput> result = new ArrayList<>(rows.size());
+          for (Row row : rows) {
+            result.add(new RootSpanThroughput(row.getOffsetDateTime(0).toInstant(),
+                row.getString(1), row.getString(2), row.getString(3), row.getDouble(4),
+                row.getLong(5)));
+          }
+          return result;
+        });
+  }
+}
