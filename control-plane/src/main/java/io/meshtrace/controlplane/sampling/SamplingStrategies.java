@@ -67,14 +67,36 @@ public final class SamplingStrategies {
    */
   public static SamplingStrategies resolve(SamplingStrategiesDocument document,
       double defaultProbability) {
+    return resolve(document, defaultProbability, null);
+  }
+
+  /**
+   * Jaeger's rules, and beyond them where traffic has been observed: what Jaeger's protocol cannot
+   * carry is served as the probability that gives the rate asked for.
+   *
+   * <ul>
+   *   <li>A service's fractional rate limit (0.5 traces a second): probabilistic at
+   *       rate / observed traces per second (at most 1). Not yet observed: a rate limit of the
+   *       rate rounded up (at least 1), so that its traffic gets seen.
+   *   <li>An operation's rate limit, which Jaeger drops: that operation's probability, rate /
+   *       its observed traces per second (at most 1). Not yet observed: left out, as in Jaeger.
+   * </ul>
+   *
+   * <p>A rate limit is per SDK instance in Jaeger's protocol; one served as a probability holds
+   * for the whole service, however many instances it runs.
+   *
+   * @param traffic null for Jaeger's rules exactly
+   */
+  public static SamplingStrategies resolve(SamplingStrategiesDocument document,
+      double defaultProbability, ObservedTraffic traffic) {
     Objects.requireNonNull(document, "document");
     if (!(defaultProbability >= 0 && defaultProbability <= 1)) {
       throw new IllegalArgumentException("default probability " + defaultProbability
           + " is outside [0,1]");
     }
-    Resolver resolver = new Resolver(defaultProbability);
+    Resolver resolver = new Resolver(defaultProbability, traffic);
     SamplingStrategyResponse defaultStrategy = document.defaultStrategy() == null
-        ? resolver.strategy(null)
+        ? resolver.strategy(null, null, null)
         : resolver.service(document.defaultStrategy());
     Map<String, SamplingStrategyResponse> services = new LinkedHashMap<>();
     for (ServiceSamplingStrategy service : document.serviceStrategies()) {
@@ -114,24 +136,44 @@ public final class SamplingStrategies {
   }
 
   /** Jaeger's {@code parseServiceStrategies}, {@code parseStrategy} and the merge. */
-  private record Resolver(double defaultProbability) {
-    SamplingStrategyResponse strategy(SamplingStrategy strategy) {
+  private record Resolver(double defaultProbability, ObservedTraffic traffic) {
+    /**
+     * @param service null for the default strategy
+     * @param operation null for a service's own strategy
+     */
+    SamplingStrategyResponse strategy(SamplingStrategy strategy, String service,
+        String operation) {
       if (strategy == null) {
         return probabilistic(defaultProbability);
       }
-      return switch (strategy.type()) {
-        case PROBABILISTIC -> probabilistic(strategy.param());
-        // Jaeger converts with int32(param): the fraction is dropped.
-        case RATE_LIMITING -> SamplingStrategyResponse.newBuilder()
-            .setStrategyType(SamplingStrategyType.RATE_LIMITING)
-            .setRateLimitingSampling(RateLimitingSamplingStrategy.newBuilder()
-                .setMaxTracesPerSecond((int) strategy.param()))
-            .build();
-      };
+      if (strategy.type() == SamplerType.PROBABILISTIC) {
+        return probabilistic(strategy.param());
+      }
+      double rate = strategy.param();
+      if (traffic != null && service != null && operation != null) {
+        double observed = traffic.tracesPerSecond(service, operation);
+        // Unobserved: no strategy, the operation gets the default probability as in Jaeger.
+        return observed > 0 ? probabilistic(Math.min(1, rate / observed)) : rateLimiting(0);
+      }
+      if (traffic != null && service != null && rate != Math.rint(rate)) {
+        double observed = traffic.tracesPerSecond(service);
+        return observed > 0 ? probabilistic(Math.min(1, rate / observed))
+            : rateLimiting((int) Math.max(1, Math.ceil(rate)));
+      }
+      // Jaeger converts with int32(param): the fraction is dropped.
+      return rateLimiting((int) rate);
+    }
+
+    private static SamplingStrategyResponse rateLimiting(int tracesPerSecond) {
+      return SamplingStrategyResponse.newBuilder()
+          .setStrategyType(SamplingStrategyType.RATE_LIMITING)
+          .setRateLimitingSampling(RateLimitingSamplingStrategy.newBuilder()
+              .setMaxTracesPerSecond(tracesPerSecond))
+          .build();
     }
 
     SamplingStrategyResponse service(ServiceSamplingStrategy service) {
-      SamplingStrategyResponse response = strategy(service.strategy());
+      SamplingStrategyResponse response = strategy(service.strategy(), service.service(), null);
       if (service.operationStrategies().isEmpty()) {
         return response;
       }
@@ -141,7 +183,8 @@ public final class SamplingStrategies {
               ? response.getProbabilisticSampling().getSamplingRate() : defaultProbability);
       for (io.meshtrace.controlplane.sampling.OperationSamplingStrategy operation
           : service.operationStrategies()) {
-        SamplingStrategyResponse strategy = strategy(operation.strategy());
+        SamplingStrategyResponse strategy = strategy(operation.strategy(), service.service(),
+            operation.operation());
         if (!strategy.hasProbabilisticSampling()) {
           continue; // rate-limiting: the protocol cannot say it per operation
         }

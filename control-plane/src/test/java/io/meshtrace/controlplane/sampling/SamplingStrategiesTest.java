@@ -3,7 +3,9 @@ package io.meshtrace.controlplane.sampling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshtrace.controlplane.remote.SamplingStrategyJson;
+import io.meshtrace.storage.postgres.RootSpanThroughput;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -245,6 +247,52 @@ class SamplingStrategiesTest {
       assertServed(resolve(document), "x", """
           {"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.001}}""");
     }
+  }
+
+  @Test
+  void beyondJaegerRateLimitsItCannotCarryAreServedAsProbabilitiesOfTheObservedTraffic()
+      throws Exception {
+    String document = """
+        {"service_strategies": [
+          {"service": "search", "type": "ratelimiting", "param": 0.5},
+          {"service": "quiet", "type": "ratelimiting", "param": 0.5},
+          {"service": "edge", "type": "ratelimiting", "param": 3},
+          {"service": "shop", "type": "probabilistic", "param": 0.2,
+           "operation_strategies": [
+             {"operation": "POST /pay", "type": "ratelimiting", "param": 2},
+             {"operation": "GET /new", "type": "ratelimiting", "param": 2}]}]}""";
+    java.time.Instant minute = java.time.Instant.parse("2026-11-22T10:00:00Z");
+    // Five minutes: search 10 traces/s (750 roots at 0.25 = 3,000 traces); shop's POST /pay
+    // 20 traces/s (6,000 roots reported without a sampler); nothing seen of quiet or GET /new.
+    ObservedTraffic traffic = ObservedTraffic.of(List.of(
+        new RootSpanThroughput(minute, "search", "GET /q", "probabilistic", 0.25, 750),
+        new RootSpanThroughput(minute, "shop", "POST /pay", "", -1, 6000)),
+        java.time.Duration.ofMinutes(5));
+    assertThat(traffic.tracesPerSecond("search")).isEqualTo(10.0);
+    assertThat(traffic.tracesPerSecond("shop", "POST /pay")).isEqualTo(20.0);
+    SamplingStrategies strategies = SamplingStrategies.resolve(
+        SamplingStrategiesJson.parse(document).document(),
+        SamplingStrategies.JAEGER_DEFAULT_PROBABILITY, traffic);
+    // 0.5 traces/s of 10: a probability of 0.05.
+    assertServed(strategies, "search", """
+        {"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.05}}""");
+    // Not seen yet: the rate rounded up, so that its traffic gets seen.
+    assertServed(strategies, "quiet", """
+        {"strategyType":"RATE_LIMITING","rateLimitingSampling":{"maxTracesPerSecond":1}}""");
+    // A whole rate the protocol carries stays a rate limit.
+    assertServed(strategies, "edge", """
+        {"strategyType":"RATE_LIMITING","rateLimitingSampling":{"maxTracesPerSecond":3}}""");
+    // 2 traces/s of POST /pay's 20; GET /new not seen: left out, as Jaeger leaves it.
+    assertServed(strategies, "shop", """
+        {"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.2},
+         "operationSampling":{"defaultSamplingProbability":0.2,
+           "defaultLowerBoundTracesPerSecond":0.0,
+           "perOperationStrategies":[{"operation":"POST /pay",
+             "probabilisticSampling":{"samplingRate":0.1}}],
+           "defaultUpperBoundTracesPerSecond":0.0}}""");
+    // Without traffic, Jaeger's rules exactly: 0.5 is served as 0.
+    assertServed(resolve(document), "search", """
+        {"strategyType":"RATE_LIMITING","rateLimitingSampling":{"maxTracesPerSecond":0}}""");
   }
 
   static SamplingStrategies resolve(String document) throws InvalidSamplingStrategiesException {

@@ -175,7 +175,8 @@ public final class MeshtraceServer {
       // The file (or the built-in default), with the admin API's changes over it.
       PostgresSamplingStrategyStore store = new PostgresSamplingStrategyStore(storage.pool());
       samplingAdmin = AdminSamplingStrategySource.start(vertx,
-              openSamplingStrategies(samplingMetrics), store, samplingMetrics)
+              openSamplingStrategies(samplingMetrics), store, samplingMetrics,
+              storage::rootSpanThroughput, java.time.Clock.systemUTC())
           .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
       sampling = samplingAdmin;
       samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());

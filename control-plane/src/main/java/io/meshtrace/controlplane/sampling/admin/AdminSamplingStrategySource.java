@@ -4,7 +4,13 @@ import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesOverlay;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.controlplane.sampling.ObservedTraffic;
+import io.meshtrace.storage.postgres.RootSpanThroughput;
 import io.vertx.core.Future;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,9 +26,19 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   static final long POLL_MILLIS = 500;
   private static final Logger LOG = LoggerFactory.getLogger(AdminSamplingStrategySource.class);
 
-  /** The last combination served, recomputed when either side changes. */
+  /** The last combination served, recomputed when any part changes. */
   private record Combined(SamplingStrategies base, SamplingStrategyVersion api,
-      SamplingStrategies served) {}
+      ObservedTraffic traffic, SamplingStrategies served) {}
+
+  /** Root spans counted over [from, to): {@code PostgresStorage::rootSpanThroughput}. */
+  @FunctionalInterface
+  public interface ThroughputReader {
+    Future<List<RootSpanThroughput>> read(Instant from, Instant to);
+  }
+
+  /** How often traffic is re-read, and over how many whole minutes before now. */
+  static final long TRAFFIC_POLL_MILLIS = 15_000;
+  static final Duration TRAFFIC_WINDOW = Duration.ofMinutes(5);
 
   private final Vertx vertx;
   private final SamplingStrategySource base;
@@ -33,37 +49,80 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   private volatile String pollFailure;
   private volatile boolean polling;
   private final long timer;
+  private final ThroughputReader throughput;
+  private final java.time.Clock clock;
+  private volatile ObservedTraffic traffic;
+  private long trafficTimer = -1;
 
   private AdminSamplingStrategySource(Vertx vertx, SamplingStrategySource base,
       PostgresSamplingStrategyStore store, SamplingObserver observer,
-      SamplingStrategyVersion api) {
+      SamplingStrategyVersion api, ThroughputReader throughput, java.time.Clock clock) {
     this.vertx = vertx;
     this.base = base;
     this.store = store;
     this.observer = observer;
     this.api = api;
+    this.throughput = throughput;
+    this.clock = clock;
     this.timer = vertx.setPeriodic(POLL_MILLIS, id -> poll());
   }
 
-  /** Reads the newest API version, then serves and polls. */
+  /** Reads the newest API version, then serves and polls; no traffic: Jaeger's rules only. */
   public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
       PostgresSamplingStrategyStore store, SamplingObserver observer) {
-    return store.latest().map(latest ->
-        new AdminSamplingStrategySource(vertx, base, store, observer, latest));
+    return start(vertx, base, store, observer, null, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #start(Vertx, SamplingStrategySource, PostgresSamplingStrategyStore,
+   * SamplingObserver)}, and serves rate limits Jaeger cannot carry (fractional, per operation) as
+   * probabilities from the traffic {@code throughput} reports ({@link SamplingStrategies#resolve(
+   * io.meshtrace.controlplane.sampling.SamplingStrategiesDocument, double, ObservedTraffic)}).
+   */
+  public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
+      PostgresSamplingStrategyStore store, SamplingObserver observer, ThroughputReader throughput,
+      java.time.Clock clock) {
+    return store.latest().compose(latest -> {
+      AdminSamplingStrategySource source = new AdminSamplingStrategySource(vertx, base, store,
+          observer, latest, throughput, clock);
+      if (throughput == null) {
+        return Future.succeededFuture(source);
+      }
+      source.trafficTimer = vertx.setPeriodic(TRAFFIC_POLL_MILLIS, id -> source.readTraffic());
+      return source.readTraffic().map(source);
+    });
+  }
+
+  /** Re-reads the traffic of the last whole minutes; a failure keeps the last read. */
+  public Future<Void> readTraffic() {
+    Instant to = clock.instant().truncatedTo(ChronoUnit.MINUTES);
+    return throughput.read(to.minus(TRAFFIC_WINDOW), to)
+        .map(counts -> {
+          traffic = ObservedTraffic.of(counts, TRAFFIC_WINDOW);
+          return (Void) null;
+        })
+        .recover(failure -> {
+          LOG.warn("Cannot read root span throughput; keeping the last read: {}",
+              failure.toString());
+          return Future.succeededFuture();
+        });
   }
 
   @Override
   public SamplingStrategies current() {
     SamplingStrategies baseStrategies = base.current();
     SamplingStrategyVersion apiVersion = api;
+    ObservedTraffic observed = traffic;
     Combined last = combined;
-    if (last != null && last.base() == baseStrategies && last.api() == apiVersion) {
+    if (last != null && last.base() == baseStrategies && last.api() == apiVersion
+        && last.traffic() == observed) {
       return last.served();
     }
-    SamplingStrategies served = apiVersion == null ? baseStrategies
-        : SamplingStrategies.resolve(SamplingStrategiesOverlay.combine(baseStrategies.document(),
-            apiVersion.document()), baseStrategies.defaultProbability());
-    combined = new Combined(baseStrategies, apiVersion, served);
+    SamplingStrategies served = apiVersion == null && observed == null ? baseStrategies
+        : SamplingStrategies.resolve(apiVersion == null ? baseStrategies.document()
+            : SamplingStrategiesOverlay.combine(baseStrategies.document(), apiVersion.document()),
+            baseStrategies.defaultProbability(), observed);
+    combined = new Combined(baseStrategies, apiVersion, observed, served);
     return served;
   }
 
@@ -136,5 +195,8 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   @Override
   public void close() {
     vertx.cancelTimer(timer);
+    if (trafficTimer >= 0) {
+      vertx.cancelTimer(trafficTimer);
+    }
   }
 }

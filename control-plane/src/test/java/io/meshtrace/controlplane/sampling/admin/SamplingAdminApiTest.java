@@ -232,6 +232,52 @@ class SamplingAdminApiTest {
   }
 
   @Test
+  void aFractionalRateLimitIsServedAsTheProbabilityOfTheTrafficStoredSpansShow()
+      throws Exception {
+    // 120 root spans of "search" a minute or two ago, sampled at 0.5: 240 traces in the
+    // five-minute window, 0.8 a second; a limit of 0.2 a second is then a probability of 0.25.
+    java.time.Instant at = java.time.Instant.now().minusSeconds(90);
+    List<io.opentelemetry.proto.trace.v1.ResourceSpans> batch = new ArrayList<>();
+    for (int i = 0; i < 120; i++) {
+      long nanos = at.getEpochSecond() * 1_000_000_000L + at.getNano() + i * 1_000_000L;
+      batch.add(io.opentelemetry.proto.trace.v1.ResourceSpans.newBuilder()
+          .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder()
+              .addAttributes(attribute("service.name", "search")))
+          .addScopeSpans(io.opentelemetry.proto.trace.v1.ScopeSpans.newBuilder()
+              .addSpans(io.opentelemetry.proto.trace.v1.Span.newBuilder()
+                  .setTraceId(com.google.protobuf.ByteString.copyFrom(
+                      java.nio.ByteBuffer.allocate(16).putLong(7).putLong(i + 1L).array()))
+                  .setSpanId(com.google.protobuf.ByteString.copyFrom(
+                      java.nio.ByteBuffer.allocate(8).putLong(i + 1L).array()))
+                  .setName("GET /q").setStartTimeUnixNano(nanos).setEndTimeUnixNano(nanos + 1000)
+                  .addAttributes(attribute("sampler.type", "probabilistic"))
+                  .addAttributes(attribute("sampler.param", "0.5"))))
+          .build());
+    }
+    storage.spanConsumer().accept(batch).await();
+    storage.flushRootSpanThroughput().await();
+    put("/strategies/services/search", "{\"type\": \"ratelimiting\", \"param\": 0.2}");
+
+    SamplingStrategies file = SamplingStrategies.resolve(SamplingStrategiesJson.parse(FILE)
+        .document(), SamplingStrategies.JAEGER_DEFAULT_PROBABILITY);
+    AdminSamplingStrategySource withTraffic = AdminSamplingStrategySource.start(vertx,
+        SamplingStrategySource.fixed(file, "file"), store, SamplingObserver.NONE,
+        storage::rootSpanThroughput, java.time.Clock.systemUTC()).await();
+    closing.add(withTraffic);
+    assertThat(withTraffic.current().forService("search").getProbabilisticSampling()
+        .getSamplingRate()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
+    // Without traffic, as Jaeger: the fraction dropped.
+    assertThat(source.current().forService("search").getRateLimitingSampling()
+        .getMaxTracesPerSecond()).isZero();
+  }
+
+  static io.opentelemetry.proto.common.v1.KeyValue attribute(String key, String value) {
+    return io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey(key)
+        .setValue(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue(value))
+        .build();
+  }
+
+  @Test
   void concurrentChangesToDifferentServicesAreAllKept() throws Exception {
     List<CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
