@@ -89,6 +89,29 @@ public final class SamplingStrategies {
    */
   public static SamplingStrategies resolve(SamplingStrategiesDocument document,
       double defaultProbability, ObservedTraffic traffic) {
+    return resolve(document, defaultProbability, traffic, null);
+  }
+
+  /**
+   * Adaptive sampling's probabilities, by service and operation, and what goes with them.
+   *
+   * @param initialProbability served for operations not calculated yet
+   * @param minSamplesPerSecond the lower bound every SDK samples at, per operation
+   */
+  public record Adaptive(Map<String, Map<String, Double>> probabilities,
+      double initialProbability, double minSamplesPerSecond) {}
+
+  /**
+   * As {@link #resolve(SamplingStrategiesDocument, double, ObservedTraffic)}, with adaptive
+   * sampling for the services it has calculated, where the document leaves them to it: a service
+   * without an entry, or whose entry has no type (then the operations it lists keep their own
+   * strategies: manual overrides adaptive sampling respects). A service with a typed entry is
+   * served as written.
+   *
+   * @param adaptive null when adaptive sampling is off
+   */
+  public static SamplingStrategies resolve(SamplingStrategiesDocument document,
+      double defaultProbability, ObservedTraffic traffic, Adaptive adaptive) {
     Objects.requireNonNull(document, "document");
     if (!(defaultProbability >= 0 && defaultProbability <= 1)) {
       throw new IllegalArgumentException("default probability " + defaultProbability
@@ -102,6 +125,16 @@ public final class SamplingStrategies {
     for (ServiceSamplingStrategy service : document.serviceStrategies()) {
       services.put(service.service(), resolver.withDefaultOperations(
           resolver.service(service), defaultStrategy));
+    }
+    if (adaptive != null) {
+      Map<String, ServiceSamplingStrategy> entries = new java.util.HashMap<>();
+      document.serviceStrategies().forEach(entry -> entries.put(entry.service(), entry));
+      adaptive.probabilities().forEach((service, operations) -> {
+        ServiceSamplingStrategy entry = entries.get(service);
+        if (entry == null || entry.strategy() == null) {
+          services.put(service, resolver.adaptive(operations, entry, adaptive));
+        }
+      });
     }
     return new SamplingStrategies(document, defaultProbability, defaultStrategy,
         Map.copyOf(services));
@@ -162,6 +195,32 @@ public final class SamplingStrategies {
       }
       // Jaeger converts with int32(param): the fraction is dropped.
       return rateLimiting((int) rate);
+    }
+
+    /** A service served by adaptive sampling, with the operations its entry overrides. */
+    SamplingStrategyResponse adaptive(Map<String, Double> probabilities,
+        ServiceSamplingStrategy overrides, Adaptive adaptive) {
+      Map<String, Double> operations = new java.util.TreeMap<>(probabilities);
+      if (overrides != null) {
+        for (io.meshtrace.controlplane.sampling.OperationSamplingStrategy operation
+            : overrides.operationStrategies()) {
+          SamplingStrategyResponse own = strategy(operation.strategy(), overrides.service(),
+              operation.operation());
+          if (own.hasProbabilisticSampling()) {
+            operations.put(operation.operation(), own.getProbabilisticSampling().getSamplingRate());
+          }
+        }
+      }
+      PerOperationSamplingStrategies.Builder perOperation = PerOperationSamplingStrategies
+          .newBuilder()
+          .setDefaultSamplingProbability(adaptive.initialProbability())
+          .setDefaultLowerBoundTracesPerSecond(adaptive.minSamplesPerSecond());
+      operations.forEach((operation, probability) -> perOperation.addPerOperationStrategies(
+          OperationSamplingStrategy.newBuilder().setOperation(operation)
+              .setProbabilisticSampling(ProbabilisticSamplingStrategy.newBuilder()
+                  .setSamplingRate(probability))));
+      return probabilistic(adaptive.initialProbability()).toBuilder()
+          .setOperationSampling(perOperation).build();
     }
 
     private static SamplingStrategyResponse rateLimiting(int tracesPerSecond) {

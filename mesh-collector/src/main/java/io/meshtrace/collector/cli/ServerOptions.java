@@ -76,6 +76,18 @@ public final class ServerOptions {
           + "Default: ${DEFAULT-VALUE}.")
   double samplingDefaultProbability;
 
+  @Option(names = "--adaptive-sampling", paramLabel = "true|false", defaultValue = "false",
+      arity = "1",
+      description = "Adaptive sampling (Jaeger's algorithm): probabilities per operation that "
+          + "bring each to --adaptive-target-samples-per-second, for services the strategies "
+          + "leave to it (no entry, or an entry without a type). Default: ${DEFAULT-VALUE}.")
+  boolean adaptiveSampling;
+
+  @Option(names = "--adaptive-target-samples-per-second", paramLabel = "N", defaultValue = "1",
+      description = "Traces a second adaptive sampling aims at for each operation. "
+          + "Default: ${DEFAULT-VALUE}.")
+  double adaptiveTargetSamplesPerSecond;
+
   @Option(names = "--admin-token", paramLabel = "TOKEN",
       description = "Bearer token that the sampling admin API's writes require "
           + "(Authorization: Bearer TOKEN); better given as MESHTRACE_ADMIN_TOKEN than on the "
@@ -183,7 +195,8 @@ public final class ServerOptions {
         maxSpansPerRequest, maxAttributesPerSpan, maxAttributeValueLength, maxSpansInFlight,
         otlpHttpCorsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList(),
         httpEventLoops, maxClockSkewAdjustment, samplingStrategies,
-        samplingStrategiesReloadInterval, samplingDefaultProbability, blankToNull(adminToken));
+        samplingStrategiesReloadInterval, samplingDefaultProbability, blankToNull(adminToken),
+        adaptiveSampling, adaptiveTargetSamplesPerSecond);
   }
 
   private static String blankToNull(String value) {

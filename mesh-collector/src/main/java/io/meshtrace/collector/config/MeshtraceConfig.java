@@ -58,7 +58,9 @@ public record MeshtraceConfig(
     Path samplingStrategies,
     Duration samplingStrategiesReloadInterval,
     double samplingDefaultProbability,
-    String adminToken) {
+    String adminToken,
+    boolean adaptiveSampling,
+    double adaptiveTargetSamplesPerSecond) {
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -141,6 +143,10 @@ public record MeshtraceConfig(
       throw new InvalidConfigException("sampling-strategies-reload-interval", "is "
           + GoDuration.format(samplingStrategiesReloadInterval)
           + " but must not be negative (0s: re-read only when the file watch reports a change)");
+    }
+    if (!(adaptiveTargetSamplesPerSecond > 0) || Double.isInfinite(adaptiveTargetSamplesPerSecond)) {
+      throw new InvalidConfigException("adaptive-target-samples-per-second", "is "
+          + adaptiveTargetSamplesPerSecond + " but must be a number above 0");
     }
     if (!(samplingDefaultProbability >= 0 && samplingDefaultProbability <= 1)) {
       throw new InvalidConfigException("sampling-default-probability", "is "

@@ -15,6 +15,8 @@ import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
+import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
+import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
 import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.PostgresSamplingStrategyStore;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
@@ -63,6 +65,7 @@ public final class MeshtraceServer {
   private IngestPipeline ingest;
   private FileSamplingStrategySource samplingFile;
   private AdminSamplingStrategySource samplingAdmin;
+  private AdaptiveSamplingLeader adaptiveLeader;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
 
@@ -174,9 +177,19 @@ public final class MeshtraceServer {
       samplingMetrics = new SamplingMetrics(metrics);
       // The file (or the built-in default), with the admin API's changes over it.
       PostgresSamplingStrategyStore store = new PostgresSamplingStrategyStore(storage.pool());
+      AdaptiveSamplingSettings adaptiveSettings = config.adaptiveSampling()
+          ? AdaptiveSamplingSettings.jaegerDefaults(config.adaptiveTargetSamplesPerSecond())
+          : null;
+      if (adaptiveSettings != null) {
+        adaptiveLeader = new AdaptiveSamplingLeader(vertx, storage.pool(), adaptiveSettings,
+            storage::rootSpanThroughput, java.time.Clock.systemUTC());
+        adaptiveLeader.start();
+      }
       samplingAdmin = AdminSamplingStrategySource.start(vertx,
               openSamplingStrategies(samplingMetrics), store, samplingMetrics,
-              storage::rootSpanThroughput, java.time.Clock.systemUTC())
+              storage::rootSpanThroughput, java.time.Clock.systemUTC(),
+              adaptiveSettings == null ? null : () -> AdaptiveSamplingLeader.read(storage.pool()),
+              adaptiveSettings)
           .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
       sampling = samplingAdmin;
       samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());
@@ -312,6 +325,9 @@ public final class MeshtraceServer {
     LOG.info("meshtrace is stopping");
     if (samplingAdmin != null) {
       samplingAdmin.close();
+    }
+    if (adaptiveLeader != null) {
+      adaptiveLeader.close();
     }
     if (samplingFile != null) {
       samplingFile.close();

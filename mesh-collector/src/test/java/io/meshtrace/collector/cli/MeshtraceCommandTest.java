@@ -80,6 +80,12 @@ class MeshtraceCommandTest {
     Result port = run(Map.of(), "control-plane", "--sampling-http-port", "-3");
     assertThat(port.exitCode).isEqualTo(2);
     assertThat(port.err).contains("invalid setting sampling-http-port: is -3");
+    Result target = run(Map.of(), "control-plane", "--adaptive-target-samples-per-second", "0");
+    assertThat(target.exitCode).isEqualTo(2);
+    assertThat(target.err).contains("invalid setting adaptive-target-samples-per-second: is 0.0 "
+        + "but must be a number above 0");
+    Result adaptive = run(Map.of(), "control-plane", "--adaptive-sampling", "maybe");
+    assertThat(adaptive.exitCode).isEqualTo(2);
   }
 
   @Test
@@ -245,7 +251,8 @@ class MeshtraceCommandTest {
         "--max-request-bytes", "--max-decompressed-bytes", "--http-event-loops",
         "--max-clock-skew-adjustment", "--sampling-http-port", "--sampling-grpc-port",
         "--sampling-strategies", "--sampling-strategies-reload-interval",
-        "--sampling-default-probability"}) {
+        "--sampling-default-probability", "--admin-token", "--adaptive-sampling",
+        "--adaptive-target-samples-per-second"}) {
       assertThat(result.out).contains(flag);
     }
     Result root = run(Map.of(), "--help");

@@ -5,12 +5,15 @@ import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesOverlay;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.ObservedTraffic;
+import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
+import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
 import io.meshtrace.storage.postgres.RootSpanThroughput;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +31,14 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
 
   /** The last combination served, recomputed when any part changes. */
   private record Combined(SamplingStrategies base, SamplingStrategyVersion api,
-      ObservedTraffic traffic, SamplingStrategies served) {}
+      ObservedTraffic traffic, SamplingStrategies.Adaptive adaptive,
+      SamplingStrategies served) {}
+
+  /** The adaptive probabilities every replica serves; null when adaptive sampling is off. */
+  @FunctionalInterface
+  public interface AdaptiveReader {
+    Future<Map<AdaptiveSamplingLeader.Operation, Double>> read();
+  }
 
   /** Root spans counted over [from, to): {@code PostgresStorage::rootSpanThroughput}. */
   @FunctionalInterface
@@ -52,11 +62,17 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   private final ThroughputReader throughput;
   private final java.time.Clock clock;
   private volatile ObservedTraffic traffic;
+  private final AdaptiveReader adaptiveReader;
+  private final AdaptiveSamplingSettings adaptiveSettings;
+  private volatile SamplingStrategies.Adaptive adaptive;
   private long trafficTimer = -1;
 
   private AdminSamplingStrategySource(Vertx vertx, SamplingStrategySource base,
       PostgresSamplingStrategyStore store, SamplingObserver observer,
-      SamplingStrategyVersion api, ThroughputReader throughput, java.time.Clock clock) {
+      SamplingStrategyVersion api, ThroughputReader throughput, java.time.Clock clock,
+      AdaptiveReader adaptiveReader, AdaptiveSamplingSettings adaptiveSettings) {
+    this.adaptiveReader = adaptiveReader;
+    this.adaptiveSettings = adaptiveSettings;
     this.vertx = vertx;
     this.base = base;
     this.store = store;
@@ -70,7 +86,7 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   /** Reads the newest API version, then serves and polls; no traffic: Jaeger's rules only. */
   public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
       PostgresSamplingStrategyStore store, SamplingObserver observer) {
-    return start(vertx, base, store, observer, null, java.time.Clock.systemUTC());
+    return start(vertx, base, store, observer, null, java.time.Clock.systemUTC(), null, null);
   }
 
   /**
@@ -81,10 +97,10 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
    */
   public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
       PostgresSamplingStrategyStore store, SamplingObserver observer, ThroughputReader throughput,
-      java.time.Clock clock) {
+      java.time.Clock clock, AdaptiveReader adaptive, AdaptiveSamplingSettings adaptiveSettings) {
     return store.latest().compose(latest -> {
       AdminSamplingStrategySource source = new AdminSamplingStrategySource(vertx, base, store,
-          observer, latest, throughput, clock);
+          observer, latest, throughput, clock, adaptive, adaptiveSettings);
       if (throughput == null) {
         return Future.succeededFuture(source);
       }
@@ -93,10 +109,24 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
     });
   }
 
-  /** Re-reads the traffic of the last whole minutes; a failure keeps the last read. */
+  /**
+   * Re-reads the traffic of the last whole minutes, and the adaptive probabilities; a failure
+   * keeps the last read.
+   */
   public Future<Void> readTraffic() {
     Instant to = clock.instant().truncatedTo(ChronoUnit.MINUTES);
-    return throughput.read(to.minus(TRAFFIC_WINDOW), to)
+    Future<Void> probabilities = adaptiveReader == null ? Future.succeededFuture()
+        : adaptiveReader.read().map(read -> {
+          Map<String, Map<String, Double>> byService = new java.util.HashMap<>();
+          read.forEach((operation, probability) -> byService
+              .computeIfAbsent(operation.service(), s -> new java.util.HashMap<>())
+              .put(operation.operation(), probability));
+          adaptive = new SamplingStrategies.Adaptive(byService,
+              adaptiveSettings.initialSamplingProbability(),
+              adaptiveSettings.minSamplesPerSecond());
+          return (Void) null;
+        });
+    return probabilities.compose(v -> throughput.read(to.minus(TRAFFIC_WINDOW), to))
         .map(counts -> {
           traffic = ObservedTraffic.of(counts, TRAFFIC_WINDOW);
           return (Void) null;
@@ -113,16 +143,18 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
     SamplingStrategies baseStrategies = base.current();
     SamplingStrategyVersion apiVersion = api;
     ObservedTraffic observed = traffic;
+    SamplingStrategies.Adaptive calculated = adaptive;
     Combined last = combined;
     if (last != null && last.base() == baseStrategies && last.api() == apiVersion
-        && last.traffic() == observed) {
+        && last.traffic() == observed && last.adaptive() == calculated) {
       return last.served();
     }
-    SamplingStrategies served = apiVersion == null && observed == null ? baseStrategies
+    SamplingStrategies served = apiVersion == null && observed == null && calculated == null
+        ? baseStrategies
         : SamplingStrategies.resolve(apiVersion == null ? baseStrategies.document()
             : SamplingStrategiesOverlay.combine(baseStrategies.document(), apiVersion.document()),
-            baseStrategies.defaultProbability(), observed);
-    combined = new Combined(baseStrategies, apiVersion, observed, served);
+            baseStrategies.defaultProbability(), observed, calculated);
+    combined = new Combined(baseStrategies, apiVersion, observed, calculated, served);
     return served;
   }
 

@@ -262,7 +262,7 @@ class SamplingAdminApiTest {
         .document(), SamplingStrategies.JAEGER_DEFAULT_PROBABILITY);
     AdminSamplingStrategySource withTraffic = AdminSamplingStrategySource.start(vertx,
         SamplingStrategySource.fixed(file, "file"), store, SamplingObserver.NONE,
-        storage::rootSpanThroughput, java.time.Clock.systemUTC()).await();
+        storage::rootSpanThroughput, java.time.Clock.systemUTC(), null, null).await();
     closing.add(withTraffic);
     assertThat(withTraffic.current().forService("search").getProbabilisticSampling()
         .getSamplingRate()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
