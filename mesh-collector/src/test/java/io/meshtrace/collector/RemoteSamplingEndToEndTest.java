@@ -108,8 +108,12 @@ class RemoteSamplingEndToEndTest {
     HttpResponse<String> set = http.send(put.header("Authorization", "Bearer " + ADMIN_TOKEN)
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
-    assertThat(TestServers.get(base + "/sampling?service=payments").body())
-        .contains("\"samplingRate\":0.75");
+    // Visible over HTTP and gRPC within a second of the change (here: at once).
+    long changed = System.nanoTime();
+    await(() -> TestServers.get(base + "/sampling?service=payments").body()
+        .contains("\"samplingRate\":0.75")
+        && grpcStrategy("payments").getProbabilisticSampling().getSamplingRate() == 0.75);
+    assertThat(Duration.ofNanos(System.nanoTime() - changed)).isLessThan(Duration.ofSeconds(1));
     HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(
             URI.create(base + "/api/sampling/strategies/services/payments"))
         .header("Authorization", "Bearer " + ADMIN_TOKEN).DELETE().build(),
@@ -117,6 +121,31 @@ class RemoteSamplingEndToEndTest {
     assertThat(deleted.statusCode()).isEqualTo(200);
     assertThat(TestServers.get(base + "/sampling?service=payments").body())
         .contains("\"samplingRate\":0.001");
+  }
+
+  static final io.vertx.grpc.common.ServiceMethod<
+      io.jaegertracing.api_v2.Sampling.SamplingStrategyResponse,
+      io.jaegertracing.api_v2.Sampling.SamplingStrategyParameters> GET_SAMPLING_STRATEGY =
+      io.vertx.grpc.common.ServiceMethod.client(
+          io.vertx.grpc.common.ServiceName.create("jaeger.api_v2", "SamplingManager"),
+          "GetSamplingStrategy", io.vertx.grpc.common.GrpcMessageEncoder.encoder(),
+          io.vertx.grpc.common.GrpcMessageDecoder.decoder(
+              io.jaegertracing.api_v2.Sampling.SamplingStrategyResponse.getDefaultInstance()));
+
+  static io.jaegertracing.api_v2.Sampling.SamplingStrategyResponse grpcStrategy(String service)
+      throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.grpc.client.GrpcClient client = io.vertx.grpc.client.GrpcClient.client(vertx);
+      return client.request(io.vertx.core.net.SocketAddress.inetSocketAddress(
+                  server.ports().get("samplingGrpc"), "127.0.0.1"), GET_SAMPLING_STRATEGY)
+          .compose(request -> request.send(io.jaegertracing.api_v2.Sampling
+              .SamplingStrategyParameters.newBuilder().setServiceName(service).build()))
+          .compose(io.vertx.grpc.client.GrpcClientResponse::last)
+          .await(10, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -171,7 +200,7 @@ class RemoteSamplingEndToEndTest {
     }
     assertThat(readyz().body()).contains("\"samplingStrategies\":\"ok: file ");
     assertThat(metric("meshtrace_sampling_strategy_requests_total{endpoint=\"legacy\","
-        + "outcome=\"ok\"}")).isGreaterThanOrEqualTo(1.0);
+        + "outcome=\"ok\",service=\"frontend\"}")).isGreaterThanOrEqualTo(1.0);
     replace(STRATEGIES);
     await(() -> TestServers.get(url("samplingHttp", "/sampling?service=frontend")).body()
         .contains("\"samplingRate\":0.25"));

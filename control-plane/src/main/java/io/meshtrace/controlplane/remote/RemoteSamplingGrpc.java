@@ -57,7 +57,7 @@ public final class RemoteSamplingGrpc {
         refuse(request, "serviceName must not be empty");
         return;
       }
-      observer.strategyRequest("grpc", "ok");
+      observer.strategyRequest("grpc", service, "ok");
       request.response().end(strategies.current().forService(service));
     });
   }
@@ -65,7 +65,7 @@ public final class RemoteSamplingGrpc {
   private void refuse(
       GrpcServerRequest<SamplingStrategyParameters, SamplingStrategyResponse> request,
       String reason) {
-    observer.strategyRequest("grpc", "bad_request");
+    observer.strategyRequest("grpc", null, "bad_request");
     request.response().status(GrpcStatus.INVALID_ARGUMENT).statusMessage(reason).end();
   }
 }

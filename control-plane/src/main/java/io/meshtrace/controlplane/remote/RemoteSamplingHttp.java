@@ -50,12 +50,12 @@ public final class RemoteSamplingHttp {
         ? "'service' parameter must be provided once (it was given " + services.size() + " times)"
         : services.get(0).isEmpty() ? "'service' parameter must not be empty" : null;
     if (problem != null) {
-      observer.strategyRequest(endpoint, "bad_request");
+      observer.strategyRequest(endpoint, null, "bad_request");
       ctx.response().setStatusCode(400).putHeader("Content-Type", "text/plain; charset=utf-8")
           .end(problem + "\n");
       return;
     }
-    observer.strategyRequest(endpoint, "ok");
+    observer.strategyRequest(endpoint, services.get(0), "ok");
     ctx.response().putHeader("Content-Type", "application/json")
         .end(encoding.apply(strategies.current().forService(services.get(0))));
   }

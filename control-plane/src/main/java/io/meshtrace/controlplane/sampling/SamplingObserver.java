@@ -18,7 +18,12 @@ public interface SamplingObserver {
    *
    * @param endpoint {@code sampling} (proto JSON), {@code legacy} (the integer-enum JSON of
    *     {@code /}) or {@code grpc}
+   * @param service the service asked for; null when the request was refused
    * @param outcome {@code ok} or {@code bad_request}
    */
-  default void strategyRequest(String endpoint, String outcome) {}
+  default void strategyRequest(String endpoint, String service, String outcome) {}
+
+  /** Adaptive sampling's probabilities as just read, by service and operation. */
+  default void adaptiveProbabilities(java.util.Map<String, java.util.Map<String, Double>>
+      probabilities) {}
 }

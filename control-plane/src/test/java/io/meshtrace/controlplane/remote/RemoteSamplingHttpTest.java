@@ -42,7 +42,7 @@ class RemoteSamplingHttpTest {
         SamplingStrategiesJson.parse(DOCUMENT).document(), 0.001), "test");
     SamplingObserver observer = new SamplingObserver() {
       @Override
-      public void strategyRequest(String endpoint, String outcome) {
+      public void strategyRequest(String endpoint, String service, String outcome) {
         REQUESTS.add(endpoint + " " + outcome);
       }
     };

@@ -12,18 +12,30 @@ import io.micrometer.core.instrument.MeterRegistry;
  *       strategies (the first one included), {@code outcome} {@code ok} or {@code failed}; a
  *       failure leaves the last good strategies in service and is counted once per distinct
  *       broken content
- *   <li>{@code meshtrace_sampling_strategy_requests_total{endpoint,outcome}}: remote sampling
- *       requests, {@code endpoint} {@code sampling}, {@code legacy} or {@code grpc},
- *       {@code outcome} {@code ok} or {@code bad_request}
+ *   <li>{@code meshtrace_sampling_strategy_requests_total{endpoint,service,outcome}}: remote
+ *       sampling requests, {@code endpoint} {@code sampling}, {@code legacy} or {@code grpc},
+ *       {@code outcome} {@code ok} or {@code bad_request}; {@code service} as asked for, the
+ *       first {@value #MAX_SERVICES} distinct ones, then {@code other} (any client can name any
+ *       service: the series must stay bounded), and empty for a refused request
+ *   <li>{@code meshtrace_sampling_adaptive_probability{service,operation}}: the probabilities
+ *       adaptive sampling serves, as last read
  * </ul>
  */
 public final class SamplingMetrics implements SamplingObserver {
+  static final int MAX_SERVICES = 500;
   private final MeterRegistry registry;
+  private final java.util.Set<String> services =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final io.micrometer.core.instrument.MultiGauge adaptive;
 
   public SamplingMetrics(MeterRegistry registry) {
     this.registry = registry;
     // Present from the start, so that an alert on failures has a series to watch.
     reloads("file", "failed");
+    adaptive = io.micrometer.core.instrument.MultiGauge.builder(
+            "meshtrace.sampling.adaptive.probability")
+        .description("Probabilities adaptive sampling serves, by service and operation")
+        .register(registry);
   }
 
   @Override
@@ -37,11 +49,25 @@ public final class SamplingMetrics implements SamplingObserver {
   }
 
   @Override
-  public void strategyRequest(String endpoint, String outcome) {
+  public void strategyRequest(String endpoint, String service, String outcome) {
+    String label = service == null ? "" : services.contains(service) ? service
+        : services.size() < MAX_SERVICES && services.add(service) ? service : "other";
     Counter.builder("meshtrace.sampling.strategy.requests")
-        .description("Remote sampling requests answered, by endpoint and outcome")
-        .tag("endpoint", endpoint).tag("outcome", outcome)
+        .description("Remote sampling requests answered, by endpoint, service and outcome")
+        .tag("endpoint", endpoint).tag("service", label).tag("outcome", outcome)
         .register(registry).increment();
+  }
+
+  @Override
+  public void adaptiveProbabilities(java.util.Map<String, java.util.Map<String, Double>>
+      probabilities) {
+    java.util.List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows =
+        new java.util.ArrayList<>();
+    probabilities.forEach((service, operations) -> operations.forEach((operation, p) ->
+        rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+            io.micrometer.core.instrument.Tags.of("service", service, "operation", operation),
+            p))));
+    adaptive.register(rows, true);
   }
 
   private Counter reloads(String source, String outcome) {

@@ -121,6 +121,7 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
           read.forEach((operation, probability) -> byService
               .computeIfAbsent(operation.service(), s -> new java.util.HashMap<>())
               .put(operation.operation(), probability));
+          observer.adaptiveProbabilities(byService);
           adaptive = new SamplingStrategies.Adaptive(byService,
               adaptiveSettings.initialSamplingProbability(),
               adaptiveSettings.minSamplesPerSecond());

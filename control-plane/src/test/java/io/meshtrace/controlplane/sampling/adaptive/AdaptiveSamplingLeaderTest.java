@@ -120,7 +120,48 @@ class AdaptiveSamplingLeaderTest {
     assertThat(served.forService("cart").hasOperationSampling()).isFalse();
   }
 
+  @Test
+  void oneHundredTracesASecondAtATargetOfOneConvergeToAProbabilityNearOneHundredth()
+      throws Exception {
+    // The SDK samples 100 traces/s at whatever probability is served and reports it; each
+    // minute the leader sees what was stored. From the initial 0.001, a rise of at most +50 % a
+    // step reaches the tolerance band around the target (sampled 0.7-1.3 a second, probability
+    // 0.007-0.013) in 5 intervals, as the README says, and stays there.
+    Instant start = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(30, ChronoUnit.MINUTES);
+    io.meshtrace.storage.postgres.MutableClock clock = new io.meshtrace.storage.postgres.MutableClock();
+    AdaptiveSamplingLeader leader = replica(Clock.offset(clock,
+        java.time.Duration.between(clock.instant(), start)));
+    AdaptiveSamplingLeader.Operation key = new AdaptiveSamplingLeader.Operation("api", "GET /");
+    double probability = 0.001;
+    List<Double> served = new ArrayList<>();
+    long id = 1;
+    for (int interval = 0; interval < 8; interval++) {
+      Instant minute = start.plus(interval, ChronoUnit.MINUTES);
+      long sampled = Math.round(100 * 60 * probability);
+      List<ResourceSpans> batch = new ArrayList<>();
+      for (int i = 0; i < sampled; i++) {
+        batch.add(root("api", "GET /", minute.plusMillis(i * 10L), id++, probability));
+      }
+      if (!batch.isEmpty()) {
+        storage.spanConsumer().accept(batch).await();
+      }
+      storage.flushRootSpanThroughput().await();
+      clock.advance(java.time.Duration.ofMinutes(1)); // the minute is over
+      assertThat(leader.runOnce().await()).isTrue();
+      probability = AdaptiveSamplingLeader.read(storage.pool()).await().get(key);
+      served.add(probability);
+    }
+    assertThat(served.get(0)).isCloseTo(0.0015, within(1e-9));
+    assertThat(served.get(4)).isBetween(0.007, 0.013);
+    assertThat(served.subList(4, 8)).allSatisfy(p -> assertThat(p).isBetween(0.007, 0.013));
+  }
+
   static ResourceSpans root(String service, String operation, Instant start, long id) {
+    return root(service, operation, start, id, 0.001);
+  }
+
+  static ResourceSpans root(String service, String operation, Instant start, long id,
+      double probability) {
     long nanos = start.getEpochSecond() * 1_000_000_000L + start.getNano();
     return ResourceSpans.newBuilder()
         .setResource(Resource.newBuilder().addAttributes(attribute("service.name", service)))
@@ -131,7 +172,7 @@ class AdaptiveSamplingLeaderTest {
             .setName(operation).setKind(Span.SpanKind.SPAN_KIND_SERVER)
             .setStartTimeUnixNano(nanos).setEndTimeUnixNano(nanos + 1000)
             .addAttributes(attribute("sampler.type", "probabilistic"))
-            .addAttributes(attribute("sampler.param", "0.001"))))
+            .addAttributes(attribute("sampler.param", Double.toString(probability)))))
         .build();
   }
 

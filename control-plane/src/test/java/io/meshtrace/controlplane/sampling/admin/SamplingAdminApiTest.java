@@ -222,10 +222,13 @@ class SamplingAdminApiTest {
     AdminSamplingStrategySource other = replica();
     assertThat(AdminSamplingStrategySource.POLL_MILLIS).isLessThanOrEqualTo(500);
     put("/strategies/services/shop", "{\"type\": \"probabilistic\", \"param\": 0.5}");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long changed = System.nanoTime();
+    long deadline = changed + TimeUnit.SECONDS.toNanos(5);
     while (!other.current().hasOwnStrategy("shop") && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+      Thread.sleep(10);
     }
+    // The bound: every replica serves a change within a second (one poll: 500 ms).
+    assertThat(System.nanoTime() - changed).isLessThan(TimeUnit.SECONDS.toNanos(1));
     assertThat(other.current().forService("shop").getProbabilisticSampling().getSamplingRate())
         .isEqualTo(0.5);
     assertThat(other.apiVersion().version()).isEqualTo(1);
