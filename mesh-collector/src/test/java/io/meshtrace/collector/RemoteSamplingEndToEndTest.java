@@ -149,6 +149,51 @@ class RemoteSamplingEndToEndTest {
   }
 
   @Test
+  void withAdaptiveSamplingOnTheStoredProbabilitiesAreServedAndExported() throws Exception {
+    String database = io.meshtrace.storage.postgres.TestPostgres.freshDatabaseUrl();
+    TestServers.startOn(database, "control-plane").stop(); // creates the schema
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.pgclient.PgConnection.connect(vertx,
+              io.vertx.pgclient.PgConnectOptions.fromUri(database))
+          .compose(conn -> conn.query("INSERT INTO adaptive_sampling_probabilities VALUES"
+              + " ('search', 'GET /q', 0.00025, now())").execute().eventually(conn::close))
+          .await(10, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+    MeshtraceServer adaptive = TestServers.startOn(database, "control-plane",
+        "--adaptive-sampling", "true", "--sampling-strategies", strategies.toString());
+    try {
+      String sampling = "http://127.0.0.1:" + adaptive.ports().get("samplingHttp");
+      JsonObject served = new JsonObject(http11(sampling + "/sampling?service=search").body());
+      JsonObject operations = served.getJsonObject("operationSampling");
+      assertThat(operations.getDouble("defaultLowerBoundTracesPerSecond"))
+          .isEqualTo(1.0 / 60);
+      assertThat(operations.getJsonArray("perOperationStrategies").getJsonObject(0)
+          .getJsonObject("probabilisticSampling").getDouble("samplingRate")).isEqualTo(0.00025);
+      // A service with a typed entry in the file stays as written.
+      assertThat(http11(sampling + "/sampling?service=frontend").body())
+          .contains("\"samplingRate\":0.25").doesNotContain("operationSampling");
+      assertThat(http11("http://127.0.0.1:" + adaptive.ports().get("admin") + "/metrics").body())
+          .contains("meshtrace_sampling_adaptive_probability{"
+              + "operation=\"GET /q\",service=\"search\"} 2.5E-4");
+    } finally {
+      adaptive.stop();
+    }
+  }
+
+  /**
+   * Plain HTTP/1.1 with a deadline: once, in a full run, a first request to a new server hung two
+   * minutes inside the JDK client's h2c upgrade.
+   */
+  static HttpResponse<String> http11(String url) throws Exception {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+        .send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void jaegerClientGetsProbabilisticAndRateLimitingStrategies() throws Exception {
     HttpSamplingManager manager = new HttpSamplingManager("127.0.0.1:"
         + server.ports().get("samplingHttp"));

@@ -25,8 +25,14 @@ public final class TestServers {
 
   /** A server of one command ({@code all-in-one}, {@code control-plane}, ...). */
   public static MeshtraceServer start(String command, String... extraFlags) throws Exception {
+    return startOn(TestPostgres.freshDatabaseUrl(), command, extraFlags);
+  }
+
+  /** A server of one command on the database at {@code pgUrl}. */
+  public static MeshtraceServer startOn(String pgUrl, String command, String... extraFlags)
+      throws Exception {
     List<String> args = new ArrayList<>(List.of(command, "--bind", "127.0.0.1",
-        "--pg-url", TestPostgres.freshDatabaseUrl(),
+        "--pg-url", pgUrl,
         "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
         "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
         "--admin-port", "0"));
