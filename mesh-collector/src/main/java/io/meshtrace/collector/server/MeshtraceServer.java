@@ -12,6 +12,8 @@ import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
 import io.meshtrace.query.jaeger.v3.JaegerApiV3;
+import io.meshtrace.query.ui.BrowserUi;
+import io.meshtrace.query.ui.UiAssets;
 import io.meshtrace.query.zipkin.ZipkinQueryApi;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
@@ -154,11 +156,13 @@ public final class MeshtraceServer {
       JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore(), adjuster,
           java.time.Clock.systemUTC());
       JaegerApiV3 jaegerV3 = new JaegerApiV3(storage.spanStore(), adjuster);
+      BrowserUi ui = new BrowserUi(UiAssets.load());
       await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, options,
           v -> {
             Router router = Router.router(v);
             jaeger.mount(router);
             jaegerV3.mount(router);
+            ui.mount(router); // last: it answers the paths the APIs do not
             return router;
           }));
     }
