@@ -85,15 +85,24 @@ public final class BrowserUi {
       response.setStatusCode(304).end();
       return;
     }
-    response.putHeader(HttpHeaders.CONTENT_TYPE, asset.contentType()).end(Buffer.buffer(
-        asset.bytes()));
+    response.putHeader(HttpHeaders.CONTENT_TYPE, asset.contentType());
+    endWithBody(ctx, Buffer.buffer(asset.bytes()));
   }
 
   /** Every page path gets the same shell; the ES modules read the path and draw the page. */
   private void serveShell(RoutingContext ctx) {
     ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
-        .putHeader(HttpHeaders.CACHE_CONTROL, REVALIDATE)
-        .end(shell);
+        .putHeader(HttpHeaders.CACHE_CONTROL, REVALIDATE);
+    endWithBody(ctx, shell);
+  }
+
+  /** HEAD gets the length alone (Vert.x would send the body too). */
+  private static void endWithBody(RoutingContext ctx, Buffer body) {
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      ctx.response().putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(body.length())).end();
+    } else {
+      ctx.response().end(body);
+    }
   }
 }
