@@ -58,10 +58,15 @@ public final class QueryApiServer implements AutoCloseable {
     storage.flushDependencyLinks().await();
   }
 
+  /** The URL of a path (with its query string, already encoded) on this server. */
+  public String url(String pathAndQuery) {
+    return "http://127.0.0.1:" + server.actualPort() + pathAndQuery;
+  }
+
   /** GET a path with its query string as given (already encoded). */
   public Response get(String pathAndQuery) throws Exception {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + server.actualPort() + pathAndQuery))
+            URI.create(url(pathAndQuery)))
         .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
     Object json;
     try {

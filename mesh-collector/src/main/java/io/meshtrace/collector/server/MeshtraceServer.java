@@ -26,6 +26,8 @@ import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
 import io.meshtrace.query.jaeger.v3.JaegerApiV3;
+import io.meshtrace.query.ui.BrowserUi;
+import io.meshtrace.query.ui.UiAssets;
 import io.meshtrace.query.zipkin.ZipkinQueryApi;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
@@ -242,6 +244,7 @@ public final class MeshtraceServer {
       JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore(), adjuster,
           java.time.Clock.systemUTC());
       JaegerApiV3 jaegerV3 = new JaegerApiV3(storage.spanStore(), adjuster);
+      BrowserUi ui = new BrowserUi(UiAssets.load());
       await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, options,
           v -> {
             Router router = Router.router(v);
@@ -251,6 +254,7 @@ public final class MeshtraceServer {
               // Beside the UI, which shows and edits the strategies.
               adminApi.mount(v, router);
             }
+            ui.mount(router); // last: it answers the paths the APIs do not
             return router;
           }));
     }

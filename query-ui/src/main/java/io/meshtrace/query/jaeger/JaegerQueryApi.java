@@ -157,7 +157,11 @@ public final class JaegerQueryApi {
     }
   }
 
-  /** Calls between services, summed over the window; {@code service} keeps its own links. */
+  /**
+   * Calls between services, summed over the window; {@code service} keeps its own links. Besides
+   * Jaeger's fields each link carries {@code errorCount} (as Zipkin's links do), which the
+   * browser UI shows; Jaeger's clients ignore fields they do not know.
+   */
   private void getDependencies(RoutingContext ctx) {
     Instant end;
     Duration lookback;
@@ -176,22 +180,27 @@ public final class JaegerQueryApi {
         : until.minus(lookback);
     String service = params.first("service");
     reply(ctx, store.getDependencies(from, until), links -> {
-      Map<List<String>, Long> calls = new TreeMap<>((a, b) -> {
+      // calls and errors per (parent, child), summed over the hours of the window
+      Map<List<String>, long[]> counts = new TreeMap<>((a, b) -> {
         int c = a.get(0).compareTo(b.get(0));
         return c != 0 ? c : a.get(1).compareTo(b.get(1));
       });
       for (DependencyLink link : links) {
         if (service == null || link.parent().equals(service) || link.child().equals(service)) {
-          calls.merge(List.of(link.parent(), link.child()), link.callCount(), Long::sum);
+          long[] sum = counts.computeIfAbsent(List.of(link.parent(), link.child()),
+              key -> new long[2]);
+          sum[0] += link.callCount();
+          sum[1] += link.errorCount();
         }
       }
       JaegerResponses.sendData(ctx, 0, json -> {
         json.writeStartArray();
-        for (Map.Entry<List<String>, Long> link : calls.entrySet()) {
+        for (Map.Entry<List<String>, long[]> link : counts.entrySet()) {
           json.writeStartObject();
           json.writeStringField("parent", link.getKey().get(0));
           json.writeStringField("child", link.getKey().get(1));
-          json.writeNumberField("callCount", link.getValue());
+          json.writeNumberField("callCount", link.getValue()[0]);
+          json.writeNumberField("errorCount", link.getValue()[1]);
           json.writeEndObject();
         }
         json.writeEndArray();

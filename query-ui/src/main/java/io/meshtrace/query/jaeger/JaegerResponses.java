@@ -13,7 +13,7 @@ import java.util.List;
  * {@code code} (omitted when zero) and {@code msg}, and a trace not found among several asked
  * for by ID is an error with its {@code traceID}.
  */
-final class JaegerResponses {
+public final class JaegerResponses {
   /** One entry of {@code errors}. */
   record StructuredError(int code, String msg, TraceId traceId) {}
 
@@ -32,7 +32,7 @@ final class JaegerResponses {
   }
 
   /** A failed request: {@code data} null, one error with the status as its code. */
-  static void sendError(RoutingContext ctx, int status, String message) {
+  public static void sendError(RoutingContext ctx, int status, String message) {
     HttpResponses.sendJson(ctx, status, HttpResponses.json(json -> {
       json.writeStartObject();
       json.writeNullField("data");

@@ -398,14 +398,14 @@ class JaegerQueryApiTest {
     long nowMillis = TestTraces.NOW.toEpochMilli();
     assertThat(get("/api/dependencies?endTs=" + nowMillis + "&lookback=3600000").json())
         .isEqualTo(json("""
-            {"data": [{"parent": "edge", "child": "backend", "callCount": 1},
-                      {"parent": "frontend", "child": "payments", "callCount": 1},
-                      {"parent": "web", "child": "api", "callCount": 1}],
+            {"data": [{"parent": "edge", "child": "backend", "callCount": 1, "errorCount": 0},
+                      {"parent": "frontend", "child": "payments", "callCount": 1, "errorCount": 0},
+                      {"parent": "web", "child": "api", "callCount": 1, "errorCount": 0}],
              "total": 0, "limit": 0, "offset": 0, "errors": null}"""));
     // Defaults: now and a day back.
     assertThat(((JsonObject) get("/api/dependencies").json()).getJsonArray("data")).hasSize(3);
     assertThat(get("/api/dependencies?service=web").json()).isEqualTo(json("""
-        {"data": [{"parent": "web", "child": "api", "callCount": 1}],
+        {"data": [{"parent": "web", "child": "api", "callCount": 1, "errorCount": 0}],
          "total": 0, "limit": 0, "offset": 0, "errors": null}"""));
     assertThat(get("/api/dependencies?endTs=" + (TestTraces.T0.toEpochMilli() - 1)).json())
         .isEqualTo(json("""

@@ -1,0 +1,78 @@
+// The client of the Jaeger v1 JSON API that the same server answers on this origin.
+
+/** A failed request: status 0 when the server could not be reached. */
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function getJson(url, signal) {
+  let response;
+  try {
+    response = await fetch(url, {headers: {Accept: 'application/json'}, signal});
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError(0, `cannot reach the meshtrace server (${error.message})`);
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: the status says enough
+  }
+  if (!response.ok) {
+    const text = body?.errors?.[0]?.msg || body?.error?.message || response.statusText;
+    throw new ApiError(response.status, text || `HTTP ${response.status}`);
+  }
+  return body;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  /** Service names, sorted. */
+  services: signal => getJson('/api/services', signal).then(body => body.data || []),
+
+  /** [{name, spanKind}] of one service. */
+  operations: (service, signal) =>
+    getJson(`/api/operations?service=${enc(service)}`, signal).then(body => body.data || []),
+
+  /** Traces matching a search; params is a URLSearchParams of the API's parameters. */
+  searchTraces: (params, signal) =>
+    getJson(`/api/traces?${params}`, signal).then(body => body.data || []),
+
+  /** One trace in Jaeger's model, or an ApiError with status 404. */
+  trace: (traceId, signal) =>
+    getJson(`/api/traces/${enc(traceId)}`, signal).then(body => body.data[0]),
+
+  /** The URL of a trace's JSON, for downloading. */
+  traceUrl: traceId => `/api/traces/${enc(traceId)}`,
+
+  /** [{parent, child, callCount, errorCount}] over lookbackMillis before now. */
+  dependencies: (lookbackMillis, signal) =>
+    getJson(`/api/dependencies?endTs=${Date.now()}&lookback=${lookbackMillis}`, signal)
+      .then(body => body.data || []),
+
+  getJson,
+};
+
+/** What to tell a person about a failed request. */
+export function describeError(error) {
+  if (!(error instanceof ApiError)) return ['Something went wrong', String(error?.message || error)];
+  switch (error.status) {
+    case 0:
+      return ['The meshtrace server cannot be reached', error.message];
+    case 503:
+      return ['Storage is unavailable',
+        'meshtrace cannot reach its PostgreSQL database right now. Spans sent meanwhile are '
+        + `refused with 503, not lost silently. Try again shortly. (${error.message})`];
+    case 400:
+      return ['The query was refused', error.message];
+    case 404:
+      return ['Not found', error.message];
+    default:
+      return [`The server answered ${error.status}`, error.message];
+  }
+}
