@@ -15,7 +15,13 @@ export function strategyUrl(service) {
 export async function renderSamplingPage(root, page) {
   document.title = 'Sampling · meshtrace';
   const content = el('section', {class: 'sampling', id: 'sampling'}, message('info', 'Loading…'));
-  root.append(el('div', {class: 'sampling-page'}, el('h2', {}, 'Sampling strategies'), content));
+  const editor = el('section', {class: 'sampling-editor', id: 'sampling-editor'});
+  root.append(el('div', {class: 'sampling-page'}, el('h2', {}, 'Sampling strategies'), editor,
+    content));
+  await loadStrategies(content, editor, page);
+}
+
+async function loadStrategies(content, editor, page) {
   try {
     const services = await api.services(page.signal);
     if (!services.length) {
@@ -27,6 +33,9 @@ export async function renderSamplingPage(root, page) {
       api.getJson(strategyUrl(service), page.signal).then(answer =>
         ({service, strategy: answer.strategy ?? {}, source: answer.source ?? ''}))));
     replace(content, strategyTable(strategies));
+    if (!editor.hasChildNodes()) {
+      replace(editor, editForm(services, () => loadStrategies(content, editor, page)));
+    }
   } catch (error) {
     if (error.name === 'AbortError') return;
     replace(content, error instanceof ApiError && error.status === 404
@@ -66,6 +75,68 @@ function strategyTable(rows) {
       return el('tr', {}, el('td', {}, service), el('td', {}, kind), el('td', {}, detail),
         el('td', {}, SOURCES[source] ?? source));
     })));
+}
+
+// The admin token is kept for this tab only (sessionStorage), so that several changes do not
+// ask for it again, and it is never put in a URL.
+const TOKEN_KEY = 'meshtrace.adminToken';
+
+/**
+ * Sets or removes a service's strategy through the admin API (PUT/DELETE
+ * /api/sampling/strategies/services/X, bearer token). The API validates; its messages are shown
+ * as they are.
+ */
+function editForm(services, reload) {
+  const service = el('select', {id: 'edit-service', 'aria-label': 'Service'},
+    services.map(name => el('option', {value: name}, name)));
+  const type = el('select', {id: 'edit-type', 'aria-label': 'Type'},
+    el('option', {value: 'probabilistic'}, 'probabilistic (probability 0-1)'),
+    el('option', {value: 'ratelimiting'}, 'ratelimiting (traces a second)'));
+  const param = el('input', {id: 'edit-param', type: 'number', step: 'any', min: '0',
+    placeholder: 'e.g. 0.5', 'aria-label': 'Parameter'});
+  const token = el('input', {id: 'edit-token', type: 'password', autocomplete: 'off',
+    placeholder: 'admin token', 'aria-label': 'Admin token'});
+  token.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  const outcome = el('div', {id: 'edit-outcome'});
+
+  async function send(method, body) {
+    sessionStorage.setItem(TOKEN_KEY, token.value);
+    replace(outcome, message('info', 'Sending…'));
+    const headers = {Accept: 'application/json', Authorization: `Bearer ${token.value}`};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+      response = await fetch(strategyUrl(service.value), {method, headers,
+        body: body === undefined ? undefined : JSON.stringify(body)});
+    } catch (error) {
+      replace(outcome, message('error', 'Cannot reach the server', error.message));
+      return;
+    }
+    let answer = null;
+    try {
+      answer = await response.json();
+    } catch {
+      // the status says enough
+    }
+    if (!response.ok) {
+      const problems = (answer?.errors || []).map(e => typeof e === 'string' ? e : e.msg);
+      replace(outcome, message('error', `Not changed (HTTP ${response.status})`,
+        problems.length ? el('ul', {}, problems.map(p => el('li', {}, p))) : ''));
+      return;
+    }
+    replace(outcome, message('info', `Version ${answer?.version}: ${answer?.change ?? 'done'}`));
+    await reload();
+  }
+
+  const form = el('form', {class: 'edit-strategy', onsubmit: event => {
+    event.preventDefault();
+    send('PUT', {type: type.value, param: Number(param.value)});
+  }},
+  el('strong', {}, 'Change a strategy'), ' ', service, ' ', type, ' ', param, ' ', token, ' ',
+  el('button', {type: 'submit', id: 'edit-set'}, 'Set'), ' ',
+  el('button', {type: 'button', id: 'edit-remove', onclick: () => send('DELETE')},
+    'Remove the admin API\'s'));
+  return [form, outcome];
 }
 
 /** Where a served strategy comes from, in words. */

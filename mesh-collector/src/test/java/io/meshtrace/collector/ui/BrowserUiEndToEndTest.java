@@ -43,7 +43,7 @@ class BrowserUiEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     Browser.assumeInstalled();
-    server = TestServers.allInOne();
+    server = TestServers.allInOne("--admin-token", ADMIN_TOKEN);
     long start = System.currentTimeMillis() * 1000 - 30_000_000; // half a minute ago, in µs
     send("""
         [{"traceId":"%1$s","id":"1000000000000001","kind":"SERVER","name":"get /checkout",
@@ -254,6 +254,51 @@ class BrowserUiEndToEndTest {
     assertThat(shell.headers().firstValue("content-security-policy").orElseThrow())
         .contains("script-src 'self'").doesNotContain("unsafe-inline");
     assertThat(shell.headers().firstValue("x-content-type-options")).hasValue("nosniff");
+  }
+
+  static final String ADMIN_TOKEN = "ui-admin-token";
+
+  @Test
+  void aStrategyIsChangedWithTheAdminTokenAndRefusedWithAWrongOne() {
+    open("/sampling");
+    browser.waitFor(By.cssSelector("#sampling-table"));
+    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("edit-service")))
+        .selectByValue("payments");
+    browser.driver.findElement(By.id("edit-param")).sendKeys("0.5");
+    browser.driver.findElement(By.id("edit-token")).sendKeys("wrong");
+    browser.driver.findElement(By.id("edit-set")).click();
+    browser.waitFor(d -> shows(d, "edit-outcome", "HTTP 401"));
+    assertThat(browser.driver.findElement(By.id("edit-outcome")).getText())
+        .contains("the admin token is not right");
+
+    browser.driver.findElement(By.id("edit-token")).clear();
+    browser.driver.findElement(By.id("edit-token")).sendKeys(ADMIN_TOKEN);
+    browser.driver.findElement(By.id("edit-param")).clear();
+    browser.driver.findElement(By.id("edit-param")).sendKeys("1.5");
+    browser.driver.findElement(By.id("edit-set")).click();
+    browser.waitFor(d -> shows(d, "edit-outcome", "HTTP 400"));
+    assertThat(browser.driver.findElement(By.id("edit-outcome")).getText())
+        .contains("param: probability 1.5 is outside [0,1]");
+
+    browser.driver.findElement(By.id("edit-param")).clear();
+    browser.driver.findElement(By.id("edit-param")).sendKeys("0.5");
+    browser.driver.findElement(By.id("edit-set")).click();
+    browser.waitFor(d -> shows(d, "edit-outcome", "added service payments"));
+    browser.waitFor(d -> shows(d, "sampling-table", "payments probabilistic (PROBABILISTIC) 0.5 admin API"));
+    browser.screenshot("sampling-changed");
+
+    browser.driver.findElement(By.id("edit-remove")).click();
+    browser.waitFor(d -> shows(d, "sampling-table", "payments probabilistic (PROBABILISTIC) 0.001 default strategy"));
+  }
+
+  /** Whether the element shows the text; it may be rebuilt meanwhile (then stale). */
+  private static Boolean shows(org.openqa.selenium.WebDriver driver, String id, String text) {
+    try {
+      return driver.findElement(By.id(id)).getText().contains(text) ? true : null;
+    } catch (org.openqa.selenium.StaleElementReferenceException
+        | org.openqa.selenium.NoSuchElementException rebuilding) {
+      return null;
+    }
   }
 
   @Test
