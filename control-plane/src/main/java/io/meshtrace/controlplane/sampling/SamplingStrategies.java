@@ -67,8 +67,17 @@ public final class SamplingStrategies {
    */
   public static SamplingStrategies resolve(SamplingStrategiesDocument document,
       double defaultProbability) {
-    return resolve(document, defaultProbability, null);
+    return resolve(document, defaultProbability, null, null);
   }
+
+  /**
+   * Adaptive sampling's probabilities, by service and operation, and what goes with them.
+   *
+   * @param initialProbability served for operations not calculated yet
+   * @param minSamplesPerSecond the lower bound every SDK samples at, per operation
+   */
+  public record Adaptive(Map<String, Map<String, Double>> probabilities,
+      double initialProbability, double minSamplesPerSecond) {}
 
   /**
    * Jaeger's rules, and beyond them where traffic has been observed: what Jaeger's protocol cannot
@@ -85,29 +94,12 @@ public final class SamplingStrategies {
    * <p>A rate limit is per SDK instance in Jaeger's protocol; one served as a probability holds
    * for the whole service, however many instances it runs.
    *
+   * <p>With adaptive sampling, the services it has calculated are served its probabilities where
+   * the document leaves them to it: a service without an entry, or whose entry has no type (then
+   * the operations it lists keep their own strategies: manual overrides adaptive sampling
+   * respects). A service with a typed entry is served as written.
+   *
    * @param traffic null for Jaeger's rules exactly
-   */
-  public static SamplingStrategies resolve(SamplingStrategiesDocument document,
-      double defaultProbability, ObservedTraffic traffic) {
-    return resolve(document, defaultProbability, traffic, null);
-  }
-
-  /**
-   * Adaptive sampling's probabilities, by service and operation, and what goes with them.
-   *
-   * @param initialProbability served for operations not calculated yet
-   * @param minSamplesPerSecond the lower bound every SDK samples at, per operation
-   */
-  public record Adaptive(Map<String, Map<String, Double>> probabilities,
-      double initialProbability, double minSamplesPerSecond) {}
-
-  /**
-   * As {@link #resolve(SamplingStrategiesDocument, double, ObservedTraffic)}, with adaptive
-   * sampling for the services it has calculated, where the document leaves them to it: a service
-   * without an entry, or whose entry has no type (then the operations it lists keep their own
-   * strategies: manual overrides adaptive sampling respects). A service with a typed entry is
-   * served as written.
-   *
    * @param adaptive null when adaptive sampling is off
    */
   public static SamplingStrategies resolve(SamplingStrategiesDocument document,

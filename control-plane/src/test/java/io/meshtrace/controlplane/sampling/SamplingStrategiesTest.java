@@ -272,7 +272,7 @@ class SamplingStrategiesTest {
     assertThat(traffic.tracesPerSecond("shop", "POST /pay")).isEqualTo(20.0);
     SamplingStrategies strategies = SamplingStrategies.resolve(
         SamplingStrategiesJson.parse(document).document(),
-        SamplingStrategies.JAEGER_DEFAULT_PROBABILITY, traffic);
+        SamplingStrategies.JAEGER_DEFAULT_PROBABILITY, traffic, null);
     // 0.5 traces/s of 10: a probability of 0.05.
     assertServed(strategies, "search", """
         {"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.05}}""");

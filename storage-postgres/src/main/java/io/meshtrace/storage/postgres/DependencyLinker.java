@@ -16,7 +16,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -65,7 +64,8 @@ final class DependencyLinker {
   private final java.time.Clock clock;
   private long generationStarted;
   private final List<Pending> pending = new ArrayList<>();
-  private final Map<LinkKey, long[]> counts = new HashMap<>();
+  /** Calls and errors by link. */
+  private final PendingCounts<LinkKey> counts = new PendingCounts<>(2);
   /** Names of known services, to tell an uninstrumented peer.service from one of ours. */
   private final Set<String> serviceNames = ConcurrentHashMap.newKeySet();
 
@@ -145,12 +145,9 @@ final class DependencyLinker {
   }
 
   private void count(long hour, String parent, String child, boolean error) {
-    long[] c = counts.computeIfAbsent(new LinkKey(hour, parent, child), k -> new long[2]);
-    c[0]++;
-    if (error) {
-      c[1]++;
-    }
+    counts.add(new LinkKey(hour, parent, child), 1, error ? 1 : 0);
   }
+
 
   private void rotateIfDue(long now) {
     if (now - generationStarted >= GENERATION_MILLIS) {
@@ -222,50 +219,32 @@ final class DependencyLinker {
   }
 
   private Future<Void> write() {
-    TreeMap<LinkKey, long[]> batch;
-    synchronized (this) {
-      if (counts.isEmpty()) {
-        return Future.succeededFuture();
+    return counts.flush(batch -> {
+      int n = batch.size();
+      OffsetDateTime[] hours = new OffsetDateTime[n];
+      String[] parents = new String[n];
+      String[] children = new String[n];
+      Long[] calls = new Long[n];
+      Long[] errors = new Long[n];
+      int i = 0;
+      for (Map.Entry<LinkKey, long[]> e : batch.entrySet()) {
+        hours[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.getKey().hourMillis()),
+            ZoneOffset.UTC);
+        parents[i] = e.getKey().parent();
+        children[i] = e.getKey().child();
+        calls[i] = e.getValue()[0];
+        errors[i++] = e.getValue()[1];
       }
-      batch = new TreeMap<>(counts); // sorted: concurrent writers lock rows in the same order
-      counts.clear();
-    }
-    int n = batch.size();
-    OffsetDateTime[] hours = new OffsetDateTime[n];
-    String[] parents = new String[n];
-    String[] children = new String[n];
-    Long[] calls = new Long[n];
-    Long[] errors = new Long[n];
-    int i = 0;
-    for (Map.Entry<LinkKey, long[]> e : batch.entrySet()) {
-      hours[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.getKey().hourMillis()),
-          ZoneOffset.UTC);
-      parents[i] = e.getKey().parent();
-      children[i] = e.getKey().child();
-      calls[i] = e.getValue()[0];
-      errors[i++] = e.getValue()[1];
-    }
-    return pool.preparedQuery("""
-            INSERT INTO dependency_links (hour, parent, child, call_count, error_count)
-            SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[],
-                                 $5::bigint[])
-            ON CONFLICT (hour, parent, child) DO UPDATE
-            SET call_count = dependency_links.call_count + excluded.call_count,
-                error_count = dependency_links.error_count + excluded.error_count""")
-        .execute(Tuple.tuple().addValue(hours).addValue(parents).addValue(children)
-            .addValue(calls).addValue(errors))
-        .<Void>mapEmpty()
-        .recover(failure -> {
-          // Put the counts back: they are written with the next flush.
-          synchronized (this) {
-            batch.forEach((key, c) -> {
-              long[] current = counts.computeIfAbsent(key, k -> new long[2]);
-              current[0] += c[0];
-              current[1] += c[1];
-            });
-          }
-          LOG.warn("Could not write dependency links: {}", failure.getMessage());
-          return Future.succeededFuture();
-        });
+      return pool.preparedQuery("""
+              INSERT INTO dependency_links (hour, parent, child, call_count, error_count)
+              SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[],
+                                   $5::bigint[])
+              ON CONFLICT (hour, parent, child) DO UPDATE
+              SET call_count = dependency_links.call_count + excluded.call_count,
+                  error_count = dependency_links.error_count + excluded.error_count""")
+          .execute(Tuple.tuple().addValue(hours).addValue(parents).addValue(children)
+              .addValue(calls).addValue(errors))
+          .mapEmpty();
+    }, failure -> LOG.warn("Could not write dependency links: {}", failure.getMessage()));
   }
 }

@@ -10,10 +10,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,14 +42,14 @@ final class RootSpanCounter {
   }
 
   private final Pool pool;
-  private final Map<Key, long[]> counts = new HashMap<>();
+  private final PendingCounts<Key> counts = new PendingCounts<>(1);
 
   RootSpanCounter(Pool pool) {
     this.pool = pool;
   }
 
   /** Sees the rows of a committed batch. */
-  synchronized void committed(List<SpanRow> rows) {
+  void committed(List<SpanRow> rows) {
     for (SpanRow row : rows) {
       if (row.parentId != null) {
         continue;
@@ -73,8 +71,7 @@ final class RootSpanCounter {
         }
       }
       long minute = Math.floorDiv(row.startMicros / 1000, 60_000L) * 60_000L;
-      counts.computeIfAbsent(new Key(minute, row.source.serviceName(), row.operationName, type,
-          param), k -> new long[1])[0]++;
+      counts.add(new Key(minute, row.source.serviceName(), row.operationName, type, param), 1);
     }
   }
 
@@ -124,49 +121,36 @@ final class RootSpanCounter {
 
   /** Adds the counts gathered so far to the table. */
   Future<Void> flush() {
-    TreeMap<Key, long[]> batch;
-    synchronized (this) {
-      if (counts.isEmpty()) {
-        return Future.succeededFuture();
+    return counts.flush(batch -> {
+      int n = batch.size();
+      OffsetDateTime[] minutes = new OffsetDateTime[n];
+      String[] services = new String[n];
+      String[] operations = new String[n];
+      String[] types = new String[n];
+      Double[] params = new Double[n];
+      Long[] spans = new Long[n];
+      int i = 0;
+      for (Map.Entry<Key, long[]> e : batch.entrySet()) {
+        minutes[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.getKey().minuteMillis()),
+            ZoneOffset.UTC);
+        services[i] = e.getKey().service();
+        operations[i] = e.getKey().operation();
+        types[i] = e.getKey().samplerType();
+        params[i] = e.getKey().samplerParam();
+        spans[i++] = e.getValue()[0];
       }
-      batch = new TreeMap<>(counts); // sorted: concurrent writers lock rows in the same order
-      counts.clear();
-    }
-    int n = batch.size();
-    OffsetDateTime[] minutes = new OffsetDateTime[n];
-    String[] services = new String[n];
-    String[] operations = new String[n];
-    String[] types = new String[n];
-    Double[] params = new Double[n];
-    Long[] spans = new Long[n];
-    int i = 0;
-    for (Map.Entry<Key, long[]> e : batch.entrySet()) {
-      minutes[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.getKey().minuteMillis()),
-          ZoneOffset.UTC);
-      services[i] = e.getKey().service();
-      operations[i] = e.getKey().operation();
-      types[i] = e.getKey().samplerType();
-      params[i] = e.getKey().samplerParam();
-      spans[i++] = e.getValue()[0];
-    }
-    return pool.preparedQuery("""
-            INSERT INTO root_span_throughput
-              (minute, service, operation, sampler_type, sampler_param, root_spans)
-            SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[],
-                                 $5::float8[], $6::bigint[])
-            ON CONFLICT (minute, service, operation, sampler_type, sampler_param) DO UPDATE
-            SET root_spans = root_span_throughput.root_spans + excluded.root_spans""")
-        .execute(Tuple.tuple().addValue(minutes).addValue(services).addValue(operations)
-            .addValue(types).addValue(params).addValue(spans))
-        .<Void>mapEmpty()
-        .recover(failure -> {
-          // Put the counts back: they are written with the next flush.
-          synchronized (this) {
-            batch.forEach((key, c) -> counts.computeIfAbsent(key, k -> new long[1])[0] += c[0]);
-          }
-          LOG.warn("Could not write root span throughput: {}", PgErrors.describe(failure));
-          return Future.succeededFuture();
-        });
+      return pool.preparedQuery("""
+              INSERT INTO root_span_throughput
+                (minute, service, operation, sampler_type, sampler_param, root_spans)
+              SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[],
+                                   $5::float8[], $6::bigint[])
+              ON CONFLICT (minute, service, operation, sampler_type, sampler_param) DO UPDATE
+              SET root_spans = root_span_throughput.root_spans + excluded.root_spans""")
+          .execute(Tuple.tuple().addValue(minutes).addValue(services).addValue(operations)
+              .addValue(types).addValue(params).addValue(spans))
+          .mapEmpty();
+    }, failure -> LOG.warn("Could not write root span throughput: {}",
+        PgErrors.describe(failure)));
   }
 
   /** The counts of the minutes in [from, to), oldest first. */

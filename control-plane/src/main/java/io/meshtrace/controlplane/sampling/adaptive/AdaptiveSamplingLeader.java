@@ -1,5 +1,6 @@
 package io.meshtrace.controlplane.sampling.adaptive;
 
+import io.meshtrace.controlplane.sampling.RootSpanThroughputReader;
 import io.meshtrace.storage.postgres.RootSpanThroughput;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +38,14 @@ public final class AdaptiveSamplingLeader implements AutoCloseable {
   private final Pool pool;
   private final AdaptiveSamplingSettings settings;
   private final AdaptiveProbabilityCalculator calculator;
-  private final BiFunction<Instant, Instant, Future<List<RootSpanThroughput>>> throughput;
+  private final RootSpanThroughputReader throughput;
   private final Clock clock;
   private SqlConnection lockConnection;
   private long timer = -1;
   private boolean running;
 
   public AdaptiveSamplingLeader(Vertx vertx, Pool pool, AdaptiveSamplingSettings settings,
-      BiFunction<Instant, Instant, Future<List<RootSpanThroughput>>> throughput, Clock clock) {
+      RootSpanThroughputReader throughput, Clock clock) {
     this.vertx = vertx;
     this.pool = pool;
     this.settings = settings;
@@ -140,7 +140,7 @@ public final class AdaptiveSamplingLeader implements AutoCloseable {
     Instant to = clock.instant().truncatedTo(ChronoUnit.MINUTES);
     Instant from = to.minus(settings.calculationInterval());
     double seconds = settings.calculationInterval().toMillis() / 1000.0;
-    return Future.all(read(pool), throughput.apply(from, to)).compose(all -> {
+    return Future.all(read(pool), throughput.read(from, to)).compose(all -> {
       Map<Operation, Double> previous = all.resultAt(0);
       List<RootSpanThroughput> counts = all.resultAt(1);
       Map<Operation, double[]> sampled = new HashMap<>();

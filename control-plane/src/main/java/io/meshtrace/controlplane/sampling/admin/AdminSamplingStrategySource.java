@@ -5,14 +5,13 @@ import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesOverlay;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.ObservedTraffic;
+import io.meshtrace.controlplane.sampling.RootSpanThroughputReader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
-import io.meshtrace.storage.postgres.RootSpanThroughput;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
 import java.util.Map;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -40,12 +39,6 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
     Future<Map<AdaptiveSamplingLeader.Operation, Double>> read();
   }
 
-  /** Root spans counted over [from, to): {@code PostgresStorage::rootSpanThroughput}. */
-  @FunctionalInterface
-  public interface ThroughputReader {
-    Future<List<RootSpanThroughput>> read(Instant from, Instant to);
-  }
-
   /** How often traffic is re-read, and over how many whole minutes before now. */
   static final long TRAFFIC_POLL_MILLIS = 15_000;
   static final Duration TRAFFIC_WINDOW = Duration.ofMinutes(5);
@@ -59,7 +52,7 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   private volatile String pollFailure;
   private volatile boolean polling;
   private final long timer;
-  private final ThroughputReader throughput;
+  private final RootSpanThroughputReader throughput;
   private final java.time.Clock clock;
   private volatile ObservedTraffic traffic;
   private final AdaptiveReader adaptiveReader;
@@ -69,7 +62,7 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
 
   private AdminSamplingStrategySource(Vertx vertx, SamplingStrategySource base,
       PostgresSamplingStrategyStore store, SamplingObserver observer,
-      SamplingStrategyVersion api, ThroughputReader throughput, java.time.Clock clock,
+      SamplingStrategyVersion api, RootSpanThroughputReader throughput, java.time.Clock clock,
       AdaptiveReader adaptiveReader, AdaptiveSamplingSettings adaptiveSettings) {
     this.adaptiveReader = adaptiveReader;
     this.adaptiveSettings = adaptiveSettings;
@@ -93,10 +86,11 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
    * As {@link #start(Vertx, SamplingStrategySource, PostgresSamplingStrategyStore,
    * SamplingObserver)}, and serves rate limits Jaeger cannot carry (fractional, per operation) as
    * probabilities from the traffic {@code throughput} reports ({@link SamplingStrategies#resolve(
-   * io.meshtrace.controlplane.sampling.SamplingStrategiesDocument, double, ObservedTraffic)}).
+   * io.meshtrace.controlplane.sampling.SamplingStrategiesDocument, double, ObservedTraffic,
+   * SamplingStrategies.Adaptive)}).
    */
   public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
-      PostgresSamplingStrategyStore store, SamplingObserver observer, ThroughputReader throughput,
+      PostgresSamplingStrategyStore store, SamplingObserver observer, RootSpanThroughputReader throughput,
       java.time.Clock clock, AdaptiveReader adaptive, AdaptiveSamplingSettings adaptiveSettings) {
     return store.latest().compose(latest -> {
       AdminSamplingStrategySource source = new AdminSamplingStrategySource(vertx, base, store,
