@@ -33,7 +33,9 @@ import java.util.regex.Pattern;
  *       dot, since a namespace cannot contain one and an app label can.
  *   <li>A service without a dot: the same in the default namespace.
  *   <li>A probability p: percentage 100·p, rounded to Envoy's 0.01 steps (Envoy turns the
- *       percentage into a count out of 10,000); a non-zero probability never becomes 0.
+ *       percentage into a count out of 10,000); a non-zero probability never becomes 0; where
+ *       Envoy's floating-point truncation would lose a step, 0.001 more (see
+ *       {@link Percentage}).
  * </ul>
  *
  * <p>What a Telemetry resource cannot say is never dropped silently: every operation strategy
@@ -192,7 +194,7 @@ public final class IstioTelemetryRenderer {
       } else {
         comments.add("From default_strategy: " + describe(strategy) + ".");
       }
-      BigDecimal percentage = percentage(strategy, path, comments,
+      BigDecimal percentage = percentageFor(strategy, path, comments,
           "the mesh-wide Telemetry already applied stays as it is (without one, Istio "
               + "samples 1%)");
       if (defaults != null) {
@@ -222,7 +224,7 @@ public final class IstioTelemetryRenderer {
         operations(entry, path, comments);
         return;
       }
-      BigDecimal percentage = percentage(entry.strategy(), where, comments,
+      BigDecimal percentage = percentageFor(entry.strategy(), where, comments,
           "its workloads keep the percentage of their namespace or the mesh");
       operations(entry, path, comments);
       if (percentage != null) {
@@ -233,7 +235,7 @@ public final class IstioTelemetryRenderer {
     }
 
     /** The percentage a strategy renders as, or null when it renders as none. */
-    private BigDecimal percentage(SamplingStrategy strategy, String where,
+    private BigDecimal percentageFor(SamplingStrategy strategy, String where,
         List<String> comments, String withoutResource) {
       if (strategy == null) {
         return rounded(options.defaultProbability(), where, comments);
@@ -249,29 +251,37 @@ public final class IstioTelemetryRenderer {
         warnings.add(where + ": not rendered: " + why);
         return null;
       }
-      String percentage = options.rateLimitAsPercentage().stripTrailingZeros().toPlainString();
-      comments.add(limit + " cannot be a Telemetry percentage: rendered as " + percentage
+      Percentage percentage = percentage(options.rateLimitAsPercentage());
+      String applied = percentage.applied().toPlainString();
+      comments.add(limit + " cannot be a Telemetry percentage: rendered as " + applied
           + "% (--rate-limit-as-percentage).");
-      warnings.add(where + ": " + limit + " rendered as " + percentage
+      warnings.add(where + ": " + limit + " rendered as " + applied
           + "% (--rate-limit-as-percentage): Telemetry has no rate limit");
-      return plain(options.rateLimitAsPercentage().setScale(2, RoundingMode.HALF_UP));
+      return written(percentage, comments);
     }
 
     /** 100·p in Envoy's 0.01 steps, noting any rounding. */
     private BigDecimal rounded(double probability, String where, List<String> comments) {
-      BigDecimal exact = BigDecimal.valueOf(probability).multiply(HUNDRED);
-      BigDecimal applied = exact.setScale(2, RoundingMode.HALF_UP);
-      if (applied.signum() == 0 && exact.signum() > 0) {
-        applied = SMALLEST;
-      }
-      if (exact.compareTo(applied) != 0) {
+      Percentage percentage = percentage(probability);
+      if (percentage.rounded()) {
         String note = "probability " + number(probability) + " is "
-            + plain(exact).toPlainString() + "%, but Envoy samples in steps of 0.01%: rendered as "
-            + plain(applied).toPlainString() + "%";
+            + plain(BigDecimal.valueOf(probability).multiply(HUNDRED)).toPlainString()
+            + "%, but Envoy samples in steps of 0.01%: rendered as "
+            + percentage.applied().toPlainString() + "%";
         comments.add(note + ".");
         warnings.add(where + ": " + note);
       }
-      return plain(applied);
+      return written(percentage, comments);
+    }
+
+    private BigDecimal written(Percentage percentage, List<String> comments) {
+      if (percentage.written().compareTo(percentage.applied()) != 0) {
+        comments.add("Written " + percentage.written().toPlainString() + " for "
+            + percentage.applied().toPlainString() + "%: Envoy truncates 10000 * (percentage / "
+            + "100) computed in floating point, which for " + percentage.applied().toPlainString()
+            + " gives one step less.");
+      }
+      return percentage.written();
     }
 
     private void operations(ServiceSamplingStrategy entry, String path, List<String> comments) {
@@ -306,6 +316,40 @@ public final class IstioTelemetryRenderer {
           ? "probabilistic " + number(strategy.param())
           : "ratelimiting " + number(strategy.param()) + " traces/s";
     }
+  }
+
+  /**
+   * A probability as a {@code randomSamplingPercentage}.
+   *
+   * @param applied the percentage Envoy samples at: 100·p rounded half up to Envoy's 0.01 steps
+   *     (it keeps the percentage as a count out of 10,000), and never 0 for a p above 0
+   * @param written what to write so that Envoy applies {@code applied}: Envoy computes the
+   *     count as {@code (uint64) (10000 * (percentage / 100.0))} in doubles (protobuf utility
+   *     {@code convertPercent}), which truncates 0.03 to 2 and 0.29 to 28 (1271 of the 10,001
+   *     steps); those get 0.001 more, which truncates to the intended step
+   * @param rounded whether {@code applied} differs from 100·p
+   */
+  record Percentage(BigDecimal applied, BigDecimal written, boolean rounded) {}
+
+  static Percentage percentage(double probability) {
+    return percentage(BigDecimal.valueOf(probability).multiply(HUNDRED));
+  }
+
+  static Percentage percentage(BigDecimal exact) {
+    BigDecimal applied = exact.setScale(2, RoundingMode.HALF_UP);
+    if (applied.signum() == 0 && exact.signum() > 0) {
+      applied = SMALLEST;
+    }
+    BigDecimal written = applied;
+    if (envoySteps(applied.doubleValue()) < applied.movePointRight(2).longValueExact()) {
+      written = applied.add(new BigDecimal("0.001"));
+    }
+    return new Percentage(plain(applied), plain(written), exact.compareTo(applied) != 0);
+  }
+
+  /** What Envoy makes of a percentage: a count out of 10,000, as its C++ computes it. */
+  static long envoySteps(double percentage) {
+    return (long) (10000 * (percentage / 100.0));
   }
 
   private static BigDecimal plain(BigDecimal value) {

@@ -161,7 +161,8 @@ class IstioTelemetryRendererTest {
         {"service_strategies": [
           {"service": "edge", "type": "ratelimiting", "param": 50},
           {"service": "cart.shop", "type": "probabilistic", "param": 0.123456},
-          {"service": "Pay_Svc", "type": "probabilistic", "param": 1}
+          {"service": "Pay_Svc", "type": "probabilistic", "param": 1},
+          {"service": "search.shop", "type": "probabilistic", "param": 0.0029}
         ]}""", new IstioTelemetryRenderer.Options("meshtrace-otel", "shop", "istio-config",
             "app.kubernetes.io/name", 0.05, new BigDecimal("12.5")));
 
@@ -172,7 +173,8 @@ class IstioTelemetryRendererTest {
             "istio-config/mesh-default {} meshtrace-otel 5",
             "shop/meshtrace-sampling-cart {app.kubernetes.io/name=cart} meshtrace-otel 12.35",
             "shop/meshtrace-sampling-edge {app.kubernetes.io/name=edge} meshtrace-otel 12.5",
-            "shop/meshtrace-sampling-pay-svc {app.kubernetes.io/name=Pay_Svc} meshtrace-otel 100");
+            "shop/meshtrace-sampling-pay-svc {app.kubernetes.io/name=Pay_Svc} meshtrace-otel 100",
+            "shop/meshtrace-sampling-search {app.kubernetes.io/name=search} meshtrace-otel 0.291");
     assertThat(rendered.yaml())
         .contains("""
             # No default_strategy: every service without a strategy of its own is served the default
@@ -188,13 +190,46 @@ class IstioTelemetryRendererTest {
             # ratelimiting 50 traces/s cannot be a Telemetry percentage: rendered as 12.5% (--rate-limit-as-percentage).
             """)
         .contains("# probability 0.123456 is 12.3456%, but Envoy samples in steps of 0.01%: "
-            + "rendered as 12.35%.\n");
+            + "rendered as 12.35%.\n")
+        .contains("""
+            # From service_strategies[3] "search.shop": probabilistic 0.0029.
+            # Written 0.291 for 0.29%: Envoy truncates 10000 * (percentage / 100) computed in floating point, which for 0.29 gives one step less.
+            """);
     assertThat(rendered.warnings()).containsExactly(
         "service_strategies[0] \"edge\": ratelimiting 50 traces/s rendered as 12.5% "
             + "(--rate-limit-as-percentage): Telemetry has no rate limit",
         "service_strategies[1] \"cart.shop\": probability 0.123456 is 12.3456%, but Envoy "
             + "samples in steps of 0.01%: rendered as 12.35%");
     assertReadsBackAsTelemetry(rendered);
+  }
+
+  @Test
+  void everyStepOfTenThousandIsWrittenSoThatEnvoyAppliesIt() {
+    int nudged = 0;
+    for (int steps = 0; steps <= 10_000; steps++) {
+      IstioTelemetryRenderer.Percentage percentage =
+          IstioTelemetryRenderer.percentage(steps / 10_000.0);
+      assertThat(percentage.applied()).isEqualByComparingTo(BigDecimal.valueOf(steps, 2));
+      assertThat(percentage.rounded()).isFalse();
+      // Envoy's own arithmetic on what is written gives the step meant.
+      assertThat(IstioTelemetryRenderer.envoySteps(percentage.written().doubleValue()))
+          .as("%s%%", percentage.written()).isEqualTo(steps);
+      if (percentage.written().compareTo(percentage.applied()) != 0) {
+        assertThat(percentage.written().subtract(percentage.applied()))
+            .isEqualByComparingTo("0.001");
+        nudged++;
+      }
+    }
+    // As written, 0.03 and 0.29 would lose a step in Envoy: 0.03 / 100 * 10000 = 2.9999...
+    assertThat(IstioTelemetryRenderer.envoySteps(0.03)).isEqualTo(2);
+    assertThat(IstioTelemetryRenderer.percentage(0.0003).written()).isEqualByComparingTo("0.031");
+    assertThat(nudged).isEqualTo(1271);
+    // Finer than a step: to the nearest step, never to 0.
+    assertThat(IstioTelemetryRenderer.percentage(0.000049).applied()).isEqualByComparingTo("0.01");
+    assertThat(IstioTelemetryRenderer.percentage(0.000149).applied()).isEqualByComparingTo("0.01");
+    assertThat(IstioTelemetryRenderer.percentage(0.000151).applied()).isEqualByComparingTo("0.02");
+    assertThat(IstioTelemetryRenderer.percentage(0.000151).rounded()).isTrue();
+    assertThat(IstioTelemetryRenderer.percentage(0).applied()).isEqualByComparingTo("0");
   }
 
   @Test
