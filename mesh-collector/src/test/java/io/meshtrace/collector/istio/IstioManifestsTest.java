@@ -1,0 +1,479 @@
+package io.meshtrace.collector.istio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshtrace.collector.cli.MeshtraceCommand;
+import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.server.MeshtraceServer;
+import io.meshtrace.collector.server.TestServers;
+import io.meshtrace.controlplane.istio.IstioTelemetryRenderer;
+import io.meshtrace.controlplane.istio.TelemetryResource;
+import io.meshtrace.controlplane.sampling.SamplingStrategiesJson;
+import io.meshtrace.storage.postgres.TestPostgres;
+import io.vertx.pgclient.PgConnectOptions;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * Every YAML file under {@code istio/} and the root {@code Dockerfile}, read as kubectl and
+ * istioctl would read them and checked against each other and against what meshtrace knows:
+ * its settings, ports, probes and strategies format. A resource added there without a check
+ * here fails {@link #everyResourceUnderIstioIsChecked}.
+ */
+class IstioManifestsTest {
+  /** The module's directory is the working directory of its tests. */
+  static final Path ISTIO = Path.of("../istio");
+  static final Path DOCKERFILE = Path.of("../Dockerfile");
+
+  /** Every resource, by "Kind namespace/name" (no namespace: "Kind name"). */
+  static final Map<String, Map<String, Object>> RESOURCES = new LinkedHashMap<>();
+  static final Map<String, Path> FILES = new HashMap<>();
+
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void readEveryYamlFile() throws IOException {
+    assertThat(ISTIO.resolve("README.md")).exists();
+    List<Path> files;
+    try (Stream<Path> walk = Files.walk(ISTIO)) {
+      files = walk.filter(file -> file.toString().endsWith(".yaml")
+          || file.toString().endsWith(".yml")).sorted().toList();
+    }
+    assertThat(files).isNotEmpty();
+    for (Path file : files) {
+      for (Object document : new Yaml(new SafeConstructor(new LoaderOptions()))
+          .loadAll(Files.readString(file))) {
+        assertThat(document).as("a document of %s", file).isInstanceOf(Map.class);
+        Map<String, Object> resource = map(document);
+        assertThat(resource).as(file.toString()).containsKeys("apiVersion", "kind", "metadata");
+        Map<String, Object> metadata = map(resource.get("metadata"));
+        assertThat(metadata.get("name")).as("metadata.name in %s", file).isInstanceOf(String.class);
+        String key = key((String) resource.get("kind"), (String) metadata.get("namespace"),
+            (String) metadata.get("name"));
+        assertThat(RESOURCES.put(key, resource)).as("%s twice", key).isNull();
+        FILES.put(key, file);
+      }
+    }
+  }
+
+  @Test
+  void everyResourceUnderIstioIsChecked() {
+    assertThat(RESOURCES.keySet()).containsExactlyInAnyOrder(
+        "IstioOperator istio-system/meshtrace-tracing",
+        "Telemetry istio-system/mesh-default",
+        "Namespace observability",
+        "Secret observability/meshtrace-postgres",
+        "Service observability/postgres",
+        "StatefulSet observability/postgres",
+        "ConfigMap observability/meshtrace-config",
+        "Secret observability/meshtrace-admin",
+        "Deployment observability/meshtrace",
+        "Service observability/meshtrace");
+    // kubectl apply -f istio/kubernetes/ goes through the files in name order: the namespace
+    // first, then what the others refer to.
+    assertThat(FILES.get("Namespace observability").getFileName().toString())
+        .isEqualTo("00-namespace.yaml");
+    assertThat(RESOURCES.values()).allSatisfy(resource -> assertThat(resource.get("apiVersion"))
+        .isIn("v1", "apps/v1", "install.istio.io/v1alpha1", "telemetry.istio.io/v1"));
+  }
+
+  @Test
+  void theIstioOperatorPointsBothProvidersAtTheMeshtraceService() {
+    Map<String, Object> operator = resource("IstioOperator istio-system/meshtrace-tracing");
+    assertThat(operator.get("apiVersion")).isEqualTo("install.istio.io/v1alpha1");
+    Map<String, Object> mesh = map(path(operator, "spec", "meshConfig"));
+    assertThat(mesh.get("enableTracing")).isEqualTo(true);
+
+    Map<String, Map<String, Object>> providers = new LinkedHashMap<>();
+    for (Object provider : list(mesh.get("extensionProviders"))) {
+      providers.put((String) map(provider).get("name"), map(provider));
+    }
+    assertThat(providers).containsOnlyKeys(IstioTelemetryRenderer.DEFAULT_PROVIDER,
+        "meshtrace-otel");
+    MeshtraceConfig defaults = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
+    String host = "meshtrace.observability.svc.cluster.local";
+    Map<String, Object> zipkin = map(providers.get("meshtrace-zipkin").get("zipkin"));
+    assertThat(zipkin).containsEntry("service", host)
+        .containsEntry("port", defaults.zipkinPort());
+    // Nothing that would turn off 128-bit IDs or move the collector path.
+    assertThat(zipkin).containsOnlyKeys("service", "port", "maxTagLength");
+    Map<String, Object> otel = map(providers.get("meshtrace-otel").get("opentelemetry"));
+    assertThat(otel).containsEntry("service", host)
+        .containsEntry("port", defaults.otlpGrpcPort())
+        .doesNotContainKey("http"); // gRPC export
+    Map<Integer, Map<String, Object>> servicePorts =
+        servicePortsByNumber("observability/meshtrace");
+    assertThat(host).isEqualTo(serviceHost("observability/meshtrace"));
+    assertThat(servicePorts.get(defaults.zipkinPort()).get("name")).isEqualTo("http-zipkin");
+    assertThat(servicePorts.get(defaults.otlpGrpcPort()).get("appProtocol"))
+        .isEqualTo("grpc");
+
+    assertThat(path(mesh, "defaultProviders", "tracing"))
+        .isEqualTo(List.of(IstioTelemetryRenderer.DEFAULT_PROVIDER));
+    Map<String, Object> proxy = map(mesh.get("defaultConfig"));
+    assertThat(proxy).doesNotContainKey("tracing")
+        .containsEntry("tracingServiceName", "APP_LABEL_AND_NAMESPACE");
+    assertThat(path(operator, "spec", "values", "global", "proxy", "tracer")).isEqualTo("none");
+  }
+
+  @Test
+  void theMeshDefaultTelemetryIsWhatRenderingTheConfiguredStrategiesGives() throws Exception {
+    Map<String, Object> telemetry = resource("Telemetry istio-system/mesh-default");
+    Map<String, Object> spec = map(telemetry.get("spec"));
+    assertThat(spec).doesNotContainKeys("selector", "targetRefs"); // mesh-wide
+    List<Object> tracing = list(spec.get("tracing"));
+    assertThat(tracing).hasSize(1);
+    List<Object> providers = list(map(tracing.get(0)).get("providers"));
+    Number percentage = (Number) map(tracing.get(0)).get("randomSamplingPercentage");
+
+    IstioTelemetryRenderer.Rendered rendered = IstioTelemetryRenderer.render(
+        SamplingStrategiesJson.parse(configMapData().get("strategies.json")).document(),
+        IstioTelemetryRenderer.Options.defaults(), "strategies.json");
+    TelemetryResource meshDefault = rendered.resources().get(0);
+    assertThat(meshDefault.namespace() + "/" + meshDefault.name())
+        .isEqualTo("istio-system/mesh-default");
+    assertThat(providers).containsExactly(Map.of("name", meshDefault.provider()));
+    assertThat(new BigDecimal(percentage.toString()))
+        .isEqualByComparingTo(meshDefault.percentage());
+    assertThat(map(path(telemetry, "metadata")).get("labels"))
+        .isEqualTo(Map.of(IstioTelemetryRenderer.MANAGED_BY_LABEL, "meshtrace"));
+  }
+
+  @Test
+  void theObservabilityNamespaceRunsWithoutSidecars() {
+    assertThat(path(resource("Namespace observability"), "metadata", "labels"))
+        .isEqualTo(Map.of("istio-injection", "disabled"));
+    for (String workload : List.of("Deployment observability/meshtrace",
+        "StatefulSet observability/postgres")) {
+      assertThat(path(resource(workload), "spec", "template", "metadata", "annotations"))
+          .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+          .containsEntry("sidecar.istio.io/inject", "false");
+    }
+  }
+
+  @Test
+  void theServiceHasEveryListenerNamedForIstiosProtocolSelection() {
+    MeshtraceConfig defaults = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
+    Map<Integer, Map<String, Object>> ports = servicePortsByNumber("observability/meshtrace");
+    Map<Integer, String> expected = new LinkedHashMap<>();
+    expected.put(defaults.zipkinPort(), "http-zipkin");
+    expected.put(defaults.otlpGrpcPort(), "grpc-otlp");
+    expected.put(defaults.otlpHttpPort(), "http-otlp");
+    expected.put(defaults.queryPort(), "http-query");
+    expected.put(defaults.samplingHttpPort(), "http-sampling");
+    expected.put(defaults.samplingGrpcPort(), "grpc-sampling");
+    expected.put(18000, "grpc-xds"); // --xds-port's default (ARCHITECTURE.md)
+    expected.put(defaults.adminPort(), "http-admin");
+    assertThat(ports).containsOnlyKeys(expected.keySet());
+    Map<String, Object> container = meshtraceContainer();
+    Map<String, Integer> containerPorts = new HashMap<>();
+    for (Object port : list(container.get("ports"))) {
+      containerPorts.put((String) map(port).get("name"), (Integer) map(port).get("containerPort"));
+    }
+    expected.forEach((number, name) -> {
+      Map<String, Object> port = ports.get(number);
+      assertThat(port.get("name")).isEqualTo(name);
+      // appProtocol and the name's prefix agree, so that either way Istio sees the same.
+      assertThat(port.get("appProtocol")).as(name).isEqualTo(name.substring(0, name.indexOf('-')));
+      assertThat(containerPorts.get((String) port.get("targetPort"))).as(name).isEqualTo(number);
+      assertThat(name.length()).isLessThanOrEqualTo(15);
+    });
+    assertThat(containerPorts.values()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+    assertSelects("Service observability/meshtrace", "Deployment observability/meshtrace");
+  }
+
+  @Test
+  void theDeploymentRunsWithSettingsMeshtraceAccepts() throws Exception {
+    Map<String, Object> deployment = resource("Deployment observability/meshtrace");
+    Map<String, Object> container = meshtraceContainer();
+    assertThat(container.get("image")).isEqualTo("meshtrace/meshtrace:dev");
+    List<String> args = strings(container.get("args"));
+    assertThat(args).startsWith("all-in-one", "--config");
+    String configPath = args.get(args.indexOf("--config") + 1);
+
+    // The config file and the strategies file it names are keys of the mounted ConfigMap,
+    // mounted as a directory (a subPath mount would never see an update).
+    Map<String, String> mounted = mountedFiles(deployment, container);
+    assertThat(mounted).containsKey(configPath);
+    Path configFile = dir.resolve("meshtrace.yaml");
+    Files.writeString(configFile, mounted.get(configPath));
+
+    // The environment as Kubernetes builds it: secrets resolved, $(VAR) substituted.
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Object variable : list(container.get("env"))) {
+      Map<String, Object> entry = map(variable);
+      String value = entry.containsKey("value") ? substitute((String) entry.get("value"), env)
+          : secretValue(map(path(entry, "valueFrom", "secretKeyRef")));
+      env.put((String) entry.get("name"), value);
+    }
+    Map<String, String> meshtraceEnv = env.entrySet().stream()
+        .filter(e -> e.getKey().startsWith("MESHTRACE_"))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    assertThat(meshtraceEnv).containsOnlyKeys("MESHTRACE_PG_URL", "MESHTRACE_ADMIN_TOKEN");
+
+    List<String> localArgs = new ArrayList<>(args);
+    localArgs.set(args.indexOf("--config") + 1, configFile.toString());
+    // Unknown settings or invalid values would throw here, naming them.
+    MeshtraceConfig config = MeshtraceCommand.parseConfig(localArgs.toArray(new String[0]),
+        meshtraceEnv);
+
+    assertThat(config.adminToken()).isEqualTo(secretValue(Map.of("name", "meshtrace-admin",
+        "key", "token")));
+    assertThat(mounted).containsKey(config.samplingStrategies().toString());
+    assertThat(SamplingStrategiesJson.parse(mounted.get(config.samplingStrategies().toString()))
+        .warnings()).isEmpty();
+    PgConnectOptions pg = PgConnectOptions.fromUri(config.pgUrl());
+    assertThat(pg.getHost()).isEqualTo(serviceHost("observability/postgres"));
+    assertThat(servicePortsByNumber("observability/postgres")).containsOnlyKeys(pg.getPort());
+    Map<String, String> postgresEnv = new HashMap<>();
+    for (Object variable : list(postgresContainer().get("env"))) {
+      Map<String, Object> entry = map(variable);
+      postgresEnv.put((String) entry.get("name"), entry.containsKey("value")
+          ? (String) entry.get("value")
+          : secretValue(map(path(entry, "valueFrom", "secretKeyRef"))));
+    }
+    assertThat(pg.getUser()).isEqualTo(postgresEnv.get("POSTGRES_USER"));
+    assertThat(pg.getPassword()).isEqualTo(postgresEnv.get("POSTGRES_PASSWORD")).isNotBlank();
+    assertThat(pg.getDatabase()).isEqualTo(postgresEnv.get("POSTGRES_DB"));
+
+    // Probes on the admin listener, on the routes it serves (checked running below).
+    Map<String, Integer> containerPorts = new HashMap<>();
+    for (Object port : list(container.get("ports"))) {
+      containerPorts.put((String) map(port).get("name"), (Integer) map(port).get("containerPort"));
+    }
+    for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
+      Map<String, Object> get = map(path(container, probe, "httpGet"));
+      assertThat(containerPorts.get((String) get.get("port"))).as(probe)
+          .isEqualTo(config.adminPort());
+    }
+    assertThat(path(container, "readinessProbe", "httpGet", "path")).isEqualTo("/readyz");
+    assertThat(path(container, "livenessProbe", "httpGet", "path")).isEqualTo("/healthz");
+    assertThat(map(path(container, "resources", "requests"))).containsKeys("cpu", "memory");
+    assertThat(map(path(container, "resources", "limits"))).containsKey("memory");
+    assertThat(path(deployment, "spec", "template", "spec", "securityContext", "runAsUser"))
+        .isEqualTo(dockerUser());
+  }
+
+  @Test
+  void theDeploymentsConfigurationStartsAndItsProbesAnswer() throws Exception {
+    Map<String, String> mounted = mountedFiles(resource("Deployment observability/meshtrace"),
+        meshtraceContainer());
+    Path configFile = dir.resolve("meshtrace.yaml");
+    Files.writeString(configFile, mounted.get("/etc/meshtrace/meshtrace.yaml"));
+    Path strategies = dir.resolve("strategies.json");
+    Files.writeString(strategies, mounted.get("/etc/meshtrace/strategies.json"));
+    MeshtraceServer server = TestServers.startOn(TestPostgres.freshDatabaseUrl(), "all-in-one",
+        "--config", configFile.toString(), "--sampling-strategies", strategies.toString());
+    try {
+      Map<String, Object> container = meshtraceContainer();
+      for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
+        String probePath = (String) path(container, probe, "httpGet", "path");
+        assertThat(TestServers.get(TestServers.url(server, "admin", probePath)).statusCode())
+            .as(probe + " " + probePath).isEqualTo(200);
+      }
+      // The ConfigMap's strategies are what the SDKs are served: the default 1%.
+      assertThat(TestServers.get(TestServers.url(server, "samplingHttp",
+          "/sampling?service=checkout")).body()).contains("\"samplingRate\":0.01");
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
+  void postgresKeepsItsDataOnAVolumeBehindItsGoverningService() {
+    Map<String, Object> statefulSet = resource("StatefulSet observability/postgres");
+    assertThat(path(statefulSet, "spec", "serviceName")).isEqualTo("postgres");
+    assertThat(path(resource("Service observability/postgres"), "spec", "clusterIP"))
+        .isEqualTo("None");
+    Map<Integer, Map<String, Object>> service = servicePortsByNumber("observability/postgres");
+    assertThat(service).containsOnlyKeys(5432);
+    assertThat(service.get(5432).get("name")).isEqualTo("tcp-postgres");
+    List<Object> claims = list(path(statefulSet, "spec", "volumeClaimTemplates"));
+    assertThat(claims).hasSize(1);
+    String claim = (String) map(map(claims.get(0)).get("metadata")).get("name");
+    assertThat(list(postgresContainer().get("volumeMounts")))
+        .anySatisfy(mount -> assertThat(map(mount)).containsEntry("name", claim)
+            .containsEntry("mountPath", "/var/lib/postgresql/data"));
+    assertThat(list(postgresContainer().get("env")))
+        .anySatisfy(env -> assertThat(map(env)).containsEntry("name", "PGDATA")
+            .containsEntry("value", "/var/lib/postgresql/data/pgdata"));
+    assertSelects("Service observability/postgres", "StatefulSet observability/postgres");
+  }
+
+  @Test
+  void theDockerfileBuildsTheImageTheDeploymentRuns() throws IOException {
+    String dockerfile = Files.readString(DOCKERFILE);
+    assertThat(dockerfile).contains("FROM eclipse-temurin:17-jre\n")
+        .contains("COPY mesh-collector/target/meshtrace.jar ")
+        .contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/meshtrace/meshtrace.jar\"]");
+    Matcher expose = Pattern.compile("(?m)^EXPOSE (.+)$").matcher(dockerfile);
+    assertThat(expose.find()).isTrue();
+    Set<Integer> exposed = new TreeSet<>();
+    for (String port : expose.group(1).trim().split("\\s+")) {
+      exposed.add(Integer.parseInt(port));
+    }
+    assertThat(exposed).isEqualTo(new TreeSet<>(
+        servicePortsByNumber("observability/meshtrace").keySet()));
+    assertThat(dockerUser()).isNotZero();
+  }
+
+  // ---- reading the resources
+
+  private static Map<String, Object> resource(String key) {
+    assertThat(RESOURCES).containsKey(key);
+    return RESOURCES.get(key);
+  }
+
+  private static Map<String, Object> meshtraceContainer() {
+    List<Object> containers = list(path(resource("Deployment observability/meshtrace"), "spec",
+        "template", "spec", "containers"));
+    assertThat(containers).hasSize(1);
+    return map(containers.get(0));
+  }
+
+  private static Map<String, Object> postgresContainer() {
+    List<Object> containers = list(path(resource("StatefulSet observability/postgres"), "spec",
+        "template", "spec", "containers"));
+    assertThat(containers).hasSize(1);
+    return map(containers.get(0));
+  }
+
+  private static Map<String, String> configMapData() {
+    Map<String, String> data = new HashMap<>();
+    map(resource("ConfigMap observability/meshtrace-config").get("data"))
+        .forEach((k, v) -> data.put(k, (String) v));
+    return data;
+  }
+
+  /** The files a container sees from its ConfigMap volumes, by path. */
+  private static Map<String, String> mountedFiles(Map<String, Object> workload,
+      Map<String, Object> container) {
+    Map<String, String> configMapOfVolume = new HashMap<>();
+    for (Object volume : list(path(workload, "spec", "template", "spec", "volumes"))) {
+      Map<String, Object> entry = map(volume);
+      if (entry.containsKey("configMap")) {
+        configMapOfVolume.put((String) entry.get("name"),
+            (String) map(entry.get("configMap")).get("name"));
+      }
+    }
+    Map<String, String> files = new HashMap<>();
+    for (Object mount : list(container.get("volumeMounts"))) {
+      Map<String, Object> entry = map(mount);
+      String configMap = configMapOfVolume.get((String) entry.get("name"));
+      if (configMap == null) {
+        continue;
+      }
+      assertThat(entry).as("the ConfigMap is mounted whole, so that updates arrive")
+          .doesNotContainKey("subPath");
+      String namespace = (String) path(workload, "metadata", "namespace");
+      map(resource(key("ConfigMap", namespace, configMap)).get("data")).forEach((name, text) ->
+          files.put(entry.get("mountPath") + "/" + name, (String) text));
+    }
+    return files;
+  }
+
+  private static String secretValue(Map<String, Object> secretKeyRef) {
+    Map<String, Object> secret = resource(key("Secret", "observability",
+        (String) secretKeyRef.get("name")));
+    Object value = map(secret.get("stringData")).get(secretKeyRef.get("key"));
+    assertThat(value).as("key %s of Secret %s", secretKeyRef.get("key"), secretKeyRef.get("name"))
+        .isInstanceOf(String.class);
+    assertThat((String) value).isNotBlank();
+    return (String) value;
+  }
+
+  /** Kubernetes' $(VAR) substitution from the variables defined before. */
+  private static String substitute(String value, Map<String, String> defined) {
+    Matcher reference = Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)").matcher(value);
+    StringBuilder result = new StringBuilder();
+    while (reference.find()) {
+      assertThat(defined).as("$(%s) is defined before it is used", reference.group(1))
+          .containsKey(reference.group(1));
+      reference.appendReplacement(result, Matcher.quoteReplacement(defined.get(reference.group(1))));
+    }
+    return reference.appendTail(result).toString();
+  }
+
+  private static Map<Integer, Map<String, Object>> servicePortsByNumber(String service) {
+    Map<Integer, Map<String, Object>> ports = new LinkedHashMap<>();
+    for (Object port : list(path(resource("Service " + service), "spec", "ports"))) {
+      assertThat(ports.put((Integer) map(port).get("port"), map(port))).isNull();
+    }
+    return ports;
+  }
+
+  private static String serviceHost(String service) {
+    String[] namespaceAndName = service.split("/");
+    assertThat(RESOURCES).containsKey("Service " + service);
+    return namespaceAndName[1] + "." + namespaceAndName[0] + ".svc.cluster.local";
+  }
+
+  private static void assertSelects(String service, String workload) {
+    Map<String, Object> selector = map(path(resource(service), "spec", "selector"));
+    Map<String, Object> labels = map(path(resource(workload), "spec", "template", "metadata",
+        "labels"));
+    assertThat(labels).containsAllEntriesOf(selector);
+    assertThat(map(path(resource(workload), "spec", "selector", "matchLabels")))
+        .isEqualTo(selector);
+  }
+
+  private static int dockerUser() {
+    try {
+      Matcher user = Pattern.compile("(?m)^USER (\\d+)").matcher(Files.readString(DOCKERFILE));
+      assertThat(user.find()).isTrue();
+      return Integer.parseInt(user.group(1));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static String key(String kind, String namespace, String name) {
+    return kind + " " + (namespace == null ? "" : namespace + "/") + name;
+  }
+
+  private static Object path(Map<String, Object> root, String... keys) {
+    Object current = root;
+    for (String key : keys) {
+      assertThat(current).as("parent of %s", key).isInstanceOf(Map.class);
+      current = map(current).get(key);
+      assertThat(current).as(String.join(".", keys)).isNotNull();
+    }
+    return current;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object value) {
+    assertThat(value).isInstanceOf(Map.class);
+    return (Map<String, Object>) value;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> list(Object value) {
+    assertThat(value).isInstanceOf(List.class);
+    return (List<Object>) value;
+  }
+
+  private static List<String> strings(Object value) {
+    return list(value).stream().map(String.class::cast).toList();
+  }
+}
