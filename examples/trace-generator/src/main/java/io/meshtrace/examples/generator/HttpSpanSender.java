@@ -131,14 +131,17 @@ final class HttpSpanSender implements SpanSender {
   }
 
   static String describe(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        // the JDK client's has no message, only a ClosedChannelException as cause
+        return "connection refused" + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")");
+      }
+    }
     Throwable cause = e;
     while (cause.getMessage() == null && cause.getCause() != null) {
       cause = cause.getCause();
     }
     String message = cause.getMessage();
-    if (cause instanceof java.net.ConnectException) {
-      return "connection refused" + (message == null ? "" : " (" + message + ")");
-    }
     return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
   }
 
