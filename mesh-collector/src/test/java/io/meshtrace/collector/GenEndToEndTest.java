@@ -120,6 +120,8 @@ class GenEndToEndTest {
         "--endpoint", url(server, "zipkin", "/api/v2/spans"), "--json");
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.summary().getLong("traces")).isEqualTo(20);
+    // paced at 100 traces/s, not sent in one burst
+    assertThat(run.summary().getDouble("seconds")).isGreaterThanOrEqualTo(0.19);
     long endTs = System.currentTimeMillis() + 3_600_000;
     HttpResponse<String> found = get(url(server, "zipkin", "/api/v2/traces?serviceName="
         + "edge-gateway&limit=1000&endTs=" + endTs + "&lookback=" + 4 * 3_600_000));

@@ -144,21 +144,23 @@ final class GenCommand implements Callable<Integer> {
         progress.flush();
       });
       try {
-        report(run.run(), chosen, target, chosenSeed, null, out);
+        report(run.run(), chosen, target, chosenSeed, settings.start(), null, out);
         return 0;
       } catch (SendFailure e) {
         err.println("gen: " + e.getMessage());
-        report(run.summary(), chosen, target, chosenSeed, e.getMessage(), json ? out : err);
+        report(run.summary(), chosen, target, chosenSeed, settings.start(), e.getMessage(),
+            json ? out : err);
         return 1;
       }
     }
   }
 
   private void report(RunSummary summary, Protocol chosen, URI target, long chosenSeed,
-      String failure, PrintWriter to) {
+      Instant start, String failure, PrintWriter to) {
     if (json) {
       to.println(summary.toJson(uiUrl).put("protocol", chosen.label())
           .put("endpoint", target.toString()).put("seed", chosenSeed)
+          .put("startTime", start.toString())
           .put("failure", failure).encode());
     } else {
       if (failure != null && summary.traces() > 0) {
@@ -168,9 +170,8 @@ final class GenCommand implements Callable<Integer> {
         summary.lines(uiUrl).forEach(to::println);
       }
       if (failure == null) {
-        to.println("same traces again: --seed " + chosenSeed + " --start-time "
-            + "<the same instant>; all traces: " + uiUrl + "/search?service="
-            + io.meshtrace.examples.generator.Topology.GATEWAY);
+        to.println("to send these traces again (into another database: the IDs repeat): "
+            + "--seed " + chosenSeed + " --start-time " + start + " --rate " + format(rate));
       }
     }
     to.flush();
@@ -199,7 +200,7 @@ final class GenCommand implements Callable<Integer> {
 
   private Instant start() {
     if (startTime == null || startTime.isBlank()) {
-      return Instant.now();
+      return Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
     try {
       return Instant.parse(startTime.trim());

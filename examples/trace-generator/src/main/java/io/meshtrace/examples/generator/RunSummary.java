@@ -19,8 +19,9 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
     long requests, long bytes, long retries, double seconds, Map<String, Long> spansPerService,
     List<Example> examples) {
 
-  /** A trace to look at; {@code what} is error, outlier or typical. */
-  public record Example(String what, String traceId, String root, long durationMicros) {}
+  /** A trace to look at; {@code what} is error, outlier or typical; {@code note} or null. */
+  public record Example(String what, String traceId, String root, long durationMicros,
+      String note) {}
 
   public double tracesPerSecond() {
     return seconds > 0 ? traces / seconds : 0;
@@ -45,11 +46,21 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
     if (!examples.isEmpty()) {
       lines.add("traces to look at:");
       for (Example example : examples) {
-        lines.add(String.format(Locale.ROOT, "  %-8s %s  %s, %.1f ms", example.what(),
-            traceUrl(uiUrl, example.traceId()), example.root(), example.durationMicros() / 1e3));
+        lines.add(String.format(Locale.ROOT, "  %-8s %s  %s, %.1f ms%s", example.what(),
+            traceUrl(uiUrl, example.traceId()), example.root(), example.durationMicros() / 1e3,
+            example.note() == null ? "" : ": " + example.note()));
       }
     }
+    lines.add("search: " + searchUrl(uiUrl, "") + "  failed: "
+        + searchUrl(uiUrl, "&tags=%7B%22error%22%3A%22true%22%7D") + "  slowest: "
+        + searchUrl(uiUrl, "&sort=longest"));
     return lines;
+  }
+
+  /** The UI's search for traces that entered at the edge gateway, with more parameters. */
+  public static String searchUrl(String uiUrl, String parameters) {
+    String base = uiUrl.endsWith("/") ? uiUrl.substring(0, uiUrl.length() - 1) : uiUrl;
+    return base + "/search?service=" + Topology.GATEWAY + parameters;
   }
 
   public JsonObject toJson(String uiUrl) {
@@ -59,7 +70,7 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
     for (Example example : this.examples) {
       examples.add(new JsonObject().put("what", example.what())
           .put("traceId", example.traceId()).put("root", example.root())
-          .put("durationMicros", example.durationMicros())
+          .put("durationMicros", example.durationMicros()).put("note", example.note())
           .put("url", traceUrl(uiUrl, example.traceId())));
     }
     return new JsonObject().put("traces", traces).put("spans", spans)
@@ -150,7 +161,7 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
       }
       if (what != null) {
         examples.add(new Example(what, trace.traceId(), trace.root().name(),
-            trace.root().durationMicros()));
+            trace.root().durationMicros(), trace.note()));
       }
     }
 

@@ -149,8 +149,7 @@ public final class Topology {
           List.of(), List.of()));
     } else {
       // The gateway forwards the routes of the first level (the frontend; every service when
-      // the mesh is only two deep) as they are: one span per request, the way an Envoy router
-      // reports it, then the service's sidecar.
+      // the mesh is only two deep) as they are.
       for (Service service : atLevel(services, 1)) {
         for (Operation route : operations.get(service)) {
           entries.add(new Operation(gateway, route.method(), route.path(),

@@ -59,19 +59,33 @@ public final class TraceGenerator {
 
     Operation entry = topology.entries().get(random.nextInt(topology.entries().size()));
     Node root = server(entry, null, random, spanIds);
+    List<String> notes = new ArrayList<>();
     if (error) {
-      fail(pick(root, random), random);
+      Node failed = pick(root, random);
+      fail(failed, random);
+      notes.add(describe(failed) + " failed"
+          + (failed.inProcess == null ? " with " + failed.statusCode : ""));
     }
     if (outlier) {
       Node slow = pick(root, random);
-      slow.selfMicros = Math.round(slow.selfMicros * (10 + random.nextDouble() * 40));
+      double factor = 10 + random.nextDouble() * 40;
+      slow.selfMicros = Math.round(slow.selfMicros * factor);
       slow.outlier = true;
+      notes.add(describe(slow) + " took " + Math.round(factor) + "x its usual time");
     }
     layOut(root, startMicros, random);
 
     List<GeneratedSpan> spans = new ArrayList<>();
     emit(root, traceId, requestId, random, spans);
-    return new GeneratedTrace(index, traceId, List.copyOf(spans), error, outlier);
+    return new GeneratedTrace(index, traceId, List.copyOf(spans), error, outlier,
+        notes.isEmpty() ? null : String.join("; ", notes));
+  }
+
+  private static String describe(Node node) {
+    return node.inProcess != null
+        ? node.service.name() + " " + node.inProcess.name() + " ("
+            + node.inProcess.backend().name().toLowerCase(java.util.Locale.ROOT) + ")"
+        : node.service.name() + " " + node.operation.method() + " " + node.operation.path();
   }
 
   /** A span of the trace before it is timed and tagged. */
@@ -87,6 +101,7 @@ public final class TraceGenerator {
     int statusCode = 200;
     String errorMessage;
     boolean outlier;
+    String path; // the route's path with IDs filled in
     long start;
     long end;
 
@@ -115,14 +130,12 @@ public final class TraceGenerator {
         spanId(random, spanIds), jitter(operation.selfMicros(), random));
     for (Call call : operation.calls()) {
       if (random.nextDouble() < call.probability()) {
-        if (operation.service().gateway()) {
-          server(call.target(), server, random, spanIds);
-        } else {
-          // The caller's sidecar reports the outbound half; its time is the network both ways.
-          Node client = new Node(Kind.CLIENT, operation.service(), call.target(), null, server,
-              spanId(random, spanIds), random.nextLong(150, 900));
-          server(call.target(), client, random, spanIds);
-        }
+        // The caller's sidecar (or the gateway, as Envoy with spawn_upstream_span) reports the
+        // outbound half; its own time is the network both ways. meshtrace's dependency graph
+        // counts a call from such a CLIENT span to the SERVER span below it.
+        Node client = new Node(Kind.CLIENT, operation.service(), call.target(), null, server,
+            spanId(random, spanIds), random.nextLong(150, 900));
+        server(call.target(), client, random, spanIds);
       }
     }
     for (InProcess inProcess : operation.inProcess()) {
@@ -214,14 +227,20 @@ public final class TraceGenerator {
     } else {
       Operation route = node.operation;
       Service callee = route.service();
-      boolean edge = service.gateway();
+      boolean edge = node.parent == null; // the request from outside, at the gateway
+      boolean gateway = service.gateway();
       Map<String, String> tags = new LinkedHashMap<>();
       tags.put("component", "proxy");
       tags.put("node_id", service.nodeId());
       tags.put("zone", "europe-west1-b");
       tags.put("guid:x-request-id", requestId);
-      tags.put("http.url", edge ? "https://shop.example.com" + concrete(route.path(), random)
-          : "http://" + callee.host() + ":" + Topology.PORT + concrete(route.path(), random));
+      // Both halves of a hop, and the gateway's two spans, show the same request path.
+      Node parent = node.parent;
+      node.path = parent != null && parent.path != null
+          && parent.operation.path().equals(route.path())
+          ? parent.path : concrete(route.path(), random);
+      tags.put("http.url", edge ? "https://shop.example.com" + node.path
+          : "http://" + callee.host() + ":" + Topology.PORT + node.path);
       tags.put("http.method", route.method());
       tags.put("http.protocol", edge ? "HTTP/2" : "HTTP/1.1");
       tags.put("downstream_cluster", "-");
@@ -233,16 +252,16 @@ public final class TraceGenerator {
           : random.nextInt(120, 24_000)));
       tags.put("http.status_code", Integer.toString(node.statusCode));
       tags.put("response_flags", node.statusCode == 503 ? "UF" : "-");
-      String cluster = node.kind == Kind.CLIENT || edge
+      String cluster = node.kind == Kind.CLIENT || gateway
           ? "outbound|" + Topology.PORT + "||" + (edge && !node.children.isEmpty()
-              ? node.children.get(0).service.host() : callee.host())
+              ? node.children.get(0).operation.service().host() : callee.host())
           : "inbound|" + Topology.PORT + "||";
       tags.put("upstream_cluster", cluster);
       tags.put("upstream_cluster.name", cluster);
       tags.put("istio.canonical_service", service.name());
-      tags.put("istio.canonical_revision", edge ? "latest" : "v1");
+      tags.put("istio.canonical_revision", gateway ? "latest" : "v1");
       tags.put("istio.mesh_id", "cluster.local");
-      tags.put("istio.namespace", edge ? "istio-system" : Topology.NAMESPACE);
+      tags.put("istio.namespace", gateway ? "istio-system" : Topology.NAMESPACE);
       String peer = node.parent == null ? "203.0.113." + random.nextInt(1, 255)
           : node.kind == Kind.CLIENT ? callee.ip() : node.parent.service.ip();
       tags.put("peer.address", peer);

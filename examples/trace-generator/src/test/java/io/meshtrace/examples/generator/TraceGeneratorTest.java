@@ -115,7 +115,12 @@ class TraceGeneratorTest {
     assertThat(outliers).isBetween(0.04, 0.06);
     for (GeneratedTrace trace : traces) {
       GeneratedSpan root = trace.root();
+      assertThat(trace.note() != null).isEqualTo(trace.error() || trace.outlier());
+      if (trace.outlier()) {
+        assertThat(trace.note()).containsPattern("took \\d+x its usual time");
+      }
       if (trace.error()) {
+        assertThat(trace.note()).contains(" failed");
         // the failure reached the edge, as Envoy reports an upstream 5xx
         assertThat(root.error()).isTrue();
         assertThat(root.tags().get("http.status_code")).isIn("500", "503");
@@ -191,8 +196,21 @@ class TraceGeneratorTest {
     assertThat(all).anyMatch(s -> s.tags().containsKey("db.statement"));
     assertThat(all).anyMatch(s -> s.kind() == GeneratedSpan.Kind.PRODUCER
         && s.tags().containsKey("messaging.destination.name"));
-    // one request ID through the whole trace, as Envoy propagates x-request-id
+    // one request ID through the whole trace, as Envoy propagates x-request-id; both halves of
+    // a hop show the same URL; the gateway reports the call to the frontend as a CLIENT span
     for (GeneratedTrace trace : traces) {
+      Map<String, GeneratedSpan> byId = new HashMap<>();
+      trace.spans().forEach(s -> byId.put(s.spanId(), s));
+      for (GeneratedSpan span : trace.spans()) {
+        GeneratedSpan parent = byId.get(span.parentId());
+        if (span.kind() == GeneratedSpan.Kind.SERVER && parent != null) {
+          assertThat(parent.kind()).isEqualTo(GeneratedSpan.Kind.CLIENT);
+          assertThat(parent.remoteService()).isEqualTo(span.service());
+          assertThat(span.tags().get("http.url")).isEqualTo(parent.tags().get("http.url"));
+        }
+      }
+      assertThat(trace.spans().get(1).service()).isEqualTo("edge-gateway");
+      assertThat(trace.spans().get(1).kind()).isEqualTo(GeneratedSpan.Kind.CLIENT);
       assertThat(trace.spans().stream().map(s -> s.tags().get("guid:x-request-id"))
           .filter(java.util.Objects::nonNull).distinct()).hasSize(1);
     }
