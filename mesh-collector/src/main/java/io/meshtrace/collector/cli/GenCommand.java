@@ -31,7 +31,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "gen", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Send synthetic service-mesh traces (edge-gateway -> frontend -> cart, "
         + "checkout, ... -> postgres, kafka) to a running meshtrace, over Zipkin or OTLP. "
-        + "The same --seed sends the same traces.")
+        + "The same --seed sends the same traces.",
+    footer = {"", "Each option is also the setting gen-<option>: MESHTRACE_GEN_RATE=20 in the "
+        + "environment, or 'gen-rate: 20' in the YAML file named by MESHTRACE_CONFIG.",
+        "Exit codes: 0 sent, 1 meshtrace did not accept spans, 2 invalid options."})
 final class GenCommand implements Callable<Integer> {
   static final long DEFAULT_TRACES = 100;
 
