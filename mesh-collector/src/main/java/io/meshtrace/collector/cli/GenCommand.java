@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
         "Exit codes: 0 sent, 1 meshtrace did not accept spans, 2 invalid options."})
 final class GenCommand implements Callable<Integer> {
   static final long DEFAULT_TRACES = 100;
+  private static final String STOPPED = "stopped";
 
   @Spec
   CommandSpec spec;
@@ -146,15 +148,40 @@ final class GenCommand implements Callable<Integer> {
         progress.println(line);
         progress.flush();
       });
+      // Stopped with Ctrl-C, a long run still says what it sent.
+      AtomicBoolean reported = new AtomicBoolean();
+      Thread onStop = new Thread(() -> {
+        if (reported.compareAndSet(false, true)) {
+          err.println("gen: stopped");
+          report(run.summary(), chosen, target, chosenSeed, settings.start(), STOPPED,
+              json ? out : err);
+        }
+      }, "gen-stopped");
+      Runtime.getRuntime().addShutdownHook(onStop);
       try {
-        report(run.run(), chosen, target, chosenSeed, settings.start(), null, out);
+        RunSummary summary = run.run();
+        if (reported.compareAndSet(false, true)) {
+          report(summary, chosen, target, chosenSeed, settings.start(), null, out);
+        }
         return 0;
       } catch (SendFailure e) {
-        err.println("gen: " + e.getMessage());
-        report(run.summary(), chosen, target, chosenSeed, settings.start(), e.getMessage(),
-            json ? out : err);
+        if (reported.compareAndSet(false, true)) {
+          err.println("gen: " + e.getMessage());
+          report(run.summary(), chosen, target, chosenSeed, settings.start(), e.getMessage(),
+              json ? out : err);
+        }
         return 1;
+      } finally {
+        removeHook(onStop);
       }
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or has run
     }
   }
 
@@ -167,7 +194,7 @@ final class GenCommand implements Callable<Integer> {
           .put("failure", failure).encode());
     } else {
       if (failure != null && summary.traces() > 0) {
-        to.println("gen: before the failure:");
+        to.println(failure.equals(STOPPED) ? "gen: until stopped:" : "gen: before the failure:");
       }
       if (failure == null || summary.traces() > 0) {
         summary.lines(uiUrl).forEach(to::println);
