@@ -115,6 +115,6 @@ public record EdgeSampling(int defaultPerMillion, Map<String, Integer> perMillio
       changes.add("unmatched requests " + percent(previous.defaultPerMillion) + " -> "
           + percent(defaultPerMillion));
     }
-    return changes.isEmpty() ? "sampling unchanged" : String.join(", ", changes);
+    return changes.isEmpty() ? "unchanged" : String.join(", ", changes);
   }
 }
