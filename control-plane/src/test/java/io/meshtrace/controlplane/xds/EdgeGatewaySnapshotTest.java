@@ -52,7 +52,7 @@ class EdgeGatewaySnapshotTest {
         ObservedTraffic.NONE);
     EdgeGatewaySnapshot.Resources resources = EdgeGatewaySnapshot.build(routes, sampling,
         "edge-gateway", new GatewayRoutes.Endpoint("127.0.0.1", 9411));
-    assertTracing(resources, ZipkinConfig.CollectorEndpointVersion.HTTP_JSON, "meshtrace",
+    EdgeGatewayAssertions.assertTracing(resources, ZipkinConfig.CollectorEndpointVersion.HTTP_JSON, "meshtrace",
         250_000, Map.of("GET /shop", 1000, "POST /cart", 250_000, "admin", 250_000));
 
     Cluster shop = resources.clusters().get(0);
@@ -79,56 +79,6 @@ class EdgeGatewaySnapshotTest {
         .containsExactly("sampler.type=probabilistic", "sampler.param=0.001");
   }
 
-  /** Checks what an Envoy edge node must get; shared with the end-to-end tests. */
-  static void assertTracing(EdgeGatewaySnapshot.Resources resources,
-      ZipkinConfig.CollectorEndpointVersion encoding, String collectorHost,
-      int unmatchedPerMillion, Map<String, Integer> perMillionByOperation) throws Exception {
-    Listener listener = resources.listeners().get(0);
-    HttpConnectionManager manager = listener.getFilterChains(0).getFilters(0).getTypedConfig()
-        .unpack(HttpConnectionManager.class);
-    assertThat(manager.getRds().getRouteConfigName())
-        .isEqualTo(EdgeGatewaySnapshot.ROUTE_CONFIGURATION);
-    assertThat(manager.getRds().getConfigSource().hasAds()).isTrue();
-    HttpConnectionManager.Tracing tracing = manager.getTracing();
-    assertThat(tracing.getProvider().getName()).isEqualTo("envoy.tracers.zipkin");
-    ZipkinConfig zipkin = tracing.getProvider().getTypedConfig().unpack(ZipkinConfig.class);
-    assertThat(zipkin.getCollectorCluster()).isEqualTo("meshtrace-collector");
-    assertThat(zipkin.getCollectorEndpoint()).isEqualTo("/api/v2/spans");
-    assertThat(zipkin.getCollectorEndpointVersion()).isEqualTo(encoding);
-    assertThat(zipkin.getCollectorHostname()).isEqualTo(collectorHost);
-    assertThat(zipkin.getTraceId128Bit()).isTrue();
-    assertThat(zipkin.hasSharedSpanContext()).isTrue();
-    assertThat(zipkin.getSharedSpanContext().getValue()).isFalse();
-    assertThat(tracing.hasSpawnUpstreamSpan()).isTrue();
-    assertThat(tracing.getSpawnUpstreamSpan().getValue()).isTrue();
-    assertThat(tracing.hasRandomSampling()).isTrue();
-    assertThat(tracing.getRandomSampling().getValue()).isEqualTo(unmatchedPerMillion / 10_000.0);
-    assertThat(tracing.hasClientSampling()).isTrue();
-    assertThat(tracing.getClientSampling().getValue()).isEqualTo(100.0);
-    assertThat(tracing.hasOverallSampling()).isTrue();
-    assertThat(tracing.getOverallSampling().getValue()).isEqualTo(100.0);
-    assertThat(resources.clusters()).extracting(Cluster::getName).contains("meshtrace-collector");
-
-    Map<String, Integer> seen = new java.util.HashMap<>();
-    for (var host : resources.routes().get(0).getVirtualHostsList()) {
-      for (Route route : host.getRoutesList()) {
-        assertThat(route.getDecorator().getOperation()).isNotEmpty();
-        assertThat(route.getTracing().hasRandomSampling()).isTrue();
-        assertThat(route.getTracing().getRandomSampling().getDenominator())
-            .isEqualTo(FractionalPercent.DenominatorType.MILLION);
-        assertThat(route.getTracing().getClientSampling()).isEqualTo(EdgeGatewaySnapshot
-            .fraction(1_000_000));
-        assertThat(route.getTracing().getOverallSampling()).isEqualTo(EdgeGatewaySnapshot
-            .fraction(1_000_000));
-        assertThat(route.getTracing().getClientSampling().getDenominator())
-            .isEqualTo(FractionalPercent.DenominatorType.MILLION);
-        seen.put(route.getDecorator().getOperation(),
-            route.getTracing().getRandomSampling().getNumerator());
-      }
-    }
-    assertThat(seen).isEqualTo(perMillionByOperation);
-  }
-
   @Test
   void sameInputsSameResources() throws Exception {
     GatewayRoutes routes = GatewayRoutesFile.parse(ROUTES);
@@ -147,7 +97,7 @@ class EdgeGatewaySnapshotTest {
         sampling("{}", ObservedTraffic.NONE), "edge-gateway",
         new GatewayRoutes.Endpoint("127.0.0.1", 19411));
     // No file, no entry: Jaeger's default probability 0.001 = 1000 per million everywhere.
-    assertTracing(resources, ZipkinConfig.CollectorEndpointVersion.HTTP_PROTO, "127.0.0.1",
+    EdgeGatewayAssertions.assertTracing(resources, ZipkinConfig.CollectorEndpointVersion.HTTP_PROTO, "127.0.0.1",
         1000, Map.of("GET /shop", 1000, "POST /cart", 1000, "admin", 1000));
     Cluster collector = resources.clusters().get(2);
     assertThat(collector.getType()).isEqualTo(Cluster.DiscoveryType.STATIC);

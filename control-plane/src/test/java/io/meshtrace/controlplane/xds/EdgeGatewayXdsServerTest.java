@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The server over real gRPC, with an ADS client that behaves like an Envoy edge node. */
-class EdgeGatewayXdsServerTest {
+public class EdgeGatewayXdsServerTest {
   static final Duration WAIT = Duration.ofSeconds(5);
 
   @TempDir
@@ -88,7 +88,7 @@ class EdgeGatewayXdsServerTest {
   }
 
   /** Envoy's start: CDS, then LDS, then the RDS the listener names; each ACKed. */
-  static EdgeGatewaySnapshot.Resources subscribeLikeEnvoy(AdsClient envoy) throws Exception {
+  public static EdgeGatewaySnapshot.Resources subscribeLikeEnvoy(AdsClient envoy) throws Exception {
     envoy.subscribe(AdsClient.CLUSTERS);
     DiscoveryResponse clusters = envoy.next(AdsClient.CLUSTERS, WAIT);
     assertThat(clusters).as("CDS response").isNotNull();
@@ -105,7 +105,7 @@ class EdgeGatewayXdsServerTest {
         unpack(listeners, Listener.class), unpack(routes, RouteConfiguration.class));
   }
 
-  static <T extends com.google.protobuf.Message> List<T> unpack(DiscoveryResponse response,
+  public static <T extends com.google.protobuf.Message> List<T> unpack(DiscoveryResponse response,
       Class<T> type) throws Exception {
     List<T> resources = new java.util.ArrayList<>();
     for (Any any : response.getResourcesList()) {
@@ -118,7 +118,7 @@ class EdgeGatewayXdsServerTest {
   void anEdgeNodeGetsListenerRoutesAndClustersWithEveryTracingField() throws Exception {
     try (AdsClient envoy = new AdsClient(server.port(), "edge-1", "edge-gateway")) {
       EdgeGatewaySnapshot.Resources resources = subscribeLikeEnvoy(envoy);
-      EdgeGatewaySnapshotTest.assertTracing(resources,
+      EdgeGatewayAssertions.assertTracing(resources,
           ZipkinConfig.CollectorEndpointVersion.HTTP_JSON, "meshtrace", 250_000,
           Map.of("GET /shop", 1000, "POST /cart", 250_000, "admin", 250_000));
       assertThat(resources.clusters()).extracting(Cluster::getName)
