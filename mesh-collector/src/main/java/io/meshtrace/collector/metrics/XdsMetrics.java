@@ -30,14 +30,23 @@ public final class XdsMetrics implements XdsObserver {
     Gauge.builder("meshtrace.xds.connected.nodes", nodes, AtomicLong::get)
         .description("Envoy nodes of the served cluster with an open ADS stream")
         .register(registry);
+    // Present from the start for the types served, so that an alert has a series to watch.
+    for (String type : new String[] {"cluster.v3.Cluster", "listener.v3.Listener",
+        "route.v3.RouteConfiguration"}) {
+      nacks("type.googleapis.com/envoy.config." + type);
+    }
   }
 
   @Override
   public void nack(String typeUrl) {
-    Counter.builder("meshtrace.xds.nacks")
+    nacks(typeUrl).increment();
+  }
+
+  private Counter nacks(String typeUrl) {
+    return Counter.builder("meshtrace.xds.nacks")
         .description("xDS responses an Envoy refused (NACK), by resource type")
         .tag("type_url", typeUrl)
-        .register(registry).increment();
+        .register(registry);
   }
 
   @Override
