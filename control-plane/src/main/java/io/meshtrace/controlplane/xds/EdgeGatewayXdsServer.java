@@ -77,6 +77,12 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
   private final ScheduledExecutorService snapshots;
   private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
   private final Set<String> ignoredNodes = ConcurrentHashMap.newKeySet();
+  /**
+   * The node of the stream whose request is being handled. envoy-control-plane runs the request
+   * callbacks and then creates the watch on the same thread, so the callback hands the stream's
+   * node over to {@link NackAware} here.
+   */
+  private final ThreadLocal<Node> streamNode = new ThreadLocal<>();
   private Server server;
 
   // Touched only on the `snapshots` thread (and in the constructor before it starts).
@@ -311,6 +317,7 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
     @Override
     public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
       Stream stream = streams.computeIfAbsent(streamId, id -> new Stream());
+      streamNode.set(stream.node == null ? request.getNode() : stream.node);
       if (request.hasNode() && stream.node == null) {
         stream.node = request.getNode();
         Node node = request.getNode();
@@ -355,11 +362,18 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
   }
 
   /**
-   * The cache, except that a NACK waits for the next version instead of being answered at
-   * once with the version it rejected. envoy-control-plane compares the request's
-   * {@code version_info} (after a NACK: the last version the Envoy accepted) with the
-   * snapshot's and would resend the rejected resources straight away, again and again; with the
-   * rejected version in its place the watch stays open until a new snapshot is set.
+   * The cache, with two corrections to what envoy-control-plane asks it.
+   *
+   * <ul>
+   *   <li>A NACK waits for the next version instead of being answered at once with the version
+   *       it rejected. envoy-control-plane compares the request's {@code version_info} (after a
+   *       NACK: the last version the Envoy accepted) with the snapshot's and would resend the
+   *       rejected resources straight away, again and again; with the rejected version in its
+   *       place the watch stays open until a new snapshot is set.
+   *   <li>A request without a node (Envoy's {@code set_node_on_first_message_only}, which
+   *       Istio's bootstraps set) is given its stream's, since the cache picks the snapshot by
+   *       the request's node and would otherwise never answer.
+   * </ul>
    */
   private final class NackAware implements ConfigWatcher {
     private final ConfigWatcher cache;
@@ -372,13 +386,22 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
     public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
         Consumer<Response> responseConsumer, boolean hasClusterChanged,
         boolean allowDefaultEmptyEdsUpdate) {
+      Node node = streamNode.get();
+      streamNode.remove();
+      DiscoveryRequest.Builder corrected = null;
+      if (!request.v3Request().hasNode() && node != null) {
+        corrected = request.v3Request().toBuilder().setNode(node);
+      }
       if (request.hasErrorDetail()) {
         String rejected = rejectedVersion(request.getResponseNonce());
         if (rejected != null) {
-          request = XdsRequest.create(request.v3Request().toBuilder()
-              .setVersionInfo(rejected).build());
+          corrected = (corrected == null ? request.v3Request().toBuilder() : corrected)
+              .setVersionInfo(rejected);
           knownResourceNames = Set.copyOf(request.getResourceNamesList());
         }
+      }
+      if (corrected != null) {
+        request = XdsRequest.create(corrected.build());
       }
       return cache.createWatch(ads, request, knownResourceNames, responseConsumer,
           hasClusterChanged, allowDefaultEmptyEdsUpdate);

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A grpc-java ADS client that talks like an Envoy node: one aggregated stream, the node in every
- * request, wildcard CDS and LDS, RDS by name, and every response ACKed (its version and nonce)
+ * request (or in the first only, as Envoy's {@code set_node_on_first_message_only}), wildcard CDS and LDS, RDS by name, and every response ACKed (its version and nonce)
  * or NACKed (the last accepted version, the response's nonce and an error_detail).
  */
 public final class AdsClient implements AutoCloseable {
@@ -31,9 +31,17 @@ public final class AdsClient implements AutoCloseable {
   private final LinkedBlockingQueue<Object> received = new LinkedBlockingQueue<>();
   private final List<DiscoveryResponse> pending = new ArrayList<>();
   private final Node node;
+  private final boolean nodeOnFirstMessageOnly;
+  private boolean sent;
 
   public AdsClient(int port, String nodeId, String nodeCluster) {
+    this(port, nodeId, nodeCluster, false);
+  }
+
+  /** @param nodeOnFirstMessageOnly as Envoy's {@code set_node_on_first_message_only} */
+  public AdsClient(int port, String nodeId, String nodeCluster, boolean nodeOnFirstMessageOnly) {
     this.node = Node.newBuilder().setId(nodeId).setCluster(nodeCluster).build();
+    this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
         new StreamObserver<>() {
@@ -77,7 +85,11 @@ public final class AdsClient implements AutoCloseable {
   }
 
   private synchronized void send(DiscoveryRequest.Builder request) {
-    requests.onNext(request.setNode(node).build());
+    if (!sent || !nodeOnFirstMessageOnly) {
+      request.setNode(node);
+    }
+    sent = true;
+    requests.onNext(request.build());
   }
 
   /** The next response of {@code typeUrl}; others that come first are kept for later. */

@@ -184,6 +184,15 @@ public class EdgeGatewayXdsServerTest {
   }
 
   @Test
+  void aNodeSentOnTheFirstMessageOnlyIsServedToo() throws Exception {
+    try (AdsClient envoy = new AdsClient(server.port(), "istio-gw", "edge-gateway", true)) {
+      EdgeGatewaySnapshot.Resources resources = subscribeLikeEnvoy(envoy);
+      assertThat(resources.routes()).hasSize(1);
+      assertThat(resources.listeners()).hasSize(1);
+    }
+  }
+
+  @Test
   void aNodeOfAnotherClusterGetsNothing() throws Exception {
     try (AdsClient sidecar = new AdsClient(server.port(), "sidecar-1", "shop")) {
       sidecar.subscribe(AdsClient.CLUSTERS);
