@@ -131,6 +131,11 @@ public final class AdsClient implements AutoCloseable {
     return (DiscoveryResponse) item;
   }
 
+  /** Drops the connection without closing the stream, as an Envoy that is killed. */
+  public void abort() throws Exception {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() throws Exception {
     try {

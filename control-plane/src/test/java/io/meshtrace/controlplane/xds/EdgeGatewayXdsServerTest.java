@@ -128,6 +128,20 @@ public class EdgeGatewayXdsServerTest {
       // ACKed and nothing changed: nothing more is sent.
       assertThat(envoy.anything(Duration.ofMillis(600))).isNull();
     }
+    awaitConnected(0);
+    AdsClient killed = new AdsClient(server.port(), "edge-2", "edge-gateway");
+    subscribeLikeEnvoy(killed);
+    assertThat(connected.get()).isEqualTo(1);
+    killed.abort();
+    awaitConnected(0);
+  }
+
+  private void awaitConnected(long nodes) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (connected.get() != nodes && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(connected.get()).as("connected nodes").isEqualTo(nodes);
   }
 
   @Test

@@ -194,6 +194,12 @@ public final class MeshtraceServer {
     } catch (InvalidGatewayRoutesException e) {
       throw invalidGatewayRoutes(config, e); // changed between the check and now
     }
+    if (zipkin == null && xds.routes().collector() == null) {
+      LOG.warn("The gateway routes file {} names no collector, so the edge Envoy is told to "
+          + "send spans to 127.0.0.1:{}, but this {} process runs no Zipkin listener: add "
+          + "collector.address (the host:port of meshtrace's collector)", config.gatewayRoutes(),
+          collectorPort, config.mode().command());
+    }
   }
 
   private static InvalidConfigException invalidStrategiesFile(MeshtraceConfig config,
