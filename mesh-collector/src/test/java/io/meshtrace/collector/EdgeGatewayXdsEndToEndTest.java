@@ -52,6 +52,7 @@ class EdgeGatewayXdsEndToEndTest {
   @TempDir
   static Path dir;
   static Path strategies;
+  static Path routes;
   static Path portsFile;
   static MeshtraceServer server;
 
@@ -59,7 +60,7 @@ class EdgeGatewayXdsEndToEndTest {
   static void start() throws Exception {
     strategies = dir.resolve("strategies.json");
     Files.writeString(strategies, STRATEGIES);
-    Path routes = dir.resolve("gateway-routes.yaml");
+    routes = dir.resolve("gateway-routes.yaml");
     Files.writeString(routes, ROUTES);
     portsFile = dir.resolve("ports.json");
     server = TestServers.allInOne("--sampling-strategies", strategies.toString(),
@@ -166,6 +167,39 @@ class EdgeGatewayXdsEndToEndTest {
     try (AdsClient next = new AdsClient(server.ports().get("xds"), "edge-e2e-4",
         "edge-gateway")) {
       assertThat(EdgeGatewayXdsServerTest.subscribeLikeEnvoy(next).listeners()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aBrokenRoutesFileKeepsTheLastGoodRoutesAndReadyzSaysSo() throws Exception {
+    String readyz = TestServers.url(server, "admin", "/readyz");
+    assertThat(new JsonObject(TestServers.get(readyz).body()).getJsonObject("checks")
+        .getString("xds")).startsWith("ok: snapshot version ");
+    try (AdsClient envoy = new AdsClient(server.ports().get("xds"), "edge-e2e-5",
+        "edge-gateway")) {
+      EdgeGatewayXdsServerTest.subscribeLikeEnvoy(envoy);
+      Files.writeString(routes, ROUTES.replace("cluster: cart,", "cluster: carts,"));
+      String xds = "";
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (!xds.startsWith("degraded") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        HttpResponse<String> ready = TestServers.get(readyz);
+        assertThat(ready.statusCode()).isEqualTo(200); // the last good routes are served
+        xds = new JsonObject(ready.body()).getJsonObject("checks").getString("xds");
+      }
+      assertThat(xds).startsWith("degraded: routes file " + routes + " is broken")
+          .endsWith("routes[1].cluster: 'carts' is not listed under clusters (line 4)");
+      assertThat(envoy.anything(Duration.ofMillis(300))).as("nothing pushed").isNull();
+      Files.writeString(routes, ROUTES);
+      deadline = System.nanoTime() + WAIT.toNanos();
+      while (!xds.startsWith("ok") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        xds = new JsonObject(TestServers.get(readyz).body()).getJsonObject("checks")
+            .getString("xds");
+      }
+      assertThat(xds).startsWith("ok: ");
+      // The same routes as before the breakage: nothing to push.
+      assertThat(envoy.anything(Duration.ofMillis(300))).isNull();
     }
   }
 

@@ -92,6 +92,7 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
   private EdgeSampling sampling;
   private EdgeGatewaySnapshot.Resources resources;
   private long tick;
+  private volatile String routesFileProblem;
   private final long[] typeVersions = new long[3]; // clusters, listeners, routes
   private volatile long version;
 
@@ -167,6 +168,20 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
     return version;
   }
 
+  /**
+   * For {@code /readyz}: degraded while the routes file is broken (the last good routes are
+   * still served, so serving goes on).
+   */
+  public SamplingStrategySource.Status status() {
+    String problem = routesFileProblem;
+    String served = "snapshot version " + version + " for node cluster '"
+        + settings.nodeCluster() + "' on port " + port();
+    return problem == null ? new SamplingStrategySource.Status(false, served)
+        : new SamplingStrategySource.Status(true, "routes file " + settings.routesFile()
+            + " is broken, so the last good routes are still served (" + served + "): "
+            + problem);
+  }
+
   /** The last good routes. */
   public GatewayRoutes routes() {
     return routes;
@@ -203,9 +218,11 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
       }
       lastRoutesContent = content;
       routes = GatewayRoutesFile.parse(content);
+      routesFileProblem = null;
       LOG.info("Gateway routes file {} reloaded: {} routes, {} clusters", file,
           routes.routes().size(), routes.clusters().size());
     } catch (InvalidGatewayRoutesException e) {
+      routesFileProblem = e.getMessage();
       LOG.error("Gateway routes file {} not reloaded, the last good routes are still served "
           + "(snapshot version {}): {}", file, version, e.getMessage());
     }

@@ -223,11 +223,17 @@ public class EdgeGatewayXdsServerTest {
       Files.writeString(routesFile, "listener: {port: nope}\n");
       assertThat(envoy.anything(Duration.ofMillis(1500))).isNull();
       assertThat(server.routes().routes()).hasSize(3);
+      assertThat(server.status().degraded()).isTrue();
+      assertThat(server.status().detail()).startsWith("routes file " + routesFile
+          + " is broken, so the last good routes are still served (snapshot version 1 for node "
+          + "cluster 'edge-gateway' on port " + server.port() + "): listener.port: 'nope' is not "
+          + "a port");
       Files.writeString(routesFile, EdgeGatewaySnapshotTest.ROUTES.replace("/cart", "/basket"));
       DiscoveryResponse routes = envoy.next(AdsClient.ROUTES, WAIT);
       assertThat(routes).isNotNull();
       assertThat(unpack(routes, RouteConfiguration.class).get(0).getVirtualHosts(0)
           .getRoutes(1).getMatch().getPrefix()).isEqualTo("/basket");
+      assertThat(server.status().degraded()).isFalse();
     }
   }
 

@@ -73,7 +73,7 @@ public final class MeshtraceServer {
   private FileSamplingStrategySource samplingFile;
   private AdminSamplingStrategySource samplingAdmin;
   private AdaptiveSamplingLeader adaptiveLeader;
-  private EdgeGatewayXdsServer xds;
+  private volatile EdgeGatewayXdsServer xds;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
 
@@ -257,7 +257,8 @@ public final class MeshtraceServer {
       samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());
     }
     SamplingAdminApi adminApi = samplingAdminApi;
-    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling);
+    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling,
+        () -> xds == null ? null : xds.status());
     await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, options,
         admin::router));
 
