@@ -93,7 +93,8 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
   private EdgeGatewaySnapshot.Resources resources;
   private long tick;
   private volatile String routesFileProblem;
-  private final long[] typeVersions = new long[3]; // clusters, listeners, routes
+  // clusters, listeners, routes: the version_info each type is sent with
+  private final String[] typeVersions = new String[3];
   private volatile long version;
 
   private record FileState(long size, long modified) {}
@@ -243,22 +244,22 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
     long next = version + 1;
     List<String> changed = new java.util.ArrayList<>();
     if (resources == null || !built.clusters().equals(resources.clusters())) {
-      typeVersions[0] = next;
+      typeVersions[0] = versionInfo(next, built.clusters());
       changed.add("clusters");
     }
     if (resources == null || !built.listeners().equals(resources.listeners())) {
-      typeVersions[1] = next;
+      typeVersions[1] = versionInfo(next, built.listeners());
       changed.add("listener");
     }
     if (resources == null || !built.routes().equals(resources.routes())) {
-      typeVersions[2] = next;
+      typeVersions[2] = versionInfo(next, built.routes());
       changed.add("routes");
     }
     cache.setSnapshot(settings.nodeCluster(), Snapshot.create(
-        built.clusters(), String.valueOf(typeVersions[0]),
+        built.clusters(), typeVersions[0],
         List.of(), "0",
-        built.listeners(), String.valueOf(typeVersions[1]),
-        built.routes(), String.valueOf(typeVersions[2]),
+        built.listeners(), typeVersions[1],
+        built.routes(), typeVersions[2],
         List.of(), "0"));
     LOG.info("xDS snapshot version {} for node cluster '{}' ({} changed): sampling {}", next,
         settings.nodeCluster(), String.join(", ", changed), resolved.changesSince(sampling));
@@ -266,6 +267,25 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
     sampling = resolved;
     version = next;
     observer.snapshotVersion(next);
+  }
+
+  /**
+   * {@code <version>-<digest of the resources>}. The counter starts again at 1 when meshtrace
+   * restarts while Envoy keeps the version it last accepted; the cache answers a request whose
+   * version equals its own with nothing, so a bare counter would leave an Envoy that reconnects
+   * with "1" on the old process's resources. With the digest, equal version strings mean equal
+   * resources.
+   */
+  static String versionInfo(long version, List<? extends com.google.protobuf.Message> resources) {
+    try {
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      for (com.google.protobuf.Message resource : resources) {
+        digest.update(resource.toByteArray());
+      }
+      return version + "-" + java.util.HexFormat.of().formatHex(digest.digest(), 0, 6);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 
   private static FileState fileState(Path file) throws InvalidGatewayRoutesException {

@@ -156,11 +156,11 @@ public class EdgeGatewayXdsServerTest {
       long millis = (System.nanoTime() - changed) / 1_000_000;
       assertThat(routes).isNotNull();
       assertThat(millis).as("push after the change, ms").isLessThan(1000);
-      assertThat(routes.getVersionInfo()).isEqualTo("2");
+      assertThat(routes.getVersionInfo()).startsWith("2-");
       envoy.ack(routes, EdgeGatewaySnapshot.ROUTE_CONFIGURATION);
       // The listener changed too (its random_sampling for unmatched requests); clusters not.
       DiscoveryResponse listeners = envoy.next(AdsClient.LISTENERS, WAIT);
-      assertThat(listeners.getVersionInfo()).isEqualTo("2");
+      assertThat(listeners.getVersionInfo()).startsWith("2-");
       envoy.ack(listeners);
       assertThat(envoy.next(AdsClient.CLUSTERS, Duration.ofMillis(600))).isNull();
       var route = unpack(routes, RouteConfiguration.class).get(0).getVirtualHosts(0)
@@ -189,8 +189,8 @@ public class EdgeGatewayXdsServerTest {
           "shop-3:8081"));
       DiscoveryResponse next = envoy.next(AdsClient.CLUSTERS, WAIT);
       assertThat(next).isNotNull();
-      assertThat(Long.parseLong(next.getVersionInfo()))
-          .isGreaterThan(Long.parseLong(clusters.getVersionInfo()));
+      assertThat(next.getVersionInfo()).startsWith("2-");
+      assertThat(clusters.getVersionInfo()).startsWith("1-");
       envoy.ack(next);
       envoy.subscribe(AdsClient.LISTENERS);
       assertThat(envoy.next(AdsClient.LISTENERS, WAIT)).isNotNull();
@@ -235,6 +235,44 @@ public class EdgeGatewayXdsServerTest {
           .getRoutes(1).getMatch().getPrefix()).isEqualTo("/basket");
       assertThat(server.status().degraded()).isFalse();
     }
+  }
+
+  @Test
+  void anEnvoyThatReconnectsAfterARestartWithOtherRoutesGetsThem() throws Exception {
+    String accepted;
+    try (AdsClient envoy = new AdsClient(server.port(), "edge-1", "edge-gateway")) {
+      envoy.subscribe(AdsClient.CLUSTERS);
+      accepted = envoy.next(AdsClient.CLUSTERS, WAIT).getVersionInfo();
+    }
+    server.close();
+    Files.writeString(routesFile, EdgeGatewaySnapshotTest.ROUTES.replace("shop-2:8081",
+        "shop-3:8081"));
+    server = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings("127.0.0.1", 0,
+            "edge-gateway", routesFile, new GatewayRoutes.Endpoint("127.0.0.1", 9411),
+            Duration.ofMillis(200)), source, () -> null, observer);
+    assertThat(server.version()).isEqualTo(1);
+    try (AdsClient envoy = new AdsClient(server.port(), "edge-1", "edge-gateway")) {
+      // Envoy asks with the version it holds: the new process's first has the same number.
+      envoy.ack(DiscoveryResponse.newBuilder().setTypeUrl(AdsClient.CLUSTERS)
+          .setVersionInfo(accepted).build());
+      DiscoveryResponse clusters = envoy.next(AdsClient.CLUSTERS, WAIT);
+      assertThat(clusters).isNotNull();
+      assertThat(clusters.getVersionInfo()).startsWith("1-").isNotEqualTo(accepted);
+      assertThat(unpack(clusters, Cluster.class).get(0).getLoadAssignment().getEndpoints(0)
+          .getLbEndpoints(1).getEndpoint().getAddress().getSocketAddress().getAddress())
+          .isEqualTo("shop-3");
+    }
+  }
+
+  @Test
+  void versionsAreTheCounterAndADigestOfTheResources() throws Exception {
+    var resources = EdgeGatewaySnapshot.build(GatewayRoutesFile.parse(
+        EdgeGatewaySnapshotTest.ROUTES), new EdgeSampling(1000, Map.of()), "edge-gateway",
+        new GatewayRoutes.Endpoint("127.0.0.1", 9411));
+    assertThat(EdgeGatewayXdsServer.versionInfo(3, resources.clusters()))
+        .matches("3-[0-9a-f]{12}")
+        .isEqualTo(EdgeGatewayXdsServer.versionInfo(3, List.copyOf(resources.clusters())))
+        .isNotEqualTo(EdgeGatewayXdsServer.versionInfo(3, resources.clusters().subList(0, 1)));
   }
 
   @Test
