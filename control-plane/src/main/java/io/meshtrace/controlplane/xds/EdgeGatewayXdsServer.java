@@ -59,7 +59,8 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
   /**
    * @param port 0 for a free port
    * @param defaultCollector the collector when the routes file names none
-   * @param pollInterval how often sampling is re-resolved; the file is checked every 4th time
+   * @param pollInterval how often sampling is re-resolved; the file's size and time are checked
+   *     every 4th time, its content every 48th
    */
   public record Settings(String bind, int port, String nodeCluster, Path routesFile,
       GatewayRoutes.Endpoint defaultCollector, Duration pollInterval) {
@@ -138,7 +139,7 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
         observer);
     xds.routesFileState = state;
     xds.lastRoutesContent = content;
-    xds.refresh(false);
+    xds.refresh();
     xds.startServer();
     long millis = settings.pollInterval().toMillis();
     xds.snapshots.scheduleWithFixedDelay(xds::tick, millis, millis, TimeUnit.MILLISECONDS);
@@ -190,17 +191,20 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
 
   private void tick() {
     try {
-      if (++tick % 4 == 0) {
-        reloadRoutesFile();
+      tick++;
+      if (tick % 4 == 0) {
+        // Every 48th tick (~10 s) reads the content whatever size and time say: a file system
+        // with coarse times can keep both through a quick edit of the same length.
+        reloadRoutesFile(tick % 48 == 0);
       }
-      refresh(true);
+      refresh();
     } catch (RuntimeException e) {
       // Never let one failure stop the schedule: the next tick tries again.
       LOG.error("xDS snapshot update failed; serving version {}", version, e);
     }
   }
 
-  private void reloadRoutesFile() {
+  private void reloadRoutesFile(boolean evenIfUnchanged) {
     Path file = settings.routesFile();
     FileState state;
     try {
@@ -208,7 +212,7 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
     } catch (InvalidGatewayRoutesException e) {
       state = null;
     }
-    if (Objects.equals(state, routesFileState)) {
+    if (Objects.equals(state, routesFileState) && !evenIfUnchanged) {
       return;
     }
     routesFileState = state;
@@ -230,7 +234,7 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
   }
 
   /** Builds and sets a new snapshot when the Envoy would get something different. */
-  private void refresh(boolean logSampling) {
+  private void refresh() {
     List<String> operations = routes.routes().stream().map(GatewayRoutes.Route::operation)
         .distinct().toList();
     ObservedTraffic observed = traffic.get();
