@@ -140,7 +140,14 @@ public final class EdgeGatewayXdsServer implements AutoCloseable {
     xds.routesFileState = state;
     xds.lastRoutesContent = content;
     xds.refresh();
-    xds.startServer();
+    try {
+      xds.startServer();
+    } catch (IOException e) {
+      xds.close();
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IOException("cannot listen on " + settings.bind() + ":" + settings.port()
+          + " for xds: " + cause.getMessage(), e);
+    }
     long millis = settings.pollInterval().toMillis();
     xds.snapshots.scheduleWithFixedDelay(xds::tick, millis, millis, TimeUnit.MILLISECONDS);
     return xds;

@@ -276,6 +276,17 @@ public class EdgeGatewayXdsServerTest {
   }
 
   @Test
+  void aPortInUseIsANamedFailure() {
+    assertThatThrownBy(() -> EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(
+            "127.0.0.1", server.port(), "edge-gateway", routesFile,
+            new GatewayRoutes.Endpoint("127.0.0.1", 9411), Duration.ofMillis(200)),
+        source, () -> null, XdsObserver.NONE))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageStartingWith("cannot listen on 127.0.0.1:" + server.port() + " for xds: ")
+        .hasMessageContaining("in use");
+  }
+
+  @Test
   void aBadRoutesFileStopsTheStart() throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "listener: {port: 10000}\nroutes: []\n");
