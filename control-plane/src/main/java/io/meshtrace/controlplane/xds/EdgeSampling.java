@@ -3,11 +3,16 @@ package io.meshtrace.controlplane.xds;
 import io.jaegertracing.api_v2.Sampling.OperationSamplingStrategy;
 import io.jaegertracing.api_v2.Sampling.SamplingStrategyResponse;
 import io.meshtrace.controlplane.sampling.ObservedTraffic;
+import io.meshtrace.controlplane.sampling.SamplerType;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
+import io.meshtrace.controlplane.sampling.SamplingStrategiesDocument;
+import io.meshtrace.controlplane.sampling.SamplingStrategy;
+import io.meshtrace.controlplane.sampling.ServiceSamplingStrategy;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -52,8 +57,8 @@ public record EdgeSampling(int defaultPerMillion, Map<String, Integer> perMillio
     double serviceProbability = serviceProbability(strategy, strategies, traffic, service);
     Map<String, Integer> byOperation = new LinkedHashMap<>();
     for (String operation : operations) {
-      byOperation.put(operation, perMillion(operationProbability(strategy, operation,
-          serviceProbability)));
+      byOperation.put(operation, perMillion(operationProbability(strategies, strategy, traffic,
+          service, operation, serviceProbability)));
     }
     return new EdgeSampling(perMillion(serviceProbability), byOperation);
   }
@@ -67,21 +72,86 @@ public record EdgeSampling(int defaultPerMillion, Map<String, Integer> perMillio
       return strategy.getProbabilisticSampling().getSamplingRate();
     }
     double rate = strategy.getRateLimitingSampling().getMaxTracesPerSecond();
-    double observed = traffic.tracesPerSecond(service);
+    double observed = observed(traffic, service, null);
     return observed > 0 ? Math.min(1, rate / observed) : strategies.defaultProbability();
   }
 
-  private static double operationProbability(SamplingStrategyResponse strategy, String operation,
-      double serviceProbability) {
+  /**
+   * Zipkin lowercases span names (zipkin2's {@code Span.Builder.name}), so the Envoy's
+   * operations are counted, and adaptive sampling calculates them, in lower case while the
+   * routes file and the strategies may say {@code GET /shop}: an exact match first, then one
+   * that ignores case.
+   */
+  private static double operationProbability(SamplingStrategies strategies,
+      SamplingStrategyResponse strategy, ObservedTraffic traffic, String service,
+      String operation, double serviceProbability) {
     if (strategy.hasOperationSampling()) {
-      for (OperationSamplingStrategy own
-          : strategy.getOperationSampling().getPerOperationStrategiesList()) {
+      List<OperationSamplingStrategy> listed =
+          strategy.getOperationSampling().getPerOperationStrategiesList();
+      for (OperationSamplingStrategy own : listed) {
         if (own.getOperation().equals(operation)) {
           return own.getProbabilisticSampling().getSamplingRate();
         }
       }
+      for (OperationSamplingStrategy own : listed) {
+        if (own.getOperation().equalsIgnoreCase(operation)) {
+          return own.getProbabilisticSampling().getSamplingRate();
+        }
+      }
+    }
+    // A rate limit of the operation that the strategies could not turn into a probability
+    // because the traffic was counted under the lowercased name.
+    SamplingStrategy rateLimit = operationRateLimit(strategies.document(), service, operation);
+    if (rateLimit != null) {
+      double observed = observed(traffic, service, operation);
+      if (observed > 0) {
+        return Math.min(1, rateLimit.param() / observed);
+      }
     }
     return serviceProbability;
+  }
+
+  private static SamplingStrategy operationRateLimit(SamplingStrategiesDocument document,
+      String service, String operation) {
+    for (ServiceSamplingStrategy entry : document.serviceStrategies()) {
+      if (entry.service().equals(service)) {
+        SamplingStrategy own = rateLimit(entry, operation);
+        if (own != null || listed(entry, operation)) {
+          return own;
+        }
+      }
+    }
+    // Jaeger merges the default's operation strategies into every service's.
+    return document.defaultStrategy() == null ? null
+        : rateLimit(document.defaultStrategy(), operation);
+  }
+
+  private static boolean listed(ServiceSamplingStrategy entry, String operation) {
+    return entry.operationStrategies().stream()
+        .anyMatch(own -> own.operation().equalsIgnoreCase(operation));
+  }
+
+  private static SamplingStrategy rateLimit(ServiceSamplingStrategy entry, String operation) {
+    for (io.meshtrace.controlplane.sampling.OperationSamplingStrategy own
+        : entry.operationStrategies()) {
+      if (own.operation().equalsIgnoreCase(operation) && own.strategy() != null
+          && own.strategy().type() == SamplerType.RATE_LIMITING) {
+        return own.strategy();
+      }
+    }
+    return null;
+  }
+
+  /** Traces a second, under the name as given or, failing that, lowercased as Zipkin stores it. */
+  private static double observed(ObservedTraffic traffic, String service, String operation) {
+    double exact = operation == null ? traffic.tracesPerSecond(service)
+        : traffic.tracesPerSecond(service, operation);
+    if (exact > 0) {
+      return exact;
+    }
+    String lowerService = service.toLowerCase(Locale.ROOT);
+    return operation == null ? traffic.tracesPerSecond(lowerService)
+        : traffic.tracesPerSecond(lowerService, operation.toLowerCase(Locale.ROOT));
   }
 
   /** Rounded to the nearest millionth, so 0.001 is exactly 1000 per million (0.1%). */

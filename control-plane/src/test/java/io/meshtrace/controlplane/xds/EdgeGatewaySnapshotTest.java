@@ -157,6 +157,36 @@ class EdgeGatewaySnapshotTest {
   }
 
   @Test
+  void operationsMatchTheLowercasedNamesZipkinStores() throws Exception {
+    // Zipkin lowercases span names: the Envoy's "GET /shop" is counted as "get /shop".
+    Instant minute = Instant.parse("2026-01-01T00:00:00Z");
+    ObservedTraffic traffic = ObservedTraffic.of(List.of(
+        new RootSpanThroughput(minute, "edge-gateway", "get /shop", "probabilistic", 0.01, 300),
+        new RootSpanThroughput(minute, "edge-gateway", "post /cart", "probabilistic", 1, 3000)),
+        Duration.ofMinutes(5));
+    // Per-operation rate limits as written in the routes file: 1 of 100 a second, 0.5 of 10.
+    String json = """
+        {"service_strategies": [{"service": "edge-gateway", "type": "probabilistic",
+           "param": 0.2, "operation_strategies": [
+             {"operation": "GET /shop", "type": "ratelimiting", "param": 1},
+             {"operation": "POST /cart", "type": "ratelimiting", "param": 0.5}]}]}""";
+    assertThat(sampling(json, traffic)).isEqualTo(new EdgeSampling(200_000,
+        Map.of("GET /shop", 10_000, "POST /cart", 50_000, "admin", 200_000)));
+    // Not seen yet: the entry's default, as for SDKs.
+    assertThat(sampling(json, ObservedTraffic.NONE)).isEqualTo(new EdgeSampling(200_000,
+        Map.of("GET /shop", 200_000, "POST /cart", 200_000, "admin", 200_000)));
+    // Adaptive sampling calculates the stored (lowercased) operations.
+    SamplingStrategies adaptive = SamplingStrategies.resolve(
+        SamplingStrategiesJson.parse("{}").document(), 0.001, traffic,
+        new SamplingStrategies.Adaptive(Map.of("edge-gateway",
+            Map.of("get /shop", 0.004, "admin", 0.5)), 0.001, 1 / 60.0));
+    assertThat(EdgeSampling.resolve(adaptive, traffic, "edge-gateway",
+        List.of("GET /shop", "POST /cart", "admin")))
+        .isEqualTo(new EdgeSampling(1000, Map.of("GET /shop", 4000, "POST /cart", 1000,
+            "admin", 500_000)));
+  }
+
+  @Test
   void changesAreDescribedForTheLog() {
     EdgeSampling before = new EdgeSampling(1000, Map.of("GET /shop", 1000, "admin", 0));
     EdgeSampling after = new EdgeSampling(500_000, Map.of("GET /shop", 123, "admin", 0));
