@@ -35,8 +35,10 @@ import java.util.Objects;
  * sampled part of it. Before any traffic of the service is seen, the default sampling probability
  * is served: a rate limit must not be exceeded on a guess, and the first sampled requests, each
  * standing for 1/probability requests, give the traffic estimate. A rate limit of one operation
- * is already served as a probability by {@link SamplingStrategies#resolve} once its traffic is
- * seen, and before that the operation gets the default, as for SDKs.
+ * is served as rate / that operation's observed traces a second (by
+ * {@link SamplingStrategies#resolve}, or here when the traffic was counted under Zipkin's
+ * lowercased name), and before its traffic is seen the operation gets the entry's default, as
+ * for SDKs.
  */
 public record EdgeSampling(int defaultPerMillion, Map<String, Integer> perMillionByOperation) {
   public static final int MILLION = 1_000_000;
