@@ -34,6 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EdgeGatewayXdsEndToEndTest {
   static final Duration WAIT = Duration.ofSeconds(5);
+  /**
+   * A client of its own, HTTP/1.1: once, the shared client's pooled HTTP/2 connection hung a
+   * request to this class's admin port for 120 s (after many test classes in the same JVM).
+   */
+  static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+      .version(java.net.http.HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
   static final String ADMIN_TOKEN = "xds-e2e-token";
   static final String ROUTES = """
       listener: {port: 10000}
@@ -97,7 +104,7 @@ class EdgeGatewayXdsEndToEndTest {
           .containsExactly("shop", "cart", "meshtrace-collector");
       assertThat(resources.clusters().get(0).getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
       assertThat(resources.clusters().get(1).getType()).isEqualTo(Cluster.DiscoveryType.STATIC);
-      String metrics = TestServers.get(TestServers.url(server, "admin", "/metrics")).body();
+      String metrics = get(TestServers.url(server, "admin", "/metrics")).body();
       assertThat(metrics).contains("meshtrace_xds_snapshot_version ")
           .containsPattern("meshtrace_xds_connected_nodes [1-9]");
     }
@@ -121,7 +128,7 @@ class EdgeGatewayXdsEndToEndTest {
       String url = TestServers.url(server, "samplingHttp",
           "/api/sampling/strategies/services/edge-gateway");
       long put = System.nanoTime();
-      HttpResponse<String> set = TestServers.HTTP.send(HttpRequest.newBuilder(URI.create(url))
+      HttpResponse<String> set = HTTP.send(HttpRequest.newBuilder(URI.create(url))
           .header("Authorization", "Bearer " + ADMIN_TOKEN)
           .header("Content-Type", "application/json")
           .PUT(HttpRequest.BodyPublishers.ofString("{\"type\": \"probabilistic\", \"param\": 0.5}"))
@@ -135,7 +142,7 @@ class EdgeGatewayXdsEndToEndTest {
           fileToEnvoy.toMillis(), apiToEnvoy.toMillis());
 
       // Deleting the API's entry brings the file's back.
-      TestServers.HTTP.send(HttpRequest.newBuilder(URI.create(url))
+      HTTP.send(HttpRequest.newBuilder(URI.create(url))
           .header("Authorization", "Bearer " + ADMIN_TOKEN).DELETE().build(),
           HttpResponse.BodyHandlers.ofString());
       assertThat(perMillion(nextRoutesWhere(envoy, m -> m.get("GET /shop") == 25_000)))
@@ -173,7 +180,7 @@ class EdgeGatewayXdsEndToEndTest {
   @Test
   void aBrokenRoutesFileKeepsTheLastGoodRoutesAndReadyzSaysSo() throws Exception {
     String readyz = TestServers.url(server, "admin", "/readyz");
-    assertThat(new JsonObject(TestServers.get(readyz).body()).getJsonObject("checks")
+    assertThat(new JsonObject(get(readyz).body()).getJsonObject("checks")
         .getString("xds")).startsWith("ok: snapshot version ");
     try (AdsClient envoy = new AdsClient(server.ports().get("xds"), "edge-e2e-5",
         "edge-gateway")) {
@@ -183,7 +190,7 @@ class EdgeGatewayXdsEndToEndTest {
       long deadline = System.nanoTime() + WAIT.toNanos();
       while (!xds.startsWith("degraded") && System.nanoTime() < deadline) {
         Thread.sleep(100);
-        HttpResponse<String> ready = TestServers.get(readyz);
+        HttpResponse<String> ready = get(readyz);
         assertThat(ready.statusCode()).isEqualTo(200); // the last good routes are served
         xds = new JsonObject(ready.body()).getJsonObject("checks").getString("xds");
       }
@@ -194,7 +201,7 @@ class EdgeGatewayXdsEndToEndTest {
       deadline = System.nanoTime() + WAIT.toNanos();
       while (!xds.startsWith("ok") && System.nanoTime() < deadline) {
         Thread.sleep(100);
-        xds = new JsonObject(TestServers.get(readyz).body()).getJsonObject("checks")
+        xds = new JsonObject(get(readyz).body()).getJsonObject("checks")
             .getString("xds");
       }
       assertThat(xds).startsWith("ok: ");
@@ -213,8 +220,13 @@ class EdgeGatewayXdsEndToEndTest {
     }
   }
 
+  static HttpResponse<String> get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        .GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private static double nacks(String typeUrl) throws Exception {
-    String metrics = TestServers.get(TestServers.url(server, "admin", "/metrics")).body();
+    String metrics = get(TestServers.url(server, "admin", "/metrics")).body();
     for (String line : metrics.split("\n")) {
       if (line.startsWith("meshtrace_xds_nacks_total{") && line.contains("type_url=\""
           + typeUrl + "\"")) {
