@@ -94,6 +94,23 @@ public final class ServerOptions {
           + "command line. Default: none, and then the API refuses every change.")
   String adminToken;
 
+  @Option(names = "--xds-port", paramLabel = "PORT", defaultValue = "18000",
+      description = "xDS (ADS) for the edge-gateway Envoy, when --gateway-routes is given "
+          + "(all-in-one, control-plane). 0 picks a free port. Default: ${DEFAULT-VALUE}.")
+  int xdsPort;
+
+  @Option(names = "--xds-node-cluster", paramLabel = "CLUSTER", defaultValue = "edge-gateway",
+      description = "The Envoy node cluster (--service-cluster, node.cluster) the xDS server "
+          + "configures; it is also the service whose sampling strategies the routes get. "
+          + "Other nodes get nothing. Default: ${DEFAULT-VALUE}.")
+  String xdsNodeCluster;
+
+  @Option(names = "--gateway-routes", paramLabel = "FILE",
+      description = "The edge gateway's routes (YAML: listener, collector, routes, clusters), "
+          + "served over xDS with per-route sampling from the strategies and followed as it "
+          + "changes. Default: none, and then no xDS server runs.")
+  Path gatewayRoutes;
+
   @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "14269",
       description = "/healthz, /readyz and /metrics (Prometheus). Default: ${DEFAULT-VALUE}.")
   int adminPort;
@@ -101,7 +118,8 @@ public final class ServerOptions {
   @Option(names = "--ports-file", paramLabel = "FILE",
       description = "Once every listener is up, write the bound ports here as JSON, "
           + "for example {\"zipkin\":9411,\"otlpGrpc\":4317,\"otlpHttp\":4318,"
-          + "\"query\":16686,\"samplingHttp\":5778,\"samplingGrpc\":14250,\"admin\":14269}; "
+          + "\"query\":16686,\"samplingHttp\":5778,\"samplingGrpc\":14250,\"xds\":18000,"
+          + "\"admin\":14269}; "
           + "a key per listener that runs.")
   Path portsFile;
 
@@ -196,7 +214,8 @@ public final class ServerOptions {
         otlpHttpCorsOrigins.stream().map(String::trim).filter(o -> !o.isEmpty()).toList(),
         httpEventLoops, maxClockSkewAdjustment, samplingStrategies,
         samplingStrategiesReloadInterval, samplingDefaultProbability, blankToNull(adminToken),
-        adaptiveSampling, adaptiveTargetSamplesPerSecond);
+        adaptiveSampling, adaptiveTargetSamplesPerSecond, xdsPort, xdsNodeCluster,
+        gatewayRoutes);
   }
 
   private static String blankToNull(String value) {

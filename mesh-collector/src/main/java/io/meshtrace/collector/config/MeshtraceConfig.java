@@ -26,6 +26,11 @@ import java.util.Objects;
  *     without a type
  * @param adminToken the bearer token the sampling admin API's writes need; null refuses every
  *     write. Not in {@link #toString()}.
+ * @param xdsPort the ADS port of the xDS server for the edge-gateway Envoy
+ * @param xdsNodeCluster the Envoy {@code node.cluster} the xDS server configures; other nodes
+ *     get nothing
+ * @param gatewayRoutes the gateway routes file; null runs no xDS server. Its content is checked
+ *     when the server starts, which refuses to start on a missing or invalid file
  */
 public record MeshtraceConfig(
     Mode mode,
@@ -60,7 +65,10 @@ public record MeshtraceConfig(
     double samplingDefaultProbability,
     String adminToken,
     boolean adaptiveSampling,
-    double adaptiveTargetSamplesPerSecond) {
+    double adaptiveTargetSamplesPerSecond,
+    int xdsPort,
+    String xdsNodeCluster,
+    Path gatewayRoutes) {
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -76,9 +84,14 @@ public record MeshtraceConfig(
     port("sampling-http-port", samplingHttpPort);
     port("sampling-grpc-port", samplingGrpcPort);
     port("admin-port", adminPort);
+    port("xds-port", xdsPort);
     Map<Integer, String> used = new LinkedHashMap<>();
-    for (Map.Entry<String, Integer> listener : listenerPorts(mode, zipkinPort, otlpGrpcPort,
-        otlpHttpPort, queryPort, samplingHttpPort, samplingGrpcPort, adminPort).entrySet()) {
+    Map<String, Integer> listeners = listenerPorts(mode, zipkinPort, otlpGrpcPort,
+        otlpHttpPort, queryPort, samplingHttpPort, samplingGrpcPort, adminPort);
+    if (mode.runsSampling() && gatewayRoutes != null) {
+      listeners.put("xds-port", xdsPort);
+    }
+    for (Map.Entry<String, Integer> listener : listeners.entrySet()) {
       int port = listener.getValue();
       if (port != 0 && used.containsKey(port)) {
         throw new InvalidConfigException(listener.getKey(), "is " + port + ", the same as "
@@ -148,6 +161,10 @@ public record MeshtraceConfig(
       throw new InvalidConfigException("adaptive-target-samples-per-second", "is "
           + adaptiveTargetSamplesPerSecond + " but must be a number above 0");
     }
+    if (xdsNodeCluster == null || xdsNodeCluster.isBlank()) {
+      throw new InvalidConfigException("xds-node-cluster", "must be the Envoy node cluster "
+          + "to configure, for example edge-gateway");
+    }
     if (!(samplingDefaultProbability >= 0 && samplingDefaultProbability <= 1)) {
       throw new InvalidConfigException("sampling-default-probability", "is "
           + samplingDefaultProbability + " but a probability is in [0,1]");
@@ -174,6 +191,11 @@ public record MeshtraceConfig(
     }
     ports.put("admin-port", admin);
     return ports;
+  }
+
+  /** Whether this process runs the xDS server: a sampling mode, with a gateway routes file. */
+  public boolean runsXds() {
+    return mode.runsSampling() && gatewayRoutes != null;
   }
 
   public boolean embeddedPostgres() {

@@ -23,14 +23,20 @@ final class AdminRoutes {
   private final BooleanSupplier listenersUp;
   private final PrometheusMeterRegistry metrics;
   private final SamplingStrategySource sampling;
+  private final Supplier<SamplingStrategySource.Status> xds;
 
-  /** @param sampling null when this process serves no sampling strategies */
+  /**
+   * @param sampling null when this process serves no sampling strategies
+   * @param xds the xDS server's status; returns null when none runs
+   */
   AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp,
-      PrometheusMeterRegistry metrics, SamplingStrategySource sampling) {
+      PrometheusMeterRegistry metrics, SamplingStrategySource sampling,
+      Supplier<SamplingStrategySource.Status> xds) {
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
     this.metrics = metrics;
     this.sampling = sampling;
+    this.xds = xds;
   }
 
   Router router(Vertx vertx) {
@@ -55,6 +61,11 @@ final class AdminRoutes {
             SamplingStrategySource.Status status = sampling.status();
             checks.put("samplingStrategies", (status.degraded() ? "degraded: " : "ok: ")
                 + status.detail());
+          }
+          SamplingStrategySource.Status xdsStatus = xds.get();
+          if (xdsStatus != null) {
+            checks.put("xds", (xdsStatus.degraded() ? "degraded: " : "ok: ")
+                + xdsStatus.detail());
           }
           boolean ready = listeners && ping.succeeded();
           ctx.response().setStatusCode(ready ? 200 : 503);

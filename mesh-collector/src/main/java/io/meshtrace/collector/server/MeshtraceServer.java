@@ -7,6 +7,7 @@ import io.meshtrace.collector.ingest.IngestPipeline;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
+import io.meshtrace.collector.metrics.XdsMetrics;
 import io.meshtrace.collector.receiver.otlp.OtlpGrpcReceiver;
 import io.meshtrace.collector.receiver.otlp.OtlpHttpReceiver;
 import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
@@ -21,6 +22,10 @@ import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.PostgresSamplingStrategyStore;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
 import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
+import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
+import io.meshtrace.controlplane.xds.GatewayRoutes;
+import io.meshtrace.controlplane.xds.GatewayRoutesFile;
+import io.meshtrace.controlplane.xds.InvalidGatewayRoutesException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
@@ -68,6 +73,7 @@ public final class MeshtraceServer {
   private FileSamplingStrategySource samplingFile;
   private AdminSamplingStrategySource samplingAdmin;
   private AdaptiveSamplingLeader adaptiveLeader;
+  private volatile EdgeGatewayXdsServer xds;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
 
@@ -84,6 +90,7 @@ public final class MeshtraceServer {
   public static MeshtraceServer start(MeshtraceConfig config) throws Exception {
     long started = System.nanoTime();
     checkSamplingStrategiesFile(config);
+    checkGatewayRoutesFile(config);
     EmbeddedPostgres embedded = null;
     PgConnectOptions connect;
     if (config.embeddedPostgres()) {
@@ -142,6 +149,59 @@ public final class MeshtraceServer {
     }
   }
 
+  /** As the strategies file: a bad routes file stops start-up, naming the setting. */
+  private static void checkGatewayRoutesFile(MeshtraceConfig config) {
+    if (!config.runsXds()) {
+      return;
+    }
+    try {
+      GatewayRoutesFile.load(config.gatewayRoutes());
+    } catch (InvalidGatewayRoutesException e) {
+      throw invalidGatewayRoutes(config, e);
+    }
+  }
+
+  private static InvalidConfigException invalidGatewayRoutes(MeshtraceConfig config,
+      InvalidGatewayRoutesException problem) {
+    return new InvalidConfigException("gateway-routes", config.gatewayRoutes() + ": "
+        + problem.getMessage());
+  }
+
+  /**
+   * The xDS server for the edge-gateway Envoy, when there are routes to give it: the routes
+   * decide the listener and clusters, so without a file there is nothing to serve and no port is
+   * opened.
+   */
+  private void startXds(SamplingStrategySource sampling) throws Exception {
+    if (!config.runsXds()) {
+      if (config.gatewayRoutes() != null) {
+        LOG.warn("--gateway-routes is ignored by the {} command: the xDS server runs in "
+            + "all-in-one and control-plane", config.mode().command());
+      } else if (config.mode().runsSampling()) {
+        LOG.info("xDS server for the edge gateway is off: no --gateway-routes file");
+      }
+      return;
+    }
+    // The edge Envoy reports to this process's Zipkin port unless the file names a collector.
+    Integer zipkin = ports().get("zipkin");
+    int collectorPort = zipkin != null ? zipkin
+        : config.zipkinPort() != 0 ? config.zipkinPort() : 9411;
+    try {
+      xds = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(config.bind(),
+              config.xdsPort(), config.xdsNodeCluster(), config.gatewayRoutes(),
+              new GatewayRoutes.Endpoint("127.0.0.1", collectorPort), Duration.ofMillis(200)),
+          sampling, samplingAdmin::observedTraffic, new XdsMetrics(metrics));
+    } catch (InvalidGatewayRoutesException e) {
+      throw invalidGatewayRoutes(config, e); // changed between the check and now
+    }
+    if (zipkin == null && xds.routes().collector() == null) {
+      LOG.warn("The gateway routes file {} names no collector, so the edge Envoy is told to "
+          + "send spans to 127.0.0.1:{}, but this {} process runs no Zipkin listener: add "
+          + "collector.address (the host:port of meshtrace's collector)", config.gatewayRoutes(),
+          collectorPort, config.mode().command());
+    }
+  }
+
   private static InvalidConfigException invalidStrategiesFile(MeshtraceConfig config,
       Throwable problem) {
     return new InvalidConfigException("sampling-strategies", config.samplingStrategies()
@@ -197,7 +257,8 @@ public final class MeshtraceServer {
       samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());
     }
     SamplingAdminApi adminApi = samplingAdminApi;
-    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling);
+    AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling,
+        () -> xds == null ? null : xds.status());
     await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, options,
         admin::router));
 
@@ -270,6 +331,7 @@ public final class MeshtraceServer {
       RemoteSamplingGrpc samplingGrpc = new RemoteSamplingGrpc(sampling, samplingMetrics);
       await(HttpListener.start(vertx, "samplingGrpc", config.bind(), config.samplingGrpcPort(), 1,
           HttpListener.defaultOptions().setCompressionSupported(false), samplingGrpc::server));
+      startXds(sampling);
     }
     listenersUp = true;
     if (config.portsFile() != null) {
@@ -287,13 +349,16 @@ public final class MeshtraceServer {
 
   /**
    * Bound ports by listener name: {@code zipkin}, {@code otlpGrpc}, {@code otlpHttp},
-   * {@code query}, {@code samplingHttp}, {@code samplingGrpc}, {@code admin}; the keys of
-   * {@code --ports-file}.
+   * {@code query}, {@code samplingHttp}, {@code samplingGrpc}, {@code xds}, {@code admin}; the
+   * keys of {@code --ports-file}.
    */
   public Map<String, Integer> ports() {
     Map<String, Integer> ports = new LinkedHashMap<>();
     for (String name : List.of("zipkin", "otlpGrpc", "otlpHttp", "query", "samplingHttp",
-        "samplingGrpc", "admin")) {
+        "samplingGrpc", "xds", "admin")) {
+      if (name.equals("xds") && xds != null) {
+        ports.put(name, xds.port());
+      }
       for (HttpListener listener : listeners) {
         if (listener.name().equals(name)) {
           ports.put(name, listener.port());
@@ -327,6 +392,9 @@ public final class MeshtraceServer {
     stopped = true;
     listenersUp = false;
     LOG.info("meshtrace is stopping");
+    if (xds != null) {
+      xds.close();
+    }
     if (samplingAdmin != null) {
       samplingAdmin.close();
     }

@@ -252,12 +252,70 @@ class MeshtraceCommandTest {
         "--max-clock-skew-adjustment", "--sampling-http-port", "--sampling-grpc-port",
         "--sampling-strategies", "--sampling-strategies-reload-interval",
         "--sampling-default-probability", "--admin-token", "--adaptive-sampling",
-        "--adaptive-target-samples-per-second"}) {
+        "--adaptive-target-samples-per-second", "--xds-port", "--xds-node-cluster",
+        "--gateway-routes"}) {
       assertThat(result.out).contains(flag);
     }
     Result root = run(Map.of(), "--help");
     assertThat(root.out).contains("all-in-one").contains("collector").contains("query")
         .contains("control-plane").contains("MESHTRACE_");
+  }
+
+  @Test
+  void xdsSettings() throws IOException {
+    MeshtraceConfig defaults = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
+    assertThat(defaults.xdsPort()).isEqualTo(18000);
+    assertThat(defaults.xdsNodeCluster()).isEqualTo("edge-gateway");
+    assertThat(defaults.gatewayRoutes()).isNull();
+    assertThat(defaults.runsXds()).isFalse();
+    Path file = dir.resolve("cp.yaml");
+    Files.writeString(file, "gateway-routes: /etc/meshtrace/gateway-routes.yaml\n");
+    MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"control-plane",
+        "--config", file.toString(), "--xds-port", "0"},
+        Map.of("MESHTRACE_XDS_NODE_CLUSTER", "ingress"));
+    assertThat(config.xdsPort()).isZero();
+    assertThat(config.xdsNodeCluster()).isEqualTo("ingress");
+    assertThat(config.gatewayRoutes()).isEqualTo(Path.of("/etc/meshtrace/gateway-routes.yaml"));
+    assertThat(config.runsXds()).isTrue();
+    // The collector runs no control plane, so no xDS server either.
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"collector", "--gateway-routes",
+        "x.yaml"}, Map.of()).runsXds()).isFalse();
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(new String[] {"control-plane",
+        "--gateway-routes", "x.yaml", "--xds-port", "14250"}, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("xds-port").hasMessageContaining("same as sampling-grpc-port");
+    // Without routes there is no xDS listener, so its port conflicts with nothing.
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"control-plane", "--xds-port",
+        "14250"}, Map.of()).xdsPort()).isEqualTo(14250);
+
+    Result port = run(Map.of(), "control-plane", "--xds-port", "70000");
+    assertThat(port.exitCode).isEqualTo(2);
+    assertThat(port.err).contains("invalid setting xds-port: is 70000");
+    Result cluster = run(Map.of("MESHTRACE_XDS_NODE_CLUSTER", " "), "control-plane");
+    assertThat(cluster.exitCode).isEqualTo(2);
+    assertThat(cluster.err).contains("invalid setting xds-node-cluster: must be the Envoy node "
+        + "cluster to configure").contains("MESHTRACE_XDS_NODE_CLUSTER");
+  }
+
+  @Test
+  void aMissingOrBrokenGatewayRoutesFileStopsStartUpNamingTheSetting() throws IOException {
+    Path missing = dir.resolve("missing.yaml");
+    Result result = run(Map.of(), "control-plane", "--gateway-routes", missing.toString());
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("invalid setting gateway-routes: " + missing
+        + ": cannot read " + missing + ": no such file");
+    Path broken = dir.resolve("broken.yaml");
+    Files.writeString(broken, """
+        listener: {port: 10000}
+        routes:
+          - {prefix: /shop, cluster: shop}
+        clusters: []
+        """);
+    Result invalid = run(Map.of(), "all-in-one", "--gateway-routes", broken.toString());
+    assertThat(invalid.exitCode).isEqualTo(2);
+    assertThat(invalid.err).contains("invalid setting gateway-routes: " + broken
+        + ": routes[0].cluster: 'shop' is not listed under clusters (line 3); "
+        + "routes[0].operation: missing (line 3)");
   }
 
   record Result(int exitCode, String out, String err) {}

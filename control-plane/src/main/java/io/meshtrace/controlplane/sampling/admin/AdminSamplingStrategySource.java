@@ -153,6 +153,15 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
     return served;
   }
 
+  /**
+   * The traffic last read (traces a second by service and operation), or null before the first
+   * read or without a throughput reader. The xDS server serves rate limits to Envoy, which
+   * cannot rate-limit, as probabilities of it.
+   */
+  public ObservedTraffic observedTraffic() {
+    return traffic;
+  }
+
   /** The base source's strategies alone, without the API's. */
   public SamplingStrategies base() {
     return base.current();
