@@ -31,7 +31,7 @@ import zipkin2.reporter.SpanBytesEncoder;
  * PostgreSQL, restarted cleanly and after a {@code kill -9}; spans survive both.
  */
 class AllInOneJarIT {
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @TempDir
   Path dir;

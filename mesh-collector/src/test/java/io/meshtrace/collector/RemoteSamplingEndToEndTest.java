@@ -97,7 +97,7 @@ class RemoteSamplingEndToEndTest {
   void aStrategySetThroughTheAdminApiIsServedAtOnceAndItsDeletionRestoresTheDefault()
       throws Exception {
     String base = "http://127.0.0.1:" + server.ports().get("samplingHttp");
-    HttpClient http = HttpClient.newHttpClient();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpRequest.Builder put = HttpRequest.newBuilder(
             URI.create(base + "/api/sampling/strategies/services/payments"))
         .header("Content-Type", "application/json")

@@ -25,7 +25,7 @@ import java.util.List;
  * literal.
  */
 public final class QueryApiServer implements AutoCloseable {
-  private static final HttpClient HTTP = HttpClient.newBuilder()
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
 
   public final Clock clock;

@@ -30,7 +30,7 @@ class RemoteSamplingHttpTest {
          {"service": "edge", "type": "ratelimiting", "param": 5},
          {"service": "firehose", "type": "ratelimiting", "param": 100000}]}""";
 
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static final List<String> REQUESTS = new CopyOnWriteArrayList<>();
   static Vertx vertx;
   static HttpServer server;

@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and API paths that never fall through to the shell.
  */
 class BrowserUiServingTest {
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static final UiAssets ASSETS = UiAssets.load();
   static QueryApiServer server;
 

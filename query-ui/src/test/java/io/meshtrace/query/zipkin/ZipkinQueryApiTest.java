@@ -136,7 +136,7 @@ class ZipkinQueryApiTest {
         "remoteEndpoint":{"serviceName":"stripe"},
         "tags":{"payment.currency":"EUR"}}]""";
 
-  final HttpClient http = HttpClient.newHttpClient();
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   Vertx vertx;
   PostgresStorage storage;
   HttpServer server;

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * picking a change up.
  */
 class SamplingAdminApiTest {
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   static final String TOKEN = "s3cret-token";
   static final String FILE = """
       {"default_strategy": {"type": "probabilistic", "param": 0.01},
