@@ -182,7 +182,7 @@ class IstioManifestsTest {
     expected.put(defaults.queryPort(), "http-query");
     expected.put(defaults.samplingHttpPort(), "http-sampling");
     expected.put(defaults.samplingGrpcPort(), "grpc-sampling");
-    expected.put(18000, "grpc-xds"); // --xds-port's default (ARCHITECTURE.md)
+    expected.put(defaults.xdsPort(), "grpc-xds");
     expected.put(defaults.adminPort(), "http-admin");
     assertThat(ports).containsOnlyKeys(expected.keySet());
     Map<String, Object> container = meshtraceContainer();
