@@ -455,10 +455,10 @@ public final class ProxyConfigDoctor {
     if (!Boolean.FALSE.equals(tracer.sharedSpanContext())) {
       add(Severity.WARNING, "shared-span-context", where + " has shared_span_context "
           + (tracer.sharedSpanContext() == null ? "unset, which defaults to true" : "true")
-          + ": client and server spans of one hop share a span ID (Zipkin v1 style). meshtrace "
-          + "stores them, but the server span then has no parent of its own, timelines nest "
-          + "wrongly and OpenTelemetry SDKs behind the proxy see IDs they did not make. Istio "
-          + "sets it to false.", "Set shared_span_context: false.",
+          + ": client and server spans of one hop share one span ID (Zipkin v1 style). "
+          + "meshtrace tells them apart by kind, as Zipkin and Jaeger do, but OpenTelemetry "
+          + "SDKs, W3C traceparent and span links assume every span has an ID of its own. "
+          + "Istio sets it to false.", "Set shared_span_context: false.",
           tracer.path() + ".shared_span_context");
     }
   }

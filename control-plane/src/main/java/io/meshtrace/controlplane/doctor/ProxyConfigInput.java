@@ -259,8 +259,11 @@ public record ProxyConfigInput(Kind kind, KeyStyle keyStyle, Located bootstrap,
         return new JsonArray(trimmed).getList();
       }
     } catch (DecodeException e) {
-      throw new UnreadableProxyConfigException("the input is not valid JSON: "
-          + e.getMessage().lines().findFirst().orElse(""));
+      // Jackson's location says "[Source: REDACTED (...); line: 1, column: 13]": keep the place.
+      String message = e.getMessage().lines().findFirst().orElse("")
+          .replaceFirst("^Failed to decode:", "")
+          .replaceAll("\\[Source: [^;]*; ", "[");
+      throw new UnreadableProxyConfigException("the input is not valid JSON: " + message);
     }
     try {
       LoaderOptions options = new LoaderOptions();
