@@ -16,8 +16,8 @@ import picocli.CommandLine.Model.OptionSpec;
     description = "A tracing backend for service meshes: Zipkin and OTLP intake into "
         + "PostgreSQL, Jaeger and Zipkin query APIs, Jaeger remote sampling.",
     subcommands = {ServerCommand.AllInOne.class, ServerCommand.Collector.class,
-        ServerCommand.Query.class, ServerCommand.ControlPlane.class, IstioCommand.class,
-        GenCommand.class},
+        ServerCommand.Query.class, ServerCommand.ControlPlane.class, DoctorCommand.class,
+        IstioCommand.class, GenCommand.class},
     footer = {"", "Every --some-setting can also be given as the environment variable "
         + "MESHTRACE_SOME_SETTING or as 'some-setting: value' in the --config YAML file; flags "
         + "win over the environment, which wins over the file."})
