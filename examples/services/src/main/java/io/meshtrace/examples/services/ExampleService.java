@@ -3,6 +3,7 @@ package io.meshtrace.examples.services;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
@@ -31,7 +32,20 @@ public final class ExampleService {
     WebClient client = WebClient.create(vertx, new WebClientOptions()
         .setUserAgent("meshtrace-example-" + config.service()));
     Router router = Router.router(vertx);
-    router.get("/health").handler(request -> request.response().end("ok"));
+    String entryOperation = switch (config.service()) {
+      case "shop" -> "GET " + ShopRoutes.CHECKOUT;
+      case "cart" -> "GET " + CartRoutes.CHECKOUT;
+      default -> "POST " + PaymentsRoutes.CHARGE;
+    };
+    // Untraced. Says which strategy a trace starting here gets now: run-demo.sh waits for the
+    // one meshtrace serves before sending requests.
+    router.get("/health").handler(request -> {
+      JsonObject health = new JsonObject().put("status", "ok").put("service", config.service());
+      telemetry.samplingStrategy(entryOperation).ifPresent(strategy -> health.put("sampling",
+          new JsonObject().put("operation", entryOperation).put("type", strategy.type())
+              .put("param", strategy.param())));
+      request.response().putHeader("content-type", "application/json").end(health.encode());
+    });
     switch (config.service()) {
       case "shop" -> ShopRoutes.mount(router, tracing, client, config.downstreamUrl());
       case "cart" -> CartRoutes.mount(router, tracing, client, config.downstreamUrl());
