@@ -42,7 +42,9 @@ public final class Main {
         + ", sampling strategies from " + config.samplingEndpoint());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        service.stop().eventually(vertx::close).await(15, TimeUnit.SECONDS);
+        service.stop().await(10, TimeUnit.SECONDS);
+        // Not chained on stop(): a callback after close would find the event loops gone.
+        vertx.close().await(10, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("example-services: stopping " + config.service() + ": " + e);
       }
