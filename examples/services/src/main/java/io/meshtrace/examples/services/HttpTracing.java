@@ -146,11 +146,13 @@ public final class HttpTracing {
             String traceResponse = "00-" + span.getSpanContext().getTraceId() + "-"
                 + span.getSpanContext().getSpanId() + "-"
                 + span.getSpanContext().getTraceFlags().asHex();
+            // Ended before the answer leaves: whoever got the answer can flush and find the span
+            // (writing the body is not in it; ending after would race a caller's read-back).
+            span.end();
             request.response().setStatusCode(answer.status())
                 .putHeader("content-type", "application/json")
                 .putHeader("traceresponse", traceResponse)
                 .end(answer.body().encode());
-            span.end();
           });
     };
   }
