@@ -104,15 +104,9 @@ await() {
 }
 
 # --- meshtrace all-in-one -------------------------------------------------------------------
-HELP="$(java -jar "$MESHTRACE_JAR" all-in-one --help 2>&1 || true)"
 MESHTRACE_ARGS=(all-in-one --data-dir "$DEMO_DIR/data" --ports-file "$DEMO_DIR/ports.json"
-  --sampling-strategies "$STRATEGIES" --sampling-strategies-reload-interval 2s)
-if grep -q -- '--gateway-routes' <<<"$HELP"; then
-  MESHTRACE_ARGS+=(--gateway-routes "$GATEWAY_ROUTES")
-  GATEWAY=1
-else
-  GATEWAY=0
-fi
+  --sampling-strategies "$STRATEGIES" --sampling-strategies-reload-interval 2s
+  --gateway-routes "$GATEWAY_ROUTES")
 say "starting meshtrace all-in-one (embedded PostgreSQL in $DEMO_DIR/data) ..."
 start meshtrace java -jar "$MESHTRACE_JAR" "${MESHTRACE_ARGS[@]}"
 await "meshtrace's listeners" 120 test -s "$DEMO_DIR/ports.json"
@@ -132,13 +126,8 @@ await "shop's sampling strategy" 30 \
 say "services up: shop :8081 -> cart :8082 -> payments :8083"
 
 # --- the generator --------------------------------------------------------------------------
-# (picocli answers --help for an unknown command with the root usage: look for it in the list)
-if java -jar "$MESHTRACE_JAR" --help 2>/dev/null | grep -qE '^ +gen( |$)'; then
-  start gen java -jar "$MESHTRACE_JAR" gen --rate "$GEN_RATE" --duration 24h --seed 1
-  say "meshtrace gen: $GEN_RATE synthetic traces/s to the Zipkin port (log: gen.log)"
-else
-  say "this meshtrace.jar has no 'gen' command yet: no synthetic traffic"
-fi
+start gen java -jar "$MESHTRACE_JAR" gen --rate "$GEN_RATE" --duration 24h --seed 1
+say "meshtrace gen: $GEN_RATE synthetic traces/s to the Zipkin port (log: gen.log)"
 
 # --- a few real checkouts -------------------------------------------------------------------
 say "checking out through shop:"
@@ -175,12 +164,10 @@ cat <<EOF
                     curl 'localhost:5778/sampling?service=shop'
   more checkouts    curl 'localhost:8081/shop/checkout?user=erin&card=visa'
 EOF
-if [[ "$GATEWAY" == 1 ]]; then
-  cat <<EOF
+cat <<EOF
   edge gateway      meshtrace serves it on :18000 (--gateway-routes); start Envoy as in
                     examples/edge-gateway/README.md, then curl localhost:10000/shop/checkout
 EOF
-fi
 cat <<EOF
   logs              $DEMO_DIR/*.log
 

@@ -130,7 +130,10 @@ class ExampleConfigsTest {
     Map<String, Object> generator = map(services.get("generator"));
     assertThat(generator.get("image")).isEqualTo("meshtrace/meshtrace:dev");
     assertThat(strings(generator.get("command")).get(0)).isEqualTo("gen");
-    assertThat(generator.get("network_mode")).isEqualTo("service:meshtrace");
+    List<String> genCommand = strings(generator.get("command"));
+    assertThat(genCommand.get(genCommand.indexOf("--endpoint") + 1))
+        .isEqualTo("http://meshtrace:9411/api/v2/spans");
+    assertThat(services).containsKey("meshtrace");
   }
 
   @Test
@@ -213,9 +216,11 @@ class ExampleConfigsTest {
     Map<String, Object> generator = byKindAndName.get("Deployment/trace-generator");
     List<Object> containers = list(map(map(map(generator.get("spec")).get("template"))
         .get("spec")).get("containers"));
-    assertThat(strings(map(containers.get(0)).get("args")).get(0)).isEqualTo("gen");
-    assertThat(strings(map(containers.get(1)).get("args")))
-        .containsExactly("TCP-LISTEN:9411,fork,reuseaddr", "TCP:" + meshtraceHost + ":9411");
+    assertThat(containers).hasSize(1);
+    List<String> genArgs = strings(map(containers.get(0)).get("args"));
+    assertThat(genArgs.get(0)).isEqualTo("gen");
+    assertThat(genArgs.get(genArgs.indexOf("--endpoint") + 1))
+        .isEqualTo("http://" + meshtraceHost + ":9411/api/v2/spans");
   }
 
   // --- the shared checks ----------------------------------------------------------------------
