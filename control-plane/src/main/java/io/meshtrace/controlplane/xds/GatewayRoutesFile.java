@@ -1,5 +1,6 @@
 package io.meshtrace.controlplane.xds;
 
+import io.meshtrace.controlplane.StrictUtf8;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Cluster;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Collector;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Encoding;
@@ -8,8 +9,6 @@ import io.meshtrace.controlplane.xds.GatewayRoutes.Listener;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Route;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -60,10 +59,7 @@ public final class GatewayRoutesFile {
   public static GatewayRoutes parse(byte[] content) throws InvalidGatewayRoutesException {
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(content)).toString();
+      text = StrictUtf8.decode(content);
     } catch (CharacterCodingException e) {
       throw new InvalidGatewayRoutesException(List.of("not UTF-8 text"));
     }

@@ -1,12 +1,11 @@
 package io.meshtrace.controlplane.sampling.file;
 
+import io.meshtrace.controlplane.StrictUtf8;
 import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesJson;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -44,10 +43,7 @@ public final class SamplingStrategyFile {
       throws InvalidSamplingStrategiesException {
     String text;
     try {
-      text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(content)).toString();
+      text = StrictUtf8.decode(content);
     } catch (CharacterCodingException e) {
       throw new InvalidSamplingStrategiesException(List.of("not UTF-8 text"));
     }
