@@ -213,6 +213,8 @@ class ExampleConfigsTest {
     int listenerPort = (Integer) map(routes.get("listener")).get("port");
     assertServicePort(byKindAndName.get("Service/edge-gateway"), envoy, listenerPort);
 
+    assertGatewayRoutesPatchFitsMeshtracesDeployment();
+
     Map<String, Object> generator = byKindAndName.get("Deployment/trace-generator");
     List<Object> containers = list(map(map(map(generator.get("spec")).get("template"))
         .get("spec")).get("containers"));
@@ -221,6 +223,50 @@ class ExampleConfigsTest {
     assertThat(genArgs.get(0)).isEqualTo("gen");
     assertThat(genArgs.get(genArgs.indexOf("--endpoint") + 1))
         .isEqualTo("http://" + meshtraceHost + ":9411/api/v2/spans");
+  }
+
+  /**
+   * The JSON patch that gives meshtrace (istio/kubernetes/30-meshtrace.yaml) the gateway routes:
+   * applied here the way kubectl applies "add .../-" operations, then checked: the volume is the
+   * ConfigMap that edge-gateway.yaml creates, mounted where the environment variable points, and
+   * the variable is the setting meshtrace reads.
+   */
+  @SuppressWarnings("unchecked")
+  private static void assertGatewayRoutesPatchFitsMeshtracesDeployment() throws IOException {
+    Map<String, Object> deployment = loadAll(EXAMPLES.resolve("../istio/kubernetes/30-meshtrace.yaml")
+        .normalize()).stream().filter(o -> o.get("kind").equals("Deployment")).findFirst()
+        .orElseThrow();
+    List<Object> patch = new io.vertx.core.json.JsonArray(Files.readString(
+        EXAMPLES.resolve("kubernetes/meshtrace-gateway-routes.patch.json"))).getList();
+    for (Object operation : patch) {
+      Map<String, Object> op = map(operation);
+      assertThat(op.get("op")).isEqualTo("add");
+      String path = (String) op.get("path");
+      assertThat(path).endsWith("/-");
+      Object target = deployment;
+      for (String segment : path.substring(1, path.length() - 2).split("/")) {
+        target = target instanceof List<?> items ? items.get(Integer.parseInt(segment))
+            : map(target).get(segment);
+        assertThat(target).as("%s in the meshtrace Deployment", path).isNotNull();
+      }
+      assertThat(target).as(path).isInstanceOf(List.class);
+      ((List<Object>) target).add(op.get("value"));
+    }
+    Map<String, Object> podSpec = map(map(map(deployment.get("spec")).get("template"))
+        .get("spec"));
+    Map<String, Object> container = map(list(podSpec.get("containers")).get(0));
+    Map<String, Object> volume = list(podSpec.get("volumes")).stream().map(v -> map(v))
+        .filter(v -> "gateway-routes".equals(v.get("name"))).findFirst().orElseThrow();
+    assertThat(map(volume.get("configMap")).get("name")).isEqualTo("meshtrace-gateway-routes");
+    Map<String, Object> mount = list(container.get("volumeMounts")).stream().map(m -> map(m))
+        .filter(m -> "gateway-routes".equals(m.get("name"))).findFirst().orElseThrow();
+    Map<String, Object> env = list(container.get("env")).stream().map(e -> map(e))
+        .filter(e -> "MESHTRACE_GATEWAY_ROUTES".equals(e.get("name"))).findFirst().orElseThrow();
+    String file = (String) env.get("value");
+    assertThat(file).isEqualTo(mount.get("mountPath") + "/gateway-routes.yaml");
+    assertThat(io.meshtrace.collector.cli.MeshtraceCommand.parseConfig(
+        new String[] {"all-in-one"}, Map.of("MESHTRACE_GATEWAY_ROUTES", file)).gatewayRoutes())
+        .isEqualTo(Path.of(file));
   }
 
   // --- the shared checks ----------------------------------------------------------------------
