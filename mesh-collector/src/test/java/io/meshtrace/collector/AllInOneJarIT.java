@@ -2,6 +2,8 @@ package io.meshtrace.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.meshtrace.controlplane.xds.AdsClient;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -28,7 +30,9 @@ import zipkin2.reporter.SpanBytesEncoder;
 
 /**
  * The shaded jar as a user runs it: {@code java -jar meshtrace.jar all-in-one} with the embedded
- * PostgreSQL, restarted cleanly and after a {@code kill -9}; spans survive both.
+ * PostgreSQL, restarted cleanly and after a {@code kill -9}; spans survive both. And the mesh
+ * tools from the same jar (xDS with a NACK, gen, doctor, istio render): what shading leaves out
+ * shows only here.
  */
 class AllInOneJarIT {
   static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -95,6 +99,91 @@ class AllInOneJarIT {
     assertThat(bad.exitValue()).isEqualTo(2);
     assertThat(output).contains("--zipkin-port").contains("not-a-port")
         .contains("MESHTRACE_ZIPKIN_PORT");
+  }
+
+  @Test
+  void theMeshToolsRunFromTheJar() throws Exception {
+    Path routes = Files.writeString(dir.resolve("gateway-routes.yaml"), """
+        listener: {port: 10000}
+        routes:
+          - {prefix: /shop, cluster: shop, operation: "GET /shop"}
+        clusters:
+          - {name: shop, endpoints: ["127.0.0.1:8081"]}
+        """);
+    Path portsFile = dir.resolve("mesh-ports.json");
+    process = new ProcessBuilder(java(), "-jar", jar(), "all-in-one", "--bind", "127.0.0.1",
+        "--data-dir", dir.resolve("data").toString(), "--ports-file", portsFile.toString(),
+        "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
+        "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
+        "--xds-port", "0", "--admin-port", "0", "--gateway-routes", routes.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("mesh.log").toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(portsFile)) {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        throw new AssertionError("meshtrace did not start:\n"
+            + Files.readString(dir.resolve("mesh.log")));
+      }
+      Thread.sleep(100);
+    }
+    JsonObject ports = new JsonObject(Files.readString(portsFile));
+    assertThat(ports.fieldNames()).contains("xds");
+
+    // xDS, including a NACK (its error_detail is a google.rpc.Status, a class two jars carry).
+    try (AdsClient envoy = new AdsClient(ports.getInteger("xds"), "jar-edge", "edge-gateway")) {
+      envoy.subscribe(AdsClient.LISTENERS);
+      DiscoveryResponse listeners = envoy.next(AdsClient.LISTENERS, Duration.ofSeconds(10));
+      assertThat(listeners).isNotNull();
+      assertThat(listeners.getResourcesCount()).isEqualTo(1);
+      envoy.nack(listeners, "", "cannot bind '0.0.0.0:10000': Address already in use");
+      String nacks = "";
+      for (int i = 0; i < 100 && !nacks.contains(" 1.0"); i++) {
+        Thread.sleep(50);
+        nacks = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + ports.getInteger("admin") + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body().lines()
+            .filter(line -> line.startsWith("meshtrace_xds_nacks_total{")
+                && line.contains(AdsClient.LISTENERS)).findFirst().orElse("");
+      }
+      assertThat(nacks).endsWith(" 1.0");
+      envoy.subscribe(AdsClient.CLUSTERS);
+      assertThat(envoy.next(AdsClient.CLUSTERS, Duration.ofSeconds(10))).isNotNull();
+    }
+    assertThat(Files.readString(dir.resolve("mesh.log")))
+        .contains("cannot bind '0.0.0.0:10000': Address already in use");
+
+    // gen over OTLP/gRPC (the gRPC client must be in the jar), stored and readable.
+    Tool gen = tool("gen", "--traces", "3", "--rate", "50", "--seed", "7", "--protocol",
+        "otlp-grpc", "--endpoint", "http://127.0.0.1:" + ports.getInteger("otlpGrpc"));
+    assertThat(gen.exitCode).as(gen.output).isZero();
+    assertThat(gen.output).contains("sent 3 traces");
+    HttpResponse<String> services = HTTP.send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + ports.getInteger("query") + "/api/services")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(services.body()).contains("edge-gateway");
+
+    // doctor and istio render need no server.
+    Path fixture = Path.of("..", "..", "shared", "fixtures", "istio",
+        "bootstrap_tracing_zipkin_golden.json").toAbsolutePath().normalize();
+    Tool doctor = tool("doctor", fixture.toString(), "--expect-collector",
+        "meshtrace.observability.svc.cluster.local:9411");
+    assertThat(doctor.exitCode).as(doctor.output).isEqualTo(1);
+    assertThat(doctor.output).contains("ERROR [collector-address]");
+    Path strategies = Files.writeString(dir.resolve("strategies.json"),
+        "{\"default_strategy\": {\"type\": \"probabilistic\", \"param\": 0.02}}");
+    Tool render = tool("istio", "render", "--strategies", strategies.toString());
+    assertThat(render.exitCode).as(render.output).isZero();
+    assertThat(render.output).contains("kind: Telemetry").contains("randomSamplingPercentage: 2");
+  }
+
+  private record Tool(int exitCode, String output) {}
+
+  private Tool tool(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(java(), "-jar", jar()));
+    command.addAll(List.of(args));
+    Process tool = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(tool.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    return new Tool(tool.exitValue(), output);
   }
 
   private JsonObject start(Path config, Path dataDir, String name) throws Exception {
