@@ -1,7 +1,6 @@
 package io.meshtrace.examples.generator;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,7 +63,7 @@ final class HttpSpanSender implements SpanSender {
       int status = response.statusCode();
       if (status / 100 == 2) {
         if (protocol == Protocol.OTLP_HTTP) {
-          checkPartialSuccess(response.body(), retry);
+          OtlpSpans.checkPartialSuccess(response.body(), "POST " + endpoint, retry);
         }
         return new Delivery(body.length, retry);
       }
@@ -75,20 +74,6 @@ final class HttpSpanSender implements SpanSender {
       throw new SendFailure("POST " + endpoint + " answered " + status
           + (retry > 0 ? " after " + retry + " retries" : "") + ": "
           + excerpt(response), retry);
-    }
-  }
-
-  private void checkPartialSuccess(byte[] body, int retry) throws SendFailure {
-    try {
-      ExportTraceServiceResponse answer = ExportTraceServiceResponse.parseFrom(body);
-      if (answer.hasPartialSuccess() && answer.getPartialSuccess().getRejectedSpans() > 0) {
-        throw new SendFailure("POST " + endpoint + " rejected "
-            + answer.getPartialSuccess().getRejectedSpans() + " spans: "
-            + answer.getPartialSuccess().getErrorMessage(), retry);
-      }
-    } catch (InvalidProtocolBufferException e) {
-      throw new SendFailure("POST " + endpoint + " answered with a body that is not an OTLP "
-          + "ExportTraceServiceResponse: " + e.getMessage(), retry);
     }
   }
 

@@ -2,7 +2,6 @@ package io.meshtrace.examples.generator;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.RetryInfo;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -68,7 +67,8 @@ final class OtlpGrpcSender implements SpanSender {
             + "all-in-one)", retry);
       }
       if (reply.status() == GrpcStatus.OK) {
-        checkPartialSuccess(reply.body(), retry);
+        OtlpSpans.checkPartialSuccess(reply.body().getBytes(), "OTLP/gRPC Export to "
+            + endpoint, retry);
         return new Delivery(message.length, retry);
       }
       if ((reply.status() == GrpcStatus.RESOURCE_EXHAUSTED
@@ -90,20 +90,6 @@ final class OtlpGrpcSender implements SpanSender {
     return response.end().transform(done -> Future.succeededFuture(new Reply(response.status(),
         response.statusMessage(), MultiMap.caseInsensitiveMultiMap().addAll(response.headers())
             .addAll(response.trailers()), body)));
-  }
-
-  private void checkPartialSuccess(Buffer body, int retry) throws SendFailure {
-    try {
-      ExportTraceServiceResponse answer = ExportTraceServiceResponse.parseFrom(body.getBytes());
-      if (answer.hasPartialSuccess() && answer.getPartialSuccess().getRejectedSpans() > 0) {
-        throw new SendFailure("OTLP/gRPC Export to " + endpoint + " rejected "
-            + answer.getPartialSuccess().getRejectedSpans() + " spans: "
-            + answer.getPartialSuccess().getErrorMessage(), retry);
-      }
-    } catch (InvalidProtocolBufferException e) {
-      throw new SendFailure("OTLP/gRPC Export to " + endpoint + " answered with a message that "
-          + "is not an ExportTraceServiceResponse: " + e.getMessage(), retry);
-    }
   }
 
   /** The RetryInfo delay in {@code grpc-status-details-bin}, or null. */

@@ -1,7 +1,9 @@
 package io.meshtrace.examples.generator;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -48,6 +50,28 @@ public final class OtlpSpans {
       request.addResourceSpans(resource);
     }
     return request.build();
+  }
+
+  /**
+   * Fails when an OTLP export answer (HTTP or gRPC, the same message) reports rejected spans or
+   * is not an answer at all: a 2xx/OK alone does not mean every span was kept.
+   *
+   * @param request what was sent where, for the message ("POST http://...")
+   */
+  static void checkPartialSuccess(byte[] answer, String request, int retry)
+      throws SendFailure {
+    ExportTraceServiceResponse response;
+    try {
+      response = ExportTraceServiceResponse.parseFrom(answer);
+    } catch (InvalidProtocolBufferException e) {
+      throw new SendFailure(request + " answered with a body that is not an OTLP "
+          + "ExportTraceServiceResponse: " + e.getMessage(), retry);
+    }
+    if (response.hasPartialSuccess() && response.getPartialSuccess().getRejectedSpans() > 0) {
+      throw new SendFailure(request + " rejected "
+          + response.getPartialSuccess().getRejectedSpans() + " spans: "
+          + response.getPartialSuccess().getErrorMessage(), retry);
+    }
   }
 
   static Span of(GeneratedSpan span) {
