@@ -1,26 +1,16 @@
 package io.meshtrace.examples.services;
 
-import io.meshtrace.collector.cli.MeshtraceCommand;
 import io.meshtrace.collector.server.MeshtraceServer;
-import io.meshtrace.storage.postgres.TestPostgres;
+import io.meshtrace.collector.server.TestServers;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A real meshtrace all-in-one in the test JVM, on free ports and a fresh database of the
- * embedded test PostgreSQL (as mesh-collector's TestServers does).
+ * A real meshtrace all-in-one in the test JVM (mesh-collector's {@link TestServers}: free ports,
+ * a fresh database of the embedded test PostgreSQL), with what the example services need of it.
  */
 final class Meshtrace implements AutoCloseable {
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-
   final MeshtraceServer server;
 
   private Meshtrace(MeshtraceServer server) {
@@ -28,18 +18,11 @@ final class Meshtrace implements AutoCloseable {
   }
 
   static Meshtrace allInOne(String... extraFlags) throws Exception {
-    List<String> args = new ArrayList<>(List.of("all-in-one", "--bind", "127.0.0.1",
-        "--pg-url", TestPostgres.freshDatabaseUrl(),
-        "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
-        "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
-        "--admin-port", "0"));
-    args.addAll(List.of(extraFlags));
-    return new Meshtrace(MeshtraceServer.start(
-        MeshtraceCommand.parseConfig(args.toArray(new String[0]), Map.of())));
+    return new Meshtrace(TestServers.allInOne(extraFlags));
   }
 
   String url(String listener, String path) {
-    return "http://127.0.0.1:" + server.ports().get(listener) + path;
+    return TestServers.url(server, listener, path);
   }
 
   /** The flags that point an example service at this meshtrace. */
@@ -62,8 +45,7 @@ final class Meshtrace implements AutoCloseable {
   }
 
   static HttpResponse<String> get(String url) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-        .GET().build(), HttpResponse.BodyHandlers.ofString());
+    return TestServers.get(url);
   }
 
   @Override
