@@ -1,6 +1,6 @@
 package io.meshtrace.bench;
 
-import io.meshtrace.zipkin.receiver.ZipkinToOtlp;
+import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -8,7 +8,7 @@ import com.google.rpc.Code;
 import io.meshtrace.collector.receiver.otlp.OtlpGrpcCalls;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;

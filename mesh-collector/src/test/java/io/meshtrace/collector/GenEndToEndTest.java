@@ -11,7 +11,7 @@ import io.meshtrace.collector.server.TestServers;
 import io.meshtrace.examples.generator.GeneratedTrace;
 import io.meshtrace.examples.generator.TraceGenerator;
 import io.meshtrace.examples.generator.WorkloadOptions;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;

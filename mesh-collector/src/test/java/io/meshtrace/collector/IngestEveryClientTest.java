@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.SpanContext;

@@ -11,7 +11,7 @@ import com.google.rpc.Code;
 import io.meshtrace.collector.receiver.otlp.OtlpGrpcCalls;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;

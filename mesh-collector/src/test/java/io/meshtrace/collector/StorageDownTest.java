@@ -10,7 +10,7 @@ import com.google.protobuf.ByteString;
 import io.meshtrace.collector.cli.MeshtraceCommand;
 import io.meshtrace.collector.receiver.otlp.OtlpGrpcCalls;
 import io.meshtrace.collector.server.MeshtraceServer;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import java.net.http.HttpResponse;

@@ -1,5 +1,6 @@
 package io.meshtrace.query;
 
+import io.meshtrace.time.GoDuration;
 import io.vertx.core.MultiMap;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;

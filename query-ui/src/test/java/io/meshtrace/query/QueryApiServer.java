@@ -54,7 +54,7 @@ public final class QueryApiServer implements AutoCloseable {
 
   /** Stores spans through the real writer and commits the dependency links they make. */
   public void store(ResourceSpans... spans) {
-    storage.spanConsumer().accept(List.of(spans)).await();
+    storage.spanSink().accept(List.of(spans)).await();
     storage.flushDependencyLinks().await();
   }
 

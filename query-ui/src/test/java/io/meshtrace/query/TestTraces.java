@@ -1,7 +1,7 @@
 package io.meshtrace.query;
 
-import io.meshtrace.storage.SpanIds;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceId;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;

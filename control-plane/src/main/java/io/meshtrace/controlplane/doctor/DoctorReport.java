@@ -1,8 +1,8 @@
 package io.meshtrace.controlplane.doctor;
 
 import io.meshtrace.controlplane.doctor.Finding.Severity;
-import io.meshtrace.controlplane.doctor.ProxyConfigInput.Kind;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.KeyStyle;
+import io.meshtrace.controlplane.doctor.ProxyConfigInput.Kind;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package io.meshtrace.controlplane.sampling;
 
-import io.meshtrace.storage.postgres.RootSpanThroughput;
+import io.meshtrace.storage.RootSpanThroughput;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.meshtrace.controlplane.sampling;
 
-import io.meshtrace.storage.postgres.RootSpanThroughput;
+import io.meshtrace.storage.RootSpanThroughput;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.List;

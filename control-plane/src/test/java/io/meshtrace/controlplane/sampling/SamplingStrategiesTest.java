@@ -3,7 +3,7 @@ package io.meshtrace.controlplane.sampling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshtrace.controlplane.remote.SamplingStrategyJson;
-import io.meshtrace.storage.postgres.RootSpanThroughput;
+import io.meshtrace.storage.RootSpanThroughput;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -12,7 +12,7 @@ import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.meshtrace.controlplane.sampling.ObservedTraffic;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesJson;
-import io.meshtrace.storage.postgres.RootSpanThroughput;
+import io.meshtrace.storage.RootSpanThroughput;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.meshtrace.collector.cli;
 
-import io.meshtrace.query.GoDuration;
+import io.meshtrace.time.GoDuration;
 import java.math.BigDecimal;
 import java.time.Duration;
 import picocli.CommandLine;

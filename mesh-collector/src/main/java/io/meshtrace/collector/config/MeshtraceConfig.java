@@ -1,10 +1,10 @@
 package io.meshtrace.collector.config;
 
-import io.meshtrace.query.GoDuration;
+import io.meshtrace.time.GoDuration;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 

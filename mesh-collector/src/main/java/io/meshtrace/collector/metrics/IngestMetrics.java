@@ -1,6 +1,9 @@
 package io.meshtrace.collector.metrics;
 
+import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.IngestObserver;
 import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.SpanRejection;
 import io.meshtrace.storage.postgres.SpanBatchListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -31,7 +34,7 @@ import java.util.function.Supplier;
  *   <li>{@code meshtrace_storage_commit_seconds{outcome}}: insert latency
  * </ul>
  */
-public final class IngestMetrics implements SpanBatchListener {
+public final class IngestMetrics implements IngestObserver, SpanBatchListener {
   private final MeterRegistry registry;
   private final Counter attributesDropped;
   private final Counter valuesTruncated;
@@ -66,32 +69,38 @@ public final class IngestMetrics implements SpanBatchListener {
         .register(registry);
   }
 
+  @Override
   public void received(IngestSource source, long spans) {
     counter("meshtrace.spans.received", "Spans in decoded requests", source, null)
         .increment(spans);
   }
 
+  @Override
   public void accepted(IngestSource source, long spans) {
     counter("meshtrace.spans.accepted", "Spans committed to storage", source, null)
         .increment(spans);
   }
 
-  public void rejected(IngestSource source, String reason, long spans) {
+  @Override
+  public void rejected(IngestSource source, SpanRejection reason, long spans) {
     if (spans > 0) {
-      counter("meshtrace.spans.rejected", "Spans not stored, by reason", source, reason)
+      counter("meshtrace.spans.rejected", "Spans not stored, by reason", source, reason.label())
           .increment(spans);
     }
   }
 
-  public void requestRefused(IngestSource source, String reason) {
+  @Override
+  public void requestRefused(IngestSource source, IngestException.Reason reason) {
     counter("meshtrace.requests.refused", "Requests refused before their spans were counted",
-        source, reason).increment();
+        source, reason.name().toLowerCase(java.util.Locale.ROOT)).increment();
   }
 
+  @Override
   public void attributesDropped(long count) {
     attributesDropped.increment(count);
   }
 
+  @Override
   public void valuesTruncated(long count) {
     valuesTruncated.increment(count);
   }

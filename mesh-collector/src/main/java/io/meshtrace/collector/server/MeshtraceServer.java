@@ -2,8 +2,6 @@ package io.meshtrace.collector.server;
 
 import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.MeshtraceConfig;
-import io.meshtrace.collector.ingest.IngestLimits;
-import io.meshtrace.collector.ingest.IngestPipeline;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
@@ -15,18 +13,19 @@ import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
 import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
-import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
 import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.PostgresSamplingStrategyStore;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
+import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
 import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
 import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.controlplane.xds.GatewayRoutesFile;
 import io.meshtrace.controlplane.xds.InvalidGatewayRoutesException;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.meshtrace.ingest.IngestLimits;
+import io.meshtrace.ingest.IngestPipeline;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
@@ -38,14 +37,15 @@ import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
 import io.meshtrace.storage.postgres.embedded.EmbeddedPostgres;
 import io.meshtrace.zipkin.receiver.ZipkinHttpReceiver;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.ext.web.Router;
 import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -267,7 +267,7 @@ public final class MeshtraceServer {
     IngestMetrics ingestMetrics = new IngestMetrics(metrics, () -> ingest == null ? 0
         : ingest.spansInFlight());
     storage.setBatchListener(ingestMetrics);
-    ingest = new IngestPipeline(storage.spanConsumer(), storage.spanChecker(), limits,
+    ingest = new IngestPipeline(storage.spanSink(), storage.spanChecker(), limits,
         ingestMetrics);
 
     if (config.mode().runsZipkin()) {

@@ -1,9 +1,9 @@
 package io.meshtrace.query.adjust;
 
 import com.google.protobuf.ByteString;
-import io.meshtrace.query.GoDuration;
-import io.meshtrace.query.TraceSpans;
-import io.meshtrace.storage.SpanIds;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceSpans;
+import io.meshtrace.time.GoDuration;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;

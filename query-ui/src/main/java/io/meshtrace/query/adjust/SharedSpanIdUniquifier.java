@@ -1,8 +1,8 @@
 package io.meshtrace.query.adjust;
 
 import com.google.protobuf.ByteString;
-import io.meshtrace.query.TraceSpans;
-import io.meshtrace.storage.SpanIds;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.meshtrace.query.adjust;
 
-import io.meshtrace.query.TraceSpans;
+import io.meshtrace.model.TraceSpans;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.meshtrace.query.adjust;
 
-import io.meshtrace.query.TraceSpans;
+import io.meshtrace.model.TraceSpans;
 
 /**
  * A read-time correction of a trace, applied after storage and before a query API writes it,

@@ -1,12 +1,11 @@
 package io.meshtrace.query.jaeger;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.meshtrace.query.AttributeValues;
-import io.meshtrace.storage.AttributeText;
-import io.meshtrace.query.TraceSpans;
+import io.meshtrace.model.AttributeText;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceId;
+import io.meshtrace.model.TraceSpans;
 import io.meshtrace.query.adjust.SpanWarnings;
-import io.meshtrace.storage.SpanIds;
-import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;

@@ -1,14 +1,14 @@
 package io.meshtrace.query.jaeger;
 
+import io.meshtrace.model.TraceId;
+import io.meshtrace.model.TraceSpans;
 import io.meshtrace.query.BadQueryParameterException;
 import io.meshtrace.query.QueryParams;
 import io.meshtrace.query.StoreReplies;
-import io.meshtrace.query.TraceSpans;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.storage.DependencyLink;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
-import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;

@@ -1,8 +1,8 @@
 package io.meshtrace.query.jaeger;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.meshtrace.model.TraceId;
 import io.meshtrace.query.HttpResponses;
-import io.meshtrace.storage.TraceId;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.List;

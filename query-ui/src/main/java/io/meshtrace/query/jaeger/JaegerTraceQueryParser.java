@@ -1,10 +1,10 @@
 package io.meshtrace.query.jaeger;
 
+import io.meshtrace.model.TraceId;
 import io.meshtrace.query.BadQueryParameterException;
-import io.meshtrace.query.GoDuration;
 import io.meshtrace.query.QueryParams;
-import io.meshtrace.storage.TraceId;
 import io.meshtrace.storage.TraceQuery;
+import io.meshtrace.time.GoDuration;
 import io.vertx.core.MultiMap;
 import java.time.Clock;
 import java.time.Duration;

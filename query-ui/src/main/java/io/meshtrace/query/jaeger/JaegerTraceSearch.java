@@ -1,6 +1,6 @@
 package io.meshtrace.query.jaeger;
 
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.TraceQuery;
 import java.util.List;
 

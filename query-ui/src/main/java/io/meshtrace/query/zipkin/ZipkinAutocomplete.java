@@ -1,6 +1,7 @@
 package io.meshtrace.query.zipkin;
 
 import io.meshtrace.storage.SpanStore;
+import io.meshtrace.zipkin.codec.OtlpToZipkin;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;

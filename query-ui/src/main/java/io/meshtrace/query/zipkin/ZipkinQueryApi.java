@@ -1,8 +1,8 @@
 package io.meshtrace.query.zipkin;
 
+import io.meshtrace.model.TraceId;
 import io.meshtrace.query.HttpResponses;
 import io.meshtrace.storage.SpanStore;
-import io.meshtrace.storage.TraceId;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;

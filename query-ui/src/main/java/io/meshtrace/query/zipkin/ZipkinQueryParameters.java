@@ -1,6 +1,6 @@
 package io.meshtrace.query.zipkin;
 
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.vertx.core.MultiMap;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

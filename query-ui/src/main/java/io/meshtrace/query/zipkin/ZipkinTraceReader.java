@@ -1,7 +1,8 @@
 package io.meshtrace.query.zipkin;
 
+import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.SpanStore;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.zipkin.codec.OtlpToZipkin;
 import io.vertx.core.Future;
 import java.util.List;
 import zipkin2.Span;

@@ -1,8 +1,10 @@
 package io.meshtrace.query.zipkin;
 
+import io.meshtrace.model.TraceId;
+import io.meshtrace.model.ZipkinAttributes;
 import io.meshtrace.storage.SpanStore;
-import io.meshtrace.storage.TraceId;
 import io.meshtrace.storage.TraceQuery;
+import io.meshtrace.zipkin.codec.OtlpToZipkin;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -147,7 +149,7 @@ public final class ZipkinTraceSearch {
   }
 
   private static Map<String, String> peerService(String name) {
-    return Map.of(OtlpToZipkin.PEER_SERVICE, name);
+    return Map.of(ZipkinAttributes.PEER_SERVICE, name);
   }
 
   private static List<Probe> cross(List<String> services, List<String> values,

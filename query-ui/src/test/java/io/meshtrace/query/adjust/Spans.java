@@ -1,8 +1,8 @@
 package io.meshtrace.query.adjust;
 
-import io.meshtrace.query.TraceSpans;
-import io.meshtrace.storage.SpanIds;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceId;
+import io.meshtrace.model.TraceSpans;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;

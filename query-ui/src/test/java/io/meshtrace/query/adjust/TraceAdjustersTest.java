@@ -6,7 +6,7 @@ import static io.meshtrace.query.adjust.Spans.span;
 import static io.meshtrace.query.adjust.Spans.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshtrace.query.TraceSpans;
+import io.meshtrace.model.TraceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

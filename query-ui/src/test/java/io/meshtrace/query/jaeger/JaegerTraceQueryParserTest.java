@@ -3,8 +3,8 @@ package io.meshtrace.query.jaeger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshtrace.model.TraceId;
 import io.meshtrace.query.BadQueryParameterException;
-import io.meshtrace.storage.TraceId;
 import io.meshtrace.storage.TraceQuery;
 import io.vertx.core.MultiMap;
 import java.time.Clock;

@@ -6,7 +6,7 @@ import com.google.protobuf.ByteString;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
 import io.meshtrace.storage.postgres.TestPostgres;
-import io.meshtrace.zipkin.receiver.ZipkinToOtlp;
+import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -148,11 +148,11 @@ class ZipkinQueryApiTest {
         PostgresStorageConfig.defaults(TestPostgres.freshDatabase()),
         Clock.fixed(Instant.parse("2023-11-14T23:00:00Z"), ZoneOffset.UTC)).await();
     for (String spans : List.of(SPANS_A, SPANS_B, SPANS_D, SPANS_E)) {
-      storage.spanConsumer().accept(ZipkinToOtlp.translate(
+      storage.spanSink().accept(ZipkinToOtlp.translate(
           SpanBytesDecoder.JSON_V2.decodeList(spans.getBytes(StandardCharsets.UTF_8)),
           System.currentTimeMillis() * 1000)).await();
     }
-    storage.spanConsumer().accept(List.of(otlpTraceF())).await();
+    storage.spanSink().accept(List.of(otlpTraceF())).await();
     storage.flushDependencyLinks().await();
 
     Router router = Router.router(vertx);

@@ -1,6 +1,6 @@
 package io.meshtrace.storage.postgres;
 
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.TraceId;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;

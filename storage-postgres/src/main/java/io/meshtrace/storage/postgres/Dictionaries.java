@@ -2,7 +2,7 @@ package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.meshtrace.storage.AttributeText;
+import io.meshtrace.model.AttributeText;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;

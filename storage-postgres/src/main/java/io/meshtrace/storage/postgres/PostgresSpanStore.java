@@ -1,10 +1,10 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.DependencyLink;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.TraceQuery;
-import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;

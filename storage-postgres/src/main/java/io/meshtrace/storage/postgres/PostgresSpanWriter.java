@@ -1,6 +1,6 @@
 package io.meshtrace.storage.postgres;
 
-import io.meshtrace.storage.SpanConsumer;
+import io.meshtrace.storage.SpanSink;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Each call's spans go into one statement, so a call is committed whole or not at all, and its
  * future completes only after the commit.
  */
-final class PostgresSpanWriter implements SpanConsumer {
+final class PostgresSpanWriter implements SpanSink {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSpanWriter.class);
 
   /**

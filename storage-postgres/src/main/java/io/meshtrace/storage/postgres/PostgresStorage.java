@@ -1,7 +1,8 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.SpanChecker;
-import io.meshtrace.storage.SpanConsumer;
+import io.meshtrace.storage.SpanSink;
 import io.meshtrace.storage.SpanStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -118,7 +119,7 @@ public final class PostgresStorage {
     return maintain();
   }
 
-  public SpanConsumer spanConsumer() {
+  public SpanSink spanSink() {
     return writer;
   }
 

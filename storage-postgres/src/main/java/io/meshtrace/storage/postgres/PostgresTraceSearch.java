@@ -1,7 +1,7 @@
 package io.meshtrace.storage.postgres;
 
-import io.meshtrace.storage.AttributeText;
-import io.meshtrace.storage.TraceId;
+import io.meshtrace.model.AttributeText;
+import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.TraceQuery;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;

@@ -1,5 +1,6 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.storage.RootSpanThroughput;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.vertx.core.Future;

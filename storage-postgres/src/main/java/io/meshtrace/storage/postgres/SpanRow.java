@@ -1,12 +1,12 @@
 package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.trace.v1.Span;
 import java.time.LocalDate;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
-import io.opentelemetry.proto.trace.v1.Span;
 
 /** One span on its way into the {@code spans} table. */
 final class SpanRow {

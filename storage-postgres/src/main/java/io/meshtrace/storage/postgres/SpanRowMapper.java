@@ -3,10 +3,11 @@ package io.meshtrace.storage.postgres;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.UnsafeByteOperations;
+import io.meshtrace.ingest.SpanRejection;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.InvalidSpanException;
-import io.meshtrace.storage.SpanIds;
 import io.meshtrace.storage.SpanProblem;
-import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -104,7 +105,7 @@ final class SpanRowMapper {
       if (indexedTagKeys.contains(attribute.getKey())) {
         hashes = java.util.Arrays.copyOf(hashes, hashes.length + 1);
         hashes[hashes.length - 1] = TagValueHash.of(attribute.getKey(),
-            io.meshtrace.storage.AttributeText.of(attribute.getValue()));
+            io.meshtrace.model.AttributeText.of(attribute.getValue()));
       }
     }
     return hashes;
@@ -172,42 +173,42 @@ final class SpanRowMapper {
   SpanProblem check(Span span, Window window) {
     ByteString traceIdBytes = span.getTraceId();
     if (traceIdBytes.size() != 16) {
-      return new SpanProblem("invalid_id", "trace ID must be 16 bytes, was " + traceIdBytes.size());
+      return new SpanProblem(SpanRejection.INVALID_ID, "trace ID must be 16 bytes, was " + traceIdBytes.size());
     }
     if (traceIdBytes.equals(ZERO_TRACE_ID)) {
-      return new SpanProblem("invalid_id", "trace ID is all zeros");
+      return new SpanProblem(SpanRejection.INVALID_ID, "trace ID is all zeros");
     }
     TraceId traceId = TraceId.fromBytes(traceIdBytes);
     ByteString spanIdBytes = span.getSpanId();
     if (spanIdBytes.size() != 8) {
-      return new SpanProblem("invalid_id", "span ID in trace " + traceId + " must be 8 bytes, was "
+      return new SpanProblem(SpanRejection.INVALID_ID, "span ID in trace " + traceId + " must be 8 bytes, was "
           + spanIdBytes.size());
     }
     long spanId = SpanIds.fromBytes(spanIdBytes);
     if (spanId == 0) {
-      return new SpanProblem("invalid_id", "span ID in trace " + traceId + " is all zeros");
+      return new SpanProblem(SpanRejection.INVALID_ID, "span ID in trace " + traceId + " is all zeros");
     }
     int parentSize = span.getParentSpanId().size();
     if (parentSize != 0 && parentSize != 8) {
-      return new SpanProblem("invalid_id", "parent span ID of span " + SpanIds.toHex(spanId)
+      return new SpanProblem(SpanRejection.INVALID_ID, "parent span ID of span " + SpanIds.toHex(spanId)
           + " in trace " + traceId + " must be 8 bytes, was " + parentSize);
     }
     long start = span.getStartTimeUnixNano();
     long end = span.getEndTimeUnixNano();
     if (start <= 0) {
-      return new SpanProblem("invalid_time", describe(spanId, traceId) + " has no start time");
+      return new SpanProblem(SpanRejection.INVALID_TIME, describe(spanId, traceId) + " has no start time");
     }
     if (end != 0 && Long.compareUnsigned(end, start) < 0) {
-      return new SpanProblem("invalid_time", describe(spanId, traceId) + " ends before it starts");
+      return new SpanProblem(SpanRejection.INVALID_TIME, describe(spanId, traceId) + " ends before it starts");
     }
     long startMicros = StoredSpanCodec.startMicros(span);
     if (startMicros < window.oldestMicros()) {
-      return new SpanProblem("too_old", describe(spanId, traceId) + " starts at "
+      return new SpanProblem(SpanRejection.TOO_OLD, describe(spanId, traceId) + " starts at "
           + instant(startMicros) + ", older than the retention of " + retention.toDays()
           + " days");
     }
     if (startMicros > window.newestMicros()) {
-      return new SpanProblem("too_far_ahead", describe(spanId, traceId) + " starts at "
+      return new SpanProblem(SpanRejection.TOO_FAR_AHEAD, describe(spanId, traceId) + " starts at "
           + instant(startMicros) + ", more than " + maxFutureSkew + " in the future");
     }
     return null;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.InvalidSpanException;
-import io.meshtrace.storage.SpanIds;
-import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -103,7 +103,7 @@ class PostgresStorageTest {
     Span open = span(traceId, 3, 1, "cache", start + 3_000_000, 0);
     List<ResourceSpans> sent = List.of(resourceSpans("frontend", root), resourceSpans("db", child, open));
 
-    storage.spanConsumer().accept(sent).await();
+    storage.spanSink().accept(sent).await();
     List<ResourceSpans> read = storage.spanStore().getTrace(traceId).await();
 
     assertThat(read).hasSize(2);
@@ -120,7 +120,7 @@ class PostgresStorageTest {
   void sixtyFourBitTraceIdsAreStoredPadded() {
     TraceId traceId = TraceId.fromHex("463ac35c9f6413ad");
     long start = nowNanos();
-    storage.spanConsumer().accept(List.of(resourceSpans("edge", span(traceId, 7, 0, "x", start,
+    storage.spanSink().accept(List.of(resourceSpans("edge", span(traceId, 7, 0, "x", start,
         start + 1000)))).await();
     List<ResourceSpans> read =
         storage.spanStore().getTrace(TraceId.fromHex("0000000000000000463ac35c9f6413ad")).await();
@@ -137,7 +137,7 @@ class PostgresStorageTest {
     LocalDate day = fiveDaysAgo.atOffset(ZoneOffset.UTC).toLocalDate();
     assertThat(partitionExists(day)).isFalse();
 
-    storage.spanConsumer().accept(List.of(resourceSpans("late", span(traceId, 9, 0, "late", start,
+    storage.spanSink().accept(List.of(resourceSpans("late", span(traceId, 9, 0, "late", start,
         start + 1000)))).await();
 
     assertThat(partitionExists(day)).isTrue();
@@ -150,11 +150,11 @@ class PostgresStorageTest {
     Instant threeDaysAgo = Instant.now().minus(3, ChronoUnit.DAYS).truncatedTo(ChronoUnit.MICROS);
     long start = threeDaysAgo.getEpochSecond() * 1_000_000_000L + threeDaysAgo.getNano();
     LocalDate day = threeDaysAgo.atOffset(ZoneOffset.UTC).toLocalDate();
-    storage.spanConsumer().accept(List.of(resourceSpans("late", span(randomTraceId(), 9, 0, "a",
+    storage.spanSink().accept(List.of(resourceSpans("late", span(randomTraceId(), 9, 0, "a",
         start, start + 1000)))).await();
     storage.pool().query("DROP TABLE " + SpanPartitions.partitionName(day)).execute().await();
 
-    storage.spanConsumer().accept(List.of(resourceSpans("late", span(traceId, 9, 0, "b", start,
+    storage.spanSink().accept(List.of(resourceSpans("late", span(traceId, 9, 0, "b", start,
         start + 1000)))).await();
 
     assertThat(storage.spanStore().getTrace(traceId).await()).hasSize(1);
@@ -168,7 +168,7 @@ class PostgresStorageTest {
     Span good = span(traceId, 1, 0, "good", now, now + 1000);
     Span old = span(traceId, 2, 1, "old", tenDaysAgo, tenDaysAgo + 1000);
 
-    assertThatThrownBy(() -> storage.spanConsumer()
+    assertThatThrownBy(() -> storage.spanSink()
         .accept(List.of(resourceSpans("svc", good, old))).await())
         .isInstanceOf(InvalidSpanException.class)
         .hasMessageContaining("older than the retention of 7 days");
@@ -185,14 +185,14 @@ class PostgresStorageTest {
     Span zeroTraceId = span(randomTraceId(), 1, 0, "x", now, now + 1).toBuilder()
         .setTraceId(ByteString.copyFrom(new byte[16])).build();
 
-    assertThatThrownBy(() -> storage.spanConsumer()
+    assertThatThrownBy(() -> storage.spanSink()
         .accept(List.of(resourceSpans("svc", zeroSpanId))).await())
         .isInstanceOf(InvalidSpanException.class).hasMessageContaining("span ID")
         .hasMessageContaining("all zeros");
-    assertThatThrownBy(() -> storage.spanConsumer()
+    assertThatThrownBy(() -> storage.spanSink()
         .accept(List.of(resourceSpans("svc", shortTraceId))).await())
         .isInstanceOf(InvalidSpanException.class).hasMessageContaining("16 bytes");
-    assertThatThrownBy(() -> storage.spanConsumer()
+    assertThatThrownBy(() -> storage.spanSink()
         .accept(List.of(resourceSpans("svc", zeroTraceId))).await())
         .isInstanceOf(InvalidSpanException.class).hasMessageContaining("all zeros");
   }
@@ -216,7 +216,7 @@ class PostgresStorageTest {
     for (int i = 0; i < writes; i++) {
       TraceId traceId = randomTraceId();
       traces.add(traceId);
-      results.add(storage.spanConsumer().accept(List.of(resourceSpans("svc-" + (i % 7),
+      results.add(storage.spanSink().accept(List.of(resourceSpans("svc-" + (i % 7),
           span(traceId, 1, 0, "op-" + (i % 5), start, start + 1000),
           span(traceId, 2, 1, "child", start + 1000, start + 2000)))));
     }
@@ -237,7 +237,7 @@ class PostgresStorageTest {
     TraceId traceId = randomTraceId();
     long now = nowNanos();
     String huge = "x".repeat(5000);
-    storage.spanConsumer().accept(List.of(resourceSpans("a\0b",
+    storage.spanSink().accept(List.of(resourceSpans("a\0b",
         span(traceId, 1, 0, huge, now, now + 1000)))).await();
     ResourceSpans read = storage.spanStore().getTrace(traceId).await().get(0);
     assertThat(read.getScopeSpans(0).getSpans(0).getName()).hasSize(SpanRowMapper.MAX_NAME_LENGTH);
@@ -261,7 +261,7 @@ class PostgresStorageTest {
           .build();
       ResourceSpans request = resourceSpans("volatile-svc", span);
       sent.add(request);
-      storage.spanConsumer().accept(List.of(request)).await();
+      storage.spanSink().accept(List.of(request)).await();
     }
     for (int i = 0; i < traces.size(); i++) {
       assertThat(storage.spanStore().getTrace(traces.get(i)).await()).containsExactly(sent.get(i));
@@ -281,7 +281,7 @@ class PostgresStorageTest {
     long now = nowNanos();
     TraceId a = randomTraceId();
     TraceId b = randomTraceId();
-    storage.spanConsumer().accept(List.of(resourceSpans("svc", span(a, 1, 0, "a", now, now + 1)),
+    storage.spanSink().accept(List.of(resourceSpans("svc", span(a, 1, 0, "a", now, now + 1)),
         resourceSpans("svc", span(b, 1, 0, "b", now, now + 1)))).await();
     List<List<ResourceSpans>> traces =
         storage.spanStore().getTraces(List.of(b, randomTraceId(), a)).await();
@@ -304,7 +304,7 @@ class PostgresStorageTest {
   void aFreshProcessReadsWhatAnotherWrote() {
     TraceId traceId = randomTraceId();
     long now = nowNanos();
-    storage.spanConsumer().accept(List.of(resourceSpans("svc",
+    storage.spanSink().accept(List.of(resourceSpans("svc",
         span(traceId, 1, 0, "x", now, now + 1000)))).await();
     PostgresStorage other = PostgresStorage.open(vertx,
         PostgresStorageConfig.defaults(storage.pool() == null ? null

@@ -3,10 +3,11 @@ package io.meshtrace.storage.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.DependencyLink;
-import io.meshtrace.storage.SpanIds;
+import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.SpanName;
-import io.meshtrace.storage.TraceId;
 import io.meshtrace.storage.TraceQuery;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -109,7 +110,7 @@ class SpanStoreConformanceTest {
   }
 
   void store(ResourceSpans... request) {
-    storage.spanConsumer().accept(List.of(request)).await();
+    storage.spanSink().accept(List.of(request)).await();
   }
 
   List<TraceId> find(TraceQuery query) {
@@ -565,7 +566,7 @@ class SpanStoreConformanceTest {
     try {
       TraceId t = randomTraceId();
       store(of("web", span(t, 2, 1L, "GET /cart", Span.SpanKind.SPAN_KIND_CLIENT, now, ms(5))));
-      other.spanConsumer().accept(List.of(of("cart", span(t, 3, 2L, "GET /cart",
+      other.spanSink().accept(List.of(of("cart", span(t, 3, 2L, "GET /cart",
           Span.SpanKind.SPAN_KIND_SERVER, now, ms(3))))).await();
       other.flushDependencyLinks().await();
       Duration hour = Duration.ofHours(1);

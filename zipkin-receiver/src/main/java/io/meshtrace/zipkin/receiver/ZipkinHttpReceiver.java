@@ -4,6 +4,7 @@ import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;

@@ -1,7 +1,7 @@
 package io.meshtrace.controlplane.sampling.adaptive;
 
 import io.meshtrace.controlplane.sampling.RootSpanThroughputReader;
-import io.meshtrace.storage.postgres.RootSpanThroughput;
+import io.meshtrace.storage.RootSpanThroughput;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;

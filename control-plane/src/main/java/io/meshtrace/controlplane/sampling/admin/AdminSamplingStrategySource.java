@@ -1,19 +1,19 @@
 package io.meshtrace.controlplane.sampling.admin;
 
+import io.meshtrace.controlplane.sampling.ObservedTraffic;
+import io.meshtrace.controlplane.sampling.RootSpanThroughputReader;
 import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesOverlay;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
-import io.meshtrace.controlplane.sampling.ObservedTraffic;
-import io.meshtrace.controlplane.sampling.RootSpanThroughputReader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
-import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

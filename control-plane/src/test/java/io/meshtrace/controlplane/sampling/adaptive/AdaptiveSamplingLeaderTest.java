@@ -71,7 +71,7 @@ class AdaptiveSamplingLeaderTest {
     for (int i = 0; i < 240; i++) {
       batch.add(root("search", "GET /q", minute.minusSeconds(50).plusMillis(i), i + 1));
     }
-    storage.spanConsumer().accept(batch).await();
+    storage.spanSink().accept(batch).await();
     storage.flushRootSpanThroughput().await();
 
     Clock clock = Clock.fixed(minute.plusSeconds(5), ZoneOffset.UTC);
@@ -143,7 +143,7 @@ class AdaptiveSamplingLeaderTest {
         batch.add(root("api", "GET /", minute.plusMillis(i * 10L), id++, probability));
       }
       if (!batch.isEmpty()) {
-        storage.spanConsumer().accept(batch).await();
+        storage.spanSink().accept(batch).await();
       }
       storage.flushRootSpanThroughput().await();
       clock.advance(java.time.Duration.ofMinutes(1)); // the minute is over

@@ -257,7 +257,7 @@ class SamplingAdminApiTest {
                   .addAttributes(attribute("sampler.param", "0.5"))))
           .build());
     }
-    storage.spanConsumer().accept(batch).await();
+    storage.spanSink().accept(batch).await();
     storage.flushRootSpanThroughput().await();
     put("/strategies/services/search", "{\"type\": \"ratelimiting\", \"param\": 0.2}");
 

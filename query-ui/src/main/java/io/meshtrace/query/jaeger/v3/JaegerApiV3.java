@@ -1,15 +1,15 @@
 package io.meshtrace.query.jaeger.v3;
 
+import io.meshtrace.model.TraceId;
+import io.meshtrace.model.TraceSpans;
 import io.meshtrace.query.BadQueryParameterException;
 import io.meshtrace.query.HttpResponses;
 import io.meshtrace.query.QueryParams;
 import io.meshtrace.query.StoreReplies;
-import io.meshtrace.query.TraceSpans;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.jaeger.JaegerSpanKinds;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
-import io.meshtrace.storage.TraceId;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -2,7 +2,7 @@ package io.meshtrace.query.jaeger.v3;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import io.meshtrace.query.TraceSpans;
+import io.meshtrace.model.TraceSpans;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;

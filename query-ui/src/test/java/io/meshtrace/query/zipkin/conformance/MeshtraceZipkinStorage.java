@@ -1,16 +1,16 @@
 package io.meshtrace.query.zipkin.conformance;
 
+import io.meshtrace.model.TraceId;
 import io.meshtrace.query.zipkin.ZipkinAutocomplete;
 import io.meshtrace.query.zipkin.ZipkinDependencies;
 import io.meshtrace.query.zipkin.ZipkinNames;
 import io.meshtrace.query.zipkin.ZipkinQueryParameters;
 import io.meshtrace.query.zipkin.ZipkinTraceReader;
 import io.meshtrace.query.zipkin.ZipkinTraceSearch;
-import io.meshtrace.storage.TraceId;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
 import io.meshtrace.storage.postgres.TestPostgres;
-import io.meshtrace.zipkin.receiver.ZipkinToOtlp;
+import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +90,7 @@ final class MeshtraceZipkinStorage extends StorageComponent {
   @Override
   public SpanConsumer spanConsumer() {
     // As the Zipkin intake: a span without timestamp starts when it was received.
-    return spans -> new FutureCall<>(() -> storage.spanConsumer()
+    return spans -> new FutureCall<>(() -> storage.spanSink()
         .accept(ZipkinToOtlp.translate(spans, System.currentTimeMillis() * 1000)));
   }
 
