@@ -16,7 +16,7 @@ import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
 import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
-import io.meshtrace.controlplane.sampling.admin.PostgresSamplingStrategyStore;
+import io.meshtrace.controlplane.sampling.admin.AdminStrategyVersions;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
 import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
@@ -238,19 +238,20 @@ public final class MeshtraceServer {
     if (config.mode().runsSampling()) {
       samplingMetrics = new SamplingMetrics(metrics);
       // The file (or the built-in default), with the admin API's changes over it.
-      PostgresSamplingStrategyStore store = new PostgresSamplingStrategyStore(storage.pool());
+      AdminStrategyVersions store = new AdminStrategyVersions(storage.strategyDocumentLog());
       AdaptiveSamplingSettings adaptiveSettings = config.adaptiveSampling()
           ? AdaptiveSamplingSettings.jaegerDefaults(config.adaptiveTargetSamplesPerSecond())
           : null;
       if (adaptiveSettings != null) {
-        adaptiveLeader = new AdaptiveSamplingLeader(vertx, storage.pool(), adaptiveSettings,
-            storage::rootSpanThroughput, java.time.Clock.systemUTC());
+        adaptiveLeader = new AdaptiveSamplingLeader(vertx, storage.adaptiveSamplingLeadership(),
+            storage.adaptiveProbabilities(), adaptiveSettings, storage::rootSpanThroughput,
+            java.time.Clock.systemUTC());
         adaptiveLeader.start();
       }
       samplingAdmin = AdminSamplingStrategySource.start(vertx,
               openSamplingStrategies(samplingMetrics), store, samplingMetrics,
               storage::rootSpanThroughput, java.time.Clock.systemUTC(),
-              adaptiveSettings == null ? null : () -> AdaptiveSamplingLeader.read(storage.pool()),
+              adaptiveSettings == null ? null : storage.adaptiveProbabilities()::read,
               adaptiveSettings)
           .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
       sampling = samplingAdmin;

@@ -4,6 +4,12 @@ import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.SpanSink;
 import io.meshtrace.storage.SpanStore;
+import io.meshtrace.storage.postgres.sampling.AdvisoryLockLeadership;
+import io.meshtrace.storage.postgres.sampling.PostgresAdaptiveProbabilityStore;
+import io.meshtrace.storage.postgres.sampling.PostgresStrategyDocumentLog;
+import io.meshtrace.storage.sampling.AdaptiveProbabilityStore;
+import io.meshtrace.storage.sampling.Leadership;
+import io.meshtrace.storage.sampling.StrategyDocumentLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
@@ -42,6 +48,8 @@ public final class PostgresStorage {
   private final DependencyLinker linker;
   private final RootSpanCounter rootSpans;
   private final PartitionMaintainer maintainer;
+  private final PostgresStrategyDocumentLog strategyDocuments;
+  private final PostgresAdaptiveProbabilityStore adaptiveProbabilities;
   private long linkTimer = -1;
   private long maintenanceTimer = -1;
 
@@ -64,6 +72,8 @@ public final class PostgresStorage {
     writer.setDependencyLinker(linker);
     this.rootSpans = new RootSpanCounter(pool);
     writer.setRootSpanCounter(rootSpans);
+    this.strategyDocuments = new PostgresStrategyDocumentLog(pool);
+    this.adaptiveProbabilities = new PostgresAdaptiveProbabilityStore(pool);
   }
 
   public static Future<PostgresStorage> open(Vertx vertx, PostgresStorageConfig config) {
@@ -167,6 +177,24 @@ public final class PostgresStorage {
    */
   public Future<List<RootSpanThroughput>> rootSpanThroughput(Instant from, Instant to) {
     return rootSpans.read(from, to);
+  }
+
+  /** The admin API's sampling strategies documents. */
+  public StrategyDocumentLog strategyDocumentLog() {
+    return strategyDocuments;
+  }
+
+  /** Adaptive sampling's probabilities, shared by every replica. */
+  public AdaptiveProbabilityStore adaptiveProbabilities() {
+    return adaptiveProbabilities;
+  }
+
+  /**
+   * A new claim on the lead of adaptive sampling's calculation, for the one component of this
+   * process that calculates; replicas sharing the database compete for it.
+   */
+  public Leadership adaptiveSamplingLeadership() {
+    return new AdvisoryLockLeadership(pool, AdvisoryLockLeadership.ADAPTIVE_SAMPLING);
   }
 
   public Future<Void> close() {

@@ -6,8 +6,8 @@ import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesOverlay;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
-import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
+import io.meshtrace.storage.sampling.ServiceOperation;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -36,7 +36,7 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   /** The adaptive probabilities every replica serves; null when adaptive sampling is off. */
   @FunctionalInterface
   public interface AdaptiveReader {
-    Future<Map<AdaptiveSamplingLeader.Operation, Double>> read();
+    Future<Map<ServiceOperation, Double>> read();
   }
 
   /** How often traffic is re-read, and over how many whole minutes before now. */
@@ -45,7 +45,7 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
 
   private final Vertx vertx;
   private final SamplingStrategySource base;
-  private final PostgresSamplingStrategyStore store;
+  private final AdminStrategyVersions store;
   private final SamplingObserver observer;
   private volatile SamplingStrategyVersion api;
   private volatile Combined combined;
@@ -61,7 +61,7 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
   private long trafficTimer = -1;
 
   private AdminSamplingStrategySource(Vertx vertx, SamplingStrategySource base,
-      PostgresSamplingStrategyStore store, SamplingObserver observer,
+      AdminStrategyVersions store, SamplingObserver observer,
       SamplingStrategyVersion api, RootSpanThroughputReader throughput, java.time.Clock clock,
       AdaptiveReader adaptiveReader, AdaptiveSamplingSettings adaptiveSettings) {
     this.adaptiveReader = adaptiveReader;
@@ -78,19 +78,19 @@ public final class AdminSamplingStrategySource implements SamplingStrategySource
 
   /** Reads the newest API version, then serves and polls; no traffic: Jaeger's rules only. */
   public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
-      PostgresSamplingStrategyStore store, SamplingObserver observer) {
+      AdminStrategyVersions store, SamplingObserver observer) {
     return start(vertx, base, store, observer, null, java.time.Clock.systemUTC(), null, null);
   }
 
   /**
-   * As {@link #start(Vertx, SamplingStrategySource, PostgresSamplingStrategyStore,
+   * As {@link #start(Vertx, SamplingStrategySource, AdminStrategyVersions,
    * SamplingObserver)}, and serves rate limits Jaeger cannot carry (fractional, per operation) as
    * probabilities from the traffic {@code throughput} reports ({@link SamplingStrategies#resolve(
    * io.meshtrace.controlplane.sampling.SamplingStrategiesDocument, double, ObservedTraffic,
    * SamplingStrategies.Adaptive)}).
    */
   public static Future<AdminSamplingStrategySource> start(Vertx vertx, SamplingStrategySource base,
-      PostgresSamplingStrategyStore store, SamplingObserver observer, RootSpanThroughputReader throughput,
+      AdminStrategyVersions store, SamplingObserver observer, RootSpanThroughputReader throughput,
       java.time.Clock clock, AdaptiveReader adaptive, AdaptiveSamplingSettings adaptiveSettings) {
     return store.latest().compose(latest -> {
       AdminSamplingStrategySource source = new AdminSamplingStrategySource(vertx, base, store,

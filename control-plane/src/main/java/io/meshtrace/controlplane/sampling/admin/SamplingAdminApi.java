@@ -55,12 +55,12 @@ public final class SamplingAdminApi {
   private static final Pattern SERVICE_ENTRY_PATH = Pattern.compile("^service_strategies\\[0\\]\\.?");
 
   private final AdminSamplingStrategySource strategies;
-  private final PostgresSamplingStrategyStore store;
+  private final AdminStrategyVersions store;
   private final byte[] token;
 
   /** @param adminToken null or empty: writes are refused */
   public SamplingAdminApi(AdminSamplingStrategySource strategies,
-      PostgresSamplingStrategyStore store, String adminToken) {
+      AdminStrategyVersions store, String adminToken) {
     this.strategies = strategies;
     this.store = store;
     this.token = adminToken == null || adminToken.isEmpty() ? null
@@ -164,7 +164,7 @@ public final class SamplingAdminApi {
       error(ctx, 400, e.problems());
       return;
     }
-    commit(ctx, current -> new PostgresSamplingStrategyStore.Change(document,
+    commit(ctx, current -> new AdminStrategyVersions.Change(document,
         "replaced the document: " + describeDifference(current, document)));
   }
 
@@ -201,7 +201,7 @@ public final class SamplingAdminApi {
       error(ctx, 400, problems);
       return;
     }
-    commit(ctx, current -> new PostgresSamplingStrategyStore.Change(
+    commit(ctx, current -> new AdminStrategyVersions.Change(
         SamplingStrategiesOverlay.withService(current, strategy),
         (current.serviceStrategies().stream().anyMatch(s -> s.service().equals(service))
             ? "changed" : "added") + " service " + service));
@@ -214,13 +214,13 @@ public final class SamplingAdminApi {
         throw new IllegalArgumentException("service " + service
             + " has no strategy set through the admin API");
       }
-      return new PostgresSamplingStrategyStore.Change(
+      return new AdminStrategyVersions.Change(
           SamplingStrategiesOverlay.withoutService(current, service), "removed service " + service);
     });
   }
 
   private void commit(RoutingContext ctx,
-      java.util.function.Function<SamplingStrategiesDocument, PostgresSamplingStrategyStore.Change>
+      java.util.function.Function<SamplingStrategiesDocument, AdminStrategyVersions.Change>
           change) {
     String by = ctx.request().getHeader("X-Changed-By");
     if (by == null || by.isBlank()) {

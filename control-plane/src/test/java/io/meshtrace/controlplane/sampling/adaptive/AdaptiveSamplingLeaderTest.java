@@ -10,6 +10,7 @@ import io.meshtrace.controlplane.sampling.SamplingStrategiesJson;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
 import io.meshtrace.storage.postgres.TestPostgres;
+import io.meshtrace.storage.sampling.ServiceOperation;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -57,7 +58,8 @@ class AdaptiveSamplingLeaderTest {
   }
 
   AdaptiveSamplingLeader replica(Clock clock) {
-    AdaptiveSamplingLeader leader = new AdaptiveSamplingLeader(vertx, storage.pool(),
+    AdaptiveSamplingLeader leader = new AdaptiveSamplingLeader(vertx,
+        storage.adaptiveSamplingLeadership(), storage.adaptiveProbabilities(),
         AdaptiveSamplingSettings.jaegerDefaults(1), storage::rootSpanThroughput, clock);
     closing.add(leader);
     return leader;
@@ -82,9 +84,9 @@ class AdaptiveSamplingLeaderTest {
     assertThat(first.isLeader()).isTrue();
     assertThat(second.isLeader()).isFalse();
 
-    Map<AdaptiveSamplingLeader.Operation, Double> probabilities =
-        AdaptiveSamplingLeader.read(storage.pool()).await();
-    assertThat(probabilities.get(new AdaptiveSamplingLeader.Operation("search", "GET /q")))
+    Map<ServiceOperation, Double> probabilities =
+        storage.adaptiveProbabilities().read().await();
+    assertThat(probabilities.get(new ServiceOperation("search", "GET /q")))
         .isCloseTo(0.00025, within(1e-12));
 
     // The leader gone, the other takes over.
@@ -131,7 +133,7 @@ class AdaptiveSamplingLeaderTest {
     io.meshtrace.storage.postgres.MutableClock clock = new io.meshtrace.storage.postgres.MutableClock();
     AdaptiveSamplingLeader leader = replica(Clock.offset(clock,
         java.time.Duration.between(clock.instant(), start)));
-    AdaptiveSamplingLeader.Operation key = new AdaptiveSamplingLeader.Operation("api", "GET /");
+    ServiceOperation key = new ServiceOperation("api", "GET /");
     double probability = 0.001;
     List<Double> served = new ArrayList<>();
     long id = 1;
@@ -148,7 +150,7 @@ class AdaptiveSamplingLeaderTest {
       storage.flushRootSpanThroughput().await();
       clock.advance(java.time.Duration.ofMinutes(1)); // the minute is over
       assertThat(leader.runOnce().await()).isTrue();
-      probability = AdaptiveSamplingLeader.read(storage.pool()).await().get(key);
+      probability = storage.adaptiveProbabilities().read().await().get(key);
       served.add(probability);
     }
     assertThat(served.get(0)).isCloseTo(0.0015, within(1e-9));

@@ -42,7 +42,7 @@ class SamplingAdminApiTest {
 
   Vertx vertx;
   PostgresStorage storage;
-  PostgresSamplingStrategyStore store;
+  AdminStrategyVersions store;
   AdminSamplingStrategySource source;
   List<AutoCloseable> closing = new ArrayList<>();
   String base;
@@ -52,7 +52,7 @@ class SamplingAdminApiTest {
     vertx = Vertx.vertx();
     storage = PostgresStorage.open(vertx,
         PostgresStorageConfig.defaults(TestPostgres.freshDatabase())).await();
-    store = new PostgresSamplingStrategyStore(storage.pool());
+    store = new AdminStrategyVersions(storage.strategyDocumentLog());
     source = replica();
     base = serve(source, TOKEN);
   }
