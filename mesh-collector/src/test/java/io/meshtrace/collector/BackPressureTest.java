@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.rpc.Code;
-import io.meshtrace.collector.receiver.otlp.OtlpGrpcCalls;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
 import io.meshtrace.model.TraceId;

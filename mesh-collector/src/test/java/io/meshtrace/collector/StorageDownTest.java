@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.meshtrace.collector.cli.MeshtraceCommand;
-import io.meshtrace.collector.receiver.otlp.OtlpGrpcCalls;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.model.TraceId;
 import io.vertx.core.json.JsonObject;

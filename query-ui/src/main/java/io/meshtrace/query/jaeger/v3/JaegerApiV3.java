@@ -126,7 +126,7 @@ public final class JaegerApiV3 {
       sendError(ctx, 404, NO_TRACES);
       return;
     }
-    JsonObject result = OtlpJsonWriter.toJson(OtlpJsonWriter.tracesData(adjusted));
+    JsonObject result = OtlpJsonWriter.toJson(adjusted);
     HttpResponses.sendJson(ctx, 200, new JsonObject().put("result", result).toBuffer());
   }
 

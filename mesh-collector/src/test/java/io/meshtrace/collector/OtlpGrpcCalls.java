@@ -1,4 +1,4 @@
-package io.meshtrace.collector.receiver.otlp;
+package io.meshtrace.collector;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.RetryInfo;

@@ -1,4 +1,4 @@
-package io.meshtrace.collector.receiver.otlp;
+package io.meshtrace.otlp.receiver;
 
 import com.google.protobuf.Any;
 import com.google.rpc.Code;

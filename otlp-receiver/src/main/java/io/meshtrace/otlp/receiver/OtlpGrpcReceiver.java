@@ -1,4 +1,4 @@
-package io.meshtrace.collector.receiver.otlp;
+package io.meshtrace.otlp.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshtrace.ingest.IngestException;

@@ -1,0 +1,81 @@
+package io.meshtrace.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+class OtlpJsonTest {
+  static final String TRACE = "5b8efff798038103d269b633813fc60c";
+  static final String SPAN = "eee19b7ec3c1b174";
+
+  @Test
+  void readsHexIdsNumericOrNamedEnumsAndEitherFieldNameStyle() {
+    ExportTraceServiceRequest request = OtlpJson.parseExportRequest(Buffer.buffer("""
+        {"resource_spans": [{"scopeSpans": [{"spans": [
+          {"traceId": "%s", "span_id": "%s", "name": "a", "kind": 2, "unknownField": 1,
+           "links": [{"traceId": "%s", "spanId": "%s"}]},
+          {"traceId": "%s", "spanId": "%s", "parentSpanId": "%s", "name": "b",
+           "kind": "SPAN_KIND_CLIENT"}]}]}]}""".formatted(TRACE, SPAN, TRACE, SPAN, TRACE,
+        "0000000000000001", SPAN)));
+    ScopeSpans scope = request.getResourceSpans(0).getScopeSpans(0);
+    Span first = scope.getSpans(0);
+    assertThat(TraceId.fromBytes(first.getTraceId()).toHex128()).isEqualTo(TRACE);
+    assertThat(SpanIds.toHex(SpanIds.fromBytes(first.getSpanId()))).isEqualTo(SPAN);
+    assertThat(first.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+    assertThat(first.getLinks(0).getSpanId()).isEqualTo(first.getSpanId());
+    assertThat(scope.getSpans(1).getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_CLIENT);
+    assertThat(scope.getSpans(1).getParentSpanId()).isEqualTo(first.getSpanId());
+  }
+
+  @Test
+  void anIdThatIsNotHexBecomesEmptySoThatOnlyItsSpanIsRefused() {
+    Span span = OtlpJson.parseExportRequest(Buffer.buffer(
+            "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"xyz\"}]}]}]}"))
+        .getResourceSpans(0).getScopeSpans(0).getSpans(0);
+    assertThat(span.getTraceId()).isEmpty();
+  }
+
+  @Test
+  void writesHexIdsAndNumericEnumsAndKeepsBytesAttributesInBase64() {
+    TracesData data = TracesData.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+        .addScopeSpans(ScopeSpans.newBuilder().addSpans(Span.newBuilder()
+            .setTraceId(TraceId.fromHex(TRACE).toBytes())
+            .setSpanId(SpanIds.toBytes(SpanIds.fromHex(SPAN)))
+            .setKind(Span.SpanKind.SPAN_KIND_CONSUMER)
+            .addAttributes(KeyValue.newBuilder().setKey("b").setValue(AnyValue.newBuilder()
+                .setBytesValue(ByteString.copyFromUtf8("hi")))))))
+        .build();
+    JsonObject span = OtlpJson.toJson(data).getJsonArray("resourceSpans").getJsonObject(0)
+        .getJsonArray("scopeSpans").getJsonObject(0).getJsonArray("spans").getJsonObject(0);
+    assertThat(span.getString("traceId")).isEqualTo(TRACE);
+    assertThat(span.getString("spanId")).isEqualTo(SPAN);
+    assertThat(span.getInteger("kind")).isEqualTo(5);
+    assertThat(span.getJsonArray("attributes").getJsonObject(0).getJsonObject("value")
+        .getString("bytesValue")).isEqualTo("aGk=");
+    assertThat(OtlpJson.parseTracesData(Buffer.buffer(OtlpJson.toJson(data).encode())))
+        .isEqualTo(data);
+  }
+
+  @Test
+  void malformedJsonIsRefusedWithWhatIsWrong() {
+    assertThatThrownBy(() -> OtlpJson.parseExportRequest(Buffer.buffer("[1]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("malformed OTLP JSON: the body must be an ExportTraceServiceRequest object");
+    assertThatThrownBy(() -> OtlpJson.parseExportRequest(Buffer.buffer("{\"resourceSpans\": 3")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("malformed OTLP JSON");
+    assertThatThrownBy(() -> OtlpJson.parseExportRequest(
+            Buffer.buffer("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"kind\": {}}]}]}]}")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("malformed OTLP JSON");
+  }
+}
