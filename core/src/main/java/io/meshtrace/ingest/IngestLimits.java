@@ -12,8 +12,10 @@ package io.meshtrace.ingest;
  */
 public record IngestLimits(int maxSpansPerRequest, int maxAttributesPerSpan,
     int maxAttributeValueLength, int maxSpansInFlight) {
-
-  public static IngestLimits defaults() {
-    return new IngestLimits(20_000, 128, 8192, 200_000);
-  }
+  public static final int DEFAULT_MAX_SPANS_PER_REQUEST = 20_000;
+  /** As OpenTelemetry SDKs' default span attribute count limit. */
+  public static final int DEFAULT_MAX_ATTRIBUTES_PER_SPAN = 128;
+  public static final int DEFAULT_MAX_ATTRIBUTE_VALUE_LENGTH = 8192;
+  /** Ten full default requests; about 100-200 MB of spans in memory. */
+  public static final int DEFAULT_MAX_SPANS_IN_FLIGHT = 200_000;
 }

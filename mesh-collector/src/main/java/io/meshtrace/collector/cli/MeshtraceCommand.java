@@ -14,7 +14,8 @@ import picocli.CommandLine.Model.OptionSpec;
 @Command(name = "meshtrace", mixinStandardHelpOptions = true,
     versionProvider = MeshtraceCommand.Version.class,
     description = "A tracing backend for service meshes: Zipkin and OTLP intake into "
-        + "PostgreSQL, Jaeger and Zipkin query APIs, Jaeger remote sampling.",
+        + "PostgreSQL, Jaeger and Zipkin query APIs, Jaeger remote sampling, xDS for the edge "
+        + "gateway.",
     subcommands = {ServerCommand.AllInOne.class, ServerCommand.Collector.class,
         ServerCommand.Query.class, ServerCommand.ControlPlane.class, DoctorCommand.class,
         IstioCommand.class, GenCommand.class},
@@ -37,7 +38,7 @@ public final class MeshtraceCommand implements Runnable {
 
   public static int run(String[] args, Map<String, String> env, PrintWriter out,
       PrintWriter err) {
-    CommandLine commandLine = new CommandLine(new MeshtraceCommand());
+    CommandLine commandLine = commandLine();
     commandLine.setOut(out);
     commandLine.setErr(err);
     ConfigSources sources;
@@ -74,7 +75,7 @@ public final class MeshtraceCommand implements Runnable {
    */
   public static io.meshtrace.collector.config.MeshtraceConfig parseConfig(String[] args,
       Map<String, String> env) {
-    CommandLine commandLine = new CommandLine(new MeshtraceCommand());
+    CommandLine commandLine = commandLine();
     setDefaultProvider(commandLine, ConfigSources.load(args, env, settingNames(commandLine)));
     CommandLine.ParseResult parsed = commandLine.parseArgs(args);
     if (!parsed.hasSubcommand()
@@ -82,6 +83,17 @@ public final class MeshtraceCommand implements Runnable {
       throw new IllegalArgumentException("not a server command: " + String.join(" ", args));
     }
     return command.config();
+  }
+
+  /** The command and its subcommands, the server commands with a flag for every setting. */
+  private static CommandLine commandLine() {
+    CommandLine commandLine = new CommandLine(new MeshtraceCommand());
+    for (CommandLine sub : commandLine.getSubcommands().values()) {
+      if (sub.getCommandSpec().userObject() instanceof ServerCommand) {
+        ServerCommand.addSettings(sub.getCommandSpec());
+      }
+    }
+    return commandLine;
   }
 
   private static void setDefaultProvider(CommandLine commandLine, ConfigSources sources) {

@@ -93,12 +93,12 @@ public final class MeshtraceServer {
     checkGatewayRoutesFile(config);
     EmbeddedPostgres embedded = null;
     PgConnectOptions connect;
-    if (config.embeddedPostgres()) {
-      embedded = EmbeddedPostgres.start(config.dataDir(), EmbeddedPostgres.defaultBinariesCache());
+    if (config.storage().embedded()) {
+      embedded = EmbeddedPostgres.start(config.storage().dataDir(), EmbeddedPostgres.defaultBinariesCache());
       connect = new PgConnectOptions().setHost(embedded.host()).setPort(embedded.port())
           .setUser(EmbeddedPostgres.USER).setDatabase(EmbeddedPostgres.DATABASE);
     } else {
-      connect = PgConnectOptions.fromUri(config.pgUrl());
+      connect = PgConnectOptions.fromUri(config.storage().pgUrl());
     }
     PrometheusMeterRegistry metrics = Metrics.registry();
     Vertx vertx = Vertx.builder()
@@ -108,9 +108,10 @@ public final class MeshtraceServer {
     PostgresStorage storage;
     try {
       storage = PostgresStorage.open(vertx, new PostgresStorageConfig(connect,
-              config.pgPoolSize(), config.writerConcurrency(), config.maxBatchSpans(),
-              config.partitionsAhead(), config.retentionDays(), Duration.ofDays(1),
-              java.util.Set.copyOf(config.indexedTagKeys())))
+              config.storage().pgPoolSize(), config.storage().writerConcurrency(), config.storage().maxBatchSpans(),
+              config.storage().partitionsAhead(), config.storage().retentionDays(),
+              PostgresStorageConfig.DEFAULT_MAX_FUTURE_SKEW,
+              java.util.Set.copyOf(config.storage().indexedTagKeys())))
           .toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);
     } catch (Exception e) {
       vertx.close();
@@ -139,10 +140,10 @@ public final class MeshtraceServer {
    * storage opens, so that the mistake is reported at once.
    */
   private static void checkSamplingStrategiesFile(MeshtraceConfig config) {
-    if (config.mode().runsSampling() && config.samplingStrategies() != null) {
+    if (config.mode().runsSampling() && config.sampling().strategiesFile() != null) {
       try {
-        SamplingStrategyFile.load(config.samplingStrategies(),
-            config.samplingDefaultProbability());
+        SamplingStrategyFile.load(config.sampling().strategiesFile(),
+            config.sampling().defaultProbability());
       } catch (InvalidSamplingStrategiesException e) {
         throw invalidStrategiesFile(config, e);
       }
@@ -155,7 +156,7 @@ public final class MeshtraceServer {
       return;
     }
     try {
-      GatewayRoutesFile.load(config.gatewayRoutes());
+      GatewayRoutesFile.load(config.xds().gatewayRoutes());
     } catch (InvalidGatewayRoutesException e) {
       throw invalidGatewayRoutes(config, e);
     }
@@ -163,7 +164,7 @@ public final class MeshtraceServer {
 
   private static InvalidConfigException invalidGatewayRoutes(MeshtraceConfig config,
       InvalidGatewayRoutesException problem) {
-    return new InvalidConfigException("gateway-routes", config.gatewayRoutes() + ": "
+    return new InvalidConfigException("gateway-routes", config.xds().gatewayRoutes() + ": "
         + problem.getMessage());
   }
 
@@ -174,7 +175,7 @@ public final class MeshtraceServer {
    */
   private void startXds(SamplingStrategySource sampling) throws Exception {
     if (!config.runsXds()) {
-      if (config.gatewayRoutes() != null) {
+      if (config.xds().gatewayRoutes() != null) {
         LOG.warn("--gateway-routes is ignored by the {} command: the xDS server runs in "
             + "all-in-one and control-plane", config.mode().command());
       } else if (config.mode().runsSampling()) {
@@ -185,10 +186,10 @@ public final class MeshtraceServer {
     // The edge Envoy reports to this process's Zipkin port unless the file names a collector.
     Integer zipkin = ports().get("zipkin");
     int collectorPort = zipkin != null ? zipkin
-        : config.zipkinPort() != 0 ? config.zipkinPort() : 9411;
+        : config.listeners().zipkinPort() != 0 ? config.listeners().zipkinPort() : 9411;
     try {
-      xds = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(config.bind(),
-              config.xdsPort(), config.xdsNodeCluster(), config.gatewayRoutes(),
+      xds = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(config.listeners().bind(),
+              config.xds().port(), config.xds().nodeCluster(), config.xds().gatewayRoutes(),
               new GatewayRoutes.Endpoint("127.0.0.1", collectorPort), Duration.ofMillis(200)),
           sampling, samplingAdmin::observedTraffic, new XdsMetrics(metrics));
     } catch (InvalidGatewayRoutesException e) {
@@ -197,29 +198,29 @@ public final class MeshtraceServer {
     if (zipkin == null && xds.routes().collector() == null) {
       LOG.warn("The gateway routes file {} names no collector, so the edge Envoy is told to "
           + "send spans to 127.0.0.1:{}, but this {} process runs no Zipkin listener: add "
-          + "collector.address (the host:port of meshtrace's collector)", config.gatewayRoutes(),
+          + "collector.address (the host:port of meshtrace's collector)", config.xds().gatewayRoutes(),
           collectorPort, config.mode().command());
     }
   }
 
   private static InvalidConfigException invalidStrategiesFile(MeshtraceConfig config,
       Throwable problem) {
-    return new InvalidConfigException("sampling-strategies", config.samplingStrategies()
+    return new InvalidConfigException("sampling-strategies", config.sampling().strategiesFile()
         + ": " + problem.getMessage());
   }
 
   private SamplingStrategySource openSamplingStrategies(SamplingMetrics samplingMetrics)
       throws Exception {
-    if (config.samplingStrategies() == null) {
+    if (config.sampling().strategiesFile() == null) {
       samplingMetrics.strategiesLoaded("built-in");
       return SamplingStrategySource.fixed(
-          SamplingStrategies.builtIn(config.samplingDefaultProbability()),
+          SamplingStrategies.builtIn(config.sampling().defaultProbability()),
           "built-in default (no --sampling-strategies): every service probabilistic at "
-              + config.samplingDefaultProbability());
+              + config.sampling().defaultProbability());
     }
     try {
-      samplingFile = FileSamplingStrategySource.start(vertx, config.samplingStrategies(),
-              config.samplingStrategiesReloadInterval(), config.samplingDefaultProbability(),
+      samplingFile = FileSamplingStrategySource.start(vertx, config.sampling().strategiesFile(),
+              config.sampling().reloadInterval(), config.sampling().defaultProbability(),
               samplingMetrics)
           .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
       return samplingFile;
@@ -230,7 +231,7 @@ public final class MeshtraceServer {
   }
 
   private void startListeners() throws Exception {
-    int loops = config.httpEventLoops();
+    int loops = config.listeners().httpEventLoops();
     HttpServerOptions options = HttpListener.defaultOptions();
     SamplingMetrics samplingMetrics = null;
     SamplingStrategySource sampling = null;
@@ -239,8 +240,8 @@ public final class MeshtraceServer {
       samplingMetrics = new SamplingMetrics(metrics);
       // The file (or the built-in default), with the admin API's changes over it.
       AdminStrategyVersions store = new AdminStrategyVersions(storage.strategyDocumentLog());
-      AdaptiveSamplingSettings adaptiveSettings = config.adaptiveSampling()
-          ? AdaptiveSamplingSettings.jaegerDefaults(config.adaptiveTargetSamplesPerSecond())
+      AdaptiveSamplingSettings adaptiveSettings = config.sampling().adaptive()
+          ? AdaptiveSamplingSettings.jaegerDefaults(config.sampling().adaptiveTargetSamplesPerSecond())
           : null;
       if (adaptiveSettings != null) {
         adaptiveLeader = new AdaptiveSamplingLeader(vertx, storage.adaptiveSamplingLeadership(),
@@ -255,16 +256,15 @@ public final class MeshtraceServer {
               adaptiveSettings)
           .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
       sampling = samplingAdmin;
-      samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());
+      samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.sampling().adminToken());
     }
     SamplingAdminApi adminApi = samplingAdminApi;
     AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling,
         () -> xds == null ? null : xds.status());
-    await(HttpListener.start(vertx, "admin", config.bind(), config.adminPort(), 1, options,
+    await(HttpListener.start(vertx, "admin", config.listeners().bind(), config.listeners().adminPort(), 1, options,
         admin::router));
 
-    IngestLimits limits = new IngestLimits(config.maxSpansPerRequest(),
-        config.maxAttributesPerSpan(), config.maxAttributeValueLength(), config.maxSpansInFlight());
+    IngestLimits limits = config.ingest().limits();
     IngestMetrics ingestMetrics = new IngestMetrics(metrics, () -> ingest == null ? 0
         : ingest.spansInFlight());
     storage.setBatchListener(ingestMetrics);
@@ -273,9 +273,9 @@ public final class MeshtraceServer {
 
     if (config.mode().runsZipkin()) {
       ZipkinHttpReceiver zipkinReceiver = new ZipkinHttpReceiver(ingest,
-          new ZipkinHttpReceiver.Limits(config.maxRequestBytes(), config.maxDecompressedBytes()));
+          new ZipkinHttpReceiver.Limits(config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()));
       ZipkinQueryApi zipkinQuery = new ZipkinQueryApi(storage.spanStore());
-      await(HttpListener.start(vertx, "zipkin", config.bind(), config.zipkinPort(), loops,
+      await(HttpListener.start(vertx, "zipkin", config.listeners().bind(), config.listeners().zipkinPort(), loops,
           options, v -> {
             Router router = Router.router(v);
             if (config.mode().runsIngest()) {
@@ -288,26 +288,26 @@ public final class MeshtraceServer {
           }));
     }
     if (config.mode().runsIngest()) {
-      OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(ingest, config.maxRequestBytes(),
-          config.maxDecompressedBytes());
+      OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(ingest, config.ingest().maxRequestBytes(),
+          config.ingest().maxDecompressedBytes());
       // gRPC compresses messages itself; HTTP-level compression would only confuse clients.
       HttpServerOptions grpcOptions = HttpListener.defaultOptions().setCompressionSupported(false)
           .setHttp2ConnectionWindowSize(8 << 20)
           .setInitialSettings(new Http2Settings().setInitialWindowSize(4 << 20));
-      await(HttpListener.start(vertx, "otlpGrpc", config.bind(), config.otlpGrpcPort(), loops,
+      await(HttpListener.start(vertx, "otlpGrpc", config.listeners().bind(), config.listeners().otlpGrpcPort(), loops,
           grpcOptions, grpc::server));
       OtlpHttpReceiver otlpHttp = new OtlpHttpReceiver(ingest, new OtlpHttpReceiver.Options(
-          config.maxRequestBytes(), config.maxDecompressedBytes(), config.otlpHttpCorsOrigins()));
-      await(HttpListener.start(vertx, "otlpHttp", config.bind(), config.otlpHttpPort(), loops,
+          config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(), config.ingest().otlpHttpCorsOrigins()));
+      await(HttpListener.start(vertx, "otlpHttp", config.listeners().bind(), config.listeners().otlpHttpPort(), loops,
           options, otlpHttp::router));
     }
     if (config.mode().runsQuery()) {
-      TraceAdjuster adjuster = TraceAdjusters.standard(config.maxClockSkewAdjustment());
+      TraceAdjuster adjuster = TraceAdjusters.standard(config.query().maxClockSkewAdjustment());
       JaegerQueryApi jaeger = new JaegerQueryApi(storage.spanStore(), adjuster,
           java.time.Clock.systemUTC());
       JaegerApiV3 jaegerV3 = new JaegerApiV3(storage.spanStore(), adjuster);
       BrowserUi ui = new BrowserUi(UiAssets.load());
-      await(HttpListener.start(vertx, "query", config.bind(), config.queryPort(), loops, options,
+      await(HttpListener.start(vertx, "query", config.listeners().bind(), config.listeners().queryPort(), loops, options,
           v -> {
             Router router = Router.router(v);
             jaeger.mount(router);
@@ -323,20 +323,20 @@ public final class MeshtraceServer {
     if (config.mode().runsSampling()) {
       // SDKs ask every minute or so: one event loop each is plenty.
       RemoteSamplingHttp samplingHttp = new RemoteSamplingHttp(sampling, samplingMetrics);
-      await(HttpListener.start(vertx, "samplingHttp", config.bind(), config.samplingHttpPort(), 1,
+      await(HttpListener.start(vertx, "samplingHttp", config.listeners().bind(), config.listeners().samplingHttpPort(), 1,
           options, v -> {
             Router router = samplingHttp.router(v);
             adminApi.mount(v, router);
             return router;
           }));
       RemoteSamplingGrpc samplingGrpc = new RemoteSamplingGrpc(sampling, samplingMetrics);
-      await(HttpListener.start(vertx, "samplingGrpc", config.bind(), config.samplingGrpcPort(), 1,
+      await(HttpListener.start(vertx, "samplingGrpc", config.listeners().bind(), config.listeners().samplingGrpcPort(), 1,
           HttpListener.defaultOptions().setCompressionSupported(false), samplingGrpc::server));
       startXds(sampling);
     }
     listenersUp = true;
-    if (config.portsFile() != null) {
-      PortsFile.write(config.portsFile(), ports());
+    if (config.listeners().portsFile() != null) {
+      PortsFile.write(config.listeners().portsFile(), ports());
     }
   }
 

@@ -24,19 +24,19 @@ class MeshtraceCommandTest {
   void defaultsMatchTheDocumentedPorts() {
     MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
     assertThat(config.mode()).isEqualTo(Mode.ALL_IN_ONE);
-    assertThat(config.bind()).isEqualTo("0.0.0.0");
-    assertThat(config.zipkinPort()).isEqualTo(9411);
-    assertThat(config.queryPort()).isEqualTo(16686);
-    assertThat(config.adminPort()).isEqualTo(14269);
-    assertThat(config.dataDir()).isEqualTo(Path.of("./meshtrace-data"));
-    assertThat(config.pgUrl()).isNull();
-    assertThat(config.retentionDays()).isEqualTo(7);
-    assertThat(config.maxRequestBytes()).isEqualTo(16L << 20);
-    assertThat(config.samplingHttpPort()).isEqualTo(5778);
-    assertThat(config.samplingGrpcPort()).isEqualTo(14250);
-    assertThat(config.samplingStrategies()).isNull();
-    assertThat(config.samplingStrategiesReloadInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
-    assertThat(config.samplingDefaultProbability()).isEqualTo(0.001);
+    assertThat(config.listeners().bind()).isEqualTo("0.0.0.0");
+    assertThat(config.listeners().zipkinPort()).isEqualTo(9411);
+    assertThat(config.listeners().queryPort()).isEqualTo(16686);
+    assertThat(config.listeners().adminPort()).isEqualTo(14269);
+    assertThat(config.storage().dataDir()).isEqualTo(Path.of("./meshtrace-data"));
+    assertThat(config.storage().pgUrl()).isNull();
+    assertThat(config.storage().retentionDays()).isEqualTo(7);
+    assertThat(config.ingest().maxRequestBytes()).isEqualTo(16L << 20);
+    assertThat(config.listeners().samplingHttpPort()).isEqualTo(5778);
+    assertThat(config.listeners().samplingGrpcPort()).isEqualTo(14250);
+    assertThat(config.sampling().strategiesFile()).isNull();
+    assertThat(config.sampling().reloadInterval()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(config.sampling().defaultProbability()).isEqualTo(0.001);
   }
 
   @Test
@@ -50,13 +50,13 @@ class MeshtraceCommandTest {
     assertThat(config.mode()).isEqualTo(Mode.CONTROL_PLANE);
     assertThat(config.mode().runsSampling()).isTrue();
     assertThat(config.mode().runsZipkin()).isFalse();
-    assertThat(config.samplingHttpPort()).isZero();
-    assertThat(config.samplingStrategies()).isEqualTo(Path.of("/etc/meshtrace/strategies.json"));
-    assertThat(config.samplingStrategiesReloadInterval()).isEqualTo(java.time.Duration.ofMinutes(1));
-    assertThat(config.samplingDefaultProbability()).isEqualTo(0.5);
+    assertThat(config.listeners().samplingHttpPort()).isZero();
+    assertThat(config.sampling().strategiesFile()).isEqualTo(Path.of("/etc/meshtrace/strategies.json"));
+    assertThat(config.sampling().reloadInterval()).isEqualTo(java.time.Duration.ofMinutes(1));
+    assertThat(config.sampling().defaultProbability()).isEqualTo(0.5);
     // The Zipkin port is not the control plane's, so sharing it is no conflict.
     assertThat(MeshtraceCommand.parseConfig(new String[] {"control-plane", "--zipkin-port",
-        "5778"}, Map.of()).samplingHttpPort()).isEqualTo(5778);
+        "5778"}, Map.of()).listeners().samplingHttpPort()).isEqualTo(5778);
     assertThatThrownBy(() -> MeshtraceCommand.parseConfig(new String[] {"all-in-one",
         "--sampling-grpc-port", "4317"}, Map.of()))
         .isInstanceOf(InvalidConfigException.class)
@@ -109,11 +109,11 @@ class MeshtraceCommandTest {
   @Test
   void indexedTagKeysDefaultToEnvoysRequestIdAndCanBeEmptiedOrListed() {
     assertThat(MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of())
-        .indexedTagKeys()).containsExactly("guid:x-request-id");
+        .storage().indexedTagKeys()).containsExactly("guid:x-request-id");
     assertThat(MeshtraceCommand.parseConfig(
-        new String[] {"all-in-one", "--indexed-tag-keys="}, Map.of()).indexedTagKeys()).isEmpty();
+        new String[] {"all-in-one", "--indexed-tag-keys="}, Map.of()).storage().indexedTagKeys()).isEmpty();
     assertThat(MeshtraceCommand.parseConfig(new String[] {"all-in-one"},
-        Map.of("MESHTRACE_INDEXED_TAG_KEYS", "guid:x-request-id, http.url")).indexedTagKeys())
+        Map.of("MESHTRACE_INDEXED_TAG_KEYS", "guid:x-request-id, http.url")).storage().indexedTagKeys())
         .containsExactly("guid:x-request-id", "http.url");
     Result result = run(Map.of(), "all-in-one", "--indexed-tag-keys", "k".repeat(300));
     assertThat(result.exitCode).isEqualTo(2);
@@ -134,10 +134,10 @@ class MeshtraceCommandTest {
     MeshtraceConfig config = MeshtraceCommand.parseConfig(
         new String[] {"collector", "--config", file.toString(), "--admin-port", "3003"}, env);
     assertThat(config.mode()).isEqualTo(Mode.COLLECTOR);
-    assertThat(config.zipkinPort()).isEqualTo(1001);
-    assertThat(config.queryPort()).isEqualTo(2002);
-    assertThat(config.adminPort()).isEqualTo(3003);
-    assertThat(config.maxRequestBytes()).isEqualTo(2L << 20);
+    assertThat(config.listeners().zipkinPort()).isEqualTo(1001);
+    assertThat(config.listeners().queryPort()).isEqualTo(2002);
+    assertThat(config.listeners().adminPort()).isEqualTo(3003);
+    assertThat(config.ingest().maxRequestBytes()).isEqualTo(2L << 20);
   }
 
   @Test
@@ -146,8 +146,8 @@ class MeshtraceCommandTest {
     Files.writeString(file, "pg-url: postgresql://u:p@db:5432/traces\n");
     MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"query"},
         Map.of("MESHTRACE_CONFIG", file.toString()));
-    assertThat(config.pgUrl()).isEqualTo("postgresql://u:p@db:5432/traces");
-    assertThat(config.embeddedPostgres()).isFalse();
+    assertThat(config.storage().pgUrl()).isEqualTo("postgresql://u:p@db:5432/traces");
+    assertThat(config.storage().embedded()).isFalse();
   }
 
   @Test
@@ -216,17 +216,17 @@ class MeshtraceCommandTest {
   @Test
   void maxClockSkewAdjustmentIsAGoDurationOrSecondsAndOffByDefault() throws IOException {
     assertThat(MeshtraceCommand.parseConfig(new String[] {"query"}, Map.of())
-        .maxClockSkewAdjustment()).isEqualTo(java.time.Duration.ZERO);
+        .query().maxClockSkewAdjustment()).isEqualTo(java.time.Duration.ZERO);
     assertThat(MeshtraceCommand.parseConfig(new String[] {"query",
-        "--max-clock-skew-adjustment", "1.5s"}, Map.of()).maxClockSkewAdjustment())
+        "--max-clock-skew-adjustment", "1.5s"}, Map.of()).query().maxClockSkewAdjustment())
         .isEqualTo(java.time.Duration.ofMillis(1500));
     assertThat(MeshtraceCommand.parseConfig(new String[] {"query"},
-        Map.of("MESHTRACE_MAX_CLOCK_SKEW_ADJUSTMENT", "2")).maxClockSkewAdjustment())
+        Map.of("MESHTRACE_MAX_CLOCK_SKEW_ADJUSTMENT", "2")).query().maxClockSkewAdjustment())
         .isEqualTo(java.time.Duration.ofSeconds(2));
     Path file = dir.resolve("skew.yaml");
     Files.writeString(file, "max-clock-skew-adjustment: 1m30s\n");
     assertThat(MeshtraceCommand.parseConfig(new String[] {"query", "--config", file.toString()},
-        Map.of()).maxClockSkewAdjustment()).isEqualTo(java.time.Duration.ofSeconds(90));
+        Map.of()).query().maxClockSkewAdjustment()).isEqualTo(java.time.Duration.ofSeconds(90));
   }
 
   @Test
@@ -264,18 +264,18 @@ class MeshtraceCommandTest {
   @Test
   void xdsSettings() throws IOException {
     MeshtraceConfig defaults = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
-    assertThat(defaults.xdsPort()).isEqualTo(18000);
-    assertThat(defaults.xdsNodeCluster()).isEqualTo("edge-gateway");
-    assertThat(defaults.gatewayRoutes()).isNull();
+    assertThat(defaults.xds().port()).isEqualTo(18000);
+    assertThat(defaults.xds().nodeCluster()).isEqualTo("edge-gateway");
+    assertThat(defaults.xds().gatewayRoutes()).isNull();
     assertThat(defaults.runsXds()).isFalse();
     Path file = dir.resolve("cp.yaml");
     Files.writeString(file, "gateway-routes: /etc/meshtrace/gateway-routes.yaml\n");
     MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"control-plane",
         "--config", file.toString(), "--xds-port", "0"},
         Map.of("MESHTRACE_XDS_NODE_CLUSTER", "ingress"));
-    assertThat(config.xdsPort()).isZero();
-    assertThat(config.xdsNodeCluster()).isEqualTo("ingress");
-    assertThat(config.gatewayRoutes()).isEqualTo(Path.of("/etc/meshtrace/gateway-routes.yaml"));
+    assertThat(config.xds().port()).isZero();
+    assertThat(config.xds().nodeCluster()).isEqualTo("ingress");
+    assertThat(config.xds().gatewayRoutes()).isEqualTo(Path.of("/etc/meshtrace/gateway-routes.yaml"));
     assertThat(config.runsXds()).isTrue();
     // The collector runs no control plane, so no xDS server either.
     assertThat(MeshtraceCommand.parseConfig(new String[] {"collector", "--gateway-routes",
@@ -286,7 +286,7 @@ class MeshtraceCommandTest {
         .hasMessageContaining("xds-port").hasMessageContaining("same as sampling-grpc-port");
     // Without routes there is no xDS listener, so its port conflicts with nothing.
     assertThat(MeshtraceCommand.parseConfig(new String[] {"control-plane", "--xds-port",
-        "14250"}, Map.of()).xdsPort()).isEqualTo(14250);
+        "14250"}, Map.of()).xds().port()).isEqualTo(14250);
 
     Result port = run(Map.of(), "control-plane", "--xds-port", "70000");
     assertThat(port.exitCode).isEqualTo(2);

@@ -114,18 +114,18 @@ class IstioManifestsTest {
     String host = "meshtrace.observability.svc.cluster.local";
     Map<String, Object> zipkin = map(providers.get("meshtrace-zipkin").get("zipkin"));
     assertThat(zipkin).containsEntry("service", host)
-        .containsEntry("port", defaults.zipkinPort());
+        .containsEntry("port", defaults.listeners().zipkinPort());
     // Nothing that would turn off 128-bit IDs or move the collector path.
     assertThat(zipkin).containsOnlyKeys("service", "port", "maxTagLength");
     Map<String, Object> otel = map(providers.get("meshtrace-otel").get("opentelemetry"));
     assertThat(otel).containsEntry("service", host)
-        .containsEntry("port", defaults.otlpGrpcPort())
+        .containsEntry("port", defaults.listeners().otlpGrpcPort())
         .doesNotContainKey("http"); // gRPC export
     Map<Integer, Map<String, Object>> servicePorts =
         servicePortsByNumber("observability/meshtrace");
     assertThat(host).isEqualTo(serviceHost("observability/meshtrace"));
-    assertThat(servicePorts.get(defaults.zipkinPort()).get("name")).isEqualTo("http-zipkin");
-    assertThat(servicePorts.get(defaults.otlpGrpcPort()).get("appProtocol"))
+    assertThat(servicePorts.get(defaults.listeners().zipkinPort()).get("name")).isEqualTo("http-zipkin");
+    assertThat(servicePorts.get(defaults.listeners().otlpGrpcPort()).get("appProtocol"))
         .isEqualTo("grpc");
 
     assertThat(path(mesh, "defaultProviders", "tracing"))
@@ -176,14 +176,14 @@ class IstioManifestsTest {
     MeshtraceConfig defaults = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
     Map<Integer, Map<String, Object>> ports = servicePortsByNumber("observability/meshtrace");
     Map<Integer, String> expected = new LinkedHashMap<>();
-    expected.put(defaults.zipkinPort(), "http-zipkin");
-    expected.put(defaults.otlpGrpcPort(), "grpc-otlp");
-    expected.put(defaults.otlpHttpPort(), "http-otlp");
-    expected.put(defaults.queryPort(), "http-query");
-    expected.put(defaults.samplingHttpPort(), "http-sampling");
-    expected.put(defaults.samplingGrpcPort(), "grpc-sampling");
-    expected.put(defaults.xdsPort(), "grpc-xds");
-    expected.put(defaults.adminPort(), "http-admin");
+    expected.put(defaults.listeners().zipkinPort(), "http-zipkin");
+    expected.put(defaults.listeners().otlpGrpcPort(), "grpc-otlp");
+    expected.put(defaults.listeners().otlpHttpPort(), "http-otlp");
+    expected.put(defaults.listeners().queryPort(), "http-query");
+    expected.put(defaults.listeners().samplingHttpPort(), "http-sampling");
+    expected.put(defaults.listeners().samplingGrpcPort(), "grpc-sampling");
+    expected.put(defaults.xds().port(), "grpc-xds");
+    expected.put(defaults.listeners().adminPort(), "http-admin");
     assertThat(ports).containsOnlyKeys(expected.keySet());
     Map<String, Object> container = meshtraceContainer();
     Map<String, Integer> containerPorts = new HashMap<>();
@@ -237,12 +237,12 @@ class IstioManifestsTest {
     MeshtraceConfig config = MeshtraceCommand.parseConfig(localArgs.toArray(new String[0]),
         meshtraceEnv);
 
-    assertThat(config.adminToken()).isEqualTo(secretValue(Map.of("name", "meshtrace-admin",
+    assertThat(config.sampling().adminToken()).isEqualTo(secretValue(Map.of("name", "meshtrace-admin",
         "key", "token")));
-    assertThat(mounted).containsKey(config.samplingStrategies().toString());
-    assertThat(SamplingStrategiesJson.parse(mounted.get(config.samplingStrategies().toString()))
+    assertThat(mounted).containsKey(config.sampling().strategiesFile().toString());
+    assertThat(SamplingStrategiesJson.parse(mounted.get(config.sampling().strategiesFile().toString()))
         .warnings()).isEmpty();
-    PgConnectOptions pg = PgConnectOptions.fromUri(config.pgUrl());
+    PgConnectOptions pg = PgConnectOptions.fromUri(config.storage().pgUrl());
     assertThat(pg.getHost()).isEqualTo(serviceHost("observability/postgres"));
     assertThat(servicePortsByNumber("observability/postgres")).containsOnlyKeys(pg.getPort());
     Map<String, String> postgresEnv = new HashMap<>();
@@ -264,7 +264,7 @@ class IstioManifestsTest {
     for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
       Map<String, Object> get = map(path(container, probe, "httpGet"));
       assertThat(containerPorts.get((String) get.get("port"))).as(probe)
-          .isEqualTo(config.adminPort());
+          .isEqualTo(config.listeners().adminPort());
     }
     assertThat(path(container, "readinessProbe", "httpGet", "path")).isEqualTo("/readyz");
     assertThat(path(container, "livenessProbe", "httpGet", "path")).isEqualTo("/healthz");

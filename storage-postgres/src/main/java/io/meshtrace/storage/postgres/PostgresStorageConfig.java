@@ -50,13 +50,20 @@ public record PostgresStorageConfig(
     }
   }
 
+  public static final int DEFAULT_POOL_SIZE = 6;
+  public static final int DEFAULT_WRITER_CONCURRENCY = 2;
+  public static final int DEFAULT_MAX_BATCH_SPANS = 5000;
+  public static final int DEFAULT_PARTITION_DAYS_AHEAD = 2;
+  public static final int DEFAULT_RETENTION_DAYS = 7;
+  /** A day, as Zipkin and Jaeger accept spans from clients whose clocks are that far off. */
+  public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofDays(1);
   /** Envoy's request ID: what people paste from an access log to find the trace. */
-  public static final java.util.Set<String> DEFAULT_INDEXED_TAG_KEYS =
-      java.util.Set.of("guid:x-request-id");
+  public static final String DEFAULT_INDEXED_TAG_KEY = "guid:x-request-id";
 
   /** Defaults for everything but the connection. */
   public static PostgresStorageConfig defaults(PgConnectOptions connect) {
-    return new PostgresStorageConfig(connect, 6, 2, 5000, 2, 7, Duration.ofDays(1),
-        DEFAULT_INDEXED_TAG_KEYS);
+    return new PostgresStorageConfig(connect, DEFAULT_POOL_SIZE, DEFAULT_WRITER_CONCURRENCY,
+        DEFAULT_MAX_BATCH_SPANS, DEFAULT_PARTITION_DAYS_AHEAD, DEFAULT_RETENTION_DAYS,
+        DEFAULT_MAX_FUTURE_SKEW, java.util.Set.of(DEFAULT_INDEXED_TAG_KEY));
   }
 }

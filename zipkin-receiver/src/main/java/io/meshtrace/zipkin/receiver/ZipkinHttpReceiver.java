@@ -30,11 +30,7 @@ public final class ZipkinHttpReceiver {
    * @param maxRequestBytes the largest body accepted as sent (compressed or not)
    * @param maxDecompressedBytes the largest body accepted after gunzip
    */
-  public record Limits(long maxRequestBytes, long maxDecompressedBytes) {
-    public static Limits defaults() {
-      return new Limits(16L << 20, 64L << 20);
-    }
-  }
+  public record Limits(long maxRequestBytes, long maxDecompressedBytes) {}
 
   private enum Format {
     JSON_V2("json_v2", SpanBytesDecoder.JSON_V2),

@@ -265,7 +265,7 @@ class ExampleConfigsTest {
     String file = (String) env.get("value");
     assertThat(file).isEqualTo(mount.get("mountPath") + "/gateway-routes.yaml");
     assertThat(io.meshtrace.collector.cli.MeshtraceCommand.parseConfig(
-        new String[] {"all-in-one"}, Map.of("MESHTRACE_GATEWAY_ROUTES", file)).gatewayRoutes())
+        new String[] {"all-in-one"}, Map.of("MESHTRACE_GATEWAY_ROUTES", file)).xds().gatewayRoutes())
         .isEqualTo(Path.of(file));
   }
 
