@@ -58,6 +58,8 @@ class BackPressureTest {
     awaitInFlight(BOUND);
 
     // The burst: every request is refused with a retry hint, over every transport.
+    double[] overloadedBefore = {overloaded("otlp_http"), overloaded("zipkin"),
+        overloaded("otlp_grpc")};
     List<ByteString> refusedTraces = new ArrayList<>();
     List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
@@ -102,8 +104,15 @@ class BackPressureTest {
     for (ByteString traceId : refusedTraces) {
       assertThat(spansOf(traceId)).isZero();
     }
-    assertThat(server.metrics().get("meshtrace.spans.rejected").tag("reason", "overloaded")
-        .counters()).isNotEmpty();
+    // Every refused span counted once, under its transport.
+    assertThat(overloaded("otlp_http") - overloadedBefore[0]).isEqualTo(100);
+    assertThat(overloaded("zipkin") - overloadedBefore[1]).isEqualTo(10);
+    assertThat(overloaded("otlp_grpc") - overloadedBefore[2]).isEqualTo(10);
+  }
+
+  private double overloaded(String transport) {
+    return server.metrics().get("meshtrace.spans.rejected").tag("reason", "overloaded")
+        .tag("transport", transport).counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
   @Test

@@ -7,9 +7,15 @@ import io.meshtrace.ingest.SpanRejection;
 import io.meshtrace.storage.postgres.SpanBatchListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -22,9 +28,8 @@ import java.util.function.Supplier;
  *       decoded
  *   <li>{@code meshtrace_spans_accepted_total{transport,format}}: spans committed
  *   <li>{@code meshtrace_spans_rejected_total{transport,format,reason}}: spans not stored, by
- *       reason: {@code invalid_id}, {@code invalid_time}, {@code too_old},
- *       {@code too_far_ahead}, {@code too_many_spans}, {@code overloaded}, {@code unavailable},
- *       {@code internal}
+ *       {@link SpanRejection} ({@code invalid_id}, {@code too_old}, {@code overloaded},
+ *       {@code unavailable}, ...)
  *   <li>{@code meshtrace_requests_refused_total{transport,format,reason}}: requests refused
  *       before their spans were counted (malformed, too large, unsupported media type)
  *   <li>{@code meshtrace_attributes_dropped_total}, {@code
@@ -33,6 +38,9 @@ import java.util.function.Supplier;
  *   <li>{@code meshtrace_storage_batch_spans}: spans per insert (group commit)
  *   <li>{@code meshtrace_storage_commit_seconds{outcome}}: insert latency
  * </ul>
+ *
+ * <p>Every series of a source the receivers declare exists from start-up, at zero, with every
+ * reason: {@code rate()} and alert rules then work before the first span or refusal.
  */
 public final class IngestMetrics implements IngestObserver, SpanBatchListener {
   private final MeterRegistry registry;
@@ -41,6 +49,30 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
   private final DistributionSummary batchSpans;
   private final Timer commitOk;
   private final Timer commitFailed;
+  private final Map<IngestSource, SourceMeters> bySource = new ConcurrentHashMap<>();
+
+  /** The counters of one source, looked up once rather than in the registry per request. */
+  private final class SourceMeters {
+    final Counter received;
+    final Counter accepted;
+    final Map<SpanRejection, Counter> rejected = new EnumMap<>(SpanRejection.class);
+    final Map<IngestException.Reason, Counter> refused =
+        new EnumMap<>(IngestException.Reason.class);
+
+    SourceMeters(IngestSource source) {
+      received = counter("meshtrace.spans.received", "Spans in decoded requests", source, null);
+      accepted = counter("meshtrace.spans.accepted", "Spans committed to storage", source, null);
+      for (SpanRejection reason : SpanRejection.values()) {
+        rejected.put(reason, counter("meshtrace.spans.rejected", "Spans not stored, by reason",
+            source, reason.label()));
+      }
+      for (IngestException.Reason reason : IngestException.Reason.values()) {
+        refused.put(reason, counter("meshtrace.requests.refused",
+            "Requests refused before their spans were counted", source,
+            reason.name().toLowerCase(Locale.ROOT)));
+      }
+    }
+  }
 
   public IngestMetrics(MeterRegistry registry, Supplier<Number> spansInFlight) {
     this.registry = registry;
@@ -55,8 +87,17 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
         .register(registry);
     this.commitOk = commitTimer("ok");
     this.commitFailed = commitTimer("failed");
-    io.micrometer.core.instrument.Gauge.builder("meshtrace.spans.in.flight", spansInFlight)
+    Gauge.builder("meshtrace.spans.in.flight", spansInFlight)
         .description("Spans accepted and not yet committed").register(registry);
+  }
+
+  /** Creates every series of these sources at zero. */
+  public void registerSources(Collection<IngestSource> sources) {
+    sources.forEach(this::meters);
+  }
+
+  private SourceMeters meters(IngestSource source) {
+    return bySource.computeIfAbsent(source, SourceMeters::new);
   }
 
   private Timer commitTimer(String outcome) {
@@ -71,28 +112,24 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
 
   @Override
   public void received(IngestSource source, long spans) {
-    counter("meshtrace.spans.received", "Spans in decoded requests", source, null)
-        .increment(spans);
+    meters(source).received.increment(spans);
   }
 
   @Override
   public void accepted(IngestSource source, long spans) {
-    counter("meshtrace.spans.accepted", "Spans committed to storage", source, null)
-        .increment(spans);
+    meters(source).accepted.increment(spans);
   }
 
   @Override
   public void rejected(IngestSource source, SpanRejection reason, long spans) {
     if (spans > 0) {
-      counter("meshtrace.spans.rejected", "Spans not stored, by reason", source, reason.label())
-          .increment(spans);
+      meters(source).rejected.get(reason).increment(spans);
     }
   }
 
   @Override
   public void requestRefused(IngestSource source, IngestException.Reason reason) {
-    counter("meshtrace.requests.refused", "Requests refused before their spans were counted",
-        source, reason.name().toLowerCase(java.util.Locale.ROOT)).increment();
+    meters(source).refused.get(reason).increment();
   }
 
   @Override

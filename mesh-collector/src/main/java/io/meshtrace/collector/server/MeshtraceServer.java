@@ -268,6 +268,11 @@ public final class MeshtraceServer {
     IngestMetrics ingestMetrics = new IngestMetrics(metrics, () -> ingest == null ? 0
         : ingest.spansInFlight());
     storage.setBatchListener(ingestMetrics);
+    if (config.mode().runsIngest()) {
+      ingestMetrics.registerSources(ZipkinHttpReceiver.SOURCES);
+      ingestMetrics.registerSources(OtlpGrpcReceiver.SOURCES);
+      ingestMetrics.registerSources(OtlpHttpReceiver.SOURCES);
+    }
     ingest = new IngestPipeline(storage.spanSink(), storage.spanChecker(), limits,
         ingestMetrics);
 

@@ -16,6 +16,7 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * OTLP/gRPC: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export}. Messages are
@@ -27,6 +28,8 @@ import java.util.Base64;
 public final class OtlpGrpcReceiver {
   static final String EXPORT = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
   private static final IngestSource SOURCE = new IngestSource("otlp_grpc", "protobuf", true);
+  /** Every source this receiver reports, so that their metrics exist from start-up. */
+  public static final List<IngestSource> SOURCES = List.of(SOURCE);
 
   private final SpanIngest ingest;
   private final long maxMessageBytes;

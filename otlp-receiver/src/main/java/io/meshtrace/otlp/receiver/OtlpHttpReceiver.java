@@ -33,6 +33,11 @@ public final class OtlpHttpReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(OtlpHttpReceiver.class);
   private static final String PROTOBUF = "application/x-protobuf";
   private static final String JSON = "application/json";
+  private static final IngestSource PROTOBUF_SOURCE =
+      new IngestSource("otlp_http", "protobuf", true);
+  private static final IngestSource JSON_SOURCE = new IngestSource("otlp_http", "json", true);
+  /** Every source this receiver reports, so that their metrics exist from start-up. */
+  public static final List<IngestSource> SOURCES = List.of(PROTOBUF_SOURCE, JSON_SOURCE);
 
   /**
    * @param corsOrigins origins browsers may send spans from ({@code *} for any); empty turns
@@ -81,7 +86,7 @@ public final class OtlpHttpReceiver {
 
   private void export(RoutingContext ctx) {
     boolean json = isJson(ctx);
-    IngestSource source = new IngestSource("otlp_http", json ? "json" : "protobuf", true);
+    IngestSource source = json ? JSON_SOURCE : PROTOBUF_SOURCE;
     ExportTraceServiceRequest request;
     try {
       requireSupportedType(ctx);
@@ -133,7 +138,7 @@ public final class OtlpHttpReceiver {
   private void failure(RoutingContext ctx) {
     boolean json = isJson(ctx);
     if (ctx.statusCode() == 413) {
-      ingest.requestRefused(new IngestSource("otlp_http", json ? "json" : "protobuf", true),
+      ingest.requestRefused(json ? JSON_SOURCE : PROTOBUF_SOURCE,
           IngestException.Reason.TOO_LARGE);
       respond(ctx, json, new IngestException(IngestException.Reason.TOO_LARGE,
           "request body is larger than " + options.maxRequestBytes() + " bytes"));

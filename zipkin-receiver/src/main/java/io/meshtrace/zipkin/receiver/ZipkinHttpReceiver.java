@@ -39,12 +39,22 @@ public final class ZipkinHttpReceiver {
 
     final String metricName;
     final SpanBytesDecoder decoder;
+    final IngestSource source;
 
     Format(String metricName, SpanBytesDecoder decoder) {
       this.metricName = metricName;
       this.decoder = decoder;
+      this.source = new IngestSource(TRANSPORT, metricName, false);
     }
   }
+
+  private static final String TRANSPORT = "zipkin";
+  /** Requests in a content type this receiver does not read. */
+  private static final IngestSource UNSUPPORTED = new IngestSource(TRANSPORT, "unsupported", false);
+
+  /** Every source this receiver reports, so that their metrics exist from start-up. */
+  public static final List<IngestSource> SOURCES = List.of(Format.JSON_V2.source,
+      Format.PROTO3.source, Format.JSON_V1.source, UNSUPPORTED);
 
   private final SpanIngest ingest;
   private final Limits limits;
@@ -76,8 +86,7 @@ public final class ZipkinHttpReceiver {
       }
       spans = decode(format, body);
     } catch (IngestException refused) {
-      ingest.requestRefused(new IngestSource("zipkin", formatName(ctx, apiVersion), false),
-          refused.reason());
+      ingest.requestRefused(source(ctx, apiVersion), refused.reason());
       respond(ctx, refused);
       return;
     }
@@ -86,19 +95,19 @@ public final class ZipkinHttpReceiver {
       return;
     }
     ingest.accept(ZipkinToOtlp.translate(spans, System.currentTimeMillis() * 1000),
-            new IngestSource("zipkin", format.metricName, false))
+            format.source)
         .onSuccess(result -> ctx.response().setStatusCode(202).end())
         .onFailure(failure -> respond(ctx, failure instanceof IngestException refused ? refused
             : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
                 + failure.getMessage(), null, failure)));
   }
 
-  /** The format label for a request, also when its content type is not one we read. */
-  private static String formatName(RoutingContext ctx, int apiVersion) {
+  /** Where a request's spans come from, also when its content type is not one we read. */
+  private static IngestSource source(RoutingContext ctx, int apiVersion) {
     try {
-      return format(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), apiVersion).metricName;
+      return format(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), apiVersion).source;
     } catch (IngestException unsupported) {
-      return "unsupported";
+      return UNSUPPORTED;
     }
   }
 
@@ -131,8 +140,7 @@ public final class ZipkinHttpReceiver {
   private void failure(RoutingContext ctx) {
     if (ctx.statusCode() == 413) {
       int apiVersion = ctx.request().path().contains("/v1/") ? 1 : 2;
-      ingest.requestRefused(new IngestSource("zipkin", formatName(ctx, apiVersion), false),
-          IngestException.Reason.TOO_LARGE);
+      ingest.requestRefused(source(ctx, apiVersion), IngestException.Reason.TOO_LARGE);
       respond(ctx, new IngestException(IngestException.Reason.TOO_LARGE,
           "request body is larger than " + limits.maxRequestBytes() + " bytes"));
     } else {

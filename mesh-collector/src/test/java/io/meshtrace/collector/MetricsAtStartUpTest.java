@@ -1,0 +1,72 @@
+package io.meshtrace.collector;
+
+import static io.meshtrace.collector.server.TestServers.get;
+import static io.meshtrace.collector.server.TestServers.url;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshtrace.collector.server.MeshtraceServer;
+import io.meshtrace.collector.server.TestServers;
+import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.SpanRejection;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A fresh server, before any span or refusal, already exports every series that rate() and
+ * alert rules name, at zero.
+ */
+class MetricsAtStartUpTest {
+  static final List<String[]> SOURCES = List.of(new String[] {"zipkin", "json_v2"},
+      new String[] {"zipkin", "proto3"}, new String[] {"zipkin", "json_v1"},
+      new String[] {"zipkin", "unsupported"}, new String[] {"otlp_grpc", "protobuf"},
+      new String[] {"otlp_http", "protobuf"}, new String[] {"otlp_http", "json"});
+
+  static MeshtraceServer server;
+  static String metrics;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = TestServers.allInOne();
+    HttpResponse<String> response = get(url(server, "admin", "/metrics"));
+    assertThat(response.statusCode()).isEqualTo(200);
+    metrics = response.body();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.stop();
+  }
+
+  @Test
+  void everyIngestSeriesOfEverySourceAndReasonIsThereAtZero() {
+    for (String[] source : SOURCES) {
+      String labels = "format=\"" + source[1] + "\"";
+      String transport = "transport=\"" + source[0] + "\"";
+      assertThat(metrics).contains("meshtrace_spans_received_total{" + labels + "," + transport
+          + "} 0.0");
+      assertThat(metrics).contains("meshtrace_spans_accepted_total{" + labels + "," + transport
+          + "} 0.0");
+      for (SpanRejection reason : SpanRejection.values()) {
+        assertThat(metrics).contains("meshtrace_spans_rejected_total{" + labels + ",reason=\""
+            + reason.label() + "\"," + transport + "} 0.0");
+      }
+      for (IngestException.Reason reason : IngestException.Reason.values()) {
+        assertThat(metrics).contains("meshtrace_requests_refused_total{" + labels + ",reason=\""
+            + reason.name().toLowerCase(Locale.ROOT) + "\"," + transport + "} 0.0");
+      }
+    }
+    assertThat(metrics).contains("meshtrace_attributes_dropped_total 0.0",
+        "meshtrace_attribute_values_truncated_total 0.0", "meshtrace_spans_in_flight 0.0",
+        "meshtrace_storage_commit_seconds_count{outcome=\"failed\"} 0");
+  }
+
+  @Test
+  void samplingSeriesAreThereAtZero() {
+    assertThat(metrics).contains(
+        "meshtrace_sampling_strategies_reloads_total{outcome=\"failed\",source=\"file\"} 0.0");
+  }
+}
