@@ -1,9 +1,9 @@
 package io.meshtrace.controlplane.doctor;
 
-import io.meshtrace.controlplane.doctor.DoctorReport.ListenerTracing;
-import io.meshtrace.controlplane.doctor.DoctorReport.RouteTracing;
-import io.meshtrace.controlplane.doctor.DoctorReport.Tracer;
 import io.meshtrace.controlplane.doctor.Finding.Severity;
+import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.RouteTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.Tracer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;

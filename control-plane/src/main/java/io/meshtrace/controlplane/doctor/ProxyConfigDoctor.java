@@ -9,12 +9,12 @@ import static io.meshtrace.controlplane.doctor.ProtoJson.path;
 import static io.meshtrace.controlplane.doctor.ProtoJson.string;
 import static io.meshtrace.controlplane.doctor.ProtoJson.typeName;
 
-import io.meshtrace.controlplane.doctor.DoctorReport.ListenerTracing;
-import io.meshtrace.controlplane.doctor.DoctorReport.RouteTracing;
-import io.meshtrace.controlplane.doctor.DoctorReport.Tracer;
 import io.meshtrace.controlplane.doctor.Finding.Severity;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.Kind;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.Located;
+import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.RouteTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.Tracer;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,8 +102,8 @@ public final class ProxyConfigDoctor {
     checkSampling(listeners, routes);
     findings.sort((a, b) -> a.severity().compareTo(b.severity()));
     return new DoctorReport(input.kind(), input.keyStyle(),
-        expected == null ? null : expected.toString(), List.copyOf(tracers),
-        List.copyOf(listeners), List.copyOf(routes), List.copyOf(findings));
+        expected == null ? null : expected.toString(), new ProxyTracing(List.copyOf(tracers),
+            List.copyOf(listeners), List.copyOf(routes)), List.copyOf(findings));
   }
 
   // ---- reading ------------------------------------------------------------------------------
