@@ -4,10 +4,27 @@ import java.util.List;
 
 /**
  * What one proxy does for tracing, as its configuration shows it: the tracers it reports spans
- * with, the tracing of its listeners, and the routes that trace on their own terms.
+ * with, the tracing of its listeners, and the routes that trace on their own terms; and how much
+ * of the proxy the input shows, so that what is missing can be told from what is not shown.
+ * Made by {@link ProxyTracingExtractor}, judged by the checks.
+ *
+ * @param istio whether the proxy is Istio's (istioctl output, {@code ISTIO_VERSION} in the node
+ *     metadata, Istio's listener or cluster names): fixes then name Istio's settings
+ * @param bootstrapPath where the bootstrap is in the input; null when the input has none
+ * @param listenersComplete whether {@code listeners} are all the proxy has (see {@link
+ *     ProxyConfigInput})
+ * @param clustersKnown whether the input lists the proxy's clusters, so that a collector cluster
+ *     not among them is missing rather than not shown
  */
 public record ProxyTracing(List<Tracer> tracers, List<ListenerTracing> listeners,
-    List<RouteTracing> routes) {
+    List<RouteTracing> routes, boolean istio, String bootstrapPath, boolean listenersComplete,
+    boolean clustersKnown) {
+
+  /** The bootstrap's tracer (tracing.http), which listeners without a provider use; or null. */
+  public Tracer bootstrapTracer() {
+    return tracers.stream().filter(t -> t.source().equals("bootstrap")).findFirst()
+        .orElse(null);
+  }
 
   /**
    * A tracer Envoy reports spans with.
