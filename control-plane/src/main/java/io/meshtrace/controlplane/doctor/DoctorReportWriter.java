@@ -169,7 +169,7 @@ public final class DoctorReportWriter {
   }
 
   private static String percent(Double value) {
-    return value == null ? "unset (100%)" : ProxyConfigDoctor.format(value) + "%";
+    return value == null ? "unset (100%)" : ProxyTracing.formatPercentage(value) + "%";
   }
 
   private static String orUnset(String value) {

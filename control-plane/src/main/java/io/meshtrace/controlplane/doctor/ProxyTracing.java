@@ -1,12 +1,13 @@
 package io.meshtrace.controlplane.doctor;
 
+import java.math.BigDecimal;
 import java.util.List;
 
 /**
  * What one proxy does for tracing, as its configuration shows it: the tracers it reports spans
  * with, the tracing of its listeners, and the routes that trace on their own terms; and how much
  * of the proxy the input shows, so that what is missing can be told from what is not shown.
- * Made by {@link ProxyTracingExtractor}, judged by the checks.
+ * Made by {@link ProxyTracingExtractor}, judged by {@link ProxyTracingChecks}.
  *
  * @param istio whether the proxy is Istio's (istioctl output, {@code ISTIO_VERSION} in the node
  *     metadata, Istio's listener or cluster names): fixes then name Istio's settings
@@ -24,6 +25,11 @@ public record ProxyTracing(List<Tracer> tracers, List<ListenerTracing> listeners
   public Tracer bootstrapTracer() {
     return tracers.stream().filter(t -> t.source().equals("bootstrap")).findFirst()
         .orElse(null);
+  }
+
+  /** A percentage as people write it: 1, 0.1, 12.5 (no trailing zeros, no exponent). */
+  static String formatPercentage(double percentage) {
+    return BigDecimal.valueOf(percentage).stripTrailingZeros().toPlainString();
   }
 
   /**

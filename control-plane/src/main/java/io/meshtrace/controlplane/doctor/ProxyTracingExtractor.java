@@ -26,7 +26,7 @@ import java.util.Set;
  * Reads what a proxy does for tracing out of its configuration: the bootstrap's tracer and each
  * HTTP connection manager's, the collector cluster of each and where that cluster points, the
  * sampling and custom tags of each listener, and the routes that trace on their own terms. It
- * judges nothing: the checks do.
+ * judges nothing; {@link ProxyTracingChecks} does.
  */
 final class ProxyTracingExtractor {
   static final String ZIPKIN_CONFIG = "envoy.config.trace.v3.ZipkinConfig";
