@@ -3,46 +3,31 @@ package io.meshtrace.controlplane.doctor;
 import io.meshtrace.controlplane.doctor.Finding.Severity;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.KeyStyle;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.Kind;
+import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.RouteTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.Tracer;
 import java.util.List;
 
 /**
  * What doctor found in one proxy's configuration: the tracing it has, and the findings.
  *
  * @param expectedCollector the {@code --expect-collector} it was checked against, or null
+ * @param tracing what the proxy does for tracing, which the findings are about
  */
 public record DoctorReport(Kind inputKind, KeyStyle keyStyle, String expectedCollector,
-    List<Tracer> tracers, List<ListenerTracing> listeners, List<RouteTracing> routes,
-    List<Finding> findings) {
+    ProxyTracing tracing, List<Finding> findings) {
 
-  /**
-   * A tracer Envoy reports spans with.
-   *
-   * @param source {@code bootstrap} (tracing.http, used by listeners without a provider) or
-   *     {@code listener NAME} (an HTTP connection manager's tracing.provider)
-   * @param kind {@code zipkin}, {@code opentelemetry} or {@code other}
-   * @param collectorAddresses host:port of the collector cluster's endpoints; empty when unknown
-   * @param encoding Zipkin's collector_endpoint_version, or {@code grpc}/{@code http} for OTLP
-   */
-  public record Tracer(String source, String path, String name, String kind,
-      String collectorCluster, boolean collectorClusterFound, List<String> collectorAddresses,
-      String collectorEndpoint, String encoding, Boolean traceId128bit,
-      Boolean sharedSpanContext, String serviceName) {}
+  public List<Tracer> tracers() {
+    return tracing.tracers();
+  }
 
-  /**
-   * The tracing of the HTTP connection managers of one listener that share the same settings.
-   * Sampling values are percentages; null means unset, which Envoy treats as 100.
-   *
-   * @param connectionManagers how many of the listener's HTTP connection managers have these
-   * @param tracer {@code bootstrap} or the provider's name; null when tracing is off
-   */
-  public record ListenerTracing(String listener, String path, int connectionManagers,
-      boolean tracing, String tracer, Double randomSampling, Double clientSampling,
-      Double overallSampling, List<String> customTags, Boolean spawnUpstreamSpan) {}
+  public List<ListenerTracing> listeners() {
+    return tracing.listeners();
+  }
 
-  /** A route with a decorator or its own tracing percentages (null: the listener's). */
-  public record RouteTracing(String routeConfig, String virtualHost, String match,
-      String operation, Double randomSampling, Double clientSampling, Double overallSampling,
-      String path) {}
+  public List<RouteTracing> routes() {
+    return tracing.routes();
+  }
 
   public long count(Severity severity) {
     return findings.stream().filter(f -> f.severity() == severity).count();

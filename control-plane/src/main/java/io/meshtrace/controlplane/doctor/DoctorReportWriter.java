@@ -1,9 +1,9 @@
 package io.meshtrace.controlplane.doctor;
 
-import io.meshtrace.controlplane.doctor.DoctorReport.ListenerTracing;
-import io.meshtrace.controlplane.doctor.DoctorReport.RouteTracing;
-import io.meshtrace.controlplane.doctor.DoctorReport.Tracer;
 import io.meshtrace.controlplane.doctor.Finding.Severity;
+import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.RouteTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.Tracer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -169,7 +169,7 @@ public final class DoctorReportWriter {
   }
 
   private static String percent(Double value) {
-    return value == null ? "unset (100%)" : ProxyConfigDoctor.format(value) + "%";
+    return value == null ? "unset (100%)" : ProxyTracing.formatPercentage(value) + "%";
   }
 
   private static String orUnset(String value) {

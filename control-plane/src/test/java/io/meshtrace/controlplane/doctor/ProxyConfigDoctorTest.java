@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.meshtrace.controlplane.doctor.DoctorReport.ListenerTracing;
-import io.meshtrace.controlplane.doctor.DoctorReport.Tracer;
 import io.meshtrace.controlplane.doctor.Finding.Severity;
 import io.meshtrace.controlplane.doctor.ProxyConfigDoctor.HostPort;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.KeyStyle;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.Kind;
+import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;
+import io.meshtrace.controlplane.doctor.ProxyTracing.Tracer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
