@@ -3,7 +3,6 @@ package io.meshtrace.controlplane.doctor;
 import static io.meshtrace.controlplane.doctor.ProxyTracing.formatPercentage;
 
 import io.meshtrace.controlplane.doctor.Finding.Severity;
-import io.meshtrace.controlplane.doctor.ProxyConfigDoctor.HostPort;
 import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;
 import io.meshtrace.controlplane.doctor.ProxyTracing.RouteTracing;
 import io.meshtrace.controlplane.doctor.ProxyTracing.Tracer;

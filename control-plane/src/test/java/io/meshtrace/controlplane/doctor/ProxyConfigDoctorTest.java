@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.meshtrace.controlplane.doctor.Finding.Severity;
-import io.meshtrace.controlplane.doctor.ProxyConfigDoctor.HostPort;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.KeyStyle;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput.Kind;
 import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.meshtrace.controlplane.doctor.Finding.Severity;
-import io.meshtrace.controlplane.doctor.ProxyConfigDoctor.HostPort;
 import io.meshtrace.controlplane.doctor.ProxyTracing.ListenerTracing;
 import io.meshtrace.controlplane.doctor.ProxyTracing.RouteTracing;
 import io.meshtrace.controlplane.doctor.ProxyTracing.Tracer;

@@ -3,7 +3,7 @@ package io.meshtrace.collector.cli;
 import io.meshtrace.controlplane.doctor.DoctorReport;
 import io.meshtrace.controlplane.doctor.DoctorReportWriter;
 import io.meshtrace.controlplane.doctor.ProxyConfigDoctor;
-import io.meshtrace.controlplane.doctor.ProxyConfigDoctor.HostPort;
+import io.meshtrace.controlplane.doctor.HostPort;
 import io.meshtrace.controlplane.doctor.ProxyConfigInput;
 import io.meshtrace.controlplane.doctor.UnreadableProxyConfigException;
 import java.io.IOException;
