@@ -631,19 +631,4 @@ final class Dictionaries {
     }
     cache.put(key, value);
   }
-
-  /** For tests: forget everything, as a fresh process would. */
-  void clearCaches() {
-    serviceIds.clear();
-    serviceNames.clear();
-    operationIds.clear();
-    sourceIds.clear();
-    attributeSetIds.clear();
-    setsOfOkSpans.clear();
-    keyIds.clear();
-    keysById.clear();
-    operationsById.clear();
-    sourcesById.clear();
-    attributeSetsById.clear();
-  }
 }
