@@ -25,10 +25,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The dictionaries a span row refers to (services, operations, span sources, attribute sets) and
- * the record of volatile attribute keys, with in-memory caches in both directions. Entries are
- * never changed or deleted, so a cached entry is never stale; the caches are emptied when they
- * grow past a bound, which only costs a query to refill.
+ * The dictionaries a span row refers to (services, operations, span sources, attribute sets),
+ * with in-memory caches in both directions (see {@link BoundedCache}).
  */
 final class Dictionaries {
   /** An operation as the writer knows it. */
@@ -37,59 +35,38 @@ final class Dictionaries {
   /** An operation as the reader needs it. */
   record Operation(int serviceId, String serviceName, String name, int spanKind) {}
 
-  private static final int MAX_CACHED = 200_000;
   /** Upserts race with concurrent writers; see {@link #upsert}. */
   private static final int MAX_ATTEMPTS = 5;
 
   private final Pool pool;
-  private final AttributeSplitter splitter;
+  private final SearchIndexBookkeeping searchIndex;
   private final Map<String, Integer> serviceIds = new ConcurrentHashMap<>();
   private final Map<Integer, String> serviceNames = new ConcurrentHashMap<>();
   private final Map<OperationKey, Integer> operationIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> sourceIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> attributeSetIds = new ConcurrentHashMap<>();
-  /** Sets whose only_failed is known to be false: spans that are not failed were stored. */
-  private final Set<Integer> setsOfOkSpans = ConcurrentHashMap.newKeySet();
   /** Attribute keys by their UTF-8 bytes, as spans carry them. */
   private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
   private final Map<Integer, String> keysById = new ConcurrentHashMap<>();
   private final Map<Integer, ResourceSpans> everySource = new ConcurrentHashMap<>();
   private volatile int maxSourceLoaded;
-  /** (service ID, remote service name) pairs recorded in remote_services. */
-  private final Set<List<Object>> remoteServices = ConcurrentHashMap.newKeySet();
   private final Map<Integer, Operation> operationsById = new ConcurrentHashMap<>();
   private final Map<Integer, ResourceSpans> sourcesById = new ConcurrentHashMap<>();
   private final Map<Integer, List<KeyValue>> attributeSetsById = new ConcurrentHashMap<>();
 
-  Dictionaries(Pool pool, AttributeSplitter splitter) {
+  Dictionaries(Pool pool, SearchIndexBookkeeping searchIndex) {
     this.pool = pool;
-    this.splitter = splitter;
+    this.searchIndex = searchIndex;
   }
 
-  /** Loads the recorded volatile keys into the splitter; at start-up. */
-  Future<Void> loadVolatileKeys() {
-    return pool.query("""
-            SELECT s.name, v.key FROM volatile_attribute_keys v
-            JOIN services s ON s.id = v.service_id""").execute()
-        .map(rows -> {
-          for (Row row : rows) {
-            splitter.markVolatile(row.getString(0), row.getString(1));
-          }
-          return null;
-        });
-  }
-
-  /**
-   * Sets the dictionary IDs of every row, adding what is new, and records the volatile keys the
-   * rows report, all before the rows are inserted.
-   */
+  /** Sets the dictionary IDs of every row, adding what is new. */
   Future<Void> resolve(List<SpanRow> rows) {
     return resolve(rows, 1);
   }
 
   private Future<Void> resolve(List<SpanRow> rows, int attempt) {
     if (assignFromCaches(rows)) {
-      return recordBeforeInsert(rows);
+      return Future.succeededFuture();
     }
     Set<String> newServices = new LinkedHashSet<>();
     for (SpanRow row : rows) {
@@ -125,7 +102,7 @@ final class Dictionaries {
           upsertKeys(newKeys));
     }).compose(v -> {
       if (assignFromCaches(rows)) {
-        return recordBeforeInsert(rows);
+        return Future.succeededFuture();
       }
       // A cache was emptied for size while this batch was being resolved: go again.
       if (attempt >= MAX_ATTEMPTS) {
@@ -196,122 +173,6 @@ final class Dictionaries {
     return serviceId == null ? null : new OperationKey(serviceId, row.operationName, row.spanKind);
   }
 
-  /** What searches rely on being recorded before the rows they describe are inserted. */
-  private Future<Void> recordBeforeInsert(List<SpanRow> rows) {
-    return recordVolatileKeys(rows)
-        .compose(v -> recordSetsOfOkSpans(rows))
-        .compose(v -> recordRemoteServices(rows));
-  }
-
-  /**
-   * Turns only_failed off for the sets of the rows that are not failed, unless known to be off:
-   * a search that trusts only_failed looks at failed spans alone. Rarely writes: a set made by
-   * this batch already has the value its rows give, and one made by a failed span and
-   * then used by one that is not is turned off once.
-   */
-  private Future<Void> recordSetsOfOkSpans(List<SpanRow> rows) {
-    java.util.TreeSet<Integer> fresh = null;
-    for (SpanRow row : rows) {
-      if (!row.error && row.attributeSetId != 0 && !setsOfOkSpans.contains(row.attributeSetId)) {
-        if (fresh == null) {
-          fresh = new java.util.TreeSet<>();
-        }
-        fresh.add(row.attributeSetId);
-      }
-    }
-    if (fresh == null) {
-      return Future.succeededFuture();
-    }
-    Collection<Integer> recorded = fresh;
-    // In ID order, as every writer does: concurrent updates lock the rows in the same order.
-    return pool.preparedQuery("UPDATE attribute_sets SET only_failed = false"
-            + " WHERE id = ANY($1) AND only_failed")
-        .execute(Tuple.tuple().addValue(fresh.toArray(new Integer[0])))
-        .map(done -> {
-          recorded.forEach(this::noteSetOfOkSpans);
-          return null;
-        });
-  }
-
-  private void noteSetOfOkSpans(int setId) {
-    if (setsOfOkSpans.size() >= MAX_CACHED) {
-      setsOfOkSpans.clear();
-    }
-    setsOfOkSpans.add(setId);
-  }
-
-  /**
-   * Records the keys rows store as their own before those rows are inserted (tag search looks
-   * into payloads only for recorded keys), then tells the splitter they are recorded.
-   */
-  private Future<Void> recordVolatileKeys(List<SpanRow> rows) {
-    Map<List<Object>, String[]> keys = null;
-    for (SpanRow row : rows) {
-      if (!row.newlyVolatileKeys.isEmpty()) {
-        if (keys == null) {
-          keys = new LinkedHashMap<>();
-        }
-        for (String key : row.newlyVolatileKeys) {
-          keys.putIfAbsent(List.of(row.serviceId, key),
-              new String[] {row.source.serviceName(), key});
-        }
-      }
-    }
-    if (keys == null) {
-      return Future.succeededFuture();
-    }
-    Integer[] services = new Integer[keys.size()];
-    String[] names = new String[keys.size()];
-    int i = 0;
-    for (List<Object> key : keys.keySet()) {
-      services[i] = (Integer) key.get(0);
-      names[i++] = (String) key.get(1);
-    }
-    Collection<String[]> recorded = keys.values();
-    return pool.preparedQuery("""
-            INSERT INTO volatile_attribute_keys (service_id, key)
-            SELECT * FROM unnest($1::int[], $2::text[]) ORDER BY 1, 2
-            ON CONFLICT DO NOTHING""")
-        .execute(Tuple.tuple().addValue(services).addValue(names))
-        .map(done -> {
-          for (String[] serviceAndKey : recorded) {
-            splitter.markVolatile(serviceAndKey[0], serviceAndKey[1]);
-          }
-          return null;
-        });
-  }
-
-  private Future<Void> recordRemoteServices(List<SpanRow> rows) {
-    Set<List<Object>> fresh = null;
-    for (SpanRow row : rows) {
-      if (row.peerService != null) {
-        List<Object> pair = List.of(row.serviceId, row.peerService);
-        if (!remoteServices.contains(pair)) {
-          if (fresh == null) {
-            fresh = new LinkedHashSet<>();
-          }
-          fresh.add(pair);
-        }
-      }
-    }
-    if (fresh == null) {
-      return Future.succeededFuture();
-    }
-    Integer[] services = fresh.stream().map(p -> (Integer) p.get(0)).toArray(Integer[]::new);
-    String[] names = fresh.stream().map(p -> (String) p.get(1)).toArray(String[]::new);
-    Set<List<Object>> recorded = fresh;
-    return pool.preparedQuery("INSERT INTO remote_services (service_id, name)"
-            + " SELECT * FROM unnest($1::int[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING")
-        .execute(Tuple.tuple().addValue(services).addValue(names))
-        .map(done -> {
-          if (remoteServices.size() > MAX_CACHED) {
-            remoteServices.clear();
-          }
-          remoteServices.addAll(recorded);
-          return null;
-        });
-  }
-
   private Future<Void> upsertServices(Collection<String> names) {
     if (names.isEmpty()) {
       return Future.succeededFuture();
@@ -328,8 +189,8 @@ final class Dictionaries {
       List<String> missing = names.stream().filter(n -> !serviceIds.containsKey(n)).toList();
       return missing.isEmpty() ? null : Tuple.of(missing.toArray(new String[0]));
     }, row -> {
-      cachePut(serviceIds, row.getString(1), row.getInteger(0));
-      cachePut(serviceNames, row.getInteger(0), row.getString(1));
+      BoundedCache.put(serviceIds, row.getString(1), row.getInteger(0));
+      BoundedCache.put(serviceNames, row.getInteger(0), row.getString(1));
     });
   }
 
@@ -364,7 +225,7 @@ final class Dictionaries {
         kinds[i] = missing.get(i).spanKind();
       }
       return Tuple.of(services, names, kinds);
-    }, row -> cachePut(operationIds,
+    }, row -> BoundedCache.put(operationIds,
         new OperationKey(row.getInteger(1), row.getString(2), row.getShort(3)), row.getInteger(0)));
   }
 
@@ -402,13 +263,14 @@ final class Dictionaries {
         encoded[i] = Buffer.buffer(source.encoded());
       }
       return Tuple.of(digests, services, encoded);
-    }, row -> cachePut(sourceIds, ByteString.copyFrom(row.getBuffer(1).getBytes()),
+    }, row -> BoundedCache.put(sourceIds, ByteString.copyFrom(row.getBuffer(1).getBytes()),
         row.getInteger(0)));
   }
 
   /**
    * Adds the sets, each with only_failed as its rows in this batch say: a set first seen on a
-   * span that is not failed (most) is never updated later. Sets known to be false are noted.
+   * span that is not failed (most) is never updated later. The search-index bookkeeping notes
+   * the sets known to be false, so that it does not update them either.
    */
   private Future<Void> upsertAttributeSets(Map<ByteString, Boolean> onlyFailed) {
     Collection<ByteString> sets = onlyFailed.keySet();
@@ -451,9 +313,9 @@ final class Dictionaries {
     }, row -> {
       ByteString set = byDigest.get(ByteString.copyFrom(row.getBuffer(1).getBytes()));
       if (set != null) {
-        cachePut(attributeSetIds, set, row.getInteger(0));
+        BoundedCache.put(attributeSetIds, set, row.getInteger(0));
         if (!row.getBoolean(2)) {
-          noteSetOfOkSpans(row.getInteger(0));
+          searchIndex.noteSetOfOkSpans(row.getInteger(0));
         }
       }
     });
@@ -476,8 +338,8 @@ final class Dictionaries {
           .map(ByteString::toStringUtf8).toArray(String[]::new);
       return missing.length == 0 ? null : Tuple.of(missing);
     }, row -> {
-      cachePut(keyIds, ByteString.copyFromUtf8(row.getString(1)), row.getInteger(0));
-      cachePut(keysById, row.getInteger(0), row.getString(1));
+      BoundedCache.put(keyIds, ByteString.copyFromUtf8(row.getString(1)), row.getInteger(0));
+      BoundedCache.put(keysById, row.getInteger(0), row.getString(1));
     });
   }
 
@@ -542,7 +404,7 @@ final class Dictionaries {
             .execute(Tuple.of(missingKeys.toArray(new Integer[0])))
             .map(rows -> {
               for (Row row : rows) {
-                cachePut(keysById, row.getInteger(0), row.getString(1));
+                BoundedCache.put(keysById, row.getInteger(0), row.getString(1));
               }
               return null;
             });
@@ -556,7 +418,7 @@ final class Dictionaries {
             .execute(Tuple.of(missingSources.toArray(new Integer[0])))
             .map(rows -> {
               for (Row row : rows) {
-                cachePut(sourcesById, row.getInteger(0), parseSource(row.getBuffer(1)));
+                BoundedCache.put(sourcesById, row.getInteger(0), parseSource(row.getBuffer(1)));
               }
               return null;
             });
@@ -568,7 +430,7 @@ final class Dictionaries {
             .execute(Tuple.of(missingOperations.toArray(new Integer[0])))
             .map(rows -> {
               for (Row row : rows) {
-                cachePut(operationsById, row.getInteger(0), new Operation(row.getInteger(1),
+                BoundedCache.put(operationsById, row.getInteger(0), new Operation(row.getInteger(1),
                     row.getString(2), row.getString(3), row.getShort(4)));
               }
               return null;
@@ -578,7 +440,7 @@ final class Dictionaries {
             .execute(Tuple.of(missingSets.toArray(new Integer[0])))
             .map(rows -> {
               for (Row row : rows) {
-                cachePut(attributeSetsById, row.getInteger(0),
+                BoundedCache.put(attributeSetsById, row.getInteger(0),
                     parseAttributes(ByteString.copyFrom(row.getBuffer(1).getBytes())));
               }
               return null;
@@ -623,12 +485,5 @@ final class Dictionaries {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("a span_sources row is corrupt: " + e.getMessage(), e);
     }
-  }
-
-  private static <K, V> void cachePut(Map<K, V> cache, K key, V value) {
-    if (cache.size() >= MAX_CACHED) {
-      cache.clear();
-    }
-    cache.put(key, value);
   }
 }
