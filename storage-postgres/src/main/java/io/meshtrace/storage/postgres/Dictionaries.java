@@ -32,13 +32,11 @@ final class Dictionaries {
   /** An operation as the writer knows it. */
   record OperationKey(int serviceId, String name, short spanKind) {}
 
-  /** An operation as the reader needs it. */
-  record Operation(int serviceId, String serviceName, String name, int spanKind) {}
-
   /** Upserts race with concurrent writers; see {@link #upsert}. */
   private static final int MAX_ATTEMPTS = 5;
 
   private final Pool pool;
+  private final DictionaryReader reader;
   private final SearchIndexBookkeeping searchIndex;
   private final Map<String, Integer> serviceIds = new ConcurrentHashMap<>();
   private final Map<Integer, String> serviceNames = new ConcurrentHashMap<>();
@@ -47,15 +45,10 @@ final class Dictionaries {
   private final Map<ByteString, Integer> attributeSetIds = new ConcurrentHashMap<>();
   /** Attribute keys by their UTF-8 bytes, as spans carry them. */
   private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
-  private final Map<Integer, String> keysById = new ConcurrentHashMap<>();
-  private final Map<Integer, ResourceSpans> everySource = new ConcurrentHashMap<>();
-  private volatile int maxSourceLoaded;
-  private final Map<Integer, Operation> operationsById = new ConcurrentHashMap<>();
-  private final Map<Integer, ResourceSpans> sourcesById = new ConcurrentHashMap<>();
-  private final Map<Integer, List<KeyValue>> attributeSetsById = new ConcurrentHashMap<>();
 
-  Dictionaries(Pool pool, SearchIndexBookkeeping searchIndex) {
+  Dictionaries(Pool pool, DictionaryReader reader, SearchIndexBookkeeping searchIndex) {
     this.pool = pool;
+    this.reader = reader;
     this.searchIndex = searchIndex;
   }
 
@@ -161,11 +154,6 @@ final class Dictionaries {
   /** The name of a service this process has written spans of, or null. */
   String serviceName(int id) {
     return serviceNames.get(id);
-  }
-
-  /** After {@link #loadForRead}. */
-  String key(int id) {
-    return keysById.get(id);
   }
 
   private OperationKey operationKey(SpanRow row) {
@@ -306,7 +294,7 @@ final class Dictionaries {
       for (int i = 0; i < missing.size(); i++) {
         digests[i] = Buffer.buffer(missing.get(i).getKey().toByteArray());
         attributes[i] = Buffer.buffer(missing.get(i).getValue().toByteArray());
-        tags[i] = tags(parseAttributes(missing.get(i).getValue()));
+        tags[i] = tags(DictionaryReader.parseAttributes(missing.get(i).getValue()));
         failedOnly[i] = onlyFailed.get(missing.get(i).getValue());
       }
       return Tuple.of(digests, attributes, tags, failedOnly);
@@ -339,7 +327,7 @@ final class Dictionaries {
       return missing.length == 0 ? null : Tuple.of(missing);
     }, row -> {
       BoundedCache.put(keyIds, ByteString.copyFromUtf8(row.getString(1)), row.getInteger(0));
-      BoundedCache.put(keysById, row.getInteger(0), row.getString(1));
+      reader.cacheKey(row.getInteger(0), row.getString(1));
     });
   }
 
@@ -359,14 +347,6 @@ final class Dictionaries {
       return ByteString.copyFrom(sha.digest(), 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  static List<KeyValue> parseAttributes(ByteString set) {
-    try {
-      return Span.parseFrom(set).getAttributesList();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("an attribute set is corrupt: " + e.getMessage(), e);
     }
   }
 
@@ -393,97 +373,5 @@ final class Dictionaries {
       rows.forEach(cache);
       return upsertAttempt(sql, missingArgs, cache, attempt + 1);
     });
-  }
-
-  /** Loads what the reader needs for these IDs into the caches. */
-  Future<Void> loadForRead(Set<Integer> sources, Set<Integer> operations, Set<Integer> sets,
-      Set<Integer> keys) {
-    List<Integer> missingKeys = keys.stream().filter(id -> !keysById.containsKey(id)).toList();
-    Future<Void> loadKeys = missingKeys.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("SELECT id, key FROM attribute_keys WHERE id = ANY($1)")
-            .execute(Tuple.of(missingKeys.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                BoundedCache.put(keysById, row.getInteger(0), row.getString(1));
-              }
-              return null;
-            });
-    List<Integer> missingSources = sources.stream().filter(id -> !sourcesById.containsKey(id)).toList();
-    List<Integer> missingOperations =
-        operations.stream().filter(id -> !operationsById.containsKey(id)).toList();
-    List<Integer> missingSets = sets.stream()
-        .filter(id -> id != 0 && !attributeSetsById.containsKey(id)).toList();
-    Future<Void> loadSources = missingSources.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("SELECT id, source FROM span_sources WHERE id = ANY($1)")
-            .execute(Tuple.of(missingSources.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                BoundedCache.put(sourcesById, row.getInteger(0), parseSource(row.getBuffer(1)));
-              }
-              return null;
-            });
-    Future<Void> loadOperations = missingOperations.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("""
-                SELECT o.id, s.id, s.name, o.name, o.span_kind
-                FROM operations o JOIN services s ON s.id = o.service_id
-                WHERE o.id = ANY($1)""")
-            .execute(Tuple.of(missingOperations.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                BoundedCache.put(operationsById, row.getInteger(0), new Operation(row.getInteger(1),
-                    row.getString(2), row.getString(3), row.getShort(4)));
-              }
-              return null;
-            });
-    Future<Void> loadSets = missingSets.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("SELECT id, attributes FROM attribute_sets WHERE id = ANY($1)")
-            .execute(Tuple.of(missingSets.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                BoundedCache.put(attributeSetsById, row.getInteger(0),
-                    parseAttributes(ByteString.copyFrom(row.getBuffer(1).getBytes())));
-              }
-              return null;
-            });
-    return Future.all(loadSources, loadOperations, loadSets, loadKeys).mapEmpty();
-  }
-
-  /**
-   * Every span source, for tag search over resource attributes. Loaded incrementally (sources
-   * only grow) and kept apart from the bounded read cache.
-   */
-  Future<Map<Integer, ResourceSpans>> allSources() {
-    int after = maxSourceLoaded;
-    return pool.preparedQuery("SELECT id, source FROM span_sources WHERE id > $1 ORDER BY id")
-        .execute(Tuple.of(after))
-        .map(rows -> {
-          for (Row row : rows) {
-            everySource.put(row.getInteger(0), parseSource(row.getBuffer(1)));
-            maxSourceLoaded = Math.max(maxSourceLoaded, row.getInteger(0));
-          }
-          return everySource;
-        });
-  }
-
-  /** After {@link #loadForRead}; null only if the database lost a dictionary row. */
-  ResourceSpans source(int id) {
-    return sourcesById.get(id);
-  }
-
-  Operation operation(int id) {
-    return operationsById.get(id);
-  }
-
-  /** Empty for set 0 (no shared attributes). */
-  List<KeyValue> attributeSet(int id) {
-    return id == 0 ? List.of() : attributeSetsById.get(id);
-  }
-
-  private static ResourceSpans parseSource(Buffer bytes) {
-    try {
-      return ResourceSpans.parseFrom(bytes.getBytes());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a span_sources row is corrupt: " + e.getMessage(), e);
-    }
   }
 }

@@ -60,13 +60,14 @@ public final class PostgresStorage {
     this.clock = clock;
     AttributeSplitter splitter = new AttributeSplitter();
     this.searchIndex = new SearchIndexBookkeeping(pool, splitter);
-    Dictionaries dictionaries = new Dictionaries(pool, searchIndex);
+    DictionaryReader dictionaryReader = new DictionaryReader(pool);
+    Dictionaries dictionaries = new Dictionaries(pool, dictionaryReader, searchIndex);
     this.partitions = new SpanPartitions(pool);
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
         config.maxFutureSkew(), splitter, config.indexedTagKeys());
     this.writer = new PostgresSpanWriter(pool, dictionaries, searchIndex, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
-    this.store = new PostgresSpanStore(pool, dictionaries, config.indexedTagKeys());
+    this.store = new PostgresSpanStore(pool, dictionaryReader, config.indexedTagKeys());
     this.linker = new DependencyLinker(pool, dictionaries, clock);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());
