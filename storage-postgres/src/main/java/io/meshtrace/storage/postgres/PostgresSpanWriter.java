@@ -66,7 +66,7 @@ final class PostgresSpanWriter implements SpanSink {
   }
 
   private final Pool pool;
-  private final Dictionaries dictionaries;
+  private final DictionaryWriter dictionaries;
   private final SearchIndexBookkeeping searchIndex;
   private final SpanPartitions partitions;
   private final SpanRowMapper mapper;
@@ -79,7 +79,7 @@ final class PostgresSpanWriter implements SpanSink {
   private int inFlight;
   private int queuedSpans;
 
-  PostgresSpanWriter(Pool pool, Dictionaries dictionaries, SearchIndexBookkeeping searchIndex,
+  PostgresSpanWriter(Pool pool, DictionaryWriter dictionaries, SearchIndexBookkeeping searchIndex,
       SpanPartitions partitions, SpanRowMapper mapper, int maxConcurrency, int maxBatchSpans) {
     this.pool = pool;
     this.dictionaries = dictionaries;

@@ -61,14 +61,14 @@ public final class PostgresStorage {
     AttributeSplitter splitter = new AttributeSplitter();
     this.searchIndex = new SearchIndexBookkeeping(pool, splitter);
     DictionaryReader dictionaryReader = new DictionaryReader(pool);
-    Dictionaries dictionaries = new Dictionaries(pool, dictionaryReader, searchIndex);
+    DictionaryWriter dictionaryWriter = new DictionaryWriter(pool, dictionaryReader, searchIndex);
     this.partitions = new SpanPartitions(pool);
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
         config.maxFutureSkew(), splitter, config.indexedTagKeys());
-    this.writer = new PostgresSpanWriter(pool, dictionaries, searchIndex, partitions, mapper,
+    this.writer = new PostgresSpanWriter(pool, dictionaryWriter, searchIndex, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
     this.store = new PostgresSpanStore(pool, dictionaryReader, config.indexedTagKeys());
-    this.linker = new DependencyLinker(pool, dictionaries, clock);
+    this.linker = new DependencyLinker(pool, dictionaryWriter, clock);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());
     writer.setDependencyLinker(linker);

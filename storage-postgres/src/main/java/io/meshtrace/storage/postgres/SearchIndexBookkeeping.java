@@ -47,8 +47,8 @@ final class SearchIndexBookkeeping {
   }
 
   /**
-   * What searches rely on being recorded before the rows they describe are inserted. The rows'
-   * dictionary IDs must be resolved: the records name services and attribute sets by ID.
+   * What searches rely on being recorded before the rows they describe are inserted. After
+   * {@link DictionaryWriter#resolve}: the records name services and attribute sets by ID.
    */
   Future<Void> recordBeforeInsert(List<SpanRow> rows) {
     return recordVolatileKeys(rows)
@@ -88,7 +88,7 @@ final class SearchIndexBookkeeping {
 
   /**
    * Notes a set whose only_failed is false in the database, so that {@link #recordBeforeInsert}
-   * leaves it alone; the dictionary writer notes those its upserts return.
+   * leaves it alone; {@link DictionaryWriter} notes those its upserts return.
    */
   void noteSetOfOkSpans(int setId) {
     if (setsOfOkSpans.size() >= BoundedCache.MAX_ENTRIES) {

@@ -1,11 +1,8 @@
 package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshtrace.model.AttributeText;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.Span;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -25,12 +22,13 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The dictionaries a span row refers to (services, operations, span sources, attribute sets),
- * with in-memory caches in both directions (see {@link BoundedCache}).
+ * Resolves the IDs of the dictionary entries span rows refer to (services, operations, span
+ * sources, attribute sets, attribute keys) before the rows are inserted, adding the entries that
+ * are new. The IDs are cached in memory (see {@link BoundedCache}).
  */
-final class Dictionaries {
+final class DictionaryWriter {
   /** An operation as the writer knows it. */
-  record OperationKey(int serviceId, String name, short spanKind) {}
+  private record OperationKey(int serviceId, String name, short spanKind) {}
 
   /** Upserts race with concurrent writers; see {@link #upsert}. */
   private static final int MAX_ATTEMPTS = 5;
@@ -46,7 +44,7 @@ final class Dictionaries {
   /** Attribute keys by their UTF-8 bytes, as spans carry them. */
   private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
 
-  Dictionaries(Pool pool, DictionaryReader reader, SearchIndexBookkeeping searchIndex) {
+  DictionaryWriter(Pool pool, DictionaryReader reader, SearchIndexBookkeeping searchIndex) {
     this.pool = pool;
     this.reader = reader;
     this.searchIndex = searchIndex;
@@ -332,7 +330,7 @@ final class Dictionaries {
   }
 
   /** The attributes of a set as text, the form tag search matches. */
-  static JsonObject tags(List<KeyValue> attributes) {
+  private static JsonObject tags(List<KeyValue> attributes) {
     JsonObject tags = new JsonObject();
     for (KeyValue attribute : attributes) {
       tags.put(attribute.getKey(), AttributeText.of(attribute.getValue()));
