@@ -58,7 +58,7 @@ final class DependencyLinker {
   }
 
   private final Pool pool;
-  private final Dictionaries dictionaries;
+  private final DictionaryWriter dictionaries;
   private LongIntMap callers = new LongIntMap(1 << 16);
   private LongIntMap previousCallers = new LongIntMap(16);
   private final java.time.Clock clock;
@@ -69,7 +69,7 @@ final class DependencyLinker {
   /** Names of known services, to tell an uninstrumented peer.service from one of ours. */
   private final Set<String> serviceNames = ConcurrentHashMap.newKeySet();
 
-  DependencyLinker(Pool pool, Dictionaries dictionaries, java.time.Clock clock) {
+  DependencyLinker(Pool pool, DictionaryWriter dictionaries, java.time.Clock clock) {
     this.pool = pool;
     this.dictionaries = dictionaries;
     this.clock = clock;

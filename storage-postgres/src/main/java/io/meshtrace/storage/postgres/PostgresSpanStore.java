@@ -42,10 +42,11 @@ final class PostgresSpanStore implements SpanStore {
           AND s.start_time < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')) s""";
 
   private final Pool pool;
-  private final Dictionaries dictionaries;
+  private final DictionaryReader dictionaries;
   private final PostgresTraceSearch search;
 
-  PostgresSpanStore(Pool pool, Dictionaries dictionaries, java.util.Set<String> indexedTagKeys) {
+  PostgresSpanStore(Pool pool, DictionaryReader dictionaries,
+      java.util.Set<String> indexedTagKeys) {
     this.pool = pool;
     this.dictionaries = dictionaries;
     this.search = new PostgresTraceSearch(pool, dictionaries, indexedTagKeys);
@@ -169,14 +170,14 @@ final class PostgresSpanStore implements SpanStore {
       parsed.put(row, stored);
       ordered.add(row);
     }
-    return dictionaries.loadForRead(sources, operations, sets, keys)
+    return dictionaries.load(sources, operations, sets, keys)
         .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .map(loaded -> {
           ordered.sort(Comparator.comparingLong((Row r) -> r.getLong(1)));
           Map<UUID, Map<Integer, List<Span>>> byTrace = new LinkedHashMap<>();
           for (Row row : ordered) {
             UUID traceId = row.getUUID(0);
-            Dictionaries.Operation operation = dictionaries.operation(row.getInteger(3));
+            DictionaryReader.Operation operation = dictionaries.operation(row.getInteger(3));
             List<io.opentelemetry.proto.common.v1.KeyValue> set =
                 dictionaries.attributeSet(row.getInteger(4));
             if (operation == null || set == null) {

@@ -66,7 +66,8 @@ final class PostgresSpanWriter implements SpanSink {
   }
 
   private final Pool pool;
-  private final Dictionaries dictionaries;
+  private final DictionaryWriter dictionaries;
+  private final SearchIndexBookkeeping searchIndex;
   private final SpanPartitions partitions;
   private final SpanRowMapper mapper;
   private final int maxConcurrency;
@@ -78,10 +79,11 @@ final class PostgresSpanWriter implements SpanSink {
   private int inFlight;
   private int queuedSpans;
 
-  PostgresSpanWriter(Pool pool, Dictionaries dictionaries, SpanPartitions partitions,
-      SpanRowMapper mapper, int maxConcurrency, int maxBatchSpans) {
+  PostgresSpanWriter(Pool pool, DictionaryWriter dictionaries, SearchIndexBookkeeping searchIndex,
+      SpanPartitions partitions, SpanRowMapper mapper, int maxConcurrency, int maxBatchSpans) {
     this.pool = pool;
     this.dictionaries = dictionaries;
+    this.searchIndex = searchIndex;
     this.partitions = partitions;
     this.mapper = mapper;
     this.maxConcurrency = maxConcurrency;
@@ -200,7 +202,9 @@ final class PostgresSpanWriter implements SpanSink {
     for (SpanRow row : rows) {
       days.add(row.day());
     }
+    // What searches rely on is recorded before the rows it describes are inserted.
     return dictionaries.resolve(rows)
+        .compose(v -> searchIndex.recordBeforeInsert(rows))
         .compose(v -> partitions.ensure(days))
         .compose(v -> insert(rows))
         .onSuccess(v -> {

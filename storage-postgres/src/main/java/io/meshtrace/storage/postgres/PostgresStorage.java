@@ -40,7 +40,7 @@ public final class PostgresStorage {
   private final Pool pool;
   private final PostgresStorageConfig config;
   private final Clock clock;
-  private final Dictionaries dictionaries;
+  private final SearchIndexBookkeeping searchIndex;
   private final SpanPartitions partitions;
   private final PostgresSpanWriter writer;
   private final PostgresSpanStore store;
@@ -59,14 +59,16 @@ public final class PostgresStorage {
     this.config = config;
     this.clock = clock;
     AttributeSplitter splitter = new AttributeSplitter();
-    this.dictionaries = new Dictionaries(pool, splitter);
+    this.searchIndex = new SearchIndexBookkeeping(pool, splitter);
+    DictionaryReader dictionaryReader = new DictionaryReader(pool);
+    DictionaryWriter dictionaryWriter = new DictionaryWriter(pool, dictionaryReader, searchIndex);
     this.partitions = new SpanPartitions(pool);
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
         config.maxFutureSkew(), splitter, config.indexedTagKeys());
-    this.writer = new PostgresSpanWriter(pool, dictionaries, partitions, mapper,
+    this.writer = new PostgresSpanWriter(pool, dictionaryWriter, searchIndex, partitions, mapper,
         config.writerConcurrency(), config.maxBatchSpans());
-    this.store = new PostgresSpanStore(pool, dictionaries, config.indexedTagKeys());
-    this.linker = new DependencyLinker(pool, dictionaries, clock);
+    this.store = new PostgresSpanStore(pool, dictionaryReader, config.indexedTagKeys());
+    this.linker = new DependencyLinker(pool, dictionaryWriter, clock);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());
     writer.setDependencyLinker(linker);
@@ -101,7 +103,7 @@ public final class PostgresStorage {
     PostgresStorage storage = new PostgresStorage(vertx, pool, config, clock);
     return SchemaMigrator.migrate(pool)
         .compose(v -> storage.partitions.refresh())
-        .compose(v -> storage.dictionaries.loadVolatileKeys())
+        .compose(v -> storage.searchIndex.loadVolatileKeys())
         .compose(v -> storage.linker.loadServiceNames())
         .compose(v -> storage.maintain())
         .map(v -> {

@@ -46,10 +46,10 @@ final class PostgresTraceSearch {
   static final long SLOW_MICROS = 1_000_000;
 
   private final Pool pool;
-  private final Dictionaries dictionaries;
+  private final DictionaryReader dictionaries;
   private final Set<String> indexedTagKeys;
 
-  PostgresTraceSearch(Pool pool, Dictionaries dictionaries, Set<String> indexedTagKeys) {
+  PostgresTraceSearch(Pool pool, DictionaryReader dictionaries, Set<String> indexedTagKeys) {
     this.pool = pool;
     this.dictionaries = dictionaries;
     this.indexedTagKeys = indexedTagKeys;
@@ -511,7 +511,7 @@ final class PostgresTraceSearch {
       StoredSpanCodec.ownKeyIds(span, keys::add);
       stored.add(span);
     }
-    return dictionaries.loadForRead(Set.of(), Set.of(), sets, keys).map(loaded -> {
+    return dictionaries.load(Set.of(), Set.of(), sets, keys).map(loaded -> {
       int i = 0;
       for (Row row : rows) {
         Span span = StoredSpanCodec.restore(stored.get(i), TraceId.fromUuid(row.getUUID(1)), "",

@@ -35,7 +35,7 @@ final class SpanRow {
   /** {@link TagValueHash}es of the span's attributes whose keys are indexed; often empty. */
   final long[] indexedTagHashes;
 
-  /** Filled in by {@link Dictionaries#resolve} just before the insert. */
+  /** Filled in by {@link DictionaryWriter#resolve} just before the insert. */
   int serviceId;
   int operationId;
   int sourceId;

@@ -1,11 +1,8 @@
 package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshtrace.model.AttributeText;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.Span;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -25,71 +22,42 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The dictionaries a span row refers to (services, operations, span sources, attribute sets) and
- * the record of volatile attribute keys, with in-memory caches in both directions. Entries are
- * never changed or deleted, so a cached entry is never stale; the caches are emptied when they
- * grow past a bound, which only costs a query to refill.
+ * Resolves the IDs of the dictionary entries span rows refer to (services, operations, span
+ * sources, attribute sets, attribute keys) before the rows are inserted, adding the entries that
+ * are new. The IDs are cached in memory (see {@link BoundedCache}).
  */
-final class Dictionaries {
+final class DictionaryWriter {
   /** An operation as the writer knows it. */
-  record OperationKey(int serviceId, String name, short spanKind) {}
+  private record OperationKey(int serviceId, String name, short spanKind) {}
 
-  /** An operation as the reader needs it. */
-  record Operation(int serviceId, String serviceName, String name, int spanKind) {}
-
-  private static final int MAX_CACHED = 200_000;
   /** Upserts race with concurrent writers; see {@link #upsert}. */
   private static final int MAX_ATTEMPTS = 5;
 
   private final Pool pool;
-  private final AttributeSplitter splitter;
+  private final DictionaryReader reader;
+  private final SearchIndexBookkeeping searchIndex;
   private final Map<String, Integer> serviceIds = new ConcurrentHashMap<>();
   private final Map<Integer, String> serviceNames = new ConcurrentHashMap<>();
   private final Map<OperationKey, Integer> operationIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> sourceIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> attributeSetIds = new ConcurrentHashMap<>();
-  /** Sets whose only_failed is known to be false: spans that are not failed were stored. */
-  private final Set<Integer> setsOfOkSpans = ConcurrentHashMap.newKeySet();
   /** Attribute keys by their UTF-8 bytes, as spans carry them. */
   private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
-  private final Map<Integer, String> keysById = new ConcurrentHashMap<>();
-  private final Map<Integer, ResourceSpans> everySource = new ConcurrentHashMap<>();
-  private volatile int maxSourceLoaded;
-  /** (service ID, remote service name) pairs recorded in remote_services. */
-  private final Set<List<Object>> remoteServices = ConcurrentHashMap.newKeySet();
-  private final Map<Integer, Operation> operationsById = new ConcurrentHashMap<>();
-  private final Map<Integer, ResourceSpans> sourcesById = new ConcurrentHashMap<>();
-  private final Map<Integer, List<KeyValue>> attributeSetsById = new ConcurrentHashMap<>();
 
-  Dictionaries(Pool pool, AttributeSplitter splitter) {
+  DictionaryWriter(Pool pool, DictionaryReader reader, SearchIndexBookkeeping searchIndex) {
     this.pool = pool;
-    this.splitter = splitter;
+    this.reader = reader;
+    this.searchIndex = searchIndex;
   }
 
-  /** Loads the recorded volatile keys into the splitter; at start-up. */
-  Future<Void> loadVolatileKeys() {
-    return pool.query("""
-            SELECT s.name, v.key FROM volatile_attribute_keys v
-            JOIN services s ON s.id = v.service_id""").execute()
-        .map(rows -> {
-          for (Row row : rows) {
-            splitter.markVolatile(row.getString(0), row.getString(1));
-          }
-          return null;
-        });
-  }
-
-  /**
-   * Sets the dictionary IDs of every row, adding what is new, and records the volatile keys the
-   * rows report, all before the rows are inserted.
-   */
+  /** Sets the dictionary IDs of every row, adding what is new. */
   Future<Void> resolve(List<SpanRow> rows) {
     return resolve(rows, 1);
   }
 
   private Future<Void> resolve(List<SpanRow> rows, int attempt) {
     if (assignFromCaches(rows)) {
-      return recordBeforeInsert(rows);
+      return Future.succeededFuture();
     }
     Set<String> newServices = new LinkedHashSet<>();
     for (SpanRow row : rows) {
@@ -125,7 +93,7 @@ final class Dictionaries {
           upsertKeys(newKeys));
     }).compose(v -> {
       if (assignFromCaches(rows)) {
-        return recordBeforeInsert(rows);
+        return Future.succeededFuture();
       }
       // A cache was emptied for size while this batch was being resolved: go again.
       if (attempt >= MAX_ATTEMPTS) {
@@ -186,130 +154,9 @@ final class Dictionaries {
     return serviceNames.get(id);
   }
 
-  /** After {@link #loadForRead}. */
-  String key(int id) {
-    return keysById.get(id);
-  }
-
   private OperationKey operationKey(SpanRow row) {
     Integer serviceId = serviceIds.get(row.source.serviceName());
     return serviceId == null ? null : new OperationKey(serviceId, row.operationName, row.spanKind);
-  }
-
-  /** What searches rely on being recorded before the rows they describe are inserted. */
-  private Future<Void> recordBeforeInsert(List<SpanRow> rows) {
-    return recordVolatileKeys(rows)
-        .compose(v -> recordSetsOfOkSpans(rows))
-        .compose(v -> recordRemoteServices(rows));
-  }
-
-  /**
-   * Turns only_failed off for the sets of the rows that are not failed, unless known to be off:
-   * a search that trusts only_failed looks at failed spans alone. Rarely writes: a set made by
-   * this batch already has the value its rows give, and one made by a failed span and
-   * then used by one that is not is turned off once.
-   */
-  private Future<Void> recordSetsOfOkSpans(List<SpanRow> rows) {
-    java.util.TreeSet<Integer> fresh = null;
-    for (SpanRow row : rows) {
-      if (!row.error && row.attributeSetId != 0 && !setsOfOkSpans.contains(row.attributeSetId)) {
-        if (fresh == null) {
-          fresh = new java.util.TreeSet<>();
-        }
-        fresh.add(row.attributeSetId);
-      }
-    }
-    if (fresh == null) {
-      return Future.succeededFuture();
-    }
-    Collection<Integer> recorded = fresh;
-    // In ID order, as every writer does: concurrent updates lock the rows in the same order.
-    return pool.preparedQuery("UPDATE attribute_sets SET only_failed = false"
-            + " WHERE id = ANY($1) AND only_failed")
-        .execute(Tuple.tuple().addValue(fresh.toArray(new Integer[0])))
-        .map(done -> {
-          recorded.forEach(this::noteSetOfOkSpans);
-          return null;
-        });
-  }
-
-  private void noteSetOfOkSpans(int setId) {
-    if (setsOfOkSpans.size() >= MAX_CACHED) {
-      setsOfOkSpans.clear();
-    }
-    setsOfOkSpans.add(setId);
-  }
-
-  /**
-   * Records the keys rows store as their own before those rows are inserted (tag search looks
-   * into payloads only for recorded keys), then tells the splitter they are recorded.
-   */
-  private Future<Void> recordVolatileKeys(List<SpanRow> rows) {
-    Map<List<Object>, String[]> keys = null;
-    for (SpanRow row : rows) {
-      if (!row.newlyVolatileKeys.isEmpty()) {
-        if (keys == null) {
-          keys = new LinkedHashMap<>();
-        }
-        for (String key : row.newlyVolatileKeys) {
-          keys.putIfAbsent(List.of(row.serviceId, key),
-              new String[] {row.source.serviceName(), key});
-        }
-      }
-    }
-    if (keys == null) {
-      return Future.succeededFuture();
-    }
-    Integer[] services = new Integer[keys.size()];
-    String[] names = new String[keys.size()];
-    int i = 0;
-    for (List<Object> key : keys.keySet()) {
-      services[i] = (Integer) key.get(0);
-      names[i++] = (String) key.get(1);
-    }
-    Collection<String[]> recorded = keys.values();
-    return pool.preparedQuery("""
-            INSERT INTO volatile_attribute_keys (service_id, key)
-            SELECT * FROM unnest($1::int[], $2::text[]) ORDER BY 1, 2
-            ON CONFLICT DO NOTHING""")
-        .execute(Tuple.tuple().addValue(services).addValue(names))
-        .map(done -> {
-          for (String[] serviceAndKey : recorded) {
-            splitter.markVolatile(serviceAndKey[0], serviceAndKey[1]);
-          }
-          return null;
-        });
-  }
-
-  private Future<Void> recordRemoteServices(List<SpanRow> rows) {
-    Set<List<Object>> fresh = null;
-    for (SpanRow row : rows) {
-      if (row.peerService != null) {
-        List<Object> pair = List.of(row.serviceId, row.peerService);
-        if (!remoteServices.contains(pair)) {
-          if (fresh == null) {
-            fresh = new LinkedHashSet<>();
-          }
-          fresh.add(pair);
-        }
-      }
-    }
-    if (fresh == null) {
-      return Future.succeededFuture();
-    }
-    Integer[] services = fresh.stream().map(p -> (Integer) p.get(0)).toArray(Integer[]::new);
-    String[] names = fresh.stream().map(p -> (String) p.get(1)).toArray(String[]::new);
-    Set<List<Object>> recorded = fresh;
-    return pool.preparedQuery("INSERT INTO remote_services (service_id, name)"
-            + " SELECT * FROM unnest($1::int[], $2::text[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING")
-        .execute(Tuple.tuple().addValue(services).addValue(names))
-        .map(done -> {
-          if (remoteServices.size() > MAX_CACHED) {
-            remoteServices.clear();
-          }
-          remoteServices.addAll(recorded);
-          return null;
-        });
   }
 
   private Future<Void> upsertServices(Collection<String> names) {
@@ -328,8 +175,8 @@ final class Dictionaries {
       List<String> missing = names.stream().filter(n -> !serviceIds.containsKey(n)).toList();
       return missing.isEmpty() ? null : Tuple.of(missing.toArray(new String[0]));
     }, row -> {
-      cachePut(serviceIds, row.getString(1), row.getInteger(0));
-      cachePut(serviceNames, row.getInteger(0), row.getString(1));
+      BoundedCache.put(serviceIds, row.getString(1), row.getInteger(0));
+      BoundedCache.put(serviceNames, row.getInteger(0), row.getString(1));
     });
   }
 
@@ -364,7 +211,7 @@ final class Dictionaries {
         kinds[i] = missing.get(i).spanKind();
       }
       return Tuple.of(services, names, kinds);
-    }, row -> cachePut(operationIds,
+    }, row -> BoundedCache.put(operationIds,
         new OperationKey(row.getInteger(1), row.getString(2), row.getShort(3)), row.getInteger(0)));
   }
 
@@ -402,13 +249,14 @@ final class Dictionaries {
         encoded[i] = Buffer.buffer(source.encoded());
       }
       return Tuple.of(digests, services, encoded);
-    }, row -> cachePut(sourceIds, ByteString.copyFrom(row.getBuffer(1).getBytes()),
+    }, row -> BoundedCache.put(sourceIds, ByteString.copyFrom(row.getBuffer(1).getBytes()),
         row.getInteger(0)));
   }
 
   /**
    * Adds the sets, each with only_failed as its rows in this batch say: a set first seen on a
-   * span that is not failed (most) is never updated later. Sets known to be false are noted.
+   * span that is not failed (most) is never updated later. The search-index bookkeeping notes
+   * the sets known to be false, so that it does not update them either.
    */
   private Future<Void> upsertAttributeSets(Map<ByteString, Boolean> onlyFailed) {
     Collection<ByteString> sets = onlyFailed.keySet();
@@ -444,16 +292,16 @@ final class Dictionaries {
       for (int i = 0; i < missing.size(); i++) {
         digests[i] = Buffer.buffer(missing.get(i).getKey().toByteArray());
         attributes[i] = Buffer.buffer(missing.get(i).getValue().toByteArray());
-        tags[i] = tags(parseAttributes(missing.get(i).getValue()));
+        tags[i] = tags(DictionaryReader.parseAttributes(missing.get(i).getValue()));
         failedOnly[i] = onlyFailed.get(missing.get(i).getValue());
       }
       return Tuple.of(digests, attributes, tags, failedOnly);
     }, row -> {
       ByteString set = byDigest.get(ByteString.copyFrom(row.getBuffer(1).getBytes()));
       if (set != null) {
-        cachePut(attributeSetIds, set, row.getInteger(0));
+        BoundedCache.put(attributeSetIds, set, row.getInteger(0));
         if (!row.getBoolean(2)) {
-          noteSetOfOkSpans(row.getInteger(0));
+          searchIndex.noteSetOfOkSpans(row.getInteger(0));
         }
       }
     });
@@ -476,13 +324,13 @@ final class Dictionaries {
           .map(ByteString::toStringUtf8).toArray(String[]::new);
       return missing.length == 0 ? null : Tuple.of(missing);
     }, row -> {
-      cachePut(keyIds, ByteString.copyFromUtf8(row.getString(1)), row.getInteger(0));
-      cachePut(keysById, row.getInteger(0), row.getString(1));
+      BoundedCache.put(keyIds, ByteString.copyFromUtf8(row.getString(1)), row.getInteger(0));
+      reader.cacheKey(row.getInteger(0), row.getString(1));
     });
   }
 
   /** The attributes of a set as text, the form tag search matches. */
-  static JsonObject tags(List<KeyValue> attributes) {
+  private static JsonObject tags(List<KeyValue> attributes) {
     JsonObject tags = new JsonObject();
     for (KeyValue attribute : attributes) {
       tags.put(attribute.getKey(), AttributeText.of(attribute.getValue()));
@@ -497,14 +345,6 @@ final class Dictionaries {
       return ByteString.copyFrom(sha.digest(), 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  static List<KeyValue> parseAttributes(ByteString set) {
-    try {
-      return Span.parseFrom(set).getAttributesList();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("an attribute set is corrupt: " + e.getMessage(), e);
     }
   }
 
@@ -531,119 +371,5 @@ final class Dictionaries {
       rows.forEach(cache);
       return upsertAttempt(sql, missingArgs, cache, attempt + 1);
     });
-  }
-
-  /** Loads what the reader needs for these IDs into the caches. */
-  Future<Void> loadForRead(Set<Integer> sources, Set<Integer> operations, Set<Integer> sets,
-      Set<Integer> keys) {
-    List<Integer> missingKeys = keys.stream().filter(id -> !keysById.containsKey(id)).toList();
-    Future<Void> loadKeys = missingKeys.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("SELECT id, key FROM attribute_keys WHERE id = ANY($1)")
-            .execute(Tuple.of(missingKeys.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                cachePut(keysById, row.getInteger(0), row.getString(1));
-              }
-              return null;
-            });
-    List<Integer> missingSources = sources.stream().filter(id -> !sourcesById.containsKey(id)).toList();
-    List<Integer> missingOperations =
-        operations.stream().filter(id -> !operationsById.containsKey(id)).toList();
-    List<Integer> missingSets = sets.stream()
-        .filter(id -> id != 0 && !attributeSetsById.containsKey(id)).toList();
-    Future<Void> loadSources = missingSources.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("SELECT id, source FROM span_sources WHERE id = ANY($1)")
-            .execute(Tuple.of(missingSources.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                cachePut(sourcesById, row.getInteger(0), parseSource(row.getBuffer(1)));
-              }
-              return null;
-            });
-    Future<Void> loadOperations = missingOperations.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("""
-                SELECT o.id, s.id, s.name, o.name, o.span_kind
-                FROM operations o JOIN services s ON s.id = o.service_id
-                WHERE o.id = ANY($1)""")
-            .execute(Tuple.of(missingOperations.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                cachePut(operationsById, row.getInteger(0), new Operation(row.getInteger(1),
-                    row.getString(2), row.getString(3), row.getShort(4)));
-              }
-              return null;
-            });
-    Future<Void> loadSets = missingSets.isEmpty() ? Future.succeededFuture()
-        : pool.preparedQuery("SELECT id, attributes FROM attribute_sets WHERE id = ANY($1)")
-            .execute(Tuple.of(missingSets.toArray(new Integer[0])))
-            .map(rows -> {
-              for (Row row : rows) {
-                cachePut(attributeSetsById, row.getInteger(0),
-                    parseAttributes(ByteString.copyFrom(row.getBuffer(1).getBytes())));
-              }
-              return null;
-            });
-    return Future.all(loadSources, loadOperations, loadSets, loadKeys).mapEmpty();
-  }
-
-  /**
-   * Every span source, for tag search over resource attributes. Loaded incrementally (sources
-   * only grow) and kept apart from the bounded read cache.
-   */
-  Future<Map<Integer, ResourceSpans>> allSources() {
-    int after = maxSourceLoaded;
-    return pool.preparedQuery("SELECT id, source FROM span_sources WHERE id > $1 ORDER BY id")
-        .execute(Tuple.of(after))
-        .map(rows -> {
-          for (Row row : rows) {
-            everySource.put(row.getInteger(0), parseSource(row.getBuffer(1)));
-            maxSourceLoaded = Math.max(maxSourceLoaded, row.getInteger(0));
-          }
-          return everySource;
-        });
-  }
-
-  /** After {@link #loadForRead}; null only if the database lost a dictionary row. */
-  ResourceSpans source(int id) {
-    return sourcesById.get(id);
-  }
-
-  Operation operation(int id) {
-    return operationsById.get(id);
-  }
-
-  /** Empty for set 0 (no shared attributes). */
-  List<KeyValue> attributeSet(int id) {
-    return id == 0 ? List.of() : attributeSetsById.get(id);
-  }
-
-  private static ResourceSpans parseSource(Buffer bytes) {
-    try {
-      return ResourceSpans.parseFrom(bytes.getBytes());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("a span_sources row is corrupt: " + e.getMessage(), e);
-    }
-  }
-
-  private static <K, V> void cachePut(Map<K, V> cache, K key, V value) {
-    if (cache.size() >= MAX_CACHED) {
-      cache.clear();
-    }
-    cache.put(key, value);
-  }
-
-  /** For tests: forget everything, as a fresh process would. */
-  void clearCaches() {
-    serviceIds.clear();
-    serviceNames.clear();
-    operationIds.clear();
-    sourceIds.clear();
-    attributeSetIds.clear();
-    setsOfOkSpans.clear();
-    keyIds.clear();
-    keysById.clear();
-    operationsById.clear();
-    sourcesById.clear();
-    attributeSetsById.clear();
   }
 }
