@@ -1,7 +1,10 @@
 package io.meshtrace.bench;
 
-import io.meshtrace.zipkin.codec.ZipkinToOtlp;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.meshtrace.examples.generator.GeneratedTrace;
+import io.meshtrace.examples.generator.OtlpSpans;
+import io.meshtrace.examples.generator.TraceGenerator;
+import io.meshtrace.examples.generator.WorkloadOptions;
+import io.meshtrace.examples.generator.ZipkinSpans;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -38,7 +41,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
-import zipkin2.Span;
 import zipkin2.codec.SpanBytesEncoder;
 
 /**
@@ -46,6 +48,13 @@ import zipkin2.codec.SpanBytesEncoder;
  * per connection) or at a fixed rate (open loop, latency measured from each request's scheduled
  * time so that a stalled server is not hidden), and reports acknowledged and committed spans per
  * second, ack latency percentiles, and the server's CPU time and peak memory.
+ *
+ * <p>The spans are trace-generator's ({@link #workload}): traces of exactly
+ * {@code --spans-per-trace} spans (10: edge-gateway, frontend, cart, checkout in a chain, 7
+ * spans, and 3 calls to PostgreSQL or Kafka), reported by the Istio sidecars alone, so that
+ * every span carries Envoy's 20 tags (22 on the root), with 128-bit trace IDs and 2 % of traces
+ * failing; Zipkin bodies are its {@code ZipkinSpans} as JSON v2, OTLP bodies its
+ * {@code OtlpSpans} (a resource per service), both of the same spans.
  *
  * <pre>
  * java -jar bench/target/meshtrace-bench.jar --target zipkin --url http://127.0.0.1:9411 \
@@ -55,7 +64,8 @@ import zipkin2.codec.SpanBytesEncoder;
  *
  * Targets: {@code zipkin} (POST /api/v2/spans, JSON), {@code otlp-http} (POST /v1/traces,
  * protobuf), {@code otlp-grpc} (TraceService/Export). {@code --rate SPANS_PER_SECOND} switches
- * to the open loop; {@code --unique-requests N} builds N distinct bodies and cycles through them.
+ * to the open loop; {@code --unique-requests N} builds N distinct bodies and cycles through them;
+ * {@code --spans-per-request} must be a multiple of {@code --spans-per-trace}.
  */
 public final class LoadGenerator {
   private static final ServiceMethod<Buffer, Buffer> EXPORT = ServiceMethod.client(
@@ -68,6 +78,7 @@ public final class LoadGenerator {
   private final int requests;
   private final int warmup;
   private final int spansPerRequest;
+  private final int spansPerTrace;
   private final double rate;
   private final boolean gzip;
   private Vertx vertx;
@@ -81,11 +92,23 @@ public final class LoadGenerator {
     this.requests = Integer.parseInt(args.getOrDefault("requests", "2000"));
     this.warmup = Integer.parseInt(args.getOrDefault("warmup", "200"));
     this.spansPerRequest = Integer.parseInt(args.getOrDefault("spans-per-request", "100"));
+    this.spansPerTrace = Integer.parseInt(args.getOrDefault("spans-per-trace", "10"));
     this.rate = Double.parseDouble(args.getOrDefault("rate", "0"));
     this.gzip = args.containsKey("gzip");
-    if (spansPerRequest % 10 != 0) {
-      throw new IllegalArgumentException("--spans-per-request must be a multiple of 10");
+    if (spansPerTrace < WorkloadOptions.MIN_SPANS_PER_TRACE || spansPerRequest < 1
+        || spansPerRequest % spansPerTrace != 0) {
+      throw new IllegalArgumentException("--spans-per-trace must be at least "
+          + WorkloadOptions.MIN_SPANS_PER_TRACE + " and --spans-per-request a multiple of it");
     }
+  }
+
+  /**
+   * The ingest workload: 4 services in a chain, 2 % of traces failing, no outliers, exactly
+   * {@code spansPerTrace} spans a trace, every span reported by an Envoy sidecar.
+   */
+  static WorkloadOptions workload(long seed, int spansPerTrace) {
+    return new WorkloadOptions(4, 4, 3, 0.02, 0, seed).withSpansPerTrace(spansPerTrace)
+        .withInstrumentation(WorkloadOptions.Instrumentation.SIDECARS_ONLY);
   }
 
   public static void main(String[] argv) throws Exception {
@@ -166,7 +189,8 @@ public final class LoadGenerator {
     double seconds = (acked - started) / 1e9;
     JsonObject out = new JsonObject()
         .put("target", target).put("url", args.get("url")).put("connections", connections)
-        .put("requests", requests).put("spansPerRequest", spansPerRequest).put("gzip", gzip)
+        .put("requests", requests).put("spansPerRequest", spansPerRequest)
+        .put("spansPerTrace", spansPerTrace).put("gzip", gzip)
         .put("rateTarget", rate)
         .put("okRequests", result.ok).put("failedRequests", result.failures)
         .put("ackedSpansPerSecond", Math.round(ackedSpans / seconds))
@@ -210,18 +234,18 @@ public final class LoadGenerator {
   }
 
   private List<Buffer> buildBodies(int count, long seed) throws IOException {
-    EnvoyTraceGenerator generator = new EnvoyTraceGenerator(seed);
+    TraceGenerator generator = new TraceGenerator(workload(seed, spansPerTrace));
+    int tracesPerBody = spansPerRequest / spansPerTrace;
     long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
     List<Buffer> bodies = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      List<Span> spans = new ArrayList<>(spansPerRequest);
-      while (spans.size() < spansPerRequest) {
-        spans.addAll(generator.trace(now - 60_000_000 + i * 1_000L));
+      List<GeneratedTrace> traces = new ArrayList<>(tracesPerBody);
+      for (int t = 0; t < tracesPerBody; t++) {
+        traces.add(generator.trace((long) i * tracesPerBody + t, now - 60_000_000 + i * 1_000L));
       }
       byte[] body = switch (target) {
-        case "zipkin" -> SpanBytesEncoder.JSON_V2.encodeList(spans);
-        case "otlp-http", "otlp-grpc" -> ExportTraceServiceRequest.newBuilder()
-            .addAllResourceSpans(ZipkinToOtlp.translate(spans, now)).build().toByteArray();
+        case "zipkin" -> SpanBytesEncoder.JSON_V2.encodeList(ZipkinSpans.of(traces));
+        case "otlp-http", "otlp-grpc" -> OtlpSpans.of(traces).toByteArray();
         default -> throw new IllegalArgumentException("unknown --target " + target);
       };
       bodies.add(Buffer.buffer(gzip && !target.equals("otlp-grpc") ? gzip(body) : body));

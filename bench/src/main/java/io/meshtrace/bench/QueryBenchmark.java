@@ -1,5 +1,9 @@
 package io.meshtrace.bench;
 
+import io.meshtrace.examples.generator.GeneratedTrace;
+import io.meshtrace.examples.generator.TraceGenerator;
+import io.meshtrace.examples.generator.WorkloadOptions;
+import io.meshtrace.examples.generator.ZipkinSpans;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedWriter;
@@ -16,22 +20,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import zipkin2.Span;
 import zipkin2.codec.SpanBytesEncoder;
 
 /**
- * The query benchmark: {@code load} fills a server with {@link MeshTraceGenerator}'s traces over
- * the last hours (Zipkin v2 JSON, in time order, as a mesh would send them) and writes a sample
- * of what it sent; {@code query} then times the searches people make, one request at a time,
- * through the Jaeger v1 API ({@code --api jaeger}) or Zipkin's v2 API ({@code --api zipkin}),
- * and checks every answer (a trace by id has all its spans, a request-id search finds its one
- * trace), printing one JSON object per kind of query.
+ * The query benchmark: {@code load} fills a server with trace-generator's traces of
+ * {@link #workload} over the last hours (Zipkin v2 JSON, in time order, as a mesh would send
+ * them) and writes a sample of what it sent; {@code query} then times the searches people make,
+ * one request at a time, through the Jaeger v1 API ({@code --api jaeger}) or Zipkin's v2 API
+ * ({@code --api zipkin}), and checks every answer (a trace by id has all its spans, a request-id
+ * search finds its one trace), printing one JSON object per kind of query. The services and
+ * operations it searches for are the workload's, of the load's seed ({@code --load-seed}, 1 as
+ * the load's {@code --seed}).
  *
  * <pre>
  * java -cp meshtrace-bench.jar io.meshtrace.bench.QueryBenchmark load --url http://127.0.0.1:9411 \
@@ -44,6 +48,19 @@ public final class QueryBenchmark {
   private static final long HOUR_MICROS = 3_600_000_000L;
 
   private QueryBenchmark() {}
+
+  /**
+   * The workload: a shop of 14 services (with seed 1, 13 of them on the edge gateway's 5
+   * routes; 4 deep, fan-out 2, about 13.5 spans a trace) reported by the Istio sidecars alone,
+   * so that every span carries Envoy's 20 tags (with {@code guid:x-request-id}, one per trace);
+   * 2 % of traces fail (a 500 or 503 up to the edge, {@code error=true}), 1 % have one call
+   * held up by 1-3 s, which {@code service_min_duration_1s_24h} finds.
+   */
+  static TraceGenerator workload(long seed) {
+    return new TraceGenerator(new WorkloadOptions(14, 4, 2, 0.02, 0.01, seed)
+        .withInstrumentation(WorkloadOptions.Instrumentation.SIDECARS_ONLY)
+        .withOutlierDelayMicros(1_000_000));
+  }
 
   public static void main(String[] argv) throws Exception {
     if (argv.length == 0) {
@@ -80,15 +97,15 @@ public final class QueryBenchmark {
     long seed = Long.parseLong(args.getOrDefault("seed", "1"));
 
     // Space the traces' starts evenly so that the last one starts at the end. Their sizes vary
-    // (13.6 spans on average): count them first with a generator of the same seed, which makes
-    // the same traces. An estimate of 15 once piled the 10 % of spans it was short by onto one
-    // instant at the end, where every search over the last hour then had to walk through them.
-    long expectedTraces = tracesFor(targetSpans, seed);
+    // (13.5 spans on average): count them first. An estimate of 15 once piled the 10 % of spans
+    // it was short by onto one instant at the end, where every search over the last hour then
+    // had to walk through them.
+    TraceGenerator generator = workload(seed);
+    long expectedTraces = tracesFor(targetSpans, generator);
     long spanMicros = (long) (hours * HOUR_MICROS);
     double stepMicros = (double) spanMicros / Math.max(1, expectedTraces - 1);
     long firstStart = endMicros - spanMicros;
 
-    MeshTraceGenerator generator = new MeshTraceGenerator(seed);
     // java.net.http, not Vert.x's client: against Zipkin's server the Vert.x client left every
     // request of a window unanswered after some ten thousand spans, both sides idle.
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -105,24 +122,27 @@ public final class QueryBenchmark {
       // next bodies are built.
       java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(connections * 2);
       while (sentSpans < targetSpans) {
-        List<Span> body = new ArrayList<>(spansPerRequest + 32);
-        while (body.size() < spansPerRequest && sentSpans + body.size() < targetSpans) {
+        List<GeneratedTrace> body = new ArrayList<>();
+        int bodySpans = 0;
+        while (bodySpans < spansPerRequest && sentSpans + bodySpans < targetSpans) {
           long start = firstStart + Math.round(traces * stepMicros);
-          List<Span> trace = generator.trace(start);
+          GeneratedTrace trace = generator.trace(traces, start);
           if (traces % sampleEvery == 0) {
-            MeshTraceGenerator.TraceSample s = generator.sample(trace);
-            samples.write(new JsonObject().put("traceId", s.traceId())
-                .put("requestId", s.requestId()).put("startMicros", s.startMicros())
-                .put("service", s.service()).put("operation", s.operation())
-                .put("spans", s.spans()).put("failed", s.failed()).put("slow", s.slow()).encode());
+            samples.write(new JsonObject().put("traceId", trace.traceId())
+                .put("requestId", trace.root().tags().get("guid:x-request-id"))
+                .put("startMicros", trace.root().startMicros())
+                .put("service", trace.root().service()).put("operation", trace.root().name())
+                .put("spans", trace.spans().size()).put("failed", trace.error())
+                .put("slow", trace.outlier()).encode());
             samples.newLine();
           }
-          body.addAll(trace);
+          body.add(trace);
+          bodySpans += trace.spans().size();
           traces++;
         }
-        sentSpans += body.size();
-        byte[] encoded = SpanBytesEncoder.JSON_V2.encodeList(body);
-        int count = body.size();
+        sentSpans += bodySpans;
+        byte[] encoded = SpanBytesEncoder.JSON_V2.encodeList(ZipkinSpans.of(body));
+        int count = bodySpans;
         window.acquire();
         java.util.concurrent.CompletableFuture<Void> done = post(http, url, encoded, retries, 0)
             .whenComplete((ok, failure) -> {
@@ -151,12 +171,11 @@ public final class QueryBenchmark {
   }
 
   /** How many of the generator's traces the load sends: whole traces until the target. */
-  private static long tracesFor(long targetSpans, long seed) {
-    MeshTraceGenerator generator = new MeshTraceGenerator(seed);
+  private static long tracesFor(long targetSpans, TraceGenerator generator) {
     long spans = 0;
     long traces = 0;
     while (spans < targetSpans) {
-      spans += generator.trace(0).size();
+      spans += generator.trace(traces, 0).spans().size();
       traces++;
     }
     return traces;
@@ -211,12 +230,16 @@ public final class QueryBenchmark {
     Duration timeout = Duration.ofSeconds(Long.parseLong(args.getOrDefault("timeout", "60")));
     List<String> only = args.containsKey("kinds")
         ? Arrays.asList(args.get("kinds").split(",")) : null;
+    TraceGenerator workload = workload(Long.parseLong(args.getOrDefault("load-seed", "1")));
 
     List<JsonObject> samples = new ArrayList<>();
     for (String line : Files.readAllLines(Path.of(args.getOrDefault("samples", "samples.jsonl")))) {
       samples.add(new JsonObject(line));
     }
-    List<String[]> serviceOperations = serviceOperations();
+    List<String[]> serviceOperations = workload.topology().operations().stream()
+        .map(o -> new String[] {o.service().name(), o.spanName()}).toList();
+    // the services a trace reaches (with a large mesh and a small fan-out, not all of them)
+    List<String> services = serviceOperations.stream().map(so -> so[0]).distinct().toList();
     long queryEnd = endMicros + 60_000_000L;
     QueryApi q = api.equals("zipkin") ? new ZipkinApi(queryEnd, limit) : new JaegerApi(queryEnd, limit);
 
@@ -234,12 +257,12 @@ public final class QueryBenchmark {
           return new Request(q.search(so[0], so[1], null, null, null, 24 * HOUR_MICROS), -1);
         }),
         new Kind("service_tag_status_503_24h", r -> {
-          String service = MeshTraceGenerator.SERVICES.get(r.nextInt(MeshTraceGenerator.SERVICES.size()));
+          String service = services.get(r.nextInt(services.size()));
           return new Request(q.search(service, null, "http.status_code", "503", null,
               24 * HOUR_MICROS), -1);
         }),
         new Kind("service_error_24h", r -> {
-          String service = MeshTraceGenerator.SERVICES.get(r.nextInt(MeshTraceGenerator.SERVICES.size()));
+          String service = services.get(r.nextInt(services.size()));
           return new Request(q.search(service, null, "error", "true", null, 24 * HOUR_MICROS), -1);
         }),
         new Kind("tag_request_id_24h", r -> {
@@ -252,7 +275,7 @@ public final class QueryBenchmark {
               null, 24 * HOUR_MICROS), 1);
         }),
         new Kind("service_min_duration_1s_24h", r -> {
-          String service = MeshTraceGenerator.SERVICES.get(r.nextInt(MeshTraceGenerator.SERVICES.size()));
+          String service = services.get(r.nextInt(services.size()));
           return new Request(q.search(service, null, null, null, 1_000_000L, 24 * HOUR_MICROS), -1);
         }));
 
@@ -324,23 +347,6 @@ public final class QueryBenchmark {
         out.put("firstProblem", firstProblem);
       }
       System.out.println(out.encode());
-    }
-  }
-
-  /** Every (service, operation) a SERVER span has, from the generator's routes. */
-  static List<String[]> serviceOperations() {
-    LinkedHashSet<String> pairs = new LinkedHashSet<>();
-    for (MeshTraceGenerator.Call route : MeshTraceGenerator.ROUTES) {
-      pairs.add(MeshTraceGenerator.GATEWAY + "\n" + "shop.example.com:443" + route.path());
-      collect(route, pairs);
-    }
-    return pairs.stream().map(p -> p.split("\n")).toList();
-  }
-
-  private static void collect(MeshTraceGenerator.Call call, LinkedHashSet<String> pairs) {
-    if (!call.external()) {
-      pairs.add(call.service() + "\n" + call.operation());
-      call.calls().forEach(child -> collect(child, pairs));
     }
   }
 

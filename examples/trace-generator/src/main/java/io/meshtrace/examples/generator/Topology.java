@@ -16,6 +16,8 @@ import java.util.SplittableRandom;
 public final class Topology {
   public static final String NAMESPACE = "shop";
   public static final String GATEWAY = "edge-gateway";
+  /** The host the edge gateway serves, outside the mesh. */
+  public static final String EDGE_HOST = "shop.example.com";
   static final int PORT = 8080;
 
   private static final List<String> NAMES = List.of(GATEWAY, "frontend", "cart", "checkout",
@@ -62,13 +64,48 @@ public final class Topology {
 
   /** An HTTP route of a service; {@code parallel} when it makes its calls concurrently. */
   public record Operation(Service service, String method, String path, long selfMicros,
-      boolean parallel, List<Call> calls, List<InProcess> inProcess) {}
+      boolean parallel, List<Call> calls, List<InProcess> inProcess) {
+    /**
+     * The name of its spans, Istio's {@code host:port/path}: the server span of the route and
+     * the client spans that call it; at the edge gateway {@code shop.example.com/path}.
+     */
+    public String spanName() {
+      return (service.gateway() ? EDGE_HOST : service.host() + ":" + PORT) + path;
+    }
+  }
 
   /** A call to another service's operation, made by a share {@code probability} of requests. */
   public record Call(Operation target, double probability) {}
 
-  /** What an in-process span talks to. */
-  public enum Backend { POSTGRES, REDIS, KAFKA }
+  /** What an in-process span talks to: a server in the namespace, without a sidecar. */
+  public enum Backend {
+    POSTGRES(5432, "10.4.250.2"), REDIS(6379, "10.4.250.3"), KAFKA(9092, "10.4.250.4");
+
+    private final int port;
+    private final String ip;
+
+    Backend(int port, String ip) {
+      this.port = port;
+      this.ip = ip;
+    }
+
+    /** {@code postgres}, {@code redis}, {@code kafka}: the peer service of its spans. */
+    public String peerService() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public String host() {
+      return peerService() + "." + NAMESPACE + ".svc.cluster.local";
+    }
+
+    public int port() {
+      return port;
+    }
+
+    public String ip() {
+      return ip;
+    }
+  }
 
   /** A database, cache or messaging span an operation makes, as an SDK would record it. */
   public record InProcess(Backend backend, String name, String library,
@@ -76,11 +113,16 @@ public final class Topology {
 
   private final List<Service> services;
   private final List<Operation> entries;
+  private final List<Operation> operations;
+  private final Map<Operation, InProcess> repeatedStores;
   private final int levels;
 
-  private Topology(List<Service> services, List<Operation> entries, int levels) {
+  private Topology(List<Service> services, List<Operation> entries, List<Operation> operations,
+      Map<Operation, InProcess> repeatedStores, int levels) {
     this.services = services;
     this.entries = entries;
+    this.operations = operations;
+    this.repeatedStores = repeatedStores;
     this.levels = levels;
   }
 
@@ -92,6 +134,24 @@ public final class Topology {
   /** The edge gateway's routes, where every trace starts. */
   public List<Operation> entries() {
     return entries;
+  }
+
+  /**
+   * Every operation a trace can reach, each once: the edge gateway's routes first, then the
+   * operations they call, depth first. A trace's server spans are named by these (their
+   * {@link Operation#spanName()}, on their service).
+   */
+  public List<Operation> operations() {
+    return operations;
+  }
+
+  /**
+   * The database, cache or broker call that a request of {@code operation} repeats when a trace
+   * of a fixed size needs more spans: its own first one, else a query of its service's
+   * PostgreSQL table. The edge gateway has none.
+   */
+  InProcess repeatedStore(Operation operation) {
+    return repeatedStores.get(operation);
   }
 
   /** How many levels of services have any (the gateway is level 0). */
@@ -157,7 +217,39 @@ public final class Topology {
         }
       }
     }
-    return new Topology(List.copyOf(services), List.copyOf(entries), levels);
+    List<Operation> reachable = reachable(entries);
+    // Drawn after everything else, so that the topology is the same with and without them.
+    Map<Operation, InProcess> repeatedStores = new java.util.IdentityHashMap<>();
+    for (Operation operation : reachable) {
+      if (!operation.service().gateway()) {
+        repeatedStores.put(operation, operation.inProcess().isEmpty()
+            ? postgres(operation.service().name(), operation.method().equals("POST"),
+                jitterBase(random, 400, 6000), 1.0)
+            : operation.inProcess().get(0));
+      }
+    }
+    return new Topology(List.copyOf(services), List.copyOf(entries), reachable,
+        Collections.unmodifiableMap(repeatedStores), levels);
+  }
+
+  private static List<Operation> reachable(List<Operation> entries) {
+    Map<Operation, Boolean> seen = new java.util.IdentityHashMap<>();
+    List<Operation> order = new ArrayList<>(entries);
+    entries.forEach(entry -> seen.put(entry, true));
+    for (Operation entry : entries) {
+      visit(entry, seen, order);
+    }
+    return List.copyOf(order);
+  }
+
+  private static void visit(Operation operation, Map<Operation, Boolean> seen,
+      List<Operation> order) {
+    for (Call call : operation.calls()) {
+      if (seen.put(call.target(), true) == null) {
+        order.add(call.target());
+        visit(call.target(), seen, order);
+      }
+    }
   }
 
   private static List<Service> atLevel(List<Service> services, int level) {
@@ -237,30 +329,37 @@ public final class Topology {
     } else if (CACHED.contains(name) && !write) {
       operation.inProcess().add(new InProcess(Backend.REDIS, "GET", "io.opentelemetry.lettuce-5.1",
           tags("db.system", "redis", "db.statement", "GET " + table + ":?",
-              "db.operation", "GET", "net.peer.name", "redis." + NAMESPACE + ".svc.cluster.local",
+              "db.operation", "GET", "net.peer.name", Backend.REDIS.host(),
               "net.peer.port", "6379"),
           jitterBase(random, 150, 900), 0.9));
     }
     if (operation.inProcess().size() < room) {
-      String statement = write
-          ? "INSERT INTO " + table + " (id, payload, created_at) VALUES ($1, $2, now())"
-          : "SELECT id, payload FROM " + table + " WHERE id = $1";
-      String verb = write ? "INSERT" : "SELECT";
-      operation.inProcess().add(new InProcess(Backend.POSTGRES, verb + " " + NAMESPACE + "."
-          + table, "io.opentelemetry.jdbc",
-          tags("db.system", "postgresql", "db.name", NAMESPACE, "db.user", name,
-              "db.statement", statement, "db.operation", verb, "db.sql.table", table,
-              "net.peer.name", "postgres." + NAMESPACE + ".svc.cluster.local",
-              "net.peer.port", "5432"),
-          jitterBase(random, 400, 6000), leaf ? 1.0 : 0.9));
+      operation.inProcess().add(postgres(name, write, jitterBase(random, 400, 6000),
+          leaf ? 1.0 : 0.9));
     }
+  }
+
+  /** A query of the service's own table, as the JDBC instrumentation records it. */
+  private static InProcess postgres(String service, boolean write, long selfMicros,
+      double probability) {
+    String table = service.replace('-', '_');
+    String statement = write
+        ? "INSERT INTO " + table + " (id, payload, created_at) VALUES ($1, $2, now())"
+        : "SELECT id, payload FROM " + table + " WHERE id = $1";
+    String verb = write ? "INSERT" : "SELECT";
+    return new InProcess(Backend.POSTGRES, verb + " " + NAMESPACE + "." + table,
+        "io.opentelemetry.jdbc",
+        tags("db.system", "postgresql", "db.name", NAMESPACE, "db.user", service,
+            "db.statement", statement, "db.operation", verb, "db.sql.table", table,
+            "net.peer.name", Backend.POSTGRES.host(), "net.peer.port", "5432"),
+        selfMicros, probability);
   }
 
   private static InProcess messaging(String topic, SplittableRandom random) {
     return new InProcess(Backend.KAFKA, topic + " publish", "io.opentelemetry.kafka-clients-2.6",
         tags("messaging.system", "kafka", "messaging.destination.name", topic,
             "messaging.destination.kind", "topic", "messaging.operation", "publish",
-            "net.peer.name", "kafka." + NAMESPACE + ".svc.cluster.local", "net.peer.port", "9092"),
+            "net.peer.name", Backend.KAFKA.host(), "net.peer.port", "9092"),
         jitterBase(random, 500, 3000), 1.0);
   }
 

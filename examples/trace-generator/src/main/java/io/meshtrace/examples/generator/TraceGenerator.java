@@ -5,6 +5,7 @@ import io.meshtrace.examples.generator.Topology.Call;
 import io.meshtrace.examples.generator.Topology.InProcess;
 import io.meshtrace.examples.generator.Topology.Operation;
 import io.meshtrace.examples.generator.Topology.Service;
+import io.meshtrace.examples.generator.WorkloadOptions.Instrumentation;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,9 +18,10 @@ import java.util.SplittableRandom;
  * Generates the traces of a {@link Topology}. Trace {@code n} depends only on the options, the
  * seed and {@code n}, so a run can be repeated exactly and traces can be made in any order.
  *
- * <p>A trace is made in two passes: first which calls happen, which span fails and which is
- * slow; then the timing, from the leaves up, so that a slow or failing span pushes its
- * ancestors' durations and statuses the way it does in a real mesh.
+ * <p>A trace is made in two passes: first which calls happen (within the spans per trace, when
+ * the options fix them), which span fails and which is slow; then the timing, from the leaves
+ * up, so that a slow or failing span pushes its ancestors' durations and statuses the way it
+ * does in a real mesh.
  */
 public final class TraceGenerator {
   private static final String[] USER_AGENTS = {
@@ -58,7 +60,12 @@ public final class TraceGenerator {
     Set<String> spanIds = new HashSet<>();
 
     Operation entry = topology.entries().get(random.nextInt(topology.entries().size()));
-    Node root = server(entry, null, random, spanIds);
+    Budget budget = new Budget(options.spansPerTrace());
+    budget.take(1);
+    Node root = server(entry, null, random, spanIds, budget);
+    if (budget.left > 0 && options.spansPerTrace() > 0) {
+      repeatStores(root, budget.left, random, spanIds);
+    }
     List<String> notes = new ArrayList<>();
     if (error) {
       Node failed = pick(root, random);
@@ -68,10 +75,17 @@ public final class TraceGenerator {
     }
     if (outlier) {
       Node slow = pick(root, random);
-      double factor = 10 + random.nextDouble() * 40;
-      slow.selfMicros = Math.round(slow.selfMicros * factor);
+      long delay = options.outlierDelayMicros();
+      if (delay > 0) {
+        long extra = delay + random.nextLong(2 * delay + 1);
+        slow.selfMicros += extra;
+        notes.add(describe(slow) + " took " + (extra + 500) / 1000 + " ms longer than usual");
+      } else {
+        double factor = 10 + random.nextDouble() * 40;
+        slow.selfMicros = Math.round(slow.selfMicros * factor);
+        notes.add(describe(slow) + " took " + Math.round(factor) + "x its usual time");
+      }
       slow.outlier = true;
-      notes.add(describe(slow) + " took " + Math.round(factor) + "x its usual time");
     }
     layOut(root, startMicros, random);
 
@@ -84,7 +98,7 @@ public final class TraceGenerator {
   private static String describe(Node node) {
     return node.inProcess != null
         ? node.service.name() + " " + node.inProcess.name() + " ("
-            + node.inProcess.backend().name().toLowerCase(java.util.Locale.ROOT) + ")"
+            + node.inProcess.backend().peerService() + ")"
         : node.service.name() + " " + node.operation.method() + " " + node.operation.path();
   }
 
@@ -124,28 +138,80 @@ public final class TraceGenerator {
     }
   }
 
+  /** The spans a trace may still have: what is left of the spans per trace, or no limit. */
+  private static final class Budget {
+    int left;
+
+    Budget(int spansPerTrace) {
+      left = spansPerTrace == 0 ? Integer.MAX_VALUE : spansPerTrace;
+    }
+
+    boolean take(int spans) {
+      if (left < spans) {
+        return false;
+      }
+      left -= spans;
+      return true;
+    }
+  }
+
   private Node server(Operation operation, Node parent, SplittableRandom random,
-      Set<String> spanIds) {
+      Set<String> spanIds, Budget budget) {
     Node server = new Node(Kind.SERVER, operation.service(), operation, null, parent,
         spanId(random, spanIds), jitter(operation.selfMicros(), random));
     for (Call call : operation.calls()) {
-      if (random.nextDouble() < call.probability()) {
+      // a call is two spans, the caller's and the callee's
+      if (random.nextDouble() < call.probability() && budget.take(2)) {
         // The caller's sidecar (or the gateway, as Envoy with spawn_upstream_span) reports the
         // outbound half; its own time is the network both ways. meshtrace's dependency graph
         // counts a call from such a CLIENT span to the SERVER span below it.
         Node client = new Node(Kind.CLIENT, operation.service(), call.target(), null, server,
             spanId(random, spanIds), random.nextLong(150, 900));
-        server(call.target(), client, random, spanIds);
+        server(call.target(), client, random, spanIds, budget);
       }
     }
     for (InProcess inProcess : operation.inProcess()) {
-      if (random.nextDouble() < inProcess.probability()) {
-        new Node(inProcess.backend() == Topology.Backend.KAFKA ? Kind.PRODUCER : Kind.CLIENT,
-            operation.service(), operation, inProcess, server, spanId(random, spanIds),
-            jitter(inProcess.selfMicros(), random));
+      if (random.nextDouble() < inProcess.probability() && budget.take(1)) {
+        store(server, inProcess, random, spanIds);
       }
     }
     return server;
+  }
+
+  /** A call of the server's to a store: the SDK's span, or the sidecar's on its way out. */
+  private void store(Node server, InProcess inProcess, SplittableRandom random,
+      Set<String> spanIds) {
+    Kind kind = inProcess.backend() == Topology.Backend.KAFKA
+        && options.instrumentation() == Instrumentation.SIDECARS_AND_SDKS
+        ? Kind.PRODUCER : Kind.CLIENT;
+    new Node(kind, server.service, server.operation, inProcess, server,
+        spanId(random, spanIds), jitter(inProcess.selfMicros(), random));
+  }
+
+  /**
+   * Fills a trace up to its spans per trace: the services' server spans, in turn from a random
+   * one, repeat their store calls (a handler that queries in a loop).
+   */
+  private void repeatStores(Node root, int spans, SplittableRandom random, Set<String> spanIds) {
+    List<Node> servers = new ArrayList<>();
+    collectServers(root, servers);
+    int first = random.nextInt(servers.size());
+    for (int i = 0; i < spans; i++) {
+      Node server = servers.get((first + i) % servers.size());
+      store(server, topology.repeatedStore(server.operation), random, spanIds);
+    }
+  }
+
+  /** The server spans of the mesh's services (not the edge gateway's), in tree order. */
+  private static void collectServers(Node node, List<Node> into) {
+    if (node.kind == Kind.SERVER && !node.service.gateway()) {
+      into.add(node);
+    }
+    for (Node child : node.children) {
+      if (child.inProcess == null) {
+        collectServers(child, into);
+      }
+    }
   }
 
   /** A server or in-process span, below the root when there is one. */
@@ -173,6 +239,7 @@ public final class TraceGenerator {
     if (origin.inProcess != null) {
       origin.errorMessage = BACKEND_ERRORS.get(origin.inProcess.backend());
       status = 500;
+      origin.statusCode = status; // what a sidecar reporting the call sees
     } else {
       status = random.nextBoolean() ? 500 : 503;
     }
@@ -215,53 +282,43 @@ public final class TraceGenerator {
       List<GeneratedSpan> out) {
     Service service = node.service;
     String parentId = node.parent == null ? null : node.parent.spanId;
-    if (node.inProcess != null) {
+    if (node.inProcess != null && options.instrumentation() == Instrumentation.SIDECARS_ONLY) {
+      // The caller's sidecar reports the call on its way out; the store has no sidecar.
+      Topology.Backend backend = node.inProcess.backend();
+      String upstream = backend.host() + ":" + backend.port();
+      String cluster = "outbound|" + backend.port() + "||" + backend.host();
+      Map<String, String> tags = envoyTags(service, requestId, "http://" + upstream + "/",
+          node.operation.method(), false, node.statusCode, cluster, random);
+      tags.put("peer.address", backend.ip());
+      out.add(new GeneratedSpan(traceId, node.spanId, parentId, service.name(), "envoy",
+          upstream, node.kind, node.start, node.end - node.start, service.ip(),
+          backend.peerService(), backend.ip(), backend.port(), tags, node.errorMessage));
+    } else if (node.inProcess != null) {
       Map<String, String> tags = new LinkedHashMap<>(node.inProcess.tags());
       if (node.errorMessage != null) {
         tags.put("exception.message", node.errorMessage);
       }
       out.add(new GeneratedSpan(traceId, node.spanId, parentId, service.name(),
           node.inProcess.library(), node.inProcess.name(), node.kind, node.start,
-          node.end - node.start, service.ip(), node.inProcess.backend().name().toLowerCase(
-              java.util.Locale.ROOT), null, 0, tags, node.errorMessage));
+          node.end - node.start, service.ip(), node.inProcess.backend().peerService(), null, 0,
+          tags, node.errorMessage));
     } else {
       Operation route = node.operation;
       Service callee = route.service();
       boolean edge = node.parent == null; // the request from outside, at the gateway
-      boolean gateway = service.gateway();
-      Map<String, String> tags = new LinkedHashMap<>();
-      tags.put("component", "proxy");
-      tags.put("node_id", service.nodeId());
-      tags.put("zone", "europe-west1-b");
-      tags.put("guid:x-request-id", requestId);
       // Both halves of a hop, and the gateway's two spans, show the same request path.
       Node parent = node.parent;
       node.path = parent != null && parent.path != null
           && parent.operation.path().equals(route.path())
           ? parent.path : concrete(route.path(), random);
-      tags.put("http.url", edge ? "https://shop.example.com" + node.path
-          : "http://" + callee.host() + ":" + Topology.PORT + node.path);
-      tags.put("http.method", route.method());
-      tags.put("http.protocol", edge ? "HTTP/2" : "HTTP/1.1");
-      tags.put("downstream_cluster", "-");
-      tags.put("user_agent", edge ? USER_AGENTS[random.nextInt(USER_AGENTS.length)]
-          : "Vert.x-WebClient/5.0.7");
-      tags.put("request_size", route.method().equals("GET") ? "0"
-          : Integer.toString(random.nextInt(80, 2400)));
-      tags.put("response_size", Integer.toString(node.statusCode >= 500 ? 19
-          : random.nextInt(120, 24_000)));
-      tags.put("http.status_code", Integer.toString(node.statusCode));
-      tags.put("response_flags", node.statusCode == 503 ? "UF" : "-");
-      String cluster = node.kind == Kind.CLIENT || gateway
+      String url = edge ? "https://" + Topology.EDGE_HOST + node.path
+          : "http://" + callee.host() + ":" + Topology.PORT + node.path;
+      String cluster = node.kind == Kind.CLIENT || service.gateway()
           ? "outbound|" + Topology.PORT + "||" + (edge && !node.children.isEmpty()
               ? node.children.get(0).operation.service().host() : callee.host())
           : "inbound|" + Topology.PORT + "||";
-      tags.put("upstream_cluster", cluster);
-      tags.put("upstream_cluster.name", cluster);
-      tags.put("istio.canonical_service", service.name());
-      tags.put("istio.canonical_revision", gateway ? "latest" : "v1");
-      tags.put("istio.mesh_id", "cluster.local");
-      tags.put("istio.namespace", gateway ? "istio-system" : Topology.NAMESPACE);
+      Map<String, String> tags = envoyTags(service, requestId, url, route.method(), edge,
+          node.statusCode, cluster, random);
       String peer = node.parent == null ? "203.0.113." + random.nextInt(1, 255)
           : node.kind == Kind.CLIENT ? callee.ip() : node.parent.service.ip();
       tags.put("peer.address", peer);
@@ -271,10 +328,8 @@ public final class TraceGenerator {
         tags.put("sampler.type", "probabilistic");
         tags.put("sampler.param", "1");
       }
-      String name = (edge ? "shop.example.com" : callee.host() + ":" + Topology.PORT)
-          + route.path();
-      out.add(new GeneratedSpan(traceId, node.spanId, parentId, service.name(), "envoy", name,
-          node.kind, node.start, node.end - node.start, service.ip(),
+      out.add(new GeneratedSpan(traceId, node.spanId, parentId, service.name(), "envoy",
+          route.spanName(), node.kind, node.start, node.end - node.start, service.ip(),
           node.kind == Kind.CLIENT ? callee.name() : null,
           node.kind == Kind.CLIENT ? callee.ip() : peer,
           node.kind == Kind.CLIENT ? Topology.PORT : 0, tags, node.errorMessage));
@@ -282,6 +337,39 @@ public final class TraceGenerator {
     for (Node child : node.children) {
       emit(child, traceId, requestId, random, out);
     }
+  }
+
+  /**
+   * The tags Istio's Envoy puts on the span of a request that {@code service}'s proxy handles,
+   * in Envoy's order up to {@code istio.namespace}; {@code peer.address} comes next.
+   */
+  private static Map<String, String> envoyTags(Service service, String requestId, String url,
+      String method, boolean edge, int statusCode, String cluster, SplittableRandom random) {
+    boolean gateway = service.gateway();
+    Map<String, String> tags = new LinkedHashMap<>();
+    tags.put("component", "proxy");
+    tags.put("node_id", service.nodeId());
+    tags.put("zone", "europe-west1-b");
+    tags.put("guid:x-request-id", requestId);
+    tags.put("http.url", url);
+    tags.put("http.method", method);
+    tags.put("http.protocol", edge ? "HTTP/2" : "HTTP/1.1");
+    tags.put("downstream_cluster", "-");
+    tags.put("user_agent", edge ? USER_AGENTS[random.nextInt(USER_AGENTS.length)]
+        : "Vert.x-WebClient/5.0.7");
+    tags.put("request_size", method.equals("GET") ? "0"
+        : Integer.toString(random.nextInt(80, 2400)));
+    tags.put("response_size", Integer.toString(statusCode >= 500 ? 19
+        : random.nextInt(120, 24_000)));
+    tags.put("http.status_code", Integer.toString(statusCode));
+    tags.put("response_flags", statusCode == 503 ? "UF" : "-");
+    tags.put("upstream_cluster", cluster);
+    tags.put("upstream_cluster.name", cluster);
+    tags.put("istio.canonical_service", service.name());
+    tags.put("istio.canonical_revision", gateway ? "latest" : "v1");
+    tags.put("istio.mesh_id", "cluster.local");
+    tags.put("istio.namespace", gateway ? "istio-system" : Topology.NAMESPACE);
+    return tags;
   }
 
   private static String concrete(String path, SplittableRandom random) {

@@ -44,19 +44,37 @@ class TraceGeneratorTest {
     Set<String> traceIds = new HashSet<>();
     for (GeneratedTrace trace : traces) {
       assertThat(traceIds.add(trace.traceId())).isTrue();
-      assertThat(trace.traceId()).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
-      Set<String> spanIds = new HashSet<>();
-      for (GeneratedSpan span : trace.spans()) {
-        assertThat(span.traceId()).isEqualTo(trace.traceId());
-        assertThat(span.spanId()).matches("[0-9a-f]{16}").isNotEqualTo("0".repeat(16));
-        assertThat(spanIds.add(span.spanId())).as("span IDs unique in %s", trace.traceId())
-            .isTrue();
-      }
-      assertThat(trace.spans()).filteredOn(s -> s.parentId() == null).containsExactly(
-          trace.root());
-      assertThat(trace.spans()).allMatch(s -> s.parentId() == null
-          || spanIds.contains(s.parentId()));
+      assertWellFormed(trace);
     }
+  }
+
+  /**
+   * Valid IDs, unique in the trace; one root, first; every parent in the trace, before its
+   * children, which lie within it; every server span below its caller's client span.
+   */
+  static void assertWellFormed(GeneratedTrace trace) {
+    assertThat(trace.traceId()).matches("[0-9a-f]{32}").isNotEqualTo("0".repeat(32));
+    Map<String, GeneratedSpan> byId = new HashMap<>();
+    for (GeneratedSpan span : trace.spans()) {
+      assertThat(span.traceId()).isEqualTo(trace.traceId());
+      assertThat(span.spanId()).matches("[0-9a-f]{16}").isNotEqualTo("0".repeat(16));
+      assertThat(byId.put(span.spanId(), span)).as("span IDs unique in %s", trace.traceId())
+          .isNull();
+      assertThat(span.durationMicros()).isPositive();
+      GeneratedSpan parent = byId.get(span.parentId());
+      assertThat(parent == null).as("parent of %s in the trace before it", span.name())
+          .isEqualTo(span.parentId() == null);
+      if (parent != null) {
+        assertThat(span.startMicros()).isGreaterThanOrEqualTo(parent.startMicros());
+        assertThat(span.endMicros()).isLessThanOrEqualTo(parent.endMicros());
+        if (span.kind() == GeneratedSpan.Kind.SERVER) {
+          assertThat(parent.kind()).isEqualTo(GeneratedSpan.Kind.CLIENT);
+          assertThat(parent.remoteService()).isEqualTo(span.service());
+        }
+      }
+    }
+    assertThat(trace.spans()).filteredOn(s -> s.parentId() == null).containsExactly(
+        trace.root());
   }
 
   @Test
@@ -67,24 +85,8 @@ class TraceGeneratorTest {
       int deepest = 0;
       int widest = 0;
       for (GeneratedTrace trace : traces(options, 300)) {
-        Map<String, GeneratedSpan> byId = new HashMap<>();
-        Map<String, Integer> children = new HashMap<>();
-        for (GeneratedSpan span : trace.spans()) {
-          byId.put(span.spanId(), span);
-          if (span.parentId() != null) {
-            children.merge(span.parentId(), 1, Integer::sum);
-          }
-        }
-        widest = Math.max(widest, children.values().stream().mapToInt(i -> i).max().orElse(0));
-        for (GeneratedSpan span : trace.spans()) {
-          int services = 0; // server spans on the way up: one per service hop
-          for (GeneratedSpan at = span; at != null; at = byId.get(at.parentId())) {
-            if (at.kind() == GeneratedSpan.Kind.SERVER) {
-              services++;
-            }
-          }
-          deepest = Math.max(deepest, services);
-        }
+        widest = Math.max(widest, widest(trace, span -> true));
+        deepest = Math.max(deepest, deepest(trace));
       }
       assertThat(widest).as("fan-out of %s", options).isLessThanOrEqualTo(options.fanOut());
       assertThat(deepest).as("depth of %s", options).isLessThanOrEqualTo(options.depth());
@@ -92,6 +94,34 @@ class TraceGeneratorTest {
       assertThat(deepest).as("depth used by %s", options)
           .isEqualTo(Math.min(options.depth(), options.services()));
     }
+  }
+
+  /** The most children that {@code counted} lets count of any span of the trace. */
+  static int widest(GeneratedTrace trace, java.util.function.Predicate<GeneratedSpan> counted) {
+    Map<String, Integer> children = new HashMap<>();
+    for (GeneratedSpan span : trace.spans()) {
+      if (span.parentId() != null && counted.test(span)) {
+        children.merge(span.parentId(), 1, Integer::sum);
+      }
+    }
+    return children.values().stream().mapToInt(i -> i).max().orElse(0);
+  }
+
+  /** The most services on one path: server spans on the way up, one per service hop. */
+  static int deepest(GeneratedTrace trace) {
+    Map<String, GeneratedSpan> byId = new HashMap<>();
+    trace.spans().forEach(span -> byId.put(span.spanId(), span));
+    int deepest = 0;
+    for (GeneratedSpan span : trace.spans()) {
+      int services = 0;
+      for (GeneratedSpan at = span; at != null; at = byId.get(at.parentId())) {
+        if (at.kind() == GeneratedSpan.Kind.SERVER) {
+          services++;
+        }
+      }
+      deepest = Math.max(deepest, services);
+    }
+    return deepest;
   }
 
   @Test
@@ -165,16 +195,7 @@ class TraceGeneratorTest {
     List<GeneratedTrace> traces = traces(new WorkloadOptions(10, 5, 4, 0.2, 0.2, 13), 1000);
     for (GeneratedTrace trace : traces) {
       assertThat(trace.root().startMicros()).isEqualTo(START + trace.index() * 100_000L);
-      Map<String, GeneratedSpan> byId = new HashMap<>();
-      trace.spans().forEach(s -> byId.put(s.spanId(), s));
-      for (GeneratedSpan span : trace.spans()) {
-        assertThat(span.durationMicros()).isPositive();
-        GeneratedSpan parent = byId.get(span.parentId());
-        if (parent != null) {
-          assertThat(span.startMicros()).isGreaterThanOrEqualTo(parent.startMicros());
-          assertThat(span.endMicros()).isLessThanOrEqualTo(parent.endMicros());
-        }
-      }
+      assertWellFormed(trace);
     }
   }
 
