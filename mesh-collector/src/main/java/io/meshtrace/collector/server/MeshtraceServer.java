@@ -8,6 +8,7 @@ import io.meshtrace.collector.metrics.SamplingMetrics;
 import io.meshtrace.collector.metrics.XdsMetrics;
 import io.meshtrace.otlp.receiver.OtlpGrpcReceiver;
 import io.meshtrace.otlp.receiver.OtlpHttpReceiver;
+import io.meshtrace.controlplane.file.UnusableFileException;
 import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
 import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
 import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
@@ -217,15 +218,16 @@ public final class MeshtraceServer {
           "built-in default (no --sampling-strategies): every service probabilistic at "
               + config.samplingDefaultProbability());
     }
+    samplingFile = new FileSamplingStrategySource(vertx, config.samplingStrategies(),
+        config.samplingStrategiesReloadInterval(), config.samplingDefaultProbability(),
+        samplingMetrics);
     try {
-      samplingFile = FileSamplingStrategySource.start(vertx, config.samplingStrategies(),
-              config.samplingStrategiesReloadInterval(), config.samplingDefaultProbability(),
-              samplingMetrics)
-          .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      samplingFile.start().toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
       return samplingFile;
     } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof InvalidSamplingStrategiesException invalid
-          ? invalidStrategiesFile(config, invalid) : e;
+      samplingFile = null;
+      throw e.getCause() instanceof UnusableFileException unusable
+          ? new InvalidConfigException("sampling-strategies", unusable.getMessage()) : e;
     }
   }
 
@@ -403,7 +405,7 @@ public final class MeshtraceServer {
       adaptiveLeader.close();
     }
     if (samplingFile != null) {
-      samplingFile.close();
+      samplingFile.stop();
     }
     try {
       Future<Void> all = Future.succeededFuture();
