@@ -26,6 +26,9 @@ import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.controlplane.xds.GatewayRoutesFile;
 import io.meshtrace.controlplane.xds.InvalidGatewayRoutesException;
 import io.meshtrace.ingest.IngestLimits;
+import io.meshtrace.lifecycle.Component;
+import io.meshtrace.lifecycle.ComponentStartException;
+import io.meshtrace.lifecycle.Components;
 import io.meshtrace.ingest.IngestPipeline;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
@@ -71,7 +74,8 @@ public final class MeshtraceServer {
   private final PrometheusMeterRegistry metrics;
   private final List<HttpListener> listeners = new ArrayList<>();
   private IngestPipeline ingest;
-  private FileSamplingStrategySource samplingFile;
+  /** The control plane's parts, started in order and stopped in reverse. */
+  private final Components controlPlane;
   private AdminSamplingStrategySource samplingAdmin;
   private AdaptiveSamplingLeader adaptiveLeader;
   private volatile EdgeGatewayXdsServer xds;
@@ -85,6 +89,7 @@ public final class MeshtraceServer {
     this.vertx = vertx;
     this.storage = storage;
     this.metrics = metrics;
+    this.controlPlane = new Components(vertx, Duration.ofSeconds(10));
   }
 
   /** Starts everything and returns once every listener is up. Blocks: call from main. */
@@ -187,14 +192,19 @@ public final class MeshtraceServer {
     Integer zipkin = ports().get("zipkin");
     int collectorPort = zipkin != null ? zipkin
         : config.zipkinPort() != 0 ? config.zipkinPort() : 9411;
+    EdgeGatewayXdsServer server = new EdgeGatewayXdsServer(vertx,
+        new EdgeGatewayXdsServer.Settings(config.bind(), config.xdsPort(),
+            config.xdsNodeCluster(), config.gatewayRoutes(),
+            new GatewayRoutes.Endpoint("127.0.0.1", collectorPort), Duration.ofMillis(200),
+            config.samplingStrategiesReloadInterval()),
+        sampling, samplingAdmin::observedTraffic, new XdsMetrics(metrics));
     try {
-      xds = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(config.bind(),
-              config.xdsPort(), config.xdsNodeCluster(), config.gatewayRoutes(),
-              new GatewayRoutes.Endpoint("127.0.0.1", collectorPort), Duration.ofMillis(200)),
-          sampling, samplingAdmin::observedTraffic, new XdsMetrics(metrics));
-    } catch (InvalidGatewayRoutesException e) {
-      throw invalidGatewayRoutes(config, e); // changed between the check and now
+      startControlPlane(server);
+    } catch (UnusableFileException e) {
+      // changed between the check and now
+      throw new InvalidConfigException("gateway-routes", e.getMessage());
     }
+    xds = server;
     if (zipkin == null && xds.routes().collector() == null) {
       LOG.warn("The gateway routes file {} names no collector, so the edge Envoy is told to "
           + "send spans to 127.0.0.1:{}, but this {} process runs no Zipkin listener: add "
@@ -218,16 +228,14 @@ public final class MeshtraceServer {
           "built-in default (no --sampling-strategies): every service probabilistic at "
               + config.samplingDefaultProbability());
     }
-    samplingFile = new FileSamplingStrategySource(vertx, config.samplingStrategies(),
-        config.samplingStrategiesReloadInterval(), config.samplingDefaultProbability(),
-        samplingMetrics);
+    FileSamplingStrategySource samplingFile = new FileSamplingStrategySource(vertx,
+        config.samplingStrategies(), config.samplingStrategiesReloadInterval(),
+        config.samplingDefaultProbability(), samplingMetrics);
     try {
-      samplingFile.start().toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      startControlPlane(samplingFile);
       return samplingFile;
-    } catch (java.util.concurrent.ExecutionException e) {
-      samplingFile = null;
-      throw e.getCause() instanceof UnusableFileException unusable
-          ? new InvalidConfigException("sampling-strategies", unusable.getMessage()) : e;
+    } catch (UnusableFileException e) {
+      throw new InvalidConfigException("sampling-strategies", e.getMessage());
     }
   }
 
@@ -342,6 +350,18 @@ public final class MeshtraceServer {
     }
   }
 
+  /** Starts a part of the control plane, for {@link #stop()} to stop in reverse order. */
+  private void startControlPlane(Component component) throws Exception {
+    try {
+      controlPlane.start(component).toCompletionStage().toCompletableFuture()
+          .get(1, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause() instanceof ComponentStartException named
+          ? named.getCause() : e.getCause();
+      throw cause instanceof Exception problem ? problem : e;
+    }
+  }
+
   private void await(Future<HttpListener> listener) throws Exception {
     try {
       listeners.add(listener.toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES));
@@ -395,17 +415,16 @@ public final class MeshtraceServer {
     stopped = true;
     listenersUp = false;
     LOG.info("meshtrace is stopping");
-    if (xds != null) {
-      xds.close();
+    try {
+      controlPlane.stop().toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      LOG.warn("Unclean stop of the control plane: {}", e.getMessage());
     }
     if (samplingAdmin != null) {
       samplingAdmin.close();
     }
     if (adaptiveLeader != null) {
       adaptiveLeader.close();
-    }
-    if (samplingFile != null) {
-      samplingFile.stop();
     }
     try {
       Future<Void> all = Future.succeededFuture();
