@@ -4,7 +4,6 @@ import com.google.protobuf.Message;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.meshtrace.controlplane.sampling.ObservedTraffic;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.lifecycle.Component;
 import io.vertx.core.Future;
@@ -39,7 +38,6 @@ final class EdgeGatewaySnapshots implements Component {
   private final Duration pollInterval;
   private final Supplier<GatewayRoutes> routes;
   private final SamplingStrategySource strategies;
-  private final Supplier<ObservedTraffic> traffic;
   private final XdsObserver observer;
   private final ScheduledExecutorService thread;
 
@@ -52,20 +50,18 @@ final class EdgeGatewaySnapshots implements Component {
   private volatile long version;
 
   /**
-   * @param routes the routes in service now
-   * @param traffic traces a second by service and operation as last counted; may return null
-   *     when nothing is known
    * @param defaultCollector the collector when the routes name none
+   * @param routes the routes in service now
+   * @param strategies read as a client that cannot rate-limit is served them
    */
   EdgeGatewaySnapshots(String nodeCluster, GatewayRoutes.Endpoint defaultCollector,
       Duration pollInterval, Supplier<GatewayRoutes> routes, SamplingStrategySource strategies,
-      Supplier<ObservedTraffic> traffic, XdsObserver observer) {
+      XdsObserver observer) {
     this.nodeCluster = nodeCluster;
     this.defaultCollector = defaultCollector;
     this.pollInterval = pollInterval;
     this.routes = routes;
     this.strategies = strategies;
-    this.traffic = traffic;
     this.observer = observer;
     this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread snapshots = new Thread(runnable, "meshtrace-xds-snapshots");
@@ -135,9 +131,7 @@ final class EdgeGatewaySnapshots implements Component {
     GatewayRoutes current = routes.get();
     List<String> operations = current.routes().stream().map(GatewayRoutes.Route::operation)
         .distinct().toList();
-    ObservedTraffic observed = traffic.get();
-    EdgeSampling resolved = EdgeSampling.resolve(strategies.current(),
-        observed == null ? ObservedTraffic.NONE : observed, nodeCluster, operations);
+    EdgeSampling resolved = EdgeSampling.resolve(strategies.current(), nodeCluster, operations);
     if (current == builtFrom && resolved.equals(sampling)) {
       return; // the resources would be the same
     }

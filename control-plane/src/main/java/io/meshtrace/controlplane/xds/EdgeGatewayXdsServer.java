@@ -4,7 +4,6 @@ import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshtrace.controlplane.file.FollowedFile;
-import io.meshtrace.controlplane.sampling.ObservedTraffic;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.lifecycle.Component;
 import io.vertx.core.Future;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,11 +56,11 @@ public final class EdgeGatewayXdsServer implements Component {
   private volatile Server server;
 
   /**
-   * @param traffic traces a second by service and operation as last counted; may return null
-   *     when nothing is known
+   * @param strategies what is served; the edge gateway is served as a client that cannot
+   *     rate-limit ({@link EdgeSampling})
    */
   public EdgeGatewayXdsServer(Vertx vertx, Settings settings, SamplingStrategySource strategies,
-      Supplier<ObservedTraffic> traffic, XdsObserver observer) {
+      XdsObserver observer) {
     this.vertx = vertx;
     this.settings = settings;
     this.routesFile = new FollowedFile<>(vertx, "gateway routes file", settings.routesFile(),
@@ -84,7 +82,7 @@ public final class EdgeGatewayXdsServer implements Component {
         });
     this.snapshots = new EdgeGatewaySnapshots(settings.nodeCluster(),
         settings.defaultCollector(), settings.pollInterval(), routesFile::current, strategies,
-        traffic, observer);
+        observer);
     this.streams = new NackTracker(settings.nodeCluster(), observer);
   }
 

@@ -101,7 +101,7 @@ public class EdgeGatewayXdsServerTest {
   EdgeGatewayXdsServer start(EdgeGatewayXdsServer.Settings settings, XdsObserver observer)
       throws Exception {
     EdgeGatewayXdsServer started = new EdgeGatewayXdsServer(vertx, settings, source,
-        () -> null, observer);
+        observer);
     try {
       started.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {

@@ -13,14 +13,17 @@ import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
 import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
 import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
+import io.meshtrace.controlplane.sampling.ObservedTrafficPoller;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.controlplane.sampling.adaptive.AdaptiveProbabilitiesPoller;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
-import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.AdminStrategyVersions;
+import io.meshtrace.controlplane.sampling.admin.AdminVersionPoller;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
 import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
+import io.meshtrace.controlplane.sampling.served.ServedSamplingStrategies;
 import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
 import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.controlplane.xds.GatewayRoutesFile;
@@ -76,7 +79,6 @@ public final class MeshtraceServer {
   private IngestPipeline ingest;
   /** The control plane's parts, started in order and stopped in reverse. */
   private final Components controlPlane;
-  private AdminSamplingStrategySource samplingAdmin;
   private AdaptiveSamplingLeader adaptiveLeader;
   private volatile EdgeGatewayXdsServer xds;
   private volatile boolean listenersUp;
@@ -197,7 +199,7 @@ public final class MeshtraceServer {
             config.xdsNodeCluster(), config.gatewayRoutes(),
             new GatewayRoutes.Endpoint("127.0.0.1", collectorPort), Duration.ofMillis(200),
             config.samplingStrategiesReloadInterval()),
-        sampling, samplingAdmin::observedTraffic, new XdsMetrics(metrics));
+        sampling, new XdsMetrics(metrics));
     try {
       startControlPlane(server);
     } catch (UnusableFileException e) {
@@ -258,14 +260,22 @@ public final class MeshtraceServer {
             java.time.Clock.systemUTC());
         adaptiveLeader.start();
       }
-      samplingAdmin = AdminSamplingStrategySource.start(vertx,
-              openSamplingStrategies(samplingMetrics), store, samplingMetrics,
-              storage::rootSpanThroughput, java.time.Clock.systemUTC(),
-              adaptiveSettings == null ? null : storage.adaptiveProbabilities()::read,
-              adaptiveSettings)
-          .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
-      sampling = samplingAdmin;
-      samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.adminToken());
+      SamplingStrategySource base = openSamplingStrategies(samplingMetrics);
+      AdminVersionPoller adminVersions = new AdminVersionPoller(vertx, store, samplingMetrics);
+      startControlPlane(adminVersions);
+      AdaptiveProbabilitiesPoller adaptive = null;
+      if (adaptiveSettings != null) {
+        adaptive = new AdaptiveProbabilitiesPoller(vertx, storage.adaptiveProbabilities(),
+            adaptiveSettings, samplingMetrics);
+        startControlPlane(adaptive);
+      }
+      ObservedTrafficPoller traffic = new ObservedTrafficPoller(vertx,
+          storage::rootSpanThroughput, java.time.Clock.systemUTC());
+      startControlPlane(traffic);
+      sampling = new ServedSamplingStrategies(base, adminVersions, traffic::current,
+          adaptive == null ? () -> null : adaptive::current);
+      samplingAdminApi = new SamplingAdminApi(sampling, base, adminVersions, store,
+          config.adminToken());
     }
     SamplingAdminApi adminApi = samplingAdminApi;
     AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling,
@@ -419,9 +429,6 @@ public final class MeshtraceServer {
       controlPlane.stop().toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
     } catch (Exception e) {
       LOG.warn("Unclean stop of the control plane: {}", e.getMessage());
-    }
-    if (samplingAdmin != null) {
-      samplingAdmin.close();
     }
     if (adaptiveLeader != null) {
       adaptiveLeader.close();
