@@ -79,7 +79,6 @@ public final class MeshtraceServer {
   private IngestPipeline ingest;
   /** The control plane's parts, started in order and stopped in reverse. */
   private final Components controlPlane;
-  private AdaptiveSamplingLeader adaptiveLeader;
   private volatile EdgeGatewayXdsServer xds;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
@@ -255,10 +254,9 @@ public final class MeshtraceServer {
           ? AdaptiveSamplingSettings.jaegerDefaults(config.adaptiveTargetSamplesPerSecond())
           : null;
       if (adaptiveSettings != null) {
-        adaptiveLeader = new AdaptiveSamplingLeader(vertx, storage.adaptiveSamplingLeadership(),
-            storage.adaptiveProbabilities(), adaptiveSettings, storage::rootSpanThroughput,
-            java.time.Clock.systemUTC());
-        adaptiveLeader.start();
+        startControlPlane(new AdaptiveSamplingLeader(vertx,
+            storage.adaptiveSamplingLeadership(), storage.adaptiveProbabilities(),
+            adaptiveSettings, storage::rootSpanThroughput, java.time.Clock.systemUTC()));
       }
       SamplingStrategySource base = openSamplingStrategies(samplingMetrics);
       AdminVersionPoller adminVersions = new AdminVersionPoller(vertx, store, samplingMetrics);
@@ -429,9 +427,6 @@ public final class MeshtraceServer {
       controlPlane.stop().toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
     } catch (Exception e) {
       LOG.warn("Unclean stop of the control plane: {}", e.getMessage());
-    }
-    if (adaptiveLeader != null) {
-      adaptiveLeader.close();
     }
     try {
       Future<Void> all = Future.succeededFuture();
