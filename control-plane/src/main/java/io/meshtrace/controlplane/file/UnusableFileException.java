@@ -9,17 +9,11 @@ import java.nio.file.Path;
  */
 public final class UnusableFileException extends Exception {
   private static final long serialVersionUID = 1L;
-  private final transient Path file;
   private final String problem;
 
   public UnusableFileException(Path file, String problem) {
     super(file + ": " + problem);
-    this.file = file;
     this.problem = problem;
-  }
-
-  public Path file() {
-    return file;
   }
 
   /** What is wrong, without the file's name. */

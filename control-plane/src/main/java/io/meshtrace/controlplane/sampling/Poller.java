@@ -52,7 +52,7 @@ public abstract class Poller<T> implements Component {
   }
 
   /** Reads now; a failure keeps the last read. */
-  public final Future<Void> read() {
+  private Future<Void> read() {
     return fetch()
         .map(read -> {
           current = read;
