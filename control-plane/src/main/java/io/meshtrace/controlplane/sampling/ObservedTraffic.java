@@ -4,6 +4,7 @@ import io.meshtrace.storage.RootSpanThroughput;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -37,14 +38,27 @@ public final class ObservedTraffic {
     return new ObservedTraffic(Map.copyOf(services), Map.copyOf(operations));
   }
 
-  /** Traces a second {@code service} starts; 0 when none were seen. */
+  /**
+   * Traces a second {@code service} starts; 0 when none were seen. Counted under the name as
+   * given or, failing that, lowercased (see {@link #tracesPerSecond(String, String)}).
+   */
   public double tracesPerSecond(String service) {
-    return services.getOrDefault(service, 0.0);
+    double exact = services.getOrDefault(service, 0.0);
+    return exact > 0 ? exact : services.getOrDefault(service.toLowerCase(Locale.ROOT), 0.0);
   }
 
-  /** Traces a second {@code operation} of {@code service} starts; 0 when none were seen. */
+  /**
+   * Traces a second {@code operation} of {@code service} starts; 0 when none were seen.
+   *
+   * <p>Zipkin lowercases span and service names (zipkin2's {@code Span.Builder}), so what an
+   * Envoy reports as {@code GET /shop} is stored and counted as {@code get /shop} while the
+   * strategies and the gateway routes say {@code GET /shop}: the name as given first, then
+   * lowercased.
+   */
   public double tracesPerSecond(String service, String operation) {
-    return operations.getOrDefault(List.of(service, operation), 0.0);
+    double exact = operations.getOrDefault(List.of(service, operation), 0.0);
+    return exact > 0 ? exact : operations.getOrDefault(List.of(service.toLowerCase(Locale.ROOT),
+        operation.toLowerCase(Locale.ROOT)), 0.0);
   }
 
   @Override

@@ -44,15 +44,22 @@ public final class SamplingStrategies {
   public static final double JAEGER_DEFAULT_PROBABILITY = 0.001;
 
   private final SamplingStrategiesDocument document;
-  private final double defaultProbability;
+  private final Resolver resolver;
   private final SamplingStrategyResponse defaultStrategy;
+  /**
+   * Whether the default strategy a service without an entry gets depends on that service's
+   * traffic (it has a rate limit and traffic is known), so it is resolved per service.
+   */
+  private final boolean defaultPerService;
   private final Map<String, SamplingStrategyResponse> services;
 
-  private SamplingStrategies(SamplingStrategiesDocument document, double defaultProbability,
-      SamplingStrategyResponse defaultStrategy, Map<String, SamplingStrategyResponse> services) {
+  private SamplingStrategies(SamplingStrategiesDocument document, Resolver resolver,
+      SamplingStrategyResponse defaultStrategy, boolean defaultPerService,
+      Map<String, SamplingStrategyResponse> services) {
     this.document = document;
-    this.defaultProbability = defaultProbability;
+    this.resolver = resolver;
     this.defaultStrategy = defaultStrategy;
+    this.defaultPerService = defaultPerService;
     this.services = services;
   }
 
@@ -91,6 +98,11 @@ public final class SamplingStrategies {
    *       its observed traces per second (at most 1). Not yet observed: left out, as in Jaeger.
    * </ul>
    *
+   * <p>The traffic is that of the service served: the default strategy's rate limits, which
+   * Jaeger's merge hands on (its operation strategies to every service, itself to a service
+   * without an entry), become probabilities of each service's own traffic. Traffic is looked up
+   * as {@link ObservedTraffic} does, under Zipkin's lowercased names too.
+   *
    * <p>A rate limit is per SDK instance in Jaeger's protocol; one served as a probability holds
    * for the whole service, however many instances it runs.
    *
@@ -109,14 +121,15 @@ public final class SamplingStrategies {
       throw new IllegalArgumentException("default probability " + defaultProbability
           + " is outside [0,1]");
     }
-    Resolver resolver = new Resolver(defaultProbability, traffic);
-    SamplingStrategyResponse defaultStrategy = document.defaultStrategy() == null
-        ? resolver.strategy(null, null, null)
-        : resolver.service(document.defaultStrategy());
+    Resolver resolver = new Resolver(document, defaultProbability, traffic);
+    SamplingStrategyResponse defaultStrategy = resolver.defaultFor(null);
+    boolean defaultPerService = traffic != null && document.defaultStrategy() != null
+        && hasRateLimit(document.defaultStrategy());
     Map<String, SamplingStrategyResponse> services = new LinkedHashMap<>();
     for (ServiceSamplingStrategy service : document.serviceStrategies()) {
       services.put(service.service(), resolver.withDefaultOperations(
-          resolver.service(service), defaultStrategy));
+          resolver.service(service, service.service()), defaultPerService
+              ? resolver.defaultFor(service.service()) : defaultStrategy));
     }
     if (adaptive != null) {
       Map<String, ServiceSamplingStrategy> entries = new java.util.HashMap<>();
@@ -128,13 +141,50 @@ public final class SamplingStrategies {
         }
       });
     }
-    return new SamplingStrategies(document, defaultProbability, defaultStrategy,
+    return new SamplingStrategies(document, resolver, defaultStrategy, defaultPerService,
         Map.copyOf(services));
+  }
+
+  private static boolean hasRateLimit(ServiceSamplingStrategy entry) {
+    return isRateLimit(entry.strategy()) || entry.operationStrategies().stream()
+        .anyMatch(operation -> isRateLimit(operation.strategy()));
+  }
+
+  private static boolean isRateLimit(SamplingStrategy strategy) {
+    return strategy != null && strategy.type() == SamplerType.RATE_LIMITING;
   }
 
   /** The strategy served to {@code service}: its own, else the default. */
   public SamplingStrategyResponse forService(String service) {
-    return services.getOrDefault(service, defaultStrategy);
+    SamplingStrategyResponse own = services.get(service);
+    if (own != null) {
+      return own;
+    }
+    return defaultPerService ? resolver.defaultFor(service) : defaultStrategy;
+  }
+
+  /**
+   * The strategy served to {@code service} when the client cannot rate-limit, as the
+   * edge-gateway Envoy cannot: {@link #forService}, with a rate limit of the whole service
+   * turned into the probability that gives the rate, rate / the service's observed traces a
+   * second (at most 1). Before any of its traffic is seen, the default sampling probability: a
+   * limit must not be overrun on a guess, and the first sampled requests, each standing for
+   * 1/probability requests when the client reports the probability it samples at, give the
+   * estimate. Everything else, the operations' probabilities included, is as {@link
+   * #forService} serves it.
+   */
+  public SamplingStrategyResponse forServiceWithoutRateLimiting(String service) {
+    SamplingStrategyResponse served = forService(service);
+    if (!served.hasRateLimitingSampling()) {
+      return served;
+    }
+    Double probability = resolver.probabilityOfRate(
+        served.getRateLimitingSampling().getMaxTracesPerSecond(), service, null);
+    return served.toBuilder().clearRateLimitingSampling()
+        .setStrategyType(SamplingStrategyType.PROBABILISTIC)
+        .setProbabilisticSampling(ProbabilisticSamplingStrategy.newBuilder().setSamplingRate(
+            probability == null ? resolver.defaultProbability() : probability))
+        .build();
   }
 
   /** Whether {@code service} has a strategy of its own (else it gets the default). */
@@ -152,7 +202,7 @@ public final class SamplingStrategies {
   }
 
   public double defaultProbability() {
-    return defaultProbability;
+    return resolver.defaultProbability();
   }
 
   /** Services with a strategy of their own. */
@@ -161,9 +211,35 @@ public final class SamplingStrategies {
   }
 
   /** Jaeger's {@code parseServiceStrategies}, {@code parseStrategy} and the merge. */
-  private record Resolver(double defaultProbability, ObservedTraffic traffic) {
+  private record Resolver(SamplingStrategiesDocument document, double defaultProbability,
+      ObservedTraffic traffic) {
     /**
-     * @param service null for the default strategy
+     * The probability that samples {@code rate} traces a second of what {@code service} (or its
+     * {@code operation}) starts, at most 1: the one place a rate limit becomes a probability.
+     *
+     * @return null while none of that traffic has been seen, or it is not known
+     */
+    Double probabilityOfRate(double rate, String service, String operation) {
+      if (traffic == null || service == null) {
+        return null;
+      }
+      double observed = operation == null ? traffic.tracesPerSecond(service)
+          : traffic.tracesPerSecond(service, operation);
+      return observed > 0 ? Math.min(1, rate / observed) : null;
+    }
+
+    /**
+     * The default strategy as {@code service} is served it.
+     *
+     * @param service null for no service in particular (no traffic is then looked up)
+     */
+    SamplingStrategyResponse defaultFor(String service) {
+      return document.defaultStrategy() == null ? strategy(null, null, null)
+          : service(document.defaultStrategy(), service);
+    }
+
+    /**
+     * @param service whose traffic rate limits are turned into probabilities of; null for none
      * @param operation null for a service's own strategy
      */
     SamplingStrategyResponse strategy(SamplingStrategy strategy, String service,
@@ -175,14 +251,14 @@ public final class SamplingStrategies {
         return probabilistic(strategy.param());
       }
       double rate = strategy.param();
-      if (traffic != null && service != null && operation != null) {
-        double observed = traffic.tracesPerSecond(service, operation);
+      if (operation != null) {
+        Double probability = probabilityOfRate(rate, service, operation);
         // Unobserved: no strategy, the operation gets the default probability as in Jaeger.
-        return observed > 0 ? probabilistic(Math.min(1, rate / observed)) : rateLimiting(0);
+        return probability != null ? probabilistic(probability) : rateLimiting(0);
       }
       if (traffic != null && service != null && rate != Math.rint(rate)) {
-        double observed = traffic.tracesPerSecond(service);
-        return observed > 0 ? probabilistic(Math.min(1, rate / observed))
+        Double probability = probabilityOfRate(rate, service, null);
+        return probability != null ? probabilistic(probability)
             : rateLimiting((int) Math.max(1, Math.ceil(rate)));
       }
       // Jaeger converts with int32(param): the fraction is dropped.
@@ -223,8 +299,9 @@ public final class SamplingStrategies {
           .build();
     }
 
-    SamplingStrategyResponse service(ServiceSamplingStrategy service) {
-      SamplingStrategyResponse response = strategy(service.strategy(), service.service(), null);
+    /** @param servedAs the service whose traffic counts; null for none */
+    SamplingStrategyResponse service(ServiceSamplingStrategy service, String servedAs) {
+      SamplingStrategyResponse response = strategy(service.strategy(), servedAs, null);
       if (service.operationStrategies().isEmpty()) {
         return response;
       }
@@ -234,7 +311,7 @@ public final class SamplingStrategies {
               ? response.getProbabilisticSampling().getSamplingRate() : defaultProbability);
       for (io.meshtrace.controlplane.sampling.OperationSamplingStrategy operation
           : service.operationStrategies()) {
-        SamplingStrategyResponse strategy = strategy(operation.strategy(), service.service(),
+        SamplingStrategyResponse strategy = strategy(operation.strategy(), servedAs,
             operation.operation());
         if (!strategy.hasProbabilisticSampling()) {
           continue; // rate-limiting: the protocol cannot say it per operation

@@ -1,9 +1,11 @@
 package io.meshtrace.controlplane.sampling;
 
 /**
- * Where the served strategies come from: a file today, the admin API and adaptive sampling
- * later. A source publishes whole immutable {@link SamplingStrategies}; the remote sampling
- * endpoints read {@link #current()} for every request and so serve a change at once.
+ * Where the served strategies come from: the strategies file, Jaeger's built-in default, or
+ * everything composed ({@code ServedSamplingStrategies}: the base, the admin API, the observed
+ * traffic and adaptive sampling). A source publishes whole immutable {@link SamplingStrategies};
+ * the remote sampling endpoints and the xDS server read {@link #current()} for every request or
+ * poll and so serve a change at once.
  */
 public interface SamplingStrategySource {
   /** The strategies to serve now. Cheap, never blocks, callable from any thread. */

@@ -1,16 +1,15 @@
 package io.meshtrace.controlplane.xds;
 
 import io.meshtrace.controlplane.StrictUtf8;
+import io.meshtrace.controlplane.file.FollowedFile;
+import io.meshtrace.controlplane.file.UnusableFileException;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Cluster;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Collector;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Encoding;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Endpoint;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Listener;
 import io.meshtrace.controlplane.xds.GatewayRoutes.Route;
-import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,12 +45,9 @@ public final class GatewayRoutesFile {
   public static GatewayRoutes load(Path file) throws InvalidGatewayRoutesException {
     byte[] content;
     try {
-      content = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      throw new InvalidGatewayRoutesException(List.of("cannot read " + file + ": no such file"));
-    } catch (IOException e) {
-      throw new InvalidGatewayRoutesException(List.of("cannot read " + file + ": "
-          + e.getClass().getSimpleName() + " " + e.getMessage()));
+      content = FollowedFile.read(file);
+    } catch (UnusableFileException e) {
+      throw new InvalidGatewayRoutesException(List.of(e.problem()));
     }
     return parse(content);
   }

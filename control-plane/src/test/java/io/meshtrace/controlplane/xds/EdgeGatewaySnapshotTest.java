@@ -38,7 +38,7 @@ class EdgeGatewaySnapshotTest {
   }
 
   static EdgeSampling sampling(String json, ObservedTraffic traffic) throws Exception {
-    return EdgeSampling.resolve(strategies(json, traffic), traffic, "edge-gateway",
+    return EdgeSampling.resolve(strategies(json, traffic), "edge-gateway",
         List.of("GET /shop", "POST /cart", "admin"));
   }
 
@@ -180,7 +180,7 @@ class EdgeGatewaySnapshotTest {
         SamplingStrategiesJson.parse("{}").document(), 0.001, traffic,
         new SamplingStrategies.Adaptive(Map.of("edge-gateway",
             Map.of("get /shop", 0.004, "admin", 0.5)), 0.001, 1 / 60.0));
-    assertThat(EdgeSampling.resolve(adaptive, traffic, "edge-gateway",
+    assertThat(EdgeSampling.resolve(adaptive, "edge-gateway",
         List.of("GET /shop", "POST /cart", "admin")))
         .isEqualTo(new EdgeSampling(1000, Map.of("GET /shop", 4000, "POST /cart", 1000,
             "admin", 500_000)));

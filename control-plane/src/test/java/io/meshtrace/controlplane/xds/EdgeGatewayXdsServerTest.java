@@ -9,15 +9,19 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.meshtrace.controlplane.sampling.ObservedTraffic;
+import io.meshtrace.controlplane.file.FollowedFileTest;
+import io.meshtrace.controlplane.file.UnusableFileException;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -63,10 +67,12 @@ public class EdgeGatewayXdsServerTest {
       connected.set(nodes);
     }
   };
+  Vertx vertx;
   EdgeGatewayXdsServer server;
 
   @BeforeEach
   void setUp() throws Exception {
+    vertx = Vertx.vertx();
     routesFile = dir.resolve("gateway-routes.yaml");
     Files.writeString(routesFile, EdgeGatewaySnapshotTest.ROUTES);
     strategies.set(EdgeGatewaySnapshotTest.strategies("""
@@ -74,17 +80,34 @@ public class EdgeGatewayXdsServerTest {
           "param": 0.25, "operation_strategies": [
             {"operation": "GET /shop", "type": "probabilistic", "param": 0.001}]}]}""",
         null));
-    server = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings("127.0.0.1", 0,
-            "edge-gateway", routesFile, new GatewayRoutes.Endpoint("127.0.0.1", 9411),
-            Duration.ofMillis(200)),
-        source, () -> null, observer);
+    server = start(settings(routesFile, 0), observer);
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws Exception {
     if (server != null) {
-      server.close();
+      server.stop().await(10, TimeUnit.SECONDS);
     }
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  /** Sampling re-resolved every 200 ms; the routes file re-read every 10 s besides its watch. */
+  static EdgeGatewayXdsServer.Settings settings(Path routes, int port) {
+    return new EdgeGatewayXdsServer.Settings("127.0.0.1", port, "edge-gateway", routes,
+        new GatewayRoutes.Endpoint("127.0.0.1", 9411), Duration.ofMillis(200),
+        Duration.ofSeconds(10));
+  }
+
+  EdgeGatewayXdsServer start(EdgeGatewayXdsServer.Settings settings, XdsObserver observer)
+      throws Exception {
+    EdgeGatewayXdsServer started = new EdgeGatewayXdsServer(vertx, settings, source,
+        observer);
+    try {
+      started.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw (Exception) e.getCause();
+    }
+    return started;
   }
 
   /** Envoy's start: CDS, then LDS, then the RDS the listener names; each ACKed. */
@@ -238,18 +261,44 @@ public class EdgeGatewayXdsServerTest {
   }
 
   @Test
+  void aDeletedRoutesFileKeepsTheLastGoodAndOneRenamedInPlaceIsPushedThroughTheWatch()
+      throws Exception {
+    try (AdsClient envoy = new AdsClient(server.port(), "edge-1", "edge-gateway")) {
+      subscribeLikeEnvoy(envoy);
+      Files.delete(routesFile);
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (!server.status().degraded() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(server.status().detail()).endsWith("): cannot read " + routesFile
+          + ": no such file");
+      assertThat(envoy.anything(Duration.ofMillis(300))).as("nothing pushed").isNull();
+      assertThat(server.routes().routes()).hasSize(3);
+
+      // As editors and ConfigMap volumes replace files; the reload interval (10 s) is longer
+      // than the wait, so the watch is what sees it.
+      FollowedFileTest.replace(routesFile, EdgeGatewaySnapshotTest.ROUTES.replace("/cart",
+          "/basket"));
+      DiscoveryResponse routes = envoy.next(AdsClient.ROUTES, WAIT);
+      assertThat(routes).isNotNull();
+      assertThat(unpack(routes, RouteConfiguration.class).get(0).getVirtualHosts(0)
+          .getRoutes(1).getMatch().getPrefix()).isEqualTo("/basket");
+      assertThat(server.status().degraded()).isFalse();
+      assertThat(server.routes().routes().get(1).prefix()).isEqualTo("/basket");
+    }
+  }
+
+  @Test
   void anEnvoyThatReconnectsAfterARestartWithOtherRoutesGetsThem() throws Exception {
     String accepted;
     try (AdsClient envoy = new AdsClient(server.port(), "edge-1", "edge-gateway")) {
       envoy.subscribe(AdsClient.CLUSTERS);
       accepted = envoy.next(AdsClient.CLUSTERS, WAIT).getVersionInfo();
     }
-    server.close();
+    server.stop().await(10, TimeUnit.SECONDS);
     Files.writeString(routesFile, EdgeGatewaySnapshotTest.ROUTES.replace("shop-2:8081",
         "shop-3:8081"));
-    server = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings("127.0.0.1", 0,
-            "edge-gateway", routesFile, new GatewayRoutes.Endpoint("127.0.0.1", 9411),
-            Duration.ofMillis(200)), source, () -> null, observer);
+    server = start(settings(routesFile, 0), observer);
     assertThat(server.version()).isEqualTo(1);
     try (AdsClient envoy = new AdsClient(server.port(), "edge-1", "edge-gateway")) {
       // Envoy asks with the version it holds: the new process's first has the same number.
@@ -269,18 +318,15 @@ public class EdgeGatewayXdsServerTest {
     var resources = EdgeGatewaySnapshot.build(GatewayRoutesFile.parse(
         EdgeGatewaySnapshotTest.ROUTES), new EdgeSampling(1000, Map.of()), "edge-gateway",
         new GatewayRoutes.Endpoint("127.0.0.1", 9411));
-    assertThat(EdgeGatewayXdsServer.versionInfo(3, resources.clusters()))
+    assertThat(EdgeGatewaySnapshots.versionInfo(3, resources.clusters()))
         .matches("3-[0-9a-f]{12}")
-        .isEqualTo(EdgeGatewayXdsServer.versionInfo(3, List.copyOf(resources.clusters())))
-        .isNotEqualTo(EdgeGatewayXdsServer.versionInfo(3, resources.clusters().subList(0, 1)));
+        .isEqualTo(EdgeGatewaySnapshots.versionInfo(3, List.copyOf(resources.clusters())))
+        .isNotEqualTo(EdgeGatewaySnapshots.versionInfo(3, resources.clusters().subList(0, 1)));
   }
 
   @Test
   void aPortInUseIsANamedFailure() {
-    assertThatThrownBy(() -> EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(
-            "127.0.0.1", server.port(), "edge-gateway", routesFile,
-            new GatewayRoutes.Endpoint("127.0.0.1", 9411), Duration.ofMillis(200)),
-        source, () -> null, XdsObserver.NONE))
+    assertThatThrownBy(() -> start(settings(routesFile, server.port()), XdsObserver.NONE))
         .isInstanceOf(java.io.IOException.class)
         .hasMessageStartingWith("cannot listen on 127.0.0.1:" + server.port() + " for xds: ")
         .hasMessageContaining("in use");
@@ -290,11 +336,13 @@ public class EdgeGatewayXdsServerTest {
   void aBadRoutesFileStopsTheStart() throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "listener: {port: 10000}\nroutes: []\n");
-    assertThatThrownBy(() -> EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(
-            "127.0.0.1", 0, "edge-gateway", bad, new GatewayRoutes.Endpoint("127.0.0.1", 9411),
-            Duration.ofMillis(200)), source, () -> ObservedTraffic.NONE, XdsObserver.NONE))
-        .isInstanceOf(InvalidGatewayRoutesException.class)
-        .hasMessage("clusters: missing; expected a list of {name, endpoints} (line 1); "
+    assertThatThrownBy(() -> start(settings(bad, 0), XdsObserver.NONE))
+        .isInstanceOf(UnusableFileException.class)
+        .hasMessage(bad + ": clusters: missing; expected a list of {name, endpoints} (line 1); "
             + "routes: empty; at least one route (line 2)");
+    Path missing = dir.resolve("missing.yaml");
+    assertThatThrownBy(() -> start(settings(missing, 0), XdsObserver.NONE))
+        .isInstanceOf(UnusableFileException.class)
+        .hasMessage(missing + ": cannot read " + missing + ": no such file");
   }
 }

@@ -8,24 +8,31 @@ import io.meshtrace.collector.metrics.SamplingMetrics;
 import io.meshtrace.collector.metrics.XdsMetrics;
 import io.meshtrace.otlp.receiver.OtlpGrpcReceiver;
 import io.meshtrace.otlp.receiver.OtlpHttpReceiver;
+import io.meshtrace.controlplane.file.UnusableFileException;
 import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
 import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
 import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
+import io.meshtrace.controlplane.sampling.ObservedTrafficPoller;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.controlplane.sampling.adaptive.AdaptiveProbabilitiesPoller;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingLeader;
 import io.meshtrace.controlplane.sampling.adaptive.AdaptiveSamplingSettings;
-import io.meshtrace.controlplane.sampling.admin.AdminSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.AdminStrategyVersions;
+import io.meshtrace.controlplane.sampling.admin.AdminVersionPoller;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
 import io.meshtrace.controlplane.sampling.file.FileSamplingStrategySource;
 import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
+import io.meshtrace.controlplane.sampling.served.ServedSamplingStrategies;
 import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
 import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.controlplane.xds.GatewayRoutesFile;
 import io.meshtrace.controlplane.xds.InvalidGatewayRoutesException;
 import io.meshtrace.ingest.IngestLimits;
 import io.meshtrace.ingest.IngestPipeline;
+import io.meshtrace.lifecycle.Component;
+import io.meshtrace.lifecycle.ComponentStartException;
+import io.meshtrace.lifecycle.Components;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
@@ -70,9 +77,8 @@ public final class MeshtraceServer {
   private final PrometheusMeterRegistry metrics;
   private final List<HttpListener> listeners = new ArrayList<>();
   private IngestPipeline ingest;
-  private FileSamplingStrategySource samplingFile;
-  private AdminSamplingStrategySource samplingAdmin;
-  private AdaptiveSamplingLeader adaptiveLeader;
+  /** The control plane's parts, started in order and stopped in reverse. */
+  private final Components controlPlane;
   private volatile EdgeGatewayXdsServer xds;
   private volatile boolean listenersUp;
   private volatile boolean stopped;
@@ -84,6 +90,7 @@ public final class MeshtraceServer {
     this.vertx = vertx;
     this.storage = storage;
     this.metrics = metrics;
+    this.controlPlane = new Components(vertx, Duration.ofSeconds(10));
   }
 
   /** Starts everything and returns once every listener is up. Blocks: call from main. */
@@ -187,14 +194,19 @@ public final class MeshtraceServer {
     Integer zipkin = ports().get("zipkin");
     int collectorPort = zipkin != null ? zipkin
         : config.listeners().zipkinPort() != 0 ? config.listeners().zipkinPort() : 9411;
+    EdgeGatewayXdsServer server = new EdgeGatewayXdsServer(vertx,
+        new EdgeGatewayXdsServer.Settings(config.listeners().bind(), config.xds().port(),
+            config.xds().nodeCluster(), config.xds().gatewayRoutes(),
+            new GatewayRoutes.Endpoint("127.0.0.1", collectorPort), Duration.ofMillis(200),
+            config.sampling().reloadInterval()),
+        sampling, new XdsMetrics(metrics));
     try {
-      xds = EdgeGatewayXdsServer.start(new EdgeGatewayXdsServer.Settings(config.listeners().bind(),
-              config.xds().port(), config.xds().nodeCluster(), config.xds().gatewayRoutes(),
-              new GatewayRoutes.Endpoint("127.0.0.1", collectorPort), Duration.ofMillis(200)),
-          sampling, samplingAdmin::observedTraffic, new XdsMetrics(metrics));
-    } catch (InvalidGatewayRoutesException e) {
-      throw invalidGatewayRoutes(config, e); // changed between the check and now
+      startControlPlane(server);
+    } catch (UnusableFileException e) {
+      // changed between the check and now
+      throw new InvalidConfigException("gateway-routes", e.getMessage());
     }
+    xds = server;
     if (zipkin == null && xds.routes().collector() == null) {
       LOG.warn("The gateway routes file {} names no collector, so the edge Envoy is told to "
           + "send spans to 127.0.0.1:{}, but this {} process runs no Zipkin listener: add "
@@ -218,15 +230,14 @@ public final class MeshtraceServer {
           "built-in default (no --sampling-strategies): every service probabilistic at "
               + config.sampling().defaultProbability());
     }
+    FileSamplingStrategySource samplingFile = new FileSamplingStrategySource(vertx,
+        config.sampling().strategiesFile(), config.sampling().reloadInterval(),
+        config.sampling().defaultProbability(), samplingMetrics);
     try {
-      samplingFile = FileSamplingStrategySource.start(vertx, config.sampling().strategiesFile(),
-              config.sampling().reloadInterval(), config.sampling().defaultProbability(),
-              samplingMetrics)
-          .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+      startControlPlane(samplingFile);
       return samplingFile;
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof InvalidSamplingStrategiesException invalid
-          ? invalidStrategiesFile(config, invalid) : e;
+    } catch (UnusableFileException e) {
+      throw new InvalidConfigException("sampling-strategies", e.getMessage());
     }
   }
 
@@ -244,19 +255,26 @@ public final class MeshtraceServer {
           ? AdaptiveSamplingSettings.jaegerDefaults(config.sampling().adaptiveTargetSamplesPerSecond())
           : null;
       if (adaptiveSettings != null) {
-        adaptiveLeader = new AdaptiveSamplingLeader(vertx, storage.adaptiveSamplingLeadership(),
-            storage.adaptiveProbabilities(), adaptiveSettings, storage::rootSpanThroughput,
-            java.time.Clock.systemUTC());
-        adaptiveLeader.start();
+        startControlPlane(new AdaptiveSamplingLeader(vertx,
+            storage.adaptiveSamplingLeadership(), storage.adaptiveProbabilities(),
+            adaptiveSettings, storage::rootSpanThroughput, java.time.Clock.systemUTC()));
       }
-      samplingAdmin = AdminSamplingStrategySource.start(vertx,
-              openSamplingStrategies(samplingMetrics), store, samplingMetrics,
-              storage::rootSpanThroughput, java.time.Clock.systemUTC(),
-              adaptiveSettings == null ? null : storage.adaptiveProbabilities()::read,
-              adaptiveSettings)
-          .toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
-      sampling = samplingAdmin;
-      samplingAdminApi = new SamplingAdminApi(samplingAdmin, store, config.sampling().adminToken());
+      SamplingStrategySource base = openSamplingStrategies(samplingMetrics);
+      AdminVersionPoller adminVersions = new AdminVersionPoller(vertx, store, samplingMetrics);
+      startControlPlane(adminVersions);
+      AdaptiveProbabilitiesPoller adaptive = null;
+      if (adaptiveSettings != null) {
+        adaptive = new AdaptiveProbabilitiesPoller(vertx, storage.adaptiveProbabilities(),
+            adaptiveSettings, samplingMetrics);
+        startControlPlane(adaptive);
+      }
+      ObservedTrafficPoller traffic = new ObservedTrafficPoller(vertx,
+          storage::rootSpanThroughput, java.time.Clock.systemUTC());
+      startControlPlane(traffic);
+      sampling = new ServedSamplingStrategies(base, adminVersions, traffic::current,
+          adaptive == null ? () -> null : adaptive::current);
+      samplingAdminApi = new SamplingAdminApi(sampling, base, adminVersions, store,
+          config.sampling().adminToken());
     }
     SamplingAdminApi adminApi = samplingAdminApi;
     AdminRoutes admin = new AdminRoutes(storage::ping, () -> listenersUp, metrics, sampling,
@@ -345,6 +363,18 @@ public final class MeshtraceServer {
     }
   }
 
+  /** Starts a part of the control plane, for {@link #stop()} to stop in reverse order. */
+  private void startControlPlane(Component component) throws Exception {
+    try {
+      controlPlane.start(component).toCompletionStage().toCompletableFuture()
+          .get(1, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause() instanceof ComponentStartException named
+          ? named.getCause() : e.getCause();
+      throw cause instanceof Exception problem ? problem : e;
+    }
+  }
+
   private void await(Future<HttpListener> listener) throws Exception {
     try {
       listeners.add(listener.toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES));
@@ -398,17 +428,10 @@ public final class MeshtraceServer {
     stopped = true;
     listenersUp = false;
     LOG.info("meshtrace is stopping");
-    if (xds != null) {
-      xds.close();
-    }
-    if (samplingAdmin != null) {
-      samplingAdmin.close();
-    }
-    if (adaptiveLeader != null) {
-      adaptiveLeader.close();
-    }
-    if (samplingFile != null) {
-      samplingFile.close();
+    try {
+      controlPlane.stop().toCompletionStage().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      LOG.warn("Unclean stop of the control plane: {}", e.getMessage());
     }
     try {
       Future<Void> all = Future.succeededFuture();

@@ -1,6 +1,7 @@
 package io.meshtrace.controlplane.sampling.adaptive;
 
 import io.meshtrace.controlplane.sampling.RootSpanThroughputReader;
+import io.meshtrace.lifecycle.Component;
 import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.sampling.AdaptiveProbabilityStore;
 import io.meshtrace.storage.sampling.Leadership;
@@ -24,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * leader that dies or loses its database hands over at the next interval. Every replica reads
  * the result from the {@link AdaptiveProbabilityStore}.
  */
-public final class AdaptiveSamplingLeader implements AutoCloseable {
+public final class AdaptiveSamplingLeader implements Component {
   private static final Logger LOG = LoggerFactory.getLogger(AdaptiveSamplingLeader.class);
 
   private final Vertx vertx;
@@ -34,7 +35,7 @@ public final class AdaptiveSamplingLeader implements AutoCloseable {
   private final AdaptiveProbabilityCalculator calculator;
   private final RootSpanThroughputReader throughput;
   private final Clock clock;
-  private long timer = -1;
+  private volatile long timer = -1;
   private boolean running;
 
   public AdaptiveSamplingLeader(Vertx vertx, Leadership leadership,
@@ -49,8 +50,16 @@ public final class AdaptiveSamplingLeader implements AutoCloseable {
     this.clock = clock;
   }
 
-  public void start() {
+  @Override
+  public String name() {
+    return "adaptive sampling leader";
+  }
+
+  /** Tries for the lead, and calculates when leading, every calculation interval. */
+  @Override
+  public Future<Void> start() {
     timer = vertx.setPeriodic(settings.calculationInterval().toMillis(), id -> runOnce());
+    return Future.succeededFuture();
   }
 
   /** Whether this replica holds the lead. */
@@ -118,11 +127,10 @@ public final class AdaptiveSamplingLeader implements AutoCloseable {
     });
   }
 
+  /** Stops calculating and gives the lead up, so that another replica takes it at once. */
   @Override
-  public void close() {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-    }
-    release();
+  public Future<Void> stop() {
+    vertx.cancelTimer(timer);
+    return release();
   }
 }

@@ -7,6 +7,7 @@ import io.meshtrace.controlplane.sampling.SamplingStrategiesDocument;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesJson;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesJsonWriter;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesOverlay;
+import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.ServiceSamplingStrategy;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -54,14 +55,24 @@ public final class SamplingAdminApi {
   private static final int MAX_HISTORY = 1000;
   private static final Pattern SERVICE_ENTRY_PATH = Pattern.compile("^service_strategies\\[0\\]\\.?");
 
-  private final AdminSamplingStrategySource strategies;
+  private final SamplingStrategySource served;
+  private final SamplingStrategySource base;
+  private final AdminVersionPoller versions;
   private final AdminStrategyVersions store;
   private final byte[] token;
 
-  /** @param adminToken null or empty: writes are refused */
-  public SamplingAdminApi(AdminSamplingStrategySource strategies,
-      AdminStrategyVersions store, String adminToken) {
-    this.strategies = strategies;
+  /**
+   * @param served what the remote sampling endpoints serve: the base with the API's document
+   *     over it
+   * @param base the strategies file, or Jaeger's built-in default
+   * @param versions the newest version of the API's document, which a change is applied to
+   * @param adminToken null or empty: writes are refused
+   */
+  public SamplingAdminApi(SamplingStrategySource served, SamplingStrategySource base,
+      AdminVersionPoller versions, AdminStrategyVersions store, String adminToken) {
+    this.served = served;
+    this.base = base;
+    this.versions = versions;
     this.store = store;
     this.token = adminToken == null || adminToken.isEmpty() ? null
         : adminToken.getBytes(StandardCharsets.UTF_8);
@@ -102,26 +113,27 @@ public final class SamplingAdminApi {
   }
 
   private void getDocument(RoutingContext ctx) {
-    SamplingStrategyVersion version = strategies.apiVersion();
+    SamplingStrategyVersion version = versions.current();
     JsonObject body = new JsonObject()
-        .put("served", SamplingStrategiesJsonWriter.document(strategies.current().document()))
+        .put("served", SamplingStrategiesJsonWriter.document(served.current().document()))
         .put("api", SamplingStrategiesJsonWriter.document(version == null
             ? SamplingStrategiesDocument.EMPTY : version.document()))
         .put("apiVersion", version == null ? 0 : version.version())
-        .put("status", strategies.status().detail());
+        .put("status", served.status().detail());
     json(ctx, 200, body.encode());
   }
 
   private void getService(RoutingContext ctx) {
     String service = ctx.pathParam("service");
-    SamplingStrategies served = strategies.current();
-    SamplingStrategyVersion version = strategies.apiVersion();
+    SamplingStrategies strategies = served.current();
+    SamplingStrategyVersion version = versions.current();
     boolean fromApi = version != null && version.document().serviceStrategies().stream()
         .anyMatch(entry -> entry.service().equals(service));
-    String source = fromApi ? "api" : strategies.base().hasOwnStrategy(service) ? "file"
+    String source = fromApi ? "api" : base.current().hasOwnStrategy(service) ? "file"
         : "default";
     json(ctx, 200, new JsonObject().put("service", service).put("source", source)
-        .put("strategy", new JsonObject(SamplingStrategyJson.proto(served.forService(service))))
+        .put("strategy", new JsonObject(SamplingStrategyJson.proto(
+            strategies.forService(service))))
         .encode());
   }
 
@@ -237,7 +249,7 @@ public final class SamplingAdminApi {
         return;
       }
       SamplingStrategyVersion version = done.result();
-      strategies.apply(version);
+      versions.apply(version);
       LOG.info("Sampling strategies version {} by {}: {}", version.version(), changedBy,
           version.change());
       json(ctx, 200, new JsonObject().put("version", version.version())

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 class AdaptiveSamplingLeaderTest {
   Vertx vertx;
   PostgresStorage storage;
-  final List<AutoCloseable> closing = new ArrayList<>();
+  final List<AdaptiveSamplingLeader> started = new ArrayList<>();
 
   @BeforeEach
   void open() {
@@ -50,8 +50,8 @@ class AdaptiveSamplingLeaderTest {
 
   @AfterEach
   void close() throws Exception {
-    for (AutoCloseable c : closing) {
-      c.close();
+    for (AdaptiveSamplingLeader leader : started) {
+      leader.stop().await();
     }
     storage.close().await();
     vertx.close().await();
@@ -61,7 +61,8 @@ class AdaptiveSamplingLeaderTest {
     AdaptiveSamplingLeader leader = new AdaptiveSamplingLeader(vertx,
         storage.adaptiveSamplingLeadership(), storage.adaptiveProbabilities(),
         AdaptiveSamplingSettings.jaegerDefaults(1), storage::rootSpanThroughput, clock);
-    closing.add(leader);
+    leader.start().await();
+    started.add(leader);
     return leader;
   }
 

@@ -2,10 +2,15 @@ package io.meshtrace.controlplane.sampling.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshtrace.controlplane.sampling.ObservedTraffic;
+import io.meshtrace.controlplane.sampling.ObservedTrafficPoller;
+import io.meshtrace.controlplane.sampling.RootSpanThroughputReader;
 import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
 import io.meshtrace.controlplane.sampling.SamplingStrategiesJson;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.controlplane.sampling.served.ServedSamplingStrategies;
+import io.meshtrace.lifecycle.Component;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
 import io.meshtrace.storage.postgres.TestPostgres;
@@ -18,10 +23,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +50,21 @@ class SamplingAdminApiTest {
   Vertx vertx;
   PostgresStorage storage;
   AdminStrategyVersions store;
-  AdminSamplingStrategySource source;
-  List<AutoCloseable> closing = new ArrayList<>();
+  Replica source;
+  List<Component> stopping = new ArrayList<>();
   String base;
+
+  /** What one meshtrace process serves: the file, the API's versions, both combined. */
+  record Replica(SamplingStrategySource file, AdminVersionPoller versions,
+      ServedSamplingStrategies served) {
+    SamplingStrategies current() {
+      return served.current();
+    }
+
+    SamplingStrategyVersion apiVersion() {
+      return versions.current();
+    }
+  }
 
   @BeforeEach
   void start() throws Exception {
@@ -53,32 +72,44 @@ class SamplingAdminApiTest {
     storage = PostgresStorage.open(vertx,
         PostgresStorageConfig.defaults(TestPostgres.freshDatabase())).await();
     store = new AdminStrategyVersions(storage.strategyDocumentLog());
-    source = replica();
+    source = replica(null);
     base = serve(source, TOKEN);
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (AutoCloseable c : closing) {
-      c.close();
+    for (Component component : stopping) {
+      component.stop().await();
     }
     storage.close().await();
     vertx.close().await();
   }
 
-  AdminSamplingStrategySource replica() throws Exception {
-    SamplingStrategies file = SamplingStrategies.resolve(SamplingStrategiesJson.parse(FILE)
-        .document(), SamplingStrategies.JAEGER_DEFAULT_PROBABILITY);
-    AdminSamplingStrategySource replica = AdminSamplingStrategySource.start(vertx,
-        SamplingStrategySource.fixed(file, "file strategies.json"), store, SamplingObserver.NONE)
-        .await();
-    closing.add(replica);
-    return replica;
+  /** @param throughput null: no traffic, so Jaeger's rules only */
+  Replica replica(RootSpanThroughputReader throughput) throws Exception {
+    SamplingStrategySource file = SamplingStrategySource.fixed(SamplingStrategies.resolve(
+        SamplingStrategiesJson.parse(FILE).document(),
+        SamplingStrategies.JAEGER_DEFAULT_PROBABILITY), "file strategies.json");
+    AdminVersionPoller versions = start(new AdminVersionPoller(vertx, store,
+        SamplingObserver.NONE));
+    Supplier<ObservedTraffic> traffic = () -> null;
+    if (throughput != null) {
+      traffic = start(new ObservedTrafficPoller(vertx, throughput, Clock.systemUTC()))::current;
+    }
+    return new Replica(file, versions, new ServedSamplingStrategies(file, versions, traffic,
+        () -> null));
   }
 
-  String serve(AdminSamplingStrategySource strategies, String token) throws Exception {
+  <T extends Component> T start(T component) {
+    component.start().await();
+    stopping.add(component);
+    return component;
+  }
+
+  String serve(Replica strategies, String token) throws Exception {
     Router router = Router.router(vertx);
-    new SamplingAdminApi(strategies, store, token).mount(vertx, router);
+    new SamplingAdminApi(strategies.served(), strategies.file(), strategies.versions(), store,
+        token).mount(vertx, router);
     HttpServer server = vertx.createHttpServer().requestHandler(router)
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     return "http://127.0.0.1:" + server.actualPort() + "/api/sampling";
@@ -219,8 +250,8 @@ class SamplingAdminApiTest {
 
   @Test
   void anotherReplicaServesAChangeAfterItsNextPoll() throws Exception {
-    AdminSamplingStrategySource other = replica();
-    assertThat(AdminSamplingStrategySource.POLL_MILLIS).isLessThanOrEqualTo(500);
+    Replica other = replica(null);
+    assertThat(AdminVersionPoller.POLL_MILLIS).isLessThanOrEqualTo(500);
     put("/strategies/services/shop", "{\"type\": \"probabilistic\", \"param\": 0.5}");
     long changed = System.nanoTime();
     long deadline = changed + TimeUnit.SECONDS.toNanos(5);
@@ -261,12 +292,7 @@ class SamplingAdminApiTest {
     storage.flushRootSpanThroughput().await();
     put("/strategies/services/search", "{\"type\": \"ratelimiting\", \"param\": 0.2}");
 
-    SamplingStrategies file = SamplingStrategies.resolve(SamplingStrategiesJson.parse(FILE)
-        .document(), SamplingStrategies.JAEGER_DEFAULT_PROBABILITY);
-    AdminSamplingStrategySource withTraffic = AdminSamplingStrategySource.start(vertx,
-        SamplingStrategySource.fixed(file, "file"), store, SamplingObserver.NONE,
-        storage::rootSpanThroughput, java.time.Clock.systemUTC(), null, null).await();
-    closing.add(withTraffic);
+    Replica withTraffic = replica(storage::rootSpanThroughput);
     assertThat(withTraffic.current().forService("search").getProbabilisticSampling()
         .getSamplingRate()).isCloseTo(0.25, org.assertj.core.data.Offset.offset(1e-9));
     // Without traffic, as Jaeger: the fraction dropped.

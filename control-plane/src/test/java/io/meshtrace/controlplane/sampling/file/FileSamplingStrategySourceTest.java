@@ -1,21 +1,20 @@
 package io.meshtrace.controlplane.sampling.file;
 
+import static io.meshtrace.controlplane.file.FollowedFileTest.awaitTrue;
+import static io.meshtrace.controlplane.file.FollowedFileTest.replace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
+import io.meshtrace.controlplane.file.UnusableFileException;
 import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,21 +42,24 @@ class FileSamplingStrategySourceTest {
   @AfterEach
   void tearDown() throws Exception {
     if (source != null) {
-      source.close();
+      source.stop().await(10, TimeUnit.SECONDS);
     }
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
   @Test
   void aMissingOrBrokenFileStopsTheStart() throws Exception {
-    assertThatThrownBy(() -> start(dir.resolve("nope.json"), Duration.ofSeconds(10)))
-        .isInstanceOf(InvalidSamplingStrategiesException.class)
-        .hasMessage("cannot read " + dir.resolve("nope.json") + ": no such file");
+    Path nope = dir.resolve("nope.json");
+    assertThatThrownBy(() -> start(nope, Duration.ofSeconds(10)))
+        .isInstanceOf(UnusableFileException.class)
+        .hasMessage(nope + ": cannot read " + nope + ": no such file");
     Files.writeString(file, "{\"service_strategies\": [{\"service\": \"a\", \"type\": \"nope\"}]}");
     assertThatThrownBy(() -> start(file, Duration.ofSeconds(10)))
-        .isInstanceOf(InvalidSamplingStrategiesException.class)
-        .hasMessage("service_strategies[0].type: unknown type 'nope'; expected probabilistic "
-            + "or ratelimiting (line 1, column 50)");
+        .isInstanceOf(UnusableFileException.class)
+        .hasMessage(file + ": not a valid strategies document: service_strategies[0].type: "
+            + "unknown type 'nope'; expected probabilistic or ratelimiting (line 1, column 50)");
+    assertThat(observer.loaded.get()).isZero();
+    assertThat(observer.failed.get()).isZero();
   }
 
   @Test
@@ -132,34 +134,18 @@ class FileSamplingStrategySourceTest {
   }
 
   private FileSamplingStrategySource start(Path path, Duration interval) throws Exception {
-    Future<FileSamplingStrategySource> started = FileSamplingStrategySource.start(vertx, path,
-        interval, SamplingStrategies.JAEGER_DEFAULT_PROBABILITY, observer);
+    FileSamplingStrategySource started = new FileSamplingStrategySource(vertx, path, interval,
+        SamplingStrategies.JAEGER_DEFAULT_PROBABILITY, observer);
     try {
-      return started.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      started.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw (Exception) e.getCause();
     }
-  }
-
-  /** Writes a file beside {@code file} and renames it over it. */
-  static void replace(Path file, String content) throws java.io.IOException {
-    Path temp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.writeString(temp, content);
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return started;
   }
 
   static double probability(SamplingStrategies strategies, String service) {
     return strategies.forService(service).getProbabilisticSampling().getSamplingRate();
-  }
-
-  static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within 10 s");
-      }
-      Thread.sleep(10);
-    }
   }
 
   static final class CountingObserver implements SamplingObserver {
