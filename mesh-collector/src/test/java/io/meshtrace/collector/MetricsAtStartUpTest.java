@@ -9,6 +9,7 @@ import io.meshtrace.collector.server.TestServers;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.SpanRejection;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +31,9 @@ class MetricsAtStartUpTest {
 
   @BeforeAll
   static void start() throws Exception {
-    server = TestServers.allInOne();
+    // With the example gateway routes, so that the xDS server runs too.
+    server = TestServers.allInOne("--gateway-routes",
+        Path.of("../examples/edge-gateway/gateway-routes.yaml").toString(), "--xds-port", "0");
     HttpResponse<String> response = get(url(server, "admin", "/metrics"));
     assertThat(response.statusCode()).isEqualTo(200);
     metrics = response.body();
@@ -65,8 +68,22 @@ class MetricsAtStartUpTest {
   }
 
   @Test
-  void samplingSeriesAreThereAtZero() {
-    assertThat(metrics).contains(
-        "meshtrace_sampling_strategies_reloads_total{outcome=\"failed\",source=\"file\"} 0.0");
+  void samplingAndXdsSeriesAreThereAtZero() {
+    for (String source : List.of("file", "api")) {
+      for (String outcome : List.of("ok", "failed")) {
+        assertThat(metrics).contains("meshtrace_sampling_strategies_reloads_total{outcome=\""
+            + outcome + "\",source=\"" + source + "\"} 0.0");
+      }
+    }
+    for (String endpoint : List.of("sampling", "legacy", "grpc")) {
+      assertThat(metrics).contains("meshtrace_sampling_strategy_requests_total{endpoint=\""
+          + endpoint + "\",outcome=\"bad_request\",service=\"\"} 0.0");
+    }
+    assertThat(metrics).contains("meshtrace_xds_connected_nodes 0.0");
+    for (String type : List.of("cluster.v3.Cluster", "listener.v3.Listener",
+        "route.v3.RouteConfiguration")) {
+      assertThat(metrics).contains("meshtrace_xds_nacks_total{type_url=\"type.googleapis.com/"
+          + "envoy.config." + type + "\"} 0.0");
+    }
   }
 }

@@ -5,7 +5,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.meshtrace.controlplane.file.FollowedFile;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
-import io.meshtrace.lifecycle.Component;
+import io.meshtrace.lifecycle.Listener;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * {@code BindableService} with long-lived bidirectional streams and its own executors, and its
  * shaded Netty cannot collide with the one Vert.x uses.
  */
-public final class EdgeGatewayXdsServer implements Component {
+public final class EdgeGatewayXdsServer implements Listener {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeGatewayXdsServer.class);
 
   /**
@@ -147,9 +147,11 @@ public final class EdgeGatewayXdsServer implements Component {
     return snapshots.stop().transform(done -> routesFile.stop());
   }
 
-  /** The bound port. */
+  /** The bound port; 0 before it listens. */
+  @Override
   public int port() {
-    return server.getPort();
+    Server bound = server;
+    return bound == null ? 0 : bound.getPort();
   }
 
   /** The snapshot version served now. */

@@ -88,6 +88,8 @@ public final class MeshtraceCommand implements Runnable {
   /** The command and its subcommands, the server commands with a flag for every setting. */
   private static CommandLine commandLine() {
     CommandLine commandLine = new CommandLine(new MeshtraceCommand());
+    // A flag given twice takes the last value, as a later flag overrides a config file.
+    commandLine.setOverwrittenOptionsAllowed(true);
     for (CommandLine sub : commandLine.getSubcommands().values()) {
       if (sub.getCommandSpec().userObject() instanceof ServerCommand) {
         ServerCommand.addSettings(sub.getCommandSpec());

@@ -30,8 +30,15 @@ public final class SamplingMetrics implements SamplingObserver {
 
   public SamplingMetrics(MeterRegistry registry) {
     this.registry = registry;
-    // Present from the start, so that an alert on failures has a series to watch.
-    reloads("file", "failed");
+    // Present from the start, so that rate() and alerts have series to watch: every source and
+    // outcome, and the refusals of every endpoint (whose service label is empty).
+    for (String source : new String[] {"file", "api"}) {
+      reloads(source, "ok");
+      reloads(source, "failed");
+    }
+    for (String endpoint : new String[] {"sampling", "legacy", "grpc"}) {
+      requests(endpoint, "", "bad_request");
+    }
     adaptive = io.micrometer.core.instrument.MultiGauge.builder(
             "meshtrace.sampling.adaptive.probability")
         .description("Probabilities adaptive sampling serves, by service and operation")
@@ -52,10 +59,14 @@ public final class SamplingMetrics implements SamplingObserver {
   public void strategyRequest(String endpoint, String service, String outcome) {
     String label = service == null ? "" : services.contains(service) ? service
         : services.size() < MAX_SERVICES && services.add(service) ? service : "other";
-    Counter.builder("meshtrace.sampling.strategy.requests")
+    requests(endpoint, label, outcome).increment();
+  }
+
+  private Counter requests(String endpoint, String service, String outcome) {
+    return Counter.builder("meshtrace.sampling.strategy.requests")
         .description("Remote sampling requests answered, by endpoint, service and outcome")
-        .tag("endpoint", endpoint).tag("service", label).tag("outcome", outcome)
-        .register(registry).increment();
+        .tag("endpoint", endpoint).tag("service", service).tag("outcome", outcome)
+        .register(registry);
   }
 
   @Override

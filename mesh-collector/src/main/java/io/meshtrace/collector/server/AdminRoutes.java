@@ -22,15 +22,17 @@ final class AdminRoutes {
   private final Supplier<Future<Void>> storagePing;
   private final BooleanSupplier listenersUp;
   private final PrometheusMeterRegistry metrics;
-  private final SamplingStrategySource sampling;
+  private final Supplier<SamplingStrategySource.Status> sampling;
   private final Supplier<SamplingStrategySource.Status> xds;
 
   /**
-   * @param sampling null when this process serves no sampling strategies
+   * @param storagePing succeeds when storage answers (fails while it is not open)
+   * @param listenersUp whether every component of the process has started and none is stopping
+   * @param sampling the served strategies' status; returns null when this process serves none
    * @param xds the xDS server's status; returns null when none runs
    */
   AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp,
-      PrometheusMeterRegistry metrics, SamplingStrategySource sampling,
+      PrometheusMeterRegistry metrics, Supplier<SamplingStrategySource.Status> sampling,
       Supplier<SamplingStrategySource.Status> xds) {
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
@@ -57,8 +59,8 @@ final class AdminRoutes {
           JsonObject checks = new JsonObject()
               .put("listeners", listeners ? "up" : "starting")
               .put("storage", ping.succeeded() ? "ok" : "unreachable: " + ping.cause().getMessage());
-          if (sampling != null) {
-            SamplingStrategySource.Status status = sampling.status();
+          SamplingStrategySource.Status status = sampling.get();
+          if (status != null) {
             checks.put("samplingStrategies", (status.degraded() ? "degraded: " : "ok: ")
                 + status.detail());
           }

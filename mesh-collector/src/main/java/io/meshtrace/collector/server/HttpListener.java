@@ -1,5 +1,6 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.lifecycle.Listener;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -17,25 +18,34 @@ import java.util.function.Function;
  * for all of them"; port 0 would give every instance a different port, so a requested 0 becomes
  * a negative port unique to this listener.
  */
-public final class HttpListener {
+public final class HttpListener implements Listener {
   private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
 
+  private final Vertx vertx;
   private final String name;
+  private final String bind;
   private final int port;
-  private final String deploymentId;
+  private final int instances;
+  private final HttpServerOptions options;
+  private final Function<Vertx, Handler<HttpServerRequest>> handler;
+  private final AtomicInteger bound = new AtomicInteger();
+  private volatile String deploymentId;
 
-  private HttpListener(String name, int port, String deploymentId) {
+  /**
+   * @param name what it serves, the key of {@code --ports-file} ({@code zipkin})
+   * @param port the port to listen on, 0 for a free one
+   * @param instances event loops serving it
+   * @param handler builds the request handler (a router, a gRPC server) for one instance
+   */
+  public HttpListener(Vertx vertx, String name, String bind, int port, int instances,
+      HttpServerOptions options, Function<Vertx, Handler<HttpServerRequest>> handler) {
+    this.vertx = vertx;
     this.name = name;
+    this.bind = bind;
     this.port = port;
-    this.deploymentId = deploymentId;
-  }
-
-  public String name() {
-    return name;
-  }
-
-  public int port() {
-    return port;
+    this.instances = instances;
+    this.options = options;
+    this.handler = handler;
   }
 
   /** Options every listener starts from. */
@@ -47,25 +57,40 @@ public final class HttpListener {
         .setIdleTimeout(120);
   }
 
-  /**
-   * @param port the port to listen on, 0 for a free one
-   * @param handler builds the request handler (a router, a gRPC server) for one instance
-   */
-  public static Future<HttpListener> start(Vertx vertx, String name, String bind, int port,
-      int instances, HttpServerOptions options,
-      Function<Vertx, Handler<HttpServerRequest>> handler) {
+  @Override
+  public String name() {
+    return name + " listener";
+  }
+
+  /** What it serves, as {@code --ports-file} names it ({@code zipkin}, {@code otlpGrpc}). */
+  public String key() {
+    return name;
+  }
+
+  @Override
+  public Future<Void> start() {
     int listenPort = port != 0 ? port : -RANDOM_PORT_KEYS.incrementAndGet();
-    AtomicInteger bound = new AtomicInteger();
     return vertx.deployVerticle(
             () -> new ListenerVerticle(bind, listenPort, options, handler, bound),
             new DeploymentOptions().setInstances(instances))
-        .map(id -> new HttpListener(name, bound.get(), id))
+        .<Void>map(id -> {
+          deploymentId = id;
+          return null;
+        })
         .recover(failure -> Future.failedFuture(new IllegalStateException("cannot listen on "
-            + bind + ":" + port + " for " + name + ": " + failure.getMessage(), failure)));
+            + bind + ":" + port + ": " + failure.getMessage(), failure)));
   }
 
-  public Future<Void> stop(Vertx vertx) {
-    return vertx.undeploy(deploymentId);
+  @Override
+  public int port() {
+    return bound.get();
+  }
+
+  /** Closes the socket; requests in progress on its connections are cut. */
+  @Override
+  public Future<Void> stop() {
+    String id = deploymentId;
+    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
   }
 
   private static final class ListenerVerticle extends VerticleBase {

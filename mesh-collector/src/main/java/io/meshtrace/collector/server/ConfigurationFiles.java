@@ -1,0 +1,40 @@
+package io.meshtrace.collector.server;
+
+import io.meshtrace.collector.config.InvalidConfigException;
+import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.config.SamplingConfig;
+import io.meshtrace.collector.config.XdsConfig;
+import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
+import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
+import io.meshtrace.controlplane.xds.GatewayRoutesFile;
+import io.meshtrace.controlplane.xds.InvalidGatewayRoutesException;
+
+/**
+ * The files settings name, read once before anything starts: a strategies or routes file that
+ * is missing or invalid stops start-up at once, naming the setting, rather than after PostgreSQL
+ * has started. Only once there is a good file to keep serving is a broken one survivable (the
+ * followers then keep the last good content).
+ */
+final class ConfigurationFiles {
+  private ConfigurationFiles() {}
+
+  static void check(MeshtraceConfig config) {
+    SamplingConfig sampling = config.sampling();
+    if (config.mode().runsSampling() && sampling.strategiesFile() != null) {
+      try {
+        SamplingStrategyFile.load(sampling.strategiesFile(), sampling.defaultProbability());
+      } catch (InvalidSamplingStrategiesException e) {
+        throw new InvalidConfigException(SamplingConfig.SAMPLING_STRATEGIES.name(),
+            sampling.strategiesFile() + ": " + e.getMessage());
+      }
+    }
+    if (config.runsXds()) {
+      try {
+        GatewayRoutesFile.load(config.xds().gatewayRoutes());
+      } catch (InvalidGatewayRoutesException e) {
+        throw new InvalidConfigException(XdsConfig.GATEWAY_ROUTES.name(),
+            config.xds().gatewayRoutes() + ": " + e.getMessage());
+      }
+    }
+  }
+}

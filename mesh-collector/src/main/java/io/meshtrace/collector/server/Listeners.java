@@ -1,0 +1,142 @@
+package io.meshtrace.collector.server;
+
+import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.config.Mode;
+import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
+import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
+import io.meshtrace.controlplane.sampling.SamplingObserver;
+import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
+import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.otlp.receiver.OtlpGrpcReceiver;
+import io.meshtrace.otlp.receiver.OtlpHttpReceiver;
+import io.meshtrace.query.adjust.TraceAdjuster;
+import io.meshtrace.query.adjust.TraceAdjusters;
+import io.meshtrace.query.jaeger.JaegerQueryApi;
+import io.meshtrace.query.jaeger.v3.JaegerApiV3;
+import io.meshtrace.query.ui.BrowserUi;
+import io.meshtrace.query.ui.UiAssets;
+import io.meshtrace.query.zipkin.ZipkinQueryApi;
+import io.meshtrace.storage.SpanStore;
+import io.meshtrace.zipkin.receiver.ZipkinHttpReceiver;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import java.time.Clock;
+import java.util.function.Function;
+
+/**
+ * The HTTP and gRPC listeners of a process, each with what it serves mounted. The names are the
+ * keys of {@code --ports-file}.
+ */
+final class Listeners {
+  private final Vertx vertx;
+  private final MeshtraceConfig config;
+
+  Listeners(Vertx vertx, MeshtraceConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /**
+   * Zipkin's port: intake in the modes that ingest, the Zipkin v2 query API in those that
+   * query, both in all-in-one (as Zipkin's own server does).
+   */
+  HttpListener zipkin(SpanIngest ingest, SpanStore store) {
+    Mode mode = config.mode();
+    ZipkinHttpReceiver receiver = new ZipkinHttpReceiver(ingest, new ZipkinHttpReceiver.Limits(
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()));
+    ZipkinQueryApi query = new ZipkinQueryApi(store);
+    return http("zipkin", config.listeners().zipkinPort(), config.listeners().httpEventLoops(),
+        HttpListener.defaultOptions(), v -> {
+          Router router = Router.router(v);
+          if (mode.runsIngest()) {
+            receiver.mount(router);
+          }
+          if (mode.runsQuery()) {
+            query.mount(router);
+          }
+          return router;
+        });
+  }
+
+  HttpListener otlpGrpc(SpanIngest ingest) {
+    OtlpGrpcReceiver receiver = new OtlpGrpcReceiver(ingest, config.ingest().maxRequestBytes(),
+        config.ingest().maxDecompressedBytes());
+    return http("otlpGrpc", config.listeners().otlpGrpcPort(),
+        config.listeners().httpEventLoops(), grpcOptions()
+            // Exporters send large messages back to back: let them, within the in-flight bound.
+            .setHttp2ConnectionWindowSize(8 << 20)
+            .setInitialSettings(new Http2Settings().setInitialWindowSize(4 << 20)),
+        receiver::server);
+  }
+
+  HttpListener otlpHttp(SpanIngest ingest) {
+    OtlpHttpReceiver receiver = new OtlpHttpReceiver(ingest, new OtlpHttpReceiver.Options(
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(),
+        config.ingest().otlpHttpCorsOrigins()));
+    return http("otlpHttp", config.listeners().otlpHttpPort(),
+        config.listeners().httpEventLoops(), HttpListener.defaultOptions(), receiver::router);
+  }
+
+  /**
+   * The Jaeger APIs and the browser UI; the sampling admin API too when this process serves
+   * sampling, beside the UI that shows and edits the strategies.
+   *
+   * @param adminApi null when this process serves no sampling
+   */
+  HttpListener query(SpanStore store, SamplingAdminApi adminApi) {
+    TraceAdjuster adjuster = TraceAdjusters.standard(config.query().maxClockSkewAdjustment());
+    JaegerQueryApi jaeger = new JaegerQueryApi(store, adjuster, Clock.systemUTC());
+    JaegerApiV3 jaegerV3 = new JaegerApiV3(store, adjuster);
+    BrowserUi ui = new BrowserUi(UiAssets.load());
+    return http("query", config.listeners().queryPort(), config.listeners().httpEventLoops(),
+        HttpListener.defaultOptions(), v -> {
+          Router router = Router.router(v);
+          jaeger.mount(router);
+          jaegerV3.mount(router);
+          if (adminApi != null) {
+            adminApi.mount(v, router);
+          }
+          ui.mount(router); // last: it answers the paths the APIs do not
+          return router;
+        });
+  }
+
+  /** SDKs ask every minute or so: one event loop is plenty. */
+  HttpListener samplingHttp(SamplingStrategySource served, SamplingAdminApi adminApi,
+      SamplingObserver observer) {
+    RemoteSamplingHttp remote = new RemoteSamplingHttp(served, observer);
+    return http("samplingHttp", config.listeners().samplingHttpPort(), 1,
+        HttpListener.defaultOptions(), v -> {
+          Router router = remote.router(v);
+          adminApi.mount(v, router);
+          return router;
+        });
+  }
+
+  HttpListener samplingGrpc(SamplingStrategySource served, SamplingObserver observer) {
+    RemoteSamplingGrpc remote = new RemoteSamplingGrpc(served, observer);
+    return http("samplingGrpc", config.listeners().samplingGrpcPort(), 1, grpcOptions(),
+        remote::server);
+  }
+
+  HttpListener admin(AdminRoutes routes) {
+    return http("admin", config.listeners().adminPort(), 1, HttpListener.defaultOptions(),
+        routes::router);
+  }
+
+  /** gRPC compresses messages itself; HTTP-level compression would only confuse clients. */
+  private static HttpServerOptions grpcOptions() {
+    return HttpListener.defaultOptions().setCompressionSupported(false);
+  }
+
+  private HttpListener http(String name, int port, int eventLoops, HttpServerOptions options,
+      Function<Vertx, Handler<HttpServerRequest>> handler) {
+    return new HttpListener(vertx, name, config.listeners().bind(), port, eventLoops, options,
+        handler);
+  }
+}
