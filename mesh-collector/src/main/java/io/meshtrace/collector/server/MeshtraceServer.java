@@ -8,7 +8,6 @@ import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
 import io.meshtrace.collector.metrics.XdsMetrics;
-import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
 import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.ingest.IngestPipeline;

@@ -2,6 +2,7 @@ package io.meshtrace.otlp.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.meshtrace.ingest.HttpRefusal;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.RequestBodies;
@@ -15,7 +16,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -153,14 +153,7 @@ public final class OtlpHttpReceiver {
     if (response.ended()) {
       return;
     }
-    Duration retryAfter = refused.retryAfter();
-    if (retryAfter != null) {
-      response.putHeader(HttpHeaders.RETRY_AFTER,
-          Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000)));
-    }
-    if (refused.reason() == IngestException.Reason.TOO_LARGE) {
-      response.putHeader(HttpHeaders.CONNECTION, "close");
-    }
+    HttpRefusal.prepare(response, refused);
     send(ctx, refused.reason().httpStatus(), json, OtlpResponses.status(refused));
   }
 

@@ -1,5 +1,6 @@
 package io.meshtrace.zipkin.receiver;
 
+import io.meshtrace.ingest.HttpRefusal;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.RequestBodies;
@@ -11,7 +12,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -151,22 +151,13 @@ public final class ZipkinHttpReceiver {
   }
 
   /** Writes an error in Zipkin's style: a plain-text message and the status code. */
-  public static void respond(RoutingContext ctx, IngestException refused) {
+  private static void respond(RoutingContext ctx, IngestException refused) {
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
       return;
     }
-    response.setStatusCode(refused.reason().httpStatus())
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-    Duration retryAfter = refused.retryAfter();
-    if (retryAfter != null) {
-      response.putHeader(HttpHeaders.RETRY_AFTER,
-          Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000)));
-    }
-    if (refused.reason() == IngestException.Reason.TOO_LARGE) {
-      // The rest of an oversized body is not read; the connection cannot be reused.
-      response.putHeader(HttpHeaders.CONNECTION, "close");
-    }
-    response.end(refused.getMessage() + "\n");
+    HttpRefusal.prepare(response, refused)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .end(refused.getMessage() + "\n");
   }
 }
