@@ -65,12 +65,15 @@ final class AttributeSplitter {
       } else if (!keys.volatileKeys.isEmpty() && keys.volatileKeys.contains(keyBytes)) {
         share = false;
       } else {
-        Set<Object> seen = keys.tracking.computeIfAbsent(keyBytes, k -> new HashSet<>());
+        Set<Object> seen = keys.tracking.get(keyBytes);
+        if (seen == null) {
+          seen = keys.tracking.computeIfAbsent(copy(keyBytes), k -> new HashSet<>());
+        }
         synchronized (seen) {
           if (seen.contains(value)) {
             share = true;
           } else if (seen.size() < MAX_DISTINCT_VALUES) {
-            seen.add(value);
+            seen.add(copy(value));
             share = true;
           } else {
             share = false;
@@ -91,6 +94,25 @@ final class AttributeSplitter {
       }
     }
     return new Split(shared, sharedCount, newlyVolatile == null ? Set.of() : newlyVolatile);
+  }
+
+  /**
+   * What the tracking keeps is copied: a span's bytes may be a view into its request's body
+   * (receivers decode without copying), which would otherwise stay in memory with it.
+   */
+  private static ByteString copy(ByteString bytes) {
+    return ByteString.copyFrom(bytes.toByteArray());
+  }
+
+  private static Object copy(Object value) {
+    if (value instanceof ByteString bytes) {
+      return copy(bytes);
+    }
+    try {
+      return AnyValue.parseFrom(((AnyValue) value).toByteArray());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a value that was just serialized does not parse", e);
+    }
   }
 
   private ServiceKeys keys(String service) {

@@ -106,7 +106,7 @@ public final class ZipkinToOtlp {
     return span.build();
   }
 
-  private static void addAddress(Endpoint endpoint, String addressKey, String portKey,
+  static void addAddress(Endpoint endpoint, String addressKey, String portKey,
       String ipv6Key, Consumer<KeyValue> add) {
     if (endpoint.ipv4() != null) {
       add.accept(string(addressKey, endpoint.ipv4()));
@@ -153,7 +153,7 @@ public final class ZipkinToOtlp {
    * would be measured and encoded again each time a message is serialized. Keys repeat on every
    * span (Envoy sends the same twenty), so their bytes are kept.
    */
-  private static KeyValue string(String key, String value) {
+  static KeyValue string(String key, String value) {
     return KeyValue.newBuilder().setKeyBytes(keyBytes(key))
         .setValue(AnyValue.newBuilder().setStringValueBytes(ByteString.copyFromUtf8(value)))
         .build();
@@ -173,7 +173,7 @@ public final class ZipkinToOtlp {
     return bytes;
   }
 
-  private static KeyValue bool(String key) {
+  static KeyValue bool(String key) {
     return KeyValue.newBuilder().setKeyBytes(keyBytes(key))
         .setValue(AnyValue.newBuilder().setBoolValue(true))
         .build();

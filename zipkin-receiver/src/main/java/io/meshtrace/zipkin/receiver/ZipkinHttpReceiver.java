@@ -5,7 +5,9 @@ import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.zipkin.codec.ZipkinJsonV2ToOtlp;
 import io.meshtrace.zipkin.codec.ZipkinToOtlp;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -74,7 +76,7 @@ public final class ZipkinHttpReceiver {
 
   private void handle(RoutingContext ctx, int apiVersion) {
     Format format;
-    List<zipkin2.Span> spans;
+    List<ResourceSpans> spans;
     try {
       format = format(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), apiVersion);
       Buffer body = RequestBodies.decode(ctx.body().buffer() == null ? Buffer.buffer()
@@ -94,8 +96,7 @@ public final class ZipkinHttpReceiver {
       ctx.response().setStatusCode(202).end();
       return;
     }
-    ingest.accept(ZipkinToOtlp.translate(spans, System.currentTimeMillis() * 1000),
-            format.source)
+    ingest.accept(spans, format.source)
         .onSuccess(result -> ctx.response().setStatusCode(202).end())
         .onFailure(failure -> respond(ctx, failure instanceof IngestException refused ? refused
             : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
@@ -128,9 +129,17 @@ public final class ZipkinHttpReceiver {
             + "/spans; use " + accepted);
   }
 
-  private static List<zipkin2.Span> decode(Format format, Buffer body) {
+  /**
+   * Zipkin's v2 JSON, which Envoy sends, goes straight into OTLP ({@link ZipkinJsonV2ToOtlp});
+   * the other formats through zipkin2's decoders and {@link ZipkinToOtlp}.
+   */
+  private static List<ResourceSpans> decode(Format format, Buffer body) {
+    long receivedMicros = System.currentTimeMillis() * 1000;
     try {
-      return format.decoder.decodeList(body.getBytes());
+      if (format == Format.JSON_V2) {
+        return ZipkinJsonV2ToOtlp.decode(body.getBytes(), receivedMicros);
+      }
+      return ZipkinToOtlp.translate(format.decoder.decodeList(body.getBytes()), receivedMicros);
     } catch (RuntimeException malformed) {
       throw new IngestException(IngestException.Reason.INVALID,
           "malformed " + format.metricName + " spans: " + malformed.getMessage());
