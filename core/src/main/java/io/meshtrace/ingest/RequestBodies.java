@@ -22,23 +22,31 @@ public final class RequestBodies {
    * @throws IngestException TOO_LARGE, UNSUPPORTED_MEDIA_TYPE or INVALID
    */
   public static Buffer decode(Buffer body, String contentEncoding, long maxDecompressedBytes) {
-    String encoding = contentEncoding == null ? "identity"
-        : contentEncoding.trim().toLowerCase(Locale.ROOT);
-    switch (encoding) {
-      case "", "identity":
-        return body;
-      case "gzip", "x-gzip":
-        return gunzip(body, maxDecompressedBytes);
-      default:
-        throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
-            "unsupported Content-Encoding '" + contentEncoding + "'; use gzip or none");
-    }
+    return compressed(contentEncoding)
+        ? Buffer.buffer(gunzip(body.getBytes(), maxDecompressedBytes)) : body;
   }
 
-  private static Buffer gunzip(Buffer body, long max) {
+  /** As {@link #decode(Buffer, String, long)}, for a body read whole ({@link BodyReader}). */
+  public static byte[] decode(byte[] body, String contentEncoding, long maxDecompressedBytes) {
+    return compressed(contentEncoding) ? gunzip(body, maxDecompressedBytes) : body;
+  }
+
+  /** Whether the body is gzip; an encoding this is not is refused. */
+  private static boolean compressed(String contentEncoding) {
+    String encoding = contentEncoding == null ? "identity"
+        : contentEncoding.trim().toLowerCase(Locale.ROOT);
+    return switch (encoding) {
+      case "", "identity" -> false;
+      case "gzip", "x-gzip" -> true;
+      default -> throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+          "unsupported Content-Encoding '" + contentEncoding + "'; use gzip or none");
+    };
+  }
+
+  private static byte[] gunzip(byte[] body, long max) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(
-        (int) Math.min(max, Math.max(1024, body.length() * 4L)));
-    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body.getBytes()), 8192)) {
+        (int) Math.min(max, Math.max(1024, body.length * 4L)));
+    try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(body), 8192)) {
       byte[] chunk = new byte[8192];
       long total = 0;
       int n;
@@ -57,6 +65,6 @@ public final class RequestBodies {
       throw new IngestException(IngestException.Reason.INVALID,
           "could not read gzip body: " + e.getMessage());
     }
-    return Buffer.buffer(out.toByteArray());
+    return out.toByteArray();
   }
 }

@@ -2,6 +2,7 @@ package io.meshtrace.otlp.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import io.meshtrace.ingest.BodyReader;
 import io.meshtrace.ingest.HttpRefusal;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
@@ -14,7 +15,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import java.util.List;
 import java.util.Locale;
@@ -77,23 +77,31 @@ public final class OtlpHttpReceiver {
                     + " may not send spans here; see --otlp-http-cors-origins").build()));
       });
     }
-    router.post("/v1/traces")
-        .handler(BodyHandler.create(false).setBodyLimit(options.maxRequestBytes()))
-        .handler(this::export)
-        .failureHandler(this::failure);
+    router.post("/v1/traces").handler(this::receive).failureHandler(this::failure);
     return router;
   }
 
-  private void export(RoutingContext ctx) {
+  private void receive(RoutingContext ctx) {
     boolean json = isJson(ctx);
+    BodyReader.read(ctx.request(), options.maxRequestBytes())
+        .onSuccess(body -> export(ctx, json, body))
+        .onFailure(failure -> {
+          IngestException refused = failure instanceof IngestException e ? e
+              : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
+                  + failure.getMessage(), null, failure);
+          ingest.requestRefused(json ? JSON_SOURCE : PROTOBUF_SOURCE, refused.reason());
+          respond(ctx, json, refused);
+        });
+  }
+
+  private void export(RoutingContext ctx, boolean json, byte[] received) {
     IngestSource source = json ? JSON_SOURCE : PROTOBUF_SOURCE;
     ExportTraceServiceRequest request;
     try {
       requireSupportedType(ctx);
-      Buffer body = RequestBodies.decode(ctx.body().buffer() == null ? Buffer.buffer()
-              : ctx.body().buffer(), ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING),
-          options.maxDecompressedBytes());
-      request = json ? OtlpJson.parseRequest(body) : parseProtobuf(body);
+      byte[] body = RequestBodies.decode(received,
+          ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING), options.maxDecompressedBytes());
+      request = json ? OtlpJson.parseRequest(Buffer.buffer(body)) : parseProtobuf(body);
     } catch (IngestException refused) {
       ingest.requestRefused(source, refused.reason());
       respond(ctx, json, refused);
@@ -106,7 +114,7 @@ public final class OtlpHttpReceiver {
                 "internal error: " + failure.getMessage(), null, failure)));
   }
 
-  private static ExportTraceServiceRequest parseProtobuf(Buffer body) {
+  private static ExportTraceServiceRequest parseProtobuf(byte[] body) {
     try {
       return OtlpProtobuf.parseRequest(body);
     } catch (InvalidProtocolBufferException e) {
@@ -136,16 +144,9 @@ public final class OtlpHttpReceiver {
   }
 
   private void failure(RoutingContext ctx) {
-    boolean json = isJson(ctx);
-    if (ctx.statusCode() == 413) {
-      ingest.requestRefused(json ? JSON_SOURCE : PROTOBUF_SOURCE,
-          IngestException.Reason.TOO_LARGE);
-      respond(ctx, json, new IngestException(IngestException.Reason.TOO_LARGE,
-          "request body is larger than " + options.maxRequestBytes() + " bytes"));
-    } else {
-      LOG.warn("OTLP/HTTP intake failed", ctx.failure());
-      respond(ctx, json, new IngestException(IngestException.Reason.INTERNAL, "internal error"));
-    }
+    LOG.warn("OTLP/HTTP intake failed", ctx.failure());
+    respond(ctx, isJson(ctx), new IngestException(IngestException.Reason.INTERNAL,
+        "internal error"));
   }
 
   private static void respond(RoutingContext ctx, boolean json, IngestException refused) {

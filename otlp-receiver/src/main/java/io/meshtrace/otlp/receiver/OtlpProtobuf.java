@@ -15,7 +15,11 @@ final class OtlpProtobuf {
    * rather than copies of them.
    */
   static ExportTraceServiceRequest parseRequest(Buffer body) throws InvalidProtocolBufferException {
-    CodedInputStream input = CodedInputStream.newInstance(body.getBytes());
+    return parseRequest(body.getBytes());
+  }
+
+  static ExportTraceServiceRequest parseRequest(byte[] body) throws InvalidProtocolBufferException {
+    CodedInputStream input = CodedInputStream.newInstance(body);
     input.enableAliasing(true);
     try {
       return ExportTraceServiceRequest.parseFrom(input);

@@ -1,5 +1,6 @@
 package io.meshtrace.zipkin.receiver;
 
+import io.meshtrace.ingest.BodyReader;
 import io.meshtrace.ingest.HttpRefusal;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
@@ -8,12 +9,10 @@ import io.meshtrace.ingest.SpanIngest;
 import io.meshtrace.zipkin.codec.ZipkinJsonV2ToOtlp;
 import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -67,22 +66,30 @@ public final class ZipkinHttpReceiver {
   }
 
   public void mount(Router router) {
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(limits.maxRequestBytes());
-    router.post("/api/v2/spans").handler(body).handler(ctx -> handle(ctx, 2))
-        .failureHandler(this::failure);
-    router.post("/api/v1/spans").handler(body).handler(ctx -> handle(ctx, 1))
-        .failureHandler(this::failure);
+    router.post("/api/v2/spans").handler(ctx -> receive(ctx, 2)).failureHandler(this::failure);
+    router.post("/api/v1/spans").handler(ctx -> receive(ctx, 1)).failureHandler(this::failure);
   }
 
-  private void handle(RoutingContext ctx, int apiVersion) {
+  private void receive(RoutingContext ctx, int apiVersion) {
+    BodyReader.read(ctx.request(), limits.maxRequestBytes())
+        .onSuccess(body -> handle(ctx, apiVersion, body))
+        .onFailure(failure -> {
+          IngestException refused = failure instanceof IngestException e ? e
+              : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
+                  + failure.getMessage(), null, failure);
+          ingest.requestRefused(source(ctx, apiVersion), refused.reason());
+          respond(ctx, refused);
+        });
+  }
+
+  private void handle(RoutingContext ctx, int apiVersion, byte[] received) {
     Format format;
     List<ResourceSpans> spans;
     try {
       format = format(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), apiVersion);
-      Buffer body = RequestBodies.decode(ctx.body().buffer() == null ? Buffer.buffer()
-              : ctx.body().buffer(), ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING),
-          limits.maxDecompressedBytes());
-      if (body.length() == 0) {
+      byte[] body = RequestBodies.decode(received,
+          ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING), limits.maxDecompressedBytes());
+      if (body.length == 0) {
         throw new IngestException(IngestException.Reason.INVALID,
             "empty body: send a list of spans (an empty list is [])");
       }
@@ -133,13 +140,13 @@ public final class ZipkinHttpReceiver {
    * Zipkin's v2 JSON, which Envoy sends, goes straight into OTLP ({@link ZipkinJsonV2ToOtlp});
    * the other formats through zipkin2's decoders and {@link ZipkinToOtlp}.
    */
-  private static List<ResourceSpans> decode(Format format, Buffer body) {
+  private static List<ResourceSpans> decode(Format format, byte[] body) {
     long receivedMicros = System.currentTimeMillis() * 1000;
     try {
       if (format == Format.JSON_V2) {
-        return ZipkinJsonV2ToOtlp.decode(body.getBytes(), receivedMicros);
+        return ZipkinJsonV2ToOtlp.decode(body, receivedMicros);
       }
-      return ZipkinToOtlp.translate(format.decoder.decodeList(body.getBytes()), receivedMicros);
+      return ZipkinToOtlp.translate(format.decoder.decodeList(body), receivedMicros);
     } catch (RuntimeException malformed) {
       throw new IngestException(IngestException.Reason.INVALID,
           "malformed " + format.metricName + " spans: " + malformed.getMessage());
@@ -147,16 +154,8 @@ public final class ZipkinHttpReceiver {
   }
 
   private void failure(RoutingContext ctx) {
-    if (ctx.statusCode() == 413) {
-      int apiVersion = ctx.request().path().contains("/v1/") ? 1 : 2;
-      ingest.requestRefused(source(ctx, apiVersion), IngestException.Reason.TOO_LARGE);
-      respond(ctx, new IngestException(IngestException.Reason.TOO_LARGE,
-          "request body is larger than " + limits.maxRequestBytes() + " bytes"));
-    } else {
-      Throwable failure = ctx.failure();
-      LOG.warn("Zipkin intake failed", failure);
-      respond(ctx, new IngestException(IngestException.Reason.INTERNAL, "internal error"));
-    }
+    LOG.warn("Zipkin intake failed", ctx.failure());
+    respond(ctx, new IngestException(IngestException.Reason.INTERNAL, "internal error"));
   }
 
   /** Writes an error in Zipkin's style: a plain-text message and the status code. */
