@@ -26,11 +26,23 @@ final class AttributeSplitter {
   /** Longer values are always the span's own: sharing them would cost memory for little. */
   static final int MAX_SHARED_VALUE_BYTES = 512;
 
-  /** One service's keys. */
+  /**
+   * What is known of one key of one service: whether it is recorded as volatile, and the values
+   * seen while it is not. One lookup per attribute finds both; reads take no lock.
+   */
+  private static final class KeyState {
+    volatile boolean recordedVolatile;
+    final Set<Object> seen = ConcurrentHashMap.newKeySet();
+  }
+
+  /** One service's keys, by their UTF-8 bytes: keys arrive as bytes, decoding each would cost. */
   private static final class ServiceKeys {
-    final Map<ByteString, Set<Object>> tracking = new ConcurrentHashMap<>();
-    /** As UTF-8 bytes: keys arrive as bytes, and decoding each to compare would cost. */
-    final Set<ByteString> volatileKeys = ConcurrentHashMap.newKeySet();
+    final Map<ByteString, KeyState> keys = new ConcurrentHashMap<>();
+
+    KeyState state(ByteString key) {
+      KeyState state = keys.get(key);
+      return state != null ? state : keys.computeIfAbsent(key, k -> new KeyState());
+    }
   }
 
   private final Map<String, ServiceKeys> services = new ConcurrentHashMap<>();
@@ -40,10 +52,9 @@ final class AttributeSplitter {
 
   /** A key recorded in {@code volatile_attribute_keys}: at start-up, and after a batch did. */
   void markVolatile(String service, String key) {
-    ServiceKeys keys = keys(service);
-    ByteString bytes = ByteString.copyFromUtf8(key);
-    keys.volatileKeys.add(bytes);
-    keys.tracking.remove(bytes);
+    KeyState state = keys(service).state(ByteString.copyFromUtf8(key));
+    state.recordedVolatile = true;
+    state.seen.clear();
   }
 
   Split split(String service, List<KeyValue> attributes) {
@@ -57,33 +68,17 @@ final class AttributeSplitter {
     ServiceKeys keys = keys(service);
     for (int i = 0; i < count; i++) {
       KeyValue attribute = attributes.get(i);
+      // Receivers give keys as copies of their own (values may be views into a request body,
+      // keys never are), so the instance can be kept as the map's key.
       ByteString keyBytes = attribute.getKeyBytes();
-      Object value = valueKey(attribute.getValue());
-      boolean share;
-      if (value == null) {
-        share = false;
-      } else if (!keys.volatileKeys.isEmpty() && keys.volatileKeys.contains(keyBytes)) {
-        share = false;
-      } else {
-        Set<Object> seen = keys.tracking.get(keyBytes);
-        if (seen == null) {
-          seen = keys.tracking.computeIfAbsent(copy(keyBytes), k -> new HashSet<>());
-        }
-        synchronized (seen) {
-          if (seen.contains(value)) {
-            share = true;
-          } else if (seen.size() < MAX_DISTINCT_VALUES) {
-            seen.add(copy(value));
-            share = true;
-          } else {
-            share = false;
-          }
-        }
-      }
+      KeyState state = keys.state(keyBytes);
+      Object value = state.recordedVolatile ? null : valueKey(attribute.getValue());
+      boolean share = value != null && (state.seen.contains(value)
+          || (state.seen.size() < MAX_DISTINCT_VALUES && state.seen.add(copy(value))));
       if (share) {
         shared[i] = true;
         sharedCount++;
-      } else if (!keys.volatileKeys.contains(keyBytes)) {
+      } else if (!state.recordedVolatile) {
         // Not yet recorded: every span storing the key as its own reports it, and its batch
         // records it before inserting, until markVolatile() says it is recorded. Marking it
         // here instead would let a concurrent batch write such a span first.
@@ -97,16 +92,12 @@ final class AttributeSplitter {
   }
 
   /**
-   * What the tracking keeps is copied: a span's bytes may be a view into its request's body
+   * A value the tracking keeps is copied: a span's bytes may be a view into its request's body
    * (receivers decode without copying), which would otherwise stay in memory with it.
    */
-  private static ByteString copy(ByteString bytes) {
-    return ByteString.copyFrom(bytes.toByteArray());
-  }
-
   private static Object copy(Object value) {
     if (value instanceof ByteString bytes) {
-      return copy(bytes);
+      return ByteString.copyFrom(bytes.toByteArray());
     }
     try {
       return AnyValue.parseFrom(((AnyValue) value).toByteArray());
@@ -116,7 +107,8 @@ final class AttributeSplitter {
   }
 
   private ServiceKeys keys(String service) {
-    return services.computeIfAbsent(service, s -> new ServiceKeys());
+    ServiceKeys keys = services.get(service);
+    return keys != null ? keys : services.computeIfAbsent(service, s -> new ServiceKeys());
   }
 
   /**

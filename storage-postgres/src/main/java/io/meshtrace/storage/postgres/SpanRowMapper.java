@@ -44,11 +44,15 @@ final class SpanRowMapper {
 
   private final AttributeSplitter splitter;
   private final java.util.Set<String> indexedTagKeys;
+  /** As spans carry their keys: comparing bytes spares decoding every key to a String. */
+  private final java.util.Set<ByteString> indexedTagKeyBytes;
 
   SpanRowMapper(Clock clock, Duration retention, Duration maxFutureSkew,
       AttributeSplitter splitter, java.util.Set<String> indexedTagKeys) {
     this.splitter = splitter;
     this.indexedTagKeys = indexedTagKeys;
+    this.indexedTagKeyBytes = indexedTagKeys.stream().map(ByteString::copyFromUtf8)
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
     this.clock = clock;
     this.retention = retention;
     this.maxFutureSkew = maxFutureSkew;
@@ -57,6 +61,7 @@ final class SpanRowMapper {
   List<SpanRow> map(List<ResourceSpans> resourceSpansList) {
     Window window = window();
     List<SpanRow> rows = new ArrayList<>();
+    SharedSets sharedSets = new SharedSets();
     for (ResourceSpans resourceSpans : resourceSpansList) {
       String service = serviceName(resourceSpans.getResource());
       for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
@@ -71,18 +76,18 @@ final class SpanRowMapper {
           if (problem != null) {
             throw new InvalidSpanException(problem.message());
           }
-          rows.add(row(span, source, service));
+          rows.add(row(span, source, service, sharedSets));
         }
       }
     }
     return rows;
   }
 
-  private SpanRow row(Span span, SpanSource source, String service) {
+  private SpanRow row(Span span, SpanSource source, String service, SharedSets sharedSets) {
     List<KeyValue> attributes = span.getAttributesList();
     AttributeSplitter.Split split = splitter.split(service, attributes);
     ByteString attributeSet = split.sharedCount() == 0 ? null
-        : serializeShared(attributes, split.shared());
+        : sharedSets.serialized(attributes, split.shared());
     return new SpanRow(StoredSpanCodec.startMicros(span), StoredSpanCodec.durationMicros(span),
         TraceId.fromBytes(span.getTraceId()).toUuid(), SpanIds.fromBytes(span.getSpanId()),
         parentId(span), span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
@@ -102,7 +107,7 @@ final class SpanRowMapper {
     int count = attributes.size();
     for (int i = 0; i < count; i++) {
       KeyValue attribute = attributes.get(i);
-      if (indexedTagKeys.contains(attribute.getKey())) {
+      if (indexedTagKeyBytes.contains(attribute.getKeyBytes())) {
         hashes = java.util.Arrays.copyOf(hashes, hashes.length + 1);
         hashes[hashes.length - 1] = TagValueHash.of(attribute.getKey(),
             io.meshtrace.model.AttributeText.of(attribute.getValue()));
@@ -136,6 +141,67 @@ final class SpanRowMapper {
       }
     }
     return null;
+  }
+
+  /**
+   * The attribute sets of one call, serialized once each: the spans of a request repeat their
+   * shared attributes, and the Zipkin receiver hands the very same attribute instances to each
+   * span that repeats them, so a set is found by the identity of its attributes without being
+   * serialized again, and the same bytes (whose hash protobuf keeps) go to the dictionary.
+   */
+  private static final class SharedSets {
+    private final java.util.Map<SharedAttributes, ByteString> serialized =
+        new java.util.HashMap<>();
+
+    ByteString serialized(List<KeyValue> attributes, boolean[] shared) {
+      SharedAttributes key = new SharedAttributes(attributes, shared);
+      ByteString set = serialized.get(key);
+      if (set == null) {
+        set = serializeShared(attributes, shared);
+        serialized.put(key, set);
+      }
+      return set;
+    }
+  }
+
+  /** The shared attributes of a span, compared by the identity of the attribute messages. */
+  private static final class SharedAttributes {
+    private final KeyValue[] attributes;
+    private final int hash;
+
+    SharedAttributes(List<KeyValue> all, boolean[] shared) {
+      int count = 0;
+      for (boolean isShared : shared) {
+        count += isShared ? 1 : 0;
+      }
+      attributes = new KeyValue[count];
+      int hash = 1;
+      for (int i = 0, n = 0; i < shared.length; i++) {
+        if (shared[i]) {
+          attributes[n++] = all.get(i);
+          hash = 31 * hash + System.identityHashCode(all.get(i));
+        }
+      }
+      this.hash = hash;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      if (!(other instanceof SharedAttributes that) || that.attributes.length != attributes.length) {
+        return false;
+      }
+      for (int i = 0; i < attributes.length; i++) {
+        if (attributes[i] != that.attributes[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 
   /** The shared attributes as a Span message holding only them: the set's identity. */

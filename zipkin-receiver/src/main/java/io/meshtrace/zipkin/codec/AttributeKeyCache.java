@@ -13,22 +13,26 @@ final class AttributeKeyCache {
   /** Longer keys are rare and not worth a slot. */
   private static final int MAX_KEY_BYTES = 128;
 
-  private record Entry(int hash, byte[] bytes, ByteString key) {}
+  /** A key as OTLP carries it, and as zipkin2 sorts tags by it. */
+  record Key(ByteString bytes, String text) {}
+
+  private record Entry(int hash, byte[] raw, Key key) {}
 
   private final Entry[] table = new Entry[SLOTS];
 
   /** The key the cursor's last string holds. */
-  ByteString key(JsonCursor cursor) {
+  Key key(JsonCursor cursor) {
     int hash = cursor.lastKeyHash();
     int slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
     Entry entry = table[slot];
-    if (entry != null && entry.hash == hash && cursor.lastStringRawEquals(entry.bytes)) {
+    if (entry != null && entry.hash == hash && cursor.lastStringRawEquals(entry.raw)) {
       return entry.key;
     }
     // A copy, never a view into the request: storage keeps keys (its dictionary caches), and a
     // view would keep the whole request body alive with them.
-    ByteString key = ByteString.copyFrom(cursor.lastStringBytes().toByteArray());
-    if (key.size() <= MAX_KEY_BYTES) {
+    ByteString bytes = ByteString.copyFrom(cursor.lastStringBytes().toByteArray());
+    Key key = new Key(bytes, bytes.toStringUtf8());
+    if (bytes.size() <= MAX_KEY_BYTES) {
       table[slot] = new Entry(hash, cursor.lastStringRaw(), key);
     }
     return key;

@@ -20,6 +20,7 @@ final class JsonCursor {
   /** The last string read: where it starts and ends in {@link #bytes}, or its decoded form. */
   private int stringStart;
   private int stringEnd;
+  private boolean stringAscii;
   private byte[] unescaped;
   private int unescapedLength;
 
@@ -87,21 +88,31 @@ final class JsonCursor {
    */
   void readString() {
     expect('"');
-    int start = pos;
-    while (pos < end) {
-      byte b = bytes[pos];
+    // Locals, so that the loop runs in registers: this is where a span's bytes are read.
+    byte[] in = bytes;
+    int at = pos;
+    int limit = end;
+    int seen = 0;
+    while (at < limit) {
+      byte b = in[at];
       if (b == '"') {
-        stringStart = start;
-        stringEnd = pos++;
+        stringStart = pos;
+        stringEnd = at;
+        stringAscii = seen >= 0;
         unescaped = null;
+        pos = at + 1;
         return;
       }
       if (b == '\\') {
+        int start = pos;
+        pos = at;
         readEscapedString(start);
         return;
       }
-      pos++;
+      seen |= b; // negative once any byte is not ASCII
+      at++;
     }
+    pos = at;
     throw error("unterminated string");
   }
 
@@ -114,6 +125,7 @@ final class JsonCursor {
       if (b == '"') {
         unescaped = out;
         unescapedLength = length;
+        stringAscii = isAscii(out, 0, length);
         return;
       }
       if (length + 8 > out.length) {
@@ -215,7 +227,7 @@ final class JsonCursor {
     if (unescaped == null) {
       ByteString view = UnsafeByteOperations.unsafeWrap(bytes, stringStart,
           stringEnd - stringStart);
-      if (view.isValidUtf8()) {
+      if (stringAscii || view.isValidUtf8()) {
         return view;
       }
     }
@@ -230,16 +242,19 @@ final class JsonCursor {
     return java.util.Arrays.equals(source, from, from + length, other, 0, other.length);
   }
 
-  /** A hash of the last string's raw bytes. */
+  /**
+   * A hash of the last string's raw bytes from its length and three of them: enough to tell
+   * apart the few keys a cache holds, in constant time (equality is checked after).
+   */
   int lastKeyHash() {
     byte[] source = unescaped != null ? unescaped : bytes;
     int from = unescaped != null ? 0 : stringStart;
-    int to = unescaped != null ? unescapedLength : stringEnd;
-    int hash = 1;
-    for (int i = from; i < to; i++) {
-      hash = 31 * hash + source[i];
+    int length = (unescaped != null ? unescapedLength : stringEnd) - from;
+    if (length == 0) {
+      return 0;
     }
-    return hash;
+    return length * 0x9E3779B1 ^ source[from] ^ source[from + length / 2] << 8
+        ^ source[from + length - 1] << 16 ^ source[from + (length - 1) * 3 / 4] << 24;
   }
 
   /** A copy of the last string's raw bytes. */
@@ -254,11 +269,38 @@ final class JsonCursor {
         : new String(bytes, stringStart, stringEnd - stringStart, StandardCharsets.UTF_8);
   }
 
+  /** The last string's length in bytes. */
+  int lastLength() {
+    return unescaped != null ? unescapedLength : stringEnd - stringStart;
+  }
+
+  /** Byte {@code i} of the last string. */
+  byte lastByteAt(int i) {
+    return unescaped != null ? unescaped[i] : bytes[stringStart + i];
+  }
+
+  /** Where the next value starts, for {@link #rewind}. */
+  int position() {
+    skipWhitespace();
+    return pos;
+  }
+
+  /** Back to a {@link #position()} taken before: to read a value again. */
+  void rewind(int position) {
+    pos = position;
+  }
+
+  /** The input from {@code from} to where the cursor is, as a view: only for the call's use. */
+  ByteString viewSince(int from) {
+    return UnsafeByteOperations.unsafeWrap(bytes, from, pos - from);
+  }
+
   /** Whether the last string is pure ASCII (so that its byte order is its character order). */
   boolean lastStringIsAscii() {
-    byte[] source = unescaped != null ? unescaped : bytes;
-    int from = unescaped != null ? 0 : stringStart;
-    int to = unescaped != null ? unescapedLength : stringEnd;
+    return stringAscii;
+  }
+
+  private static boolean isAscii(byte[] source, int from, int to) {
     for (int i = from; i < to; i++) {
       if (source[i] < 0) {
         return false;
@@ -440,13 +482,17 @@ final class JsonCursor {
   }
 
   private void skipWhitespace() {
-    while (pos < end) {
-      byte b = bytes[pos];
+    byte[] in = bytes;
+    int at = pos;
+    int limit = end;
+    while (at < limit) {
+      byte b = in[at];
       if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
-        return;
+        break;
       }
-      pos++;
+      at++;
     }
+    pos = at;
   }
 
   IllegalArgumentException error(String problem) {

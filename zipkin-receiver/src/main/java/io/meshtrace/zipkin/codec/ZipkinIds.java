@@ -11,8 +11,43 @@ import com.google.protobuf.ByteString;
 final class ZipkinIds {
   private ZipkinIds() {}
 
-  /** The high and low 64 bits. */
+  /** The ID a JSON string or number holds: read from its bytes when it is a string. */
+  interface Hex {
+    int length();
+
+    /** The character at {@code i}, or -1 where it is not lower-case hex. */
+    int digit(int i);
+
+    /** For messages. */
+    String text();
+
+    static Hex of(String text) {
+      return new Hex() {
+        @Override
+        public int length() {
+          return text.length();
+        }
+
+        @Override
+        public int digit(int i) {
+          char c = text.charAt(i);
+          return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        }
+
+        @Override
+        public String text() {
+          return text;
+        }
+      };
+    }
+  }
+
   static long[] traceId(String hex) {
+    return traceId(Hex.of(hex));
+  }
+
+  /** The high and low 64 bits. */
+  static long[] traceId(Hex hex) {
     int length = hex.length();
     if (length == 0) {
       throw new IllegalArgumentException("traceId is empty");
@@ -38,6 +73,10 @@ final class ZipkinIds {
   }
 
   static long spanId(String hex) {
+    return spanId(Hex.of(hex));
+  }
+
+  static long spanId(Hex hex) {
     int length = hex.length();
     if (length == 0) {
       throw new IllegalArgumentException("id is empty");
@@ -52,8 +91,12 @@ final class ZipkinIds {
     return id;
   }
 
-  /** 0 for none. */
   static long parentId(String hex) {
+    return parentId(Hex.of(hex));
+  }
+
+  /** 0 for none. */
+  static long parentId(Hex hex) {
     int length = hex.length();
     if (length == 0) {
       throw new IllegalArgumentException("parentId is empty");
@@ -64,7 +107,7 @@ final class ZipkinIds {
     return parse(hex);
   }
 
-  private static long parse(String hex) {
+  private static long parse(Hex hex) {
     long value = 0;
     for (int i = 0; i < hex.length(); i++) {
       value = value << 4 | digit(hex, i);
@@ -72,15 +115,13 @@ final class ZipkinIds {
     return value;
   }
 
-  private static int digit(String hex, int i) {
-    char c = hex.charAt(i);
-    if (c >= '0' && c <= '9') {
-      return c - '0';
+  private static int digit(Hex hex, int i) {
+    int digit = hex.digit(i);
+    if (digit < 0) {
+      throw new IllegalArgumentException(hex.text()
+          + " should be lower-hex encoded with no prefix");
     }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    throw new IllegalArgumentException(hex + " should be lower-hex encoded with no prefix");
+    return digit;
   }
 
   static ByteString bytes(long high, long low) {

@@ -2,15 +2,12 @@ package io.meshtrace.zipkin.codec;
 
 import com.google.protobuf.ByteString;
 import io.meshtrace.model.ZipkinAttributes;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +49,7 @@ public final class ZipkinJsonV2ToOtlp {
     JsonCursor in = new JsonCursor(json);
     Map<Endpoint, List<Span>> byLocalEndpoint = new LinkedHashMap<>();
     Map<ByteString, Endpoint> endpoints = new HashMap<>();
+    RepeatedAttributes attributes = new RepeatedAttributes();
     in.expect('[');
     if (!in.consume(']')) {
       int index = 0;
@@ -60,7 +58,7 @@ public final class ZipkinJsonV2ToOtlp {
         span.read(in, endpoints, index++);
         Endpoint local = span.localEndpoint == null ? NO_ENDPOINT : span.localEndpoint;
         byLocalEndpoint.computeIfAbsent(local, e -> new ArrayList<>())
-            .add(span.toOtlp(receivedMicros));
+            .add(span.toOtlp(receivedMicros, attributes));
       } while (in.more(']'));
     }
     in.expectEnd();
@@ -87,10 +85,10 @@ public final class ZipkinJsonV2ToOtlp {
     Endpoint localEndpoint;
     Endpoint remoteEndpoint;
     List<zipkin2.Annotation> annotations;
-    ByteString[] tagKeys = new ByteString[24];
+    AttributeKeyCache.Key[] tagKeys = new AttributeKeyCache.Key[24];
     ByteString[] tagValues = new ByteString[24];
+    int[] tagValueHashes = new int[24];
     int tags;
-    boolean tagKeysAscii = true;
     boolean debug;
     boolean shared;
 
@@ -114,20 +112,20 @@ public final class ZipkinJsonV2ToOtlp {
 
     private void field(JsonCursor in, Map<ByteString, Endpoint> endpoints) {
       if (in.lastStringEquals("traceId")) {
-        long[] value = ZipkinIds.traceId(text(in));
+        long[] value = ZipkinIds.traceId(hex(in));
         traceIdHigh = value[0];
         traceIdLow = value[1];
         hasTraceId = true;
         return;
       }
       if (in.lastStringEquals("id")) {
-        id = ZipkinIds.spanId(text(in));
+        id = ZipkinIds.spanId(hex(in));
         hasId = true;
         return;
       }
       if (in.lastStringEquals("parentId")) {
         if (!in.consumeNull()) {
-          parentId = ZipkinIds.parentId(text(in));
+          parentId = ZipkinIds.parentId(hex(in));
         }
       } else if (in.lastStringEquals("kind")) {
         if (!in.consumeNull()) {
@@ -181,28 +179,32 @@ public final class ZipkinJsonV2ToOtlp {
       }
       do {
         in.readString();
-        ByteString key = KEYS.key(in);
-        boolean ascii = in.lastStringIsAscii();
+        AttributeKeyCache.Key key = KEYS.key(in);
         in.expect(':');
         if (in.consumeNull()) {
-          throw in.error("No value for tag " + key.toStringUtf8());
+          throw in.error("No value for tag " + key.text());
         }
         ByteString value;
+        int valueHash;
         if (in.peekString()) {
           in.readString();
           value = in.lastStringBytes();
+          valueHash = in.lastKeyHash();
         } else if (in.peekNumber()) {
-          value = ByteString.copyFromUtf8(in.readNumberText());
+          String number = in.readNumberText();
+          value = ByteString.copyFromUtf8(number);
+          valueHash = number.hashCode();
         } else {
-          throw in.error("expected a string for tag " + key.toStringUtf8());
+          throw in.error("expected a string for tag " + key.text());
         }
         if (tags == tagKeys.length) {
           tagKeys = Arrays.copyOf(tagKeys, tags * 2);
           tagValues = Arrays.copyOf(tagValues, tags * 2);
+          tagValueHashes = Arrays.copyOf(tagValueHashes, tags * 2);
         }
         tagKeys[tags] = key;
+        tagValueHashes[tags] = valueHash;
         tagValues[tags++] = value;
-        tagKeysAscii &= ascii;
       } while (in.more('}'));
     }
 
@@ -238,12 +240,30 @@ public final class ZipkinJsonV2ToOtlp {
       } while (in.more(']'));
     }
 
-    /** An endpoint by zipkin2's own rules; spans of one process repeat theirs, so it is cached. */
+    /**
+     * An endpoint by zipkin2's own rules. The spans of one process repeat theirs to the byte, so
+     * it is looked up by its JSON first and read only when it is new.
+     */
     private static Endpoint endpoint(JsonCursor in, Map<ByteString, Endpoint> endpoints) {
+      int start = in.position();
+      in.skipValue();
+      ByteString json = in.viewSince(start);
+      Endpoint known = endpoints.get(json);
+      if (known != null || endpoints.containsKey(json)) {
+        return known;
+      }
+      int after = in.position();
+      in.rewind(start);
+      Endpoint read = readEndpoint(in);
+      in.rewind(after);
+      endpoints.put(json, read);
+      return read;
+    }
+
+    private static Endpoint readEndpoint(JsonCursor in) {
       in.expect('{');
       Endpoint.Builder endpoint = Endpoint.newBuilder();
       boolean readField = false;
-      StringBuilder key = new StringBuilder();
       if (!in.consume('}')) {
         do {
           in.readString();
@@ -252,14 +272,10 @@ public final class ZipkinJsonV2ToOtlp {
             continue;
           }
           if (in.lastStringEquals("serviceName")) {
-            String name = text(in);
-            endpoint.serviceName(name);
-            key.append('s').append(name).append('\n');
+            endpoint.serviceName(text(in));
             readField = true;
           } else if (in.lastStringEquals("ipv4") || in.lastStringEquals("ipv6")) {
-            String ip = text(in);
-            endpoint.parseIp(ip);
-            key.append('i').append(ip).append('\n');
+            endpoint.parseIp(text(in));
             readField = true;
           } else if (in.lastStringEquals("port")) {
             long port = in.readLong();
@@ -267,7 +283,6 @@ public final class ZipkinJsonV2ToOtlp {
               throw in.error("port " + port + " is not an int");
             }
             endpoint.port((int) port);
-            key.append('p').append(port).append('\n');
             readField = true;
           } else {
             in.skipValue();
@@ -277,19 +292,8 @@ public final class ZipkinJsonV2ToOtlp {
       if (!readField) {
         return null;
       }
-      ByteString identity = ByteString.copyFromUtf8(key.toString());
-      Endpoint cached = endpoints.get(identity);
-      if (cached != null) {
-        return cached;
-      }
       Endpoint built = endpoint.build();
-      if (NO_ENDPOINT.equals(built)) {
-        built = null;
-      }
-      if (built != null) {
-        endpoints.put(identity, built);
-      }
-      return built;
+      return NO_ENDPOINT.equals(built) ? null : built;
     }
 
     /** A name lower-cased as zipkin2 does, kept as a view when it already is (the usual case). */
@@ -310,7 +314,7 @@ public final class ZipkinJsonV2ToOtlp {
       return ByteString.copyFromUtf8(text(in).toLowerCase(Locale.ROOT));
     }
 
-    Span toOtlp(long receivedMicros) {
+    Span toOtlp(long receivedMicros, RepeatedAttributes attributes) {
       if (shared && kind == zipkin2.Span.Kind.CLIENT) {
         shared = false; // zipkin2: shared is for the server side
       }
@@ -333,7 +337,7 @@ public final class ZipkinJsonV2ToOtlp {
       if (duration != 0) {
         span.setEndTimeUnixNano((startMicros + duration) * 1000);
       }
-      addTags(span);
+      addTags(span, attributes);
       if (remoteEndpoint != null) {
         if (remoteEndpoint.serviceName() != null) {
           span.addAttributes(ZipkinToOtlp.string(ZipkinAttributes.PEER_SERVICE,
@@ -357,44 +361,39 @@ public final class ZipkinJsonV2ToOtlp {
     }
 
     /** In key order, as zipkin2's TreeMap has them; of a repeated key, the last value. */
-    private void addTags(Span.Builder span) {
+    private void addTags(Span.Builder span, RepeatedAttributes attributes) {
       if (tags == 0) {
         return;
       }
-      Integer[] order = new Integer[tags];
+      int[] order = new int[tags];
       for (int i = 0; i < tags; i++) {
         order[i] = i;
       }
-      Comparator<Integer> byKey = tagKeysAscii
-          ? (a, b) -> ByteString.unsignedLexicographicalComparator()
-              .compare(tagKeys[a], tagKeys[b])
-          : Comparator.comparing(i -> tagKeys[i].toStringUtf8());
-      if (!sortedAlready(byKey, order)) {
-        Arrays.sort(order, byKey); // stable: repeated keys keep their order
+      // Insertion sort, stable (a repeated key keeps its order) and linear on what Envoy sends:
+      // its tags come sorted already.
+      for (int n = 1; n < tags; n++) {
+        int moving = order[n];
+        String text = tagKeys[moving].text();
+        int at = n;
+        while (at > 0 && tagKeys[order[at - 1]].text().compareTo(text) > 0) {
+          order[at] = order[at - 1];
+          at--;
+        }
+        order[at] = moving;
       }
       for (int n = 0; n < tags; n++) {
         int i = order[n];
-        if (n + 1 < tags && tagKeys[order[n + 1]].equals(tagKeys[i])) {
+        ByteString key = tagKeys[i].bytes();
+        if (n + 1 < tags && tagKeys[order[n + 1]].text().equals(tagKeys[i].text())) {
           continue; // a later value of the same key wins
         }
-        if (tagKeys[i].equals(ERROR_KEY)) {
+        if (key.equals(ERROR_KEY)) {
           span.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR)
               .setMessageBytes(tagValues[i]));
         } else {
-          span.addAttributes(KeyValue.newBuilder().setKeyBytes(tagKeys[i])
-              .setValue(AnyValue.newBuilder().setStringValueBytes(tagValues[i])));
+          span.addAttributes(attributes.attribute(tagKeys[i], tagValues[i], tagValueHashes[i]));
         }
       }
-    }
-
-    /** Envoy writes its tags sorted already; checking is cheaper than sorting. */
-    private static boolean sortedAlready(Comparator<Integer> byKey, Integer[] order) {
-      for (int n = 1; n < order.length; n++) {
-        if (byKey.compare(order[n - 1], order[n]) > 0) {
-          return false;
-        }
-      }
-      return true;
     }
 
     private List<zipkin2.Annotation> sortedAnnotations() {
@@ -411,6 +410,31 @@ public final class ZipkinJsonV2ToOtlp {
       }
       return distinct;
     }
+  }
+
+  /** An ID as zipkin2 reads it (a string, or a number as its text), without a String. */
+  private static ZipkinIds.Hex hex(JsonCursor in) {
+    if (!in.peekString()) {
+      return ZipkinIds.Hex.of(text(in));
+    }
+    in.readString();
+    return new ZipkinIds.Hex() {
+      @Override
+      public int length() {
+        return in.lastLength();
+      }
+
+      @Override
+      public int digit(int i) {
+        byte c = in.lastByteAt(i);
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      }
+
+      @Override
+      public String text() {
+        return in.lastString();
+      }
+    };
   }
 
   /** A value zipkin2 reads with {@code nextString()}: a string, or a number as its text. */
