@@ -11,12 +11,15 @@ import com.google.protobuf.ByteString;
 final class ZipkinIds {
   private ZipkinIds() {}
 
-  /** The ID a JSON string or number holds: read from its bytes when it is a string. */
+  /** An ID as written: a JSON string read in place, or the text of a number. */
   interface Hex {
     int length();
 
-    /** The character at {@code i}, or -1 where it is not lower-case hex. */
-    int digit(int i);
+    /** Whether every character is a lower-case hex digit. */
+    boolean lowerHex();
+
+    /** The digits {@code from} to {@code to} as a number; only when {@link #lowerHex()}. */
+    long value(int from, int to);
 
     /** For messages. */
     String text();
@@ -29,9 +32,22 @@ final class ZipkinIds {
         }
 
         @Override
-        public int digit(int i) {
-          char c = text.charAt(i);
-          return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        public boolean lowerHex() {
+          for (int i = 0; i < text.length(); i++) {
+            if (digit(text.charAt(i)) < 0) {
+              return false;
+            }
+          }
+          return true;
+        }
+
+        @Override
+        public long value(int from, int to) {
+          long value = 0;
+          for (int i = from; i < to; i++) {
+            value = value << 4 | digit(text.charAt(i));
+          }
+          return value;
         }
 
         @Override
@@ -40,6 +56,11 @@ final class ZipkinIds {
         }
       };
     }
+  }
+
+  /** The value of a lower-case hex digit, or -1. */
+  static int digit(int c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
   }
 
   static long[] traceId(String hex) {
@@ -55,17 +76,10 @@ final class ZipkinIds {
     if (length > 32) {
       throw new IllegalArgumentException("traceId.length > 32");
     }
-    long high = 0;
-    long low = 0;
-    for (int i = 0; i < length; i++) {
-      int digit = digit(hex, i);
-      int position = length - 1 - i;
-      if (position >= 16) {
-        high |= ((long) digit) << ((position - 16) * 4);
-      } else {
-        low |= ((long) digit) << (position * 4);
-      }
-    }
+    requireLowerHex(hex);
+    int split = Math.max(0, length - 16);
+    long high = split == 0 ? 0 : hex.value(0, split);
+    long low = hex.value(split, length);
     if (high == 0 && low == 0) {
       throw new IllegalArgumentException("traceId is all zeros");
     }
@@ -84,7 +98,8 @@ final class ZipkinIds {
     if (length > 16) {
       throw new IllegalArgumentException("id.length > 16");
     }
-    long id = parse(hex);
+    requireLowerHex(hex);
+    long id = hex.value(0, length);
     if (id == 0) {
       throw new IllegalArgumentException("id is all zeros");
     }
@@ -104,24 +119,15 @@ final class ZipkinIds {
     if (length > 16) {
       throw new IllegalArgumentException("parentId.length > 16");
     }
-    return parse(hex);
+    requireLowerHex(hex);
+    return hex.value(0, length);
   }
 
-  private static long parse(Hex hex) {
-    long value = 0;
-    for (int i = 0; i < hex.length(); i++) {
-      value = value << 4 | digit(hex, i);
-    }
-    return value;
-  }
-
-  private static int digit(Hex hex, int i) {
-    int digit = hex.digit(i);
-    if (digit < 0) {
+  private static void requireLowerHex(Hex hex) {
+    if (!hex.lowerHex()) {
       throw new IllegalArgumentException(hex.text()
           + " should be lower-hex encoded with no prefix");
     }
-    return digit;
   }
 
   static ByteString bytes(long high, long low) {

@@ -2,6 +2,8 @@ package io.meshtrace.zipkin.codec;
 
 import com.google.protobuf.ByteString;
 import io.meshtrace.model.ZipkinAttributes;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -55,10 +57,10 @@ public final class ZipkinJsonV2ToOtlp {
       int index = 0;
       do {
         ParsedSpan span = new ParsedSpan();
-        span.read(in, endpoints, index++);
+        span.read(in, endpoints, attributes, index++);
         Endpoint local = span.localEndpoint == null ? NO_ENDPOINT : span.localEndpoint;
         byLocalEndpoint.computeIfAbsent(local, e -> new ArrayList<>())
-            .add(span.toOtlp(receivedMicros, attributes));
+            .add(span.toOtlp(receivedMicros));
       } while (in.more(']'));
     }
     in.expectEnd();
@@ -68,6 +70,20 @@ public final class ZipkinJsonV2ToOtlp {
         .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans))
         .build()));
     return result;
+  }
+
+  /** The members of a span zipkin2 reads; the rest it skips. */
+  private enum Field {
+    TRACE_ID("traceId"), ID("id"), PARENT_ID("parentId"), KIND("kind"), NAME("name"),
+    TIMESTAMP("timestamp"), DURATION("duration"), LOCAL_ENDPOINT("localEndpoint"),
+    REMOTE_ENDPOINT("remoteEndpoint"), ANNOTATIONS("annotations"), TAGS("tags"),
+    DEBUG("debug"), SHARED("shared"), OTHER("");
+
+    final String json;
+
+    Field(String json) {
+      this.json = json;
+    }
   }
 
   /** One span's fields as read, before zipkin2's rules make a span of them. */
@@ -86,13 +102,13 @@ public final class ZipkinJsonV2ToOtlp {
     Endpoint remoteEndpoint;
     List<zipkin2.Annotation> annotations;
     AttributeKeyCache.Key[] tagKeys = new AttributeKeyCache.Key[24];
-    ByteString[] tagValues = new ByteString[24];
-    int[] tagValueHashes = new int[24];
+    KeyValue[] tagAttributes = new KeyValue[24];
     int tags;
     boolean debug;
     boolean shared;
 
-    void read(JsonCursor in, Map<ByteString, Endpoint> endpoints, int index) {
+    void read(JsonCursor in, Map<ByteString, Endpoint> endpoints, RepeatedAttributes attributes,
+        int index) {
       if (in.consumeNull()) {
         throw in.error("span " + index + " is null");
       }
@@ -101,7 +117,7 @@ public final class ZipkinJsonV2ToOtlp {
         do {
           in.readString();
           in.expect(':');
-          field(in, endpoints);
+          field(in, endpoints, attributes);
         } while (in.more('}'));
       }
       if (!hasTraceId || !hasId) {
@@ -110,69 +126,67 @@ public final class ZipkinJsonV2ToOtlp {
       }
     }
 
-    private void field(JsonCursor in, Map<ByteString, Endpoint> endpoints) {
-      if (in.lastStringEquals("traceId")) {
+    /** The field a span's member names, by its length and first byte, then checked. */
+    private static Field field(JsonCursor in) {
+      if (in.lastLength() < 2) {
+        return Field.OTHER;
+      }
+      Field candidate = switch (in.lastLength() << 8 | in.lastByteAt(0)) {
+        case 7 << 8 | 't' -> Field.TRACE_ID;
+        case 2 << 8 | 'i' -> Field.ID;
+        case 8 << 8 | 'p' -> Field.PARENT_ID;
+        case 4 << 8 | 'k' -> Field.KIND;
+        case 4 << 8 | 'n' -> Field.NAME;
+        case 9 << 8 | 't' -> Field.TIMESTAMP;
+        case 8 << 8 | 'd' -> Field.DURATION;
+        case 13 << 8 | 'l' -> Field.LOCAL_ENDPOINT;
+        case 14 << 8 | 'r' -> Field.REMOTE_ENDPOINT;
+        case 11 << 8 | 'a' -> Field.ANNOTATIONS;
+        case 4 << 8 | 't' -> Field.TAGS;
+        case 5 << 8 | 'd' -> Field.DEBUG;
+        case 6 << 8 | 's' -> Field.SHARED;
+        default -> Field.OTHER;
+      };
+      return candidate != Field.OTHER && in.lastStringEquals(candidate.json) ? candidate
+          : Field.OTHER;
+    }
+
+    private void field(JsonCursor in, Map<ByteString, Endpoint> endpoints,
+        RepeatedAttributes attributes) {
+      Field field = field(in);
+      // zipkin2 reads the IDs whatever they are (null is refused); other fields may be null.
+      if (field == Field.TRACE_ID) {
         long[] value = ZipkinIds.traceId(hex(in));
         traceIdHigh = value[0];
         traceIdLow = value[1];
         hasTraceId = true;
         return;
       }
-      if (in.lastStringEquals("id")) {
+      if (field == Field.ID) {
         id = ZipkinIds.spanId(hex(in));
         hasId = true;
         return;
       }
-      if (in.lastStringEquals("parentId")) {
-        if (!in.consumeNull()) {
-          parentId = ZipkinIds.parentId(hex(in));
-        }
-      } else if (in.lastStringEquals("kind")) {
-        if (!in.consumeNull()) {
-          kind = zipkin2.Span.Kind.valueOf(text(in));
-        }
-      } else if (in.lastStringEquals("name")) {
-        if (!in.consumeNull()) {
-          name = lowerCaseName(in);
-        }
-      } else if (in.lastStringEquals("timestamp")) {
-        if (!in.consumeNull()) {
-          timestamp = Math.max(0, in.readLong());
-        }
-      } else if (in.lastStringEquals("duration")) {
-        if (!in.consumeNull()) {
-          duration = Math.max(0, in.readLong());
-        }
-      } else if (in.lastStringEquals("localEndpoint")) {
-        if (!in.consumeNull()) {
-          localEndpoint = endpoint(in, endpoints);
-        }
-      } else if (in.lastStringEquals("remoteEndpoint")) {
-        if (!in.consumeNull()) {
-          remoteEndpoint = endpoint(in, endpoints);
-        }
-      } else if (in.lastStringEquals("annotations")) {
-        if (!in.consumeNull()) {
-          annotations(in);
-        }
-      } else if (in.lastStringEquals("tags")) {
-        if (!in.consumeNull()) {
-          tags(in);
-        }
-      } else if (in.lastStringEquals("debug")) {
-        if (!in.consumeNull() && in.readBoolean()) {
-          debug = true;
-        }
-      } else if (in.lastStringEquals("shared")) {
-        if (!in.consumeNull() && in.readBoolean()) {
-          shared = true;
-        }
-      } else {
-        in.skipValue();
+      if (in.consumeNull()) {
+        return;
+      }
+      switch (field) {
+        case PARENT_ID -> parentId = ZipkinIds.parentId(hex(in));
+        case KIND -> kind = zipkin2.Span.Kind.valueOf(text(in));
+        case NAME -> name = lowerCaseName(in);
+        case TIMESTAMP -> timestamp = Math.max(0, in.readLong());
+        case DURATION -> duration = Math.max(0, in.readLong());
+        case LOCAL_ENDPOINT -> localEndpoint = endpoint(in, endpoints);
+        case REMOTE_ENDPOINT -> remoteEndpoint = endpoint(in, endpoints);
+        case ANNOTATIONS -> annotations(in);
+        case TAGS -> tags(in, attributes);
+        case DEBUG -> debug |= in.readBoolean();
+        case SHARED -> shared |= in.readBoolean();
+        default -> in.skipValue();
       }
     }
 
-    private void tags(JsonCursor in) {
+    private void tags(JsonCursor in, RepeatedAttributes attributes) {
       in.expect('{');
       if (in.consume('}')) {
         return;
@@ -184,27 +198,23 @@ public final class ZipkinJsonV2ToOtlp {
         if (in.consumeNull()) {
           throw in.error("No value for tag " + key.text());
         }
-        ByteString value;
-        int valueHash;
+        KeyValue attribute;
         if (in.peekString()) {
           in.readString();
-          value = in.lastStringBytes();
-          valueHash = in.lastKeyHash();
+          attribute = attributes.attribute(key, in);
         } else if (in.peekNumber()) {
-          String number = in.readNumberText();
-          value = ByteString.copyFromUtf8(number);
-          valueHash = number.hashCode();
+          attribute = KeyValue.newBuilder().setKeyBytes(key.bytes()).setValue(AnyValue
+              .newBuilder().setStringValueBytes(ByteString.copyFromUtf8(in.readNumberText())))
+              .build();
         } else {
           throw in.error("expected a string for tag " + key.text());
         }
         if (tags == tagKeys.length) {
           tagKeys = Arrays.copyOf(tagKeys, tags * 2);
-          tagValues = Arrays.copyOf(tagValues, tags * 2);
-          tagValueHashes = Arrays.copyOf(tagValueHashes, tags * 2);
+          tagAttributes = Arrays.copyOf(tagAttributes, tags * 2);
         }
         tagKeys[tags] = key;
-        tagValueHashes[tags] = valueHash;
-        tagValues[tags++] = value;
+        tagAttributes[tags++] = attribute;
       } while (in.more('}'));
     }
 
@@ -314,7 +324,7 @@ public final class ZipkinJsonV2ToOtlp {
       return ByteString.copyFromUtf8(text(in).toLowerCase(Locale.ROOT));
     }
 
-    Span toOtlp(long receivedMicros, RepeatedAttributes attributes) {
+    Span toOtlp(long receivedMicros) {
       if (shared && kind == zipkin2.Span.Kind.CLIENT) {
         shared = false; // zipkin2: shared is for the server side
       }
@@ -337,7 +347,7 @@ public final class ZipkinJsonV2ToOtlp {
       if (duration != 0) {
         span.setEndTimeUnixNano((startMicros + duration) * 1000);
       }
-      addTags(span, attributes);
+      addTags(span);
       if (remoteEndpoint != null) {
         if (remoteEndpoint.serviceName() != null) {
           span.addAttributes(ZipkinToOtlp.string(ZipkinAttributes.PEER_SERVICE,
@@ -361,7 +371,7 @@ public final class ZipkinJsonV2ToOtlp {
     }
 
     /** In key order, as zipkin2's TreeMap has them; of a repeated key, the last value. */
-    private void addTags(Span.Builder span, RepeatedAttributes attributes) {
+    private void addTags(Span.Builder span) {
       if (tags == 0) {
         return;
       }
@@ -389,9 +399,9 @@ public final class ZipkinJsonV2ToOtlp {
         }
         if (key.equals(ERROR_KEY)) {
           span.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR)
-              .setMessageBytes(tagValues[i]));
+              .setMessageBytes(tagAttributes[i].getValue().getStringValueBytes()));
         } else {
-          span.addAttributes(attributes.attribute(tagKeys[i], tagValues[i], tagValueHashes[i]));
+          span.addAttributes(tagAttributes[i]);
         }
       }
     }
@@ -418,23 +428,7 @@ public final class ZipkinJsonV2ToOtlp {
       return ZipkinIds.Hex.of(text(in));
     }
     in.readString();
-    return new ZipkinIds.Hex() {
-      @Override
-      public int length() {
-        return in.lastLength();
-      }
-
-      @Override
-      public int digit(int i) {
-        byte c = in.lastByteAt(i);
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      }
-
-      @Override
-      public String text() {
-        return in.lastString();
-      }
-    };
+    return in.lastStringAsHex();
   }
 
   /** A value zipkin2 reads with {@code nextString()}: a string, or a number as its text. */
