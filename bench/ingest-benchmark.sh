@@ -2,79 +2,108 @@
 # The ingest benchmark behind bench/RESULTS.md. From the repository root, after
 #   mvn -B -q -DskipTests package
 # run
-#   bench/ingest-benchmark.sh [RUNS]        (default 5)
-# It starts meshtrace all-in-one with its embedded PostgreSQL on a fresh data directory, then
-# Zipkin's own server (in-memory storage, exec jar from Maven Central) on the same machine, and
-# sends both the same spans, made by trace-generator (meshtrace gen's generator, seed 1) as
-# Istio's sidecars alone report them: traces of exactly 10 spans over 4 services in a chain
-# (edge-gateway -> frontend -> cart -> checkout, 7 spans, and 3 calls to PostgreSQL or Kafka),
-# Envoy's 20 tags on every span (22 on the root), 2 % of traces failing; 100 spans a request
-# (about 107 kB as Zipkin JSON, 89 kB as OTLP protobuf). Raw results (one JSON line per run) and a summary of
-# medians go to bench/target/ingest-<time>/.
+#   bench/ingest-benchmark.sh [RUNS]                       (default 5)
+#   BEFORE_JAR=/path/to/older/meshtrace.jar bench/ingest-benchmark.sh [RUNS]
+# It starts meshtrace all-in-one with its embedded PostgreSQL on a fresh data directory (with
+# BEFORE_JAR, first that jar the same way, so that a change is measured before and after in one
+# run), then Zipkin's own server (in-memory storage, exec jar from Maven Central) on the same
+# machine, and sends them all the same spans, made by trace-generator (meshtrace gen's
+# generator, seed 1) as Istio's sidecars alone report them: traces of exactly 10 spans over 4
+# services in a chain (edge-gateway -> frontend -> cart -> checkout, 7 spans, and 3 calls to
+# PostgreSQL or Kafka), Envoy's 20 tags on every span (22 on the root), 2 % of traces failing;
+# 100 spans a request (about 107 kB as Zipkin JSON, 89 kB as OTLP protobuf). The shared neutral
+# Zipkin load generator (../shared/tools/zipkin_loadgen.py) runs against each server too, with 2
+# and 8 workers. Raw results (one JSON line per run) and a summary of medians go to
+# bench/target/ingest-<time>/.
 set -euo pipefail
 RUNS=${1:-5}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/bench/target/ingest-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 JAR=$ROOT/mesh-collector/target/meshtrace.jar
+BEFORE_JAR=${BEFORE_JAR:-}
 # The generator runs with C1 only and the serial GC: a fresh JVM per run would otherwise spend a
 # sizable part of a core compiling, which the servers would lose on this 2-core machine.
 GEN="java -Xmx3g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar $ROOT/bench/target/meshtrace-bench.jar"
 PY_LOADGEN=$ROOT/../shared/tools/zipkin_loadgen.py
 REQUESTS=${REQUESTS:-3000}      # 100 spans (10 traces) each
 ZIPKIN_VERSION=3.6.1
+MESHTRACE=
+ZIPKIN=
+trap 'for p in $MESHTRACE $ZIPKIN; do kill $p 2>/dev/null || true; done' EXIT
 
 wait_for() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; return 1; }
 
-echo "== meshtrace all-in-one"
-DATA=$OUT/meshtrace-data
-java -jar "$JAR" all-in-one --bind 127.0.0.1 --data-dir "$DATA" --ports-file "$OUT/ports.json" \
-  > "$OUT/meshtrace.log" 2>&1 &
-MESHTRACE=$!
-trap 'kill $MESHTRACE 2>/dev/null || true; [ -n "${ZIPKIN:-}" ] && kill $ZIPKIN 2>/dev/null || true' EXIT
-wait_for http://127.0.0.1:14269/readyz
-PGPORT=$(grep -o "ready on 127.0.0.1:[0-9]*" "$OUT/meshtrace.log" | tail -1 | grep -o "[0-9]*$")
-PGPID=$(head -1 "$DATA/postgres/postmaster.pid")
-PGURL=postgresql://meshtrace@127.0.0.1:$PGPORT/postgres
-
-run() { # label target url connections [more generator flags]
-  local label=$1 target=$2 url=$3 conns=$4; shift 4
-  $GEN --target "$target" --url "$url" --connections "$conns" --requests "$REQUESTS" \
-    --warmup 300 --server-pids "$MESHTRACE,$PGPID" --pg-url "$PGURL" "$@" 2>/dev/null \
-    | sed "s/^{/{\"label\":\"$label\",\"server\":\"meshtrace\",/" >> "$OUT/results.jsonl"
-  tail -1 "$OUT/results.jsonl" | cut -c1-160
+python_loadgen() { # server-label url pids [verify command]
+  local server=$1 url=$2 pids=$3 verify=${4:-}
+  for workers in 2 8; do
+    for r in 1 2 3; do
+      if [ -n "$verify" ]; then
+        python3 "$PY_LOADGEN" --url "$url" --requests 2000 --spans-per-request 100 \
+          --workers $workers --warmup 200 --server-pids "$pids" --verify-cmd "$verify" --json
+      else
+        python3 "$PY_LOADGEN" --url "$url" --requests 2000 --spans-per-request 100 \
+          --workers $workers --warmup 200 --server-pids "$pids" --json
+      fi | tail -1 | sed "s/^{/{\"label\":\"python-loadgen-${workers}w\",\"server\":\"$server\",/" \
+        >> "$OUT/results.jsonl"
+      tail -1 "$OUT/results.jsonl" | cut -c1-160
+    done
+  done
 }
 
-echo "-- warm-up (not counted)"
-for target in zipkin otlp-http otlp-grpc; do
-  $GEN --target $target --url http://127.0.0.1:$([ $target = zipkin ] && echo 9411 || ([ $target = otlp-http ] && echo 4318 || echo 4317)) \
-    --connections 2 --requests "$REQUESTS" --warmup 300 >/dev/null 2>&1
-done
-echo "-- the shared neutral Zipkin load generator (Python), 3 rounds, while the table is small
-# (its durable rate includes the time of a count(*) over the whole table)"
-for r in 1 2 3; do
-  python3 "$PY_LOADGEN" --url http://127.0.0.1:9411/api/v2/spans --requests 2000 \
-    --spans-per-request 100 --workers 2 --warmup 200 --server-pids "$MESHTRACE,$PGPID" \
-    --verify-cmd "psql -tA -h 127.0.0.1 -p $PGPORT -U meshtrace postgres -c 'select count(*) from spans'" \
-    --json | tail -1 | sed 's/^{/{"label":"python-loadgen","server":"meshtrace",/' >> "$OUT/results.jsonl"
-  tail -1 "$OUT/results.jsonl" | cut -c1-160
-done
-echo "-- closed loop, $RUNS rounds"
-for r in $(seq 1 "$RUNS"); do
-  run zipkin-json-2conn zipkin http://127.0.0.1:9411 2
-  run otlp-http-2conn otlp-http http://127.0.0.1:4318 2
-  run otlp-grpc-2conn otlp-grpc http://127.0.0.1:4317 2
-  run zipkin-json-8conn zipkin http://127.0.0.1:9411 8
-done
-echo "-- ack latency at 30k spans/s (half the 60k target), $RUNS rounds"
-for r in $(seq 1 "$RUNS"); do
-  run zipkin-json-30k-rate zipkin http://127.0.0.1:9411 2 --rate 30000 --requests 6000 --unique-requests 1500
-  run otlp-http-30k-rate otlp-http http://127.0.0.1:4318 2 --rate 30000 --requests 6000 --unique-requests 1500
-done
-psql -tA -h 127.0.0.1 -p "$PGPORT" -U meshtrace postgres \
-  -c "select count(*), pg_total_relation_size('spans'), (select sum(pg_total_relation_size(c.oid)) from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'spans'::regclass) from spans" \
-  > "$OUT/meshtrace-storage.txt"
-kill $MESHTRACE; wait $MESHTRACE 2>/dev/null || true
+meshtrace_runs() { # server-label jar
+  local server=$1 jar=$2
+  echo "== $server: $jar"
+  local data=$OUT/$server-data
+  java -jar "$jar" all-in-one --bind 127.0.0.1 --data-dir "$data" > "$OUT/$server.log" 2>&1 &
+  MESHTRACE=$!
+  wait_for http://127.0.0.1:14269/readyz
+  local pgport pgpid pgurl
+  pgport=$(grep -o "ready on 127.0.0.1:[0-9]*" "$OUT/$server.log" | tail -1 | grep -o "[0-9]*$")
+  pgpid=$(head -1 "$data/postgres/postmaster.pid")
+  pgurl=postgresql://meshtrace@127.0.0.1:$pgport/postgres
+  run() { # label target url connections [more generator flags]
+    local label=$1 target=$2 url=$3 conns=$4; shift 4
+    $GEN --target "$target" --url "$url" --connections "$conns" --requests "$REQUESTS" \
+      --warmup 300 --server-pids "$MESHTRACE,$pgpid" --pg-url "$pgurl" "$@" 2>/dev/null \
+      | sed "s/^{/{\"label\":\"$label\",\"server\":\"$server\",/" >> "$OUT/results.jsonl"
+    tail -1 "$OUT/results.jsonl" | cut -c1-160
+  }
+  echo "-- warm-up (not counted): each transport, then Zipkin JSON until the JIT has settled"
+  for target in zipkin otlp-http otlp-grpc; do
+    $GEN --target $target --url http://127.0.0.1:$([ $target = zipkin ] && echo 9411 || ([ $target = otlp-http ] && echo 4318 || echo 4317)) \
+      --connections 2 --requests "$REQUESTS" --warmup 300 >/dev/null 2>&1
+  done
+  for _ in 1 2 3; do
+    $GEN --target zipkin --url http://127.0.0.1:9411 --connections 8 --requests "$REQUESTS" \
+      --warmup 300 >/dev/null 2>&1
+  done
+  echo "-- the shared neutral Zipkin load generator (Python), 2 and 8 workers, 3 rounds each"
+  python_loadgen "$server" http://127.0.0.1:9411/api/v2/spans "$MESHTRACE,$pgpid" \
+    "psql -tA -h 127.0.0.1 -p $pgport -U meshtrace postgres -c 'select count(*) from spans'"
+  echo "-- closed loop, $RUNS rounds"
+  for r in $(seq 1 "$RUNS"); do
+    run zipkin-json-2conn zipkin http://127.0.0.1:9411 2
+    run zipkin-json-8conn zipkin http://127.0.0.1:9411 8
+    run otlp-http-2conn otlp-http http://127.0.0.1:4318 2
+    run otlp-grpc-2conn otlp-grpc http://127.0.0.1:4317 2
+  done
+  echo "-- ack latency at 30k spans/s, $RUNS rounds"
+  for r in $(seq 1 "$RUNS"); do
+    run zipkin-json-30k-rate zipkin http://127.0.0.1:9411 2 --rate 30000 --requests 6000 --unique-requests 1500
+    run otlp-http-30k-rate otlp-http http://127.0.0.1:4318 2 --rate 30000 --requests 6000 --unique-requests 1500
+  done
+  psql -tA -h 127.0.0.1 -p "$pgport" -U meshtrace postgres \
+    -c "select count(*), pg_total_relation_size('spans'), (select sum(pg_total_relation_size(c.oid)) from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'spans'::regclass) from spans" \
+    > "$OUT/$server-storage.txt"
+  kill $MESHTRACE; wait $MESHTRACE 2>/dev/null || true
+  MESHTRACE=
+}
+
+if [ -n "$BEFORE_JAR" ]; then
+  meshtrace_runs meshtrace-before "$BEFORE_JAR"
+fi
+meshtrace_runs meshtrace "$JAR"
 
 echo "== Zipkin $ZIPKIN_VERSION, in-memory storage"
 PEER=$ROOT/bench/target/peer
@@ -87,7 +116,10 @@ STORAGE_TYPE=mem java -jar "$PEER/zipkin-server-$ZIPKIN_VERSION-exec.jar" \
   > "$OUT/zipkin.log" 2>&1 &
 ZIPKIN=$!
 wait_for http://127.0.0.1:19411/health
-$GEN --target zipkin --url http://127.0.0.1:19411 --connections 2 --requests "$REQUESTS" --warmup 300 >/dev/null 2>&1
+for _ in 1 2 3; do
+  $GEN --target zipkin --url http://127.0.0.1:19411 --connections 8 --requests "$REQUESTS" --warmup 300 >/dev/null 2>&1
+done
+python_loadgen zipkin-mem http://127.0.0.1:19411/api/v2/spans "$ZIPKIN"
 for r in $(seq 1 "$RUNS"); do
   for conns in 2 8; do
     $GEN --target zipkin --url http://127.0.0.1:19411 --connections $conns --requests "$REQUESTS" \
@@ -99,13 +131,8 @@ for r in $(seq 1 "$RUNS"); do
     --rate 30000 --warmup 300 --server-pids "$ZIPKIN" 2>/dev/null \
     | sed 's/^{/{"label":"zipkin-json-30k-rate","server":"zipkin-mem",/' >> "$OUT/results.jsonl"
 done
-for r in 1 2 3; do
-  python3 "$PY_LOADGEN" --url http://127.0.0.1:19411/api/v2/spans --requests 2000 \
-    --spans-per-request 100 --workers 2 --warmup 200 --server-pids "$ZIPKIN" --json | tail -1 \
-    | sed 's/^{/{"label":"python-loadgen","server":"zipkin-mem",/' >> "$OUT/results.jsonl"
-done
 kill $ZIPKIN; wait $ZIPKIN 2>/dev/null || true
 ZIPKIN=
 
-python3 "$ROOT/bench/summarize.py" "$OUT/results.jsonl" "$OUT/meshtrace-storage.txt" | tee "$OUT/summary.md"
+python3 "$ROOT/bench/summarize.py" "$OUT/results.jsonl" "$OUT"/meshtrace*-storage.txt | tee "$OUT/summary.md"
 echo "results in $OUT"

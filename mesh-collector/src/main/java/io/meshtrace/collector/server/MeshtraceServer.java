@@ -126,7 +126,10 @@ public final class MeshtraceServer {
     return list;
   }
 
-  /** The control plane's parts and the listeners of this command, on open storage. */
+  /**
+   * On open storage: what keeps it in shape (partition maintenance, the counts gathered at
+   * ingest), the control plane's parts and the listeners of this command.
+   */
   private List<Component> serviceComponents() {
     Mode mode = config.mode();
     PostgresStorage store = storage.storage();
@@ -135,7 +138,7 @@ public final class MeshtraceServer {
     store.setBatchListener(ingestMetrics);
     ingest = new IngestPipeline(store.spanSink(), store.spanChecker(), config.ingest().limits(),
         ingestMetrics);
-    List<Component> list = new ArrayList<>();
+    List<Component> list = new ArrayList<>(store.components());
     SamplingMetrics samplingMetrics = null;
     if (mode.runsSampling()) {
       samplingMetrics = new SamplingMetrics(metrics);

@@ -1,5 +1,7 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.lifecycle.Component;
+import io.meshtrace.lifecycle.PeriodicTask;
 import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.SpanSink;
@@ -20,18 +22,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The PostgreSQL storage: one connection pool shared by the span writer, the trace reader and
  * partition maintenance. {@link #open} applies pending migrations and makes sure partitions
- * exist before anything is served.
+ * exist before anything is served; {@link #components()} keep it in shape while it is open.
  */
 public final class PostgresStorage {
-  private static final Logger LOG = LoggerFactory.getLogger(PostgresStorage.class);
-
   static final long LINK_FLUSH_MILLIS = 5_000;
+  static final Duration MAINTENANCE_INTERVAL = Duration.ofHours(1);
 
   private final Vertx vertx;
   private final Pool pool;
@@ -47,8 +46,6 @@ public final class PostgresStorage {
   private final PartitionMaintainer maintainer;
   private final PostgresStrategyDocumentLog strategyDocuments;
   private final PostgresAdaptiveProbabilityStore adaptiveProbabilities;
-  private long linkTimer = -1;
-  private long maintenanceTimer = -1;
 
   private PostgresStorage(Vertx vertx, Pool pool, PostgresStorageConfig config, Clock clock) {
     this.vertx = vertx;
@@ -103,15 +100,23 @@ public final class PostgresStorage {
         .compose(v -> storage.searchIndex.loadVolatileKeys())
         .compose(v -> storage.linker.loadServiceNames())
         .compose(v -> storage.maintain())
-        .map(v -> {
-          storage.linkTimer = vertx.setPeriodic(LINK_FLUSH_MILLIS,
-              id -> storage.linker.flush().compose(flushed -> storage.rootSpans.flush()));
-          storage.maintenanceTimer = vertx.setPeriodic(Duration.ofHours(1).toMillis(),
-              id -> storage.maintain().onFailure(failure ->
-                  LOG.warn("Partition maintenance failed: {}", PgErrors.describe(failure))));
-          return storage;
-        })
+        .map(v -> storage)
         .recover(failure -> pool.close().transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /**
+   * What keeps storage in shape while it is open, to start after {@link #open} (which runs
+   * partition maintenance once, so that today's partitions exist before the first write):
+   * partition maintenance every hour, and writing the dependency links and root span counts
+   * gathered at ingest every few seconds, once more when stopped.
+   */
+  public List<Component> components() {
+    return List.of(
+        new PeriodicTask(vertx, "partition maintenance", MAINTENANCE_INTERVAL, this::maintain,
+            false),
+        new PeriodicTask(vertx, "dependency link and root span counts",
+            Duration.ofMillis(LINK_FLUSH_MILLIS),
+            () -> linker.flush().compose(flushed -> rootSpans.flush()), true));
   }
 
   /** Creates partitions ahead and drops the days past retention. */
@@ -196,13 +201,8 @@ public final class PostgresStorage {
     return new AdvisoryLockLeadership(pool, AdvisoryLockLeadership.ADAPTIVE_SAMPLING);
   }
 
+  /** Writes what counts are left (when {@link #components()} did not run) and closes the pool. */
   public Future<Void> close() {
-    if (maintenanceTimer >= 0) {
-      vertx.cancelTimer(maintenanceTimer);
-    }
-    if (linkTimer >= 0) {
-      vertx.cancelTimer(linkTimer);
-    }
     return linker.flush().compose(v -> rootSpans.flush()).eventually(pool::close);
   }
 }
