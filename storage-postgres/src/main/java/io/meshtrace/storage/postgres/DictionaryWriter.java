@@ -40,7 +40,7 @@ final class DictionaryWriter {
   private final Map<Integer, String> serviceNames = new ConcurrentHashMap<>();
   private final Map<OperationKey, Integer> operationIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> sourceIds = new ConcurrentHashMap<>();
-  private final Map<ByteString, Integer> attributeSetIds = new ConcurrentHashMap<>();
+  private final Map<AttributeSet, Integer> attributeSetIds = new ConcurrentHashMap<>();
   /** Attribute keys by their UTF-8 bytes, as spans carry them. */
   private final Map<ByteString, Integer> keyIds = new ConcurrentHashMap<>();
 
@@ -69,7 +69,7 @@ final class DictionaryWriter {
       Map<OperationKey, SpanRow> newOperations = new LinkedHashMap<>();
       Map<ByteString, SpanSource> newSources = new LinkedHashMap<>();
       // New sets, and whether every row of this batch with the set is failed.
-      Map<ByteString, Boolean> newSets = new LinkedHashMap<>();
+      Map<AttributeSet, Boolean> newSets = new LinkedHashMap<>();
       Set<ByteString> newKeys = new LinkedHashSet<>();
       for (SpanRow row : rows) {
         row.ownKeys(key -> {
@@ -258,8 +258,8 @@ final class DictionaryWriter {
    * span that is not failed (most) is never updated later. The search-index bookkeeping notes
    * the sets known to be false, so that it does not update them either.
    */
-  private Future<Void> upsertAttributeSets(Map<ByteString, Boolean> onlyFailed) {
-    Collection<ByteString> sets = onlyFailed.keySet();
+  private Future<Void> upsertAttributeSets(Map<AttributeSet, Boolean> onlyFailed) {
+    Collection<AttributeSet> sets = onlyFailed.keySet();
     if (sets.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -275,12 +275,12 @@ final class DictionaryWriter {
         SELECT id, digest, only_failed FROM inserted
         UNION ALL
         SELECT s.id, s.digest, s.only_failed FROM attribute_sets s JOIN input USING (digest)""";
-    Map<ByteString, ByteString> byDigest = new LinkedHashMap<>();
-    for (ByteString set : sets) {
-      byDigest.put(digest(set), set);
+    Map<ByteString, AttributeSet> byDigest = new LinkedHashMap<>();
+    for (AttributeSet set : sets) {
+      byDigest.put(digest(set.bytes()), set);
     }
     return upsert(sql, () -> {
-      List<Map.Entry<ByteString, ByteString>> missing = byDigest.entrySet().stream()
+      List<Map.Entry<ByteString, AttributeSet>> missing = byDigest.entrySet().stream()
           .filter(e -> !attributeSetIds.containsKey(e.getValue())).toList();
       if (missing.isEmpty()) {
         return null;
@@ -291,13 +291,13 @@ final class DictionaryWriter {
       Boolean[] failedOnly = new Boolean[missing.size()];
       for (int i = 0; i < missing.size(); i++) {
         digests[i] = Buffer.buffer(missing.get(i).getKey().toByteArray());
-        attributes[i] = Buffer.buffer(missing.get(i).getValue().toByteArray());
-        tags[i] = tags(DictionaryReader.parseAttributes(missing.get(i).getValue()));
+        attributes[i] = Buffer.buffer(missing.get(i).getValue().bytes().toByteArray());
+        tags[i] = tags(DictionaryReader.parseAttributes(missing.get(i).getValue().bytes()));
         failedOnly[i] = onlyFailed.get(missing.get(i).getValue());
       }
       return Tuple.of(digests, attributes, tags, failedOnly);
     }, row -> {
-      ByteString set = byDigest.get(ByteString.copyFrom(row.getBuffer(1).getBytes()));
+      AttributeSet set = byDigest.get(ByteString.copyFrom(row.getBuffer(1).getBytes()));
       if (set != null) {
         BoundedCache.put(attributeSetIds, set, row.getInteger(0));
         if (!row.getBoolean(2)) {

@@ -21,7 +21,7 @@ final class SpanRow {
   final String operationName;
   final short spanKind;
   /** The shared attributes as serialized, the attribute set's identity; null when none. */
-  final ByteString attributeSet;
+  final AttributeSet attributeSet;
   /** Keys this span stores as its own that are not yet recorded as volatile. */
   final Set<String> newlyVolatileKeys;
   /** The span, and which of its attributes are shared, for building the payload. */
@@ -43,7 +43,7 @@ final class SpanRow {
 
   SpanRow(long startMicros, Long durationMicros, UUID traceId, long spanId, Long parentId,
       boolean error, SpanSource source, String operationName, short spanKind,
-      ByteString attributeSet, Set<String> newlyVolatileKeys, Span span, boolean[] shared,
+      AttributeSet attributeSet, Set<String> newlyVolatileKeys, Span span, boolean[] shared,
       int sharedCount, String peerService, boolean zipkinShared, long[] indexedTagHashes) {
     this.startMicros = startMicros;
     this.durationMicros = durationMicros;

@@ -2,7 +2,6 @@ package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.UnsafeByteOperations;
 import io.meshtrace.ingest.SpanRejection;
 import io.meshtrace.model.SpanIds;
 import io.meshtrace.model.TraceId;
@@ -86,7 +85,7 @@ final class SpanRowMapper {
   private SpanRow row(Span span, SpanSource source, String service, SharedSets sharedSets) {
     List<KeyValue> attributes = span.getAttributesList();
     AttributeSplitter.Split split = splitter.split(service, attributes);
-    ByteString attributeSet = split.sharedCount() == 0 ? null
+    AttributeSet attributeSet = split.sharedCount() == 0 ? null
         : sharedSets.serialized(attributes, split.shared());
     return new SpanRow(StoredSpanCodec.startMicros(span), StoredSpanCodec.durationMicros(span),
         TraceId.fromBytes(span.getTraceId()).toUuid(), SpanIds.fromBytes(span.getSpanId()),
@@ -150,12 +149,12 @@ final class SpanRowMapper {
    * serialized again, and the same bytes (whose hash protobuf keeps) go to the dictionary.
    */
   private static final class SharedSets {
-    private final java.util.Map<SharedAttributes, ByteString> serialized =
+    private final java.util.Map<SharedAttributes, AttributeSet> serialized =
         new java.util.HashMap<>();
 
-    ByteString serialized(List<KeyValue> attributes, boolean[] shared) {
+    AttributeSet serialized(List<KeyValue> attributes, boolean[] shared) {
       SharedAttributes key = new SharedAttributes(attributes, shared);
-      ByteString set = serialized.get(key);
+      AttributeSet set = serialized.get(key);
       if (set == null) {
         set = serializeShared(attributes, shared);
         serialized.put(key, set);
@@ -205,7 +204,7 @@ final class SpanRowMapper {
   }
 
   /** The shared attributes as a Span message holding only them: the set's identity. */
-  private static ByteString serializeShared(List<KeyValue> attributes, boolean[] shared) {
+  private static AttributeSet serializeShared(List<KeyValue> attributes, boolean[] shared) {
     int size = 0;
     for (int i = 0; i < shared.length; i++) {
       if (shared[i]) {
@@ -224,7 +223,7 @@ final class SpanRowMapper {
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
-    return UnsafeByteOperations.unsafeWrap(bytes);
+    return new AttributeSet(bytes);
   }
 
   /** The accepted range of start times, in epoch microseconds, as of now. */

@@ -14,14 +14,14 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 final class RepeatedAttributes {
   private static final int SLOTS = 512;
 
-  private final AttributeKeyCache.Key[] keys = new AttributeKeyCache.Key[SLOTS];
+  private final TextCache.Text[] keys = new TextCache.Text[SLOTS];
   private final byte[][] sources = new byte[SLOTS][];
   private final int[] offsets = new int[SLOTS];
   private final int[] lengths = new int[SLOTS];
   private final KeyValue[] attributes = new KeyValue[SLOTS];
 
   /** The attribute of {@code key} with the string the cursor read last as its value. */
-  KeyValue attribute(AttributeKeyCache.Key key, JsonCursor value) {
+  KeyValue attribute(TextCache.Text key, JsonCursor value) {
     int hash = key.text().hashCode() * 31 + value.lastKeyHash();
     int slot = (hash ^ (hash >>> 15)) & (SLOTS - 1);
     if (keys[slot] == key && value.lastStringRawEquals(sources[slot], offsets[slot],

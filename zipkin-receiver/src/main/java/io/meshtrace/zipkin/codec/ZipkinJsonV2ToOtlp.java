@@ -34,7 +34,8 @@ import zipkin2.Endpoint;
  * zeros}).
  */
 public final class ZipkinJsonV2ToOtlp {
-  private static final AttributeKeyCache KEYS = new AttributeKeyCache();
+  private static final TextCache KEYS = new TextCache();
+  private static final TextCache NAMES = new TextCache();
   private static final Endpoint NO_ENDPOINT = Endpoint.newBuilder().build();
   private static final ByteString ERROR_KEY = ByteString.copyFromUtf8(ZipkinAttributes.ERROR_TAG);
 
@@ -95,13 +96,13 @@ public final class ZipkinJsonV2ToOtlp {
     boolean hasId;
     long parentId;
     zipkin2.Span.Kind kind;
-    ByteString name;
+    String name;
     long timestamp;
     long duration;
     Endpoint localEndpoint;
     Endpoint remoteEndpoint;
     List<zipkin2.Annotation> annotations;
-    AttributeKeyCache.Key[] tagKeys = new AttributeKeyCache.Key[24];
+    TextCache.Text[] tagKeys = new TextCache.Text[24];
     KeyValue[] tagAttributes = new KeyValue[24];
     int tags;
     boolean debug;
@@ -193,7 +194,7 @@ public final class ZipkinJsonV2ToOtlp {
       }
       do {
         in.readString();
-        AttributeKeyCache.Key key = KEYS.key(in);
+        TextCache.Text key = KEYS.text(in);
         in.expect(':');
         if (in.consumeNull()) {
           throw in.error("No value for tag " + key.text());
@@ -306,22 +307,26 @@ public final class ZipkinJsonV2ToOtlp {
       return NO_ENDPOINT.equals(built) ? null : built;
     }
 
-    /** A name lower-cased as zipkin2 does, kept as a view when it already is (the usual case). */
-    private static ByteString lowerCaseName(JsonCursor in) {
-      if (in.peekString()) {
-        in.readString();
-        if (in.lastStringIsAscii()) {
-          ByteString bytes = in.lastStringBytes();
-          boolean lower = true;
-          for (int i = 0; i < bytes.size() && lower; i++) {
-            byte b = bytes.byteAt(i);
-            lower = b < 'A' || b > 'Z';
-          }
-          return lower ? bytes : ByteString.copyFromUtf8(in.lastString().toLowerCase(Locale.ROOT));
-        }
-        return ByteString.copyFromUtf8(in.lastString().toLowerCase(Locale.ROOT));
+    /**
+     * A name lower-cased as zipkin2 does. One that already is (the usual case) is the shared
+     * instance of that name: spans are named after a few routes and operations.
+     */
+    private static String lowerCaseName(JsonCursor in) {
+      if (!in.peekString()) {
+        return text(in).toLowerCase(Locale.ROOT);
       }
-      return ByteString.copyFromUtf8(text(in).toLowerCase(Locale.ROOT));
+      in.readString();
+      if (in.lastStringIsAscii()) {
+        boolean lower = true;
+        for (int i = 0; i < in.lastLength() && lower; i++) {
+          byte b = in.lastByteAt(i);
+          lower = b < 'A' || b > 'Z';
+        }
+        if (lower) {
+          return NAMES.text(in).text();
+        }
+      }
+      return in.lastString().toLowerCase(Locale.ROOT);
     }
 
     Span toOtlp(long receivedMicros) {
@@ -339,7 +344,7 @@ public final class ZipkinJsonV2ToOtlp {
           .setKind(ZipkinToOtlp.kind(kind))
           .setStartTimeUnixNano(startMicros * 1000);
       if (name != null && !name.isEmpty()) {
-        span.setNameBytes(name);
+        span.setName(name);
       }
       if (parentId != 0 && parentId != id) {
         span.setParentSpanId(ZipkinIds.bytes(parentId));
