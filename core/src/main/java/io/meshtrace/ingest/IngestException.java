@@ -44,6 +44,13 @@ public final class IngestException extends RuntimeException {
     this.retryAfter = retryAfter;
   }
 
+  /** A failure as a receiver answers it: a refusal as it is, anything else as a bug (500). */
+  public static IngestException of(Throwable failure) {
+    return failure instanceof IngestException refused ? refused
+        : new IngestException(Reason.INTERNAL, "internal error: " + failure.getMessage(), null,
+            failure);
+  }
+
   public Reason reason() {
     return reason;
   }

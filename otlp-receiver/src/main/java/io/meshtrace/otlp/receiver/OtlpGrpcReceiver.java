@@ -101,9 +101,7 @@ public final class OtlpGrpcReceiver {
     }
     ingest.accept(request.getResourceSpansList(), SOURCE)
         .onSuccess(result -> response.end(Buffer.buffer(OtlpResponses.success(result).toByteArray())))
-        .onFailure(failure -> fail(response, failure instanceof IngestException e ? e
-            : new IngestException(IngestException.Reason.INTERNAL,
-                "internal error: " + failure.getMessage(), null, failure)));
+        .onFailure(failure -> fail(response, IngestException.of(failure)));
   }
 
   private void refuse(GrpcServerResponse<Buffer, Buffer> response, boolean[] refused,

@@ -86,9 +86,7 @@ public final class OtlpHttpReceiver {
     BodyReader.read(ctx.request(), options.maxRequestBytes())
         .onSuccess(body -> export(ctx, json, body))
         .onFailure(failure -> {
-          IngestException refused = failure instanceof IngestException e ? e
-              : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
-                  + failure.getMessage(), null, failure);
+          IngestException refused = IngestException.of(failure);
           ingest.requestRefused(json ? JSON_SOURCE : PROTOBUF_SOURCE, refused.reason());
           respond(ctx, json, refused);
         });
@@ -109,9 +107,7 @@ public final class OtlpHttpReceiver {
     }
     ingest.accept(request.getResourceSpansList(), source)
         .onSuccess(result -> send(ctx, 200, json, OtlpResponses.success(result)))
-        .onFailure(failure -> respond(ctx, json, failure instanceof IngestException refused
-            ? refused : new IngestException(IngestException.Reason.INTERNAL,
-                "internal error: " + failure.getMessage(), null, failure)));
+        .onFailure(failure -> respond(ctx, json, IngestException.of(failure)));
   }
 
   private static ExportTraceServiceRequest parseProtobuf(byte[] body) {

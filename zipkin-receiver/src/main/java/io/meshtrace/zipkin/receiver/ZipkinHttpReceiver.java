@@ -74,9 +74,7 @@ public final class ZipkinHttpReceiver {
     BodyReader.read(ctx.request(), limits.maxRequestBytes())
         .onSuccess(body -> handle(ctx, apiVersion, body))
         .onFailure(failure -> {
-          IngestException refused = failure instanceof IngestException e ? e
-              : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
-                  + failure.getMessage(), null, failure);
+          IngestException refused = IngestException.of(failure);
           ingest.requestRefused(source(ctx, apiVersion), refused.reason());
           respond(ctx, refused);
         });
@@ -105,9 +103,7 @@ public final class ZipkinHttpReceiver {
     }
     ingest.accept(spans, format.source)
         .onSuccess(result -> ctx.response().setStatusCode(202).end())
-        .onFailure(failure -> respond(ctx, failure instanceof IngestException refused ? refused
-            : new IngestException(IngestException.Reason.INTERNAL, "internal error: "
-                + failure.getMessage(), null, failure)));
+        .onFailure(failure -> respond(ctx, IngestException.of(failure)));
   }
 
   /** Where a request's spans come from, also when its content type is not one we read. */
