@@ -114,6 +114,7 @@ class AllInOneJarIT {
     process = new ProcessBuilder(java(), "-jar", jar(), "all-in-one", "--bind", "127.0.0.1",
         "--data-dir", dir.resolve("data").toString(), "--ports-file", portsFile.toString(),
         "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
+        "--jaeger-compact-port", "0", "--jaeger-binary-port", "0", "--jaeger-http-port", "0",
         "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
         "--xds-port", "0", "--admin-port", "0", "--gateway-routes", routes.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("mesh.log").toFile()).start();
@@ -197,6 +198,9 @@ class AllInOneJarIT {
     builder.environment().put("MESHTRACE_OTLP_HTTP_PORT", "0");
     builder.environment().put("MESHTRACE_SAMPLING_HTTP_PORT", "0");
     builder.environment().put("MESHTRACE_SAMPLING_GRPC_PORT", "0");
+    builder.environment().put("MESHTRACE_JAEGER_COMPACT_PORT", "0");
+    builder.environment().put("MESHTRACE_JAEGER_BINARY_PORT", "0");
+    builder.environment().put("MESHTRACE_JAEGER_HTTP_PORT", "0");
     process = builder.start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!Files.exists(portsFile)) {
@@ -207,8 +211,9 @@ class AllInOneJarIT {
       Thread.sleep(100);
     }
     JsonObject ports = new JsonObject(Files.readString(portsFile));
-    assertThat(ports.fieldNames()).containsExactly("zipkin", "otlpGrpc", "otlpHttp", "query",
-        "samplingHttp", "samplingGrpc", "admin");
+    assertThat(ports.fieldNames()).containsExactly("zipkin", "otlpGrpc", "otlpHttp",
+        "jaegerCompact", "jaegerBinary", "jaegerHttp", "query", "samplingHttp", "samplingGrpc",
+        "admin");
     HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(
         "http://127.0.0.1:" + ports.getInteger("admin") + "/readyz")).build(),
         HttpResponse.BodyHandlers.ofString());

@@ -88,7 +88,8 @@ class EdgeGatewayXdsEndToEndTest {
     JsonObject ports = new JsonObject(Files.readString(portsFile));
     assertThat(ports.getInteger("xds")).isEqualTo(server.ports().get("xds")).isPositive();
     assertThat(ports.fieldNames()).containsExactlyInAnyOrder("zipkin", "otlpGrpc", "otlpHttp",
-        "query", "samplingHttp", "samplingGrpc", "xds", "admin");
+        "jaegerCompact", "jaegerBinary", "jaegerHttp", "query", "samplingHttp", "samplingGrpc",
+        "xds", "admin");
     try (AdsClient envoy = new AdsClient(server.ports().get("xds"), "edge-e2e-1",
         "edge-gateway")) {
       EdgeGatewaySnapshot.Resources resources = EdgeGatewayXdsServerTest.subscribeLikeEnvoy(envoy);

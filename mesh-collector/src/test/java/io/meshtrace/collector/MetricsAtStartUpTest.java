@@ -24,7 +24,10 @@ class MetricsAtStartUpTest {
   static final List<String[]> SOURCES = List.of(new String[] {"zipkin", "json_v2"},
       new String[] {"zipkin", "proto3"}, new String[] {"zipkin", "json_v1"},
       new String[] {"zipkin", "unsupported"}, new String[] {"otlp_grpc", "protobuf"},
-      new String[] {"otlp_http", "protobuf"}, new String[] {"otlp_http", "json"});
+      new String[] {"otlp_http", "protobuf"}, new String[] {"otlp_http", "json"},
+      new String[] {"jaeger_udp", "thrift_compact"}, new String[] {"jaeger_udp", "thrift_binary"},
+      new String[] {"jaeger_http", "thrift_binary"}, new String[] {"jaeger_http", "unsupported"},
+      new String[] {"jaeger_grpc", "protobuf"});
 
   static MeshtraceServer server;
   static String metrics;
@@ -65,6 +68,17 @@ class MetricsAtStartUpTest {
     assertThat(metrics).contains("meshtrace_attributes_dropped_total 0.0",
         "meshtrace_attribute_values_truncated_total 0.0", "meshtrace_spans_in_flight 0.0",
         "meshtrace_storage_commit_seconds_count{outcome=\"failed\"} 0");
+  }
+
+  @Test
+  void everyUdpPacketOutcomeOfBothAgentPortsIsThereAtZero() {
+    for (String port : List.of("jaegerCompact", "jaegerBinary")) {
+      for (String outcome : List.of("stored", "dropped_full", "dropped_unavailable",
+          "malformed", "too_large")) {
+        assertThat(metrics).contains("meshtrace_udp_packets_total{outcome=\"" + outcome
+            + "\",port=\"" + server.ports().get(port) + "\"} 0.0");
+      }
+    }
   }
 
   @Test

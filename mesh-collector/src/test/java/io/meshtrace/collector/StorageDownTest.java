@@ -31,7 +31,8 @@ class StorageDownTest {
   static void start() throws Exception {
     server = MeshtraceServer.start(MeshtraceCommand.parseConfig(new String[] {"all-in-one",
         "--bind", "127.0.0.1", "--data-dir", dataDir.toString(), "--zipkin-port", "0",
-        "--otlp-grpc-port", "0", "--otlp-http-port", "0", "--query-port", "0",
+        "--otlp-grpc-port", "0", "--otlp-http-port", "0", "--jaeger-compact-port", "0",
+        "--jaeger-binary-port", "0", "--jaeger-http-port", "0", "--query-port", "0",
         "--sampling-http-port", "0", "--sampling-grpc-port", "0", "--admin-port", "0"},
         Map.of()));
   }

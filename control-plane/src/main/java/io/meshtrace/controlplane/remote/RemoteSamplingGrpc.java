@@ -36,12 +36,20 @@ public final class RemoteSamplingGrpc {
     this.observer = observer;
   }
 
-  /** A gRPC server for one event loop's HTTP server. */
+  /** A gRPC server for one event loop's HTTP server, serving sampling only. */
   public GrpcServer server(Vertx vertx) {
     GrpcServer server = GrpcServer.server(vertx,
         new GrpcServerOptions().setMaxMessageSize(MAX_MESSAGE_BYTES));
-    server.callHandler(GET_SAMPLING_STRATEGY, this::getSamplingStrategy);
+    register(server);
     return server;
+  }
+
+  /**
+   * Adds GetSamplingStrategy to a gRPC server that serves more (Jaeger's collector port, with
+   * span intake beside it).
+   */
+  public void register(GrpcServer server) {
+    server.callHandler(GET_SAMPLING_STRATEGY, this::getSamplingStrategy);
   }
 
   private void getSamplingStrategy(

@@ -43,6 +43,15 @@ public final class RemoteSamplingHttp {
     return router;
   }
 
+  /**
+   * Mounts {@code GET /api/sampling} on another router: Jaeger's collector serves it on its HTTP
+   * intake port (14268) too, with the same answers.
+   */
+  public void mountApiSampling(Router router) {
+    router.get("/api/sampling").handler(ctx -> serve(ctx, "sampling",
+        SamplingStrategyJson::proto));
+  }
+
   private void serve(RoutingContext ctx, String endpoint,
       Function<SamplingStrategyResponse, String> encoding) {
     List<String> services = ctx.queryParam("service");

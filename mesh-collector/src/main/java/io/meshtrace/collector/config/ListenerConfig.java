@@ -13,8 +13,11 @@ import java.util.Objects;
  * @param portsFile where to write the bound ports once every listener is up, or null
  */
 public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int otlpHttpPort,
-    int queryPort, int samplingHttpPort, int samplingGrpcPort, int adminPort, int httpEventLoops,
+    int jaegerCompactPort, int jaegerBinaryPort, int jaegerHttpPort, int queryPort,
+    int samplingHttpPort, int samplingGrpcPort, int adminPort, int httpEventLoops,
     Path portsFile) {
+  /** A Jaeger port set to this runs no listener. */
+  public static final int OFF = -1;
 
   public static final Setting<String> BIND = Setting.text("bind", "ADDRESS", "0.0.0.0",
       "Address every listener binds to.");
@@ -25,27 +28,39 @@ public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int 
       "OTLP/gRPC intake (TraceService/Export).");
   public static final Setting<Integer> OTLP_HTTP_PORT = Setting.port("otlp-http-port", 4318,
       "OTLP/HTTP intake (POST /v1/traces, protobuf or JSON).");
+  public static final Setting<Integer> JAEGER_COMPACT_PORT = Setting.port("jaeger-compact-port",
+      6831, "Jaeger agent intake over UDP, Thrift compact (Agent.emitBatch), as jaeger-client's "
+          + "UdpSender sends it. Not acknowledged: see --jaeger-udp-queue-packets. -1 turns it "
+          + "off.");
+  public static final Setting<Integer> JAEGER_BINARY_PORT = Setting.port("jaeger-binary-port",
+      6832, "Jaeger agent intake over UDP, Thrift binary. -1 turns it off.");
+  public static final Setting<Integer> JAEGER_HTTP_PORT = Setting.port("jaeger-http-port",
+      14268, "Jaeger collector intake over HTTP: POST /api/traces (a Thrift binary Batch); "
+          + "GET /api/sampling?service= where this process serves sampling. -1 turns it off.");
   public static final Setting<Integer> QUERY_PORT = Setting.port("query-port", 16686,
       "Jaeger query API and UI.");
   public static final Setting<Integer> SAMPLING_HTTP_PORT = Setting.port("sampling-http-port",
       5778, "Jaeger remote sampling over HTTP: GET /sampling?service= (proto JSON), "
           + "/api/sampling, and / (the legacy JSON of old Jaeger clients).");
   public static final Setting<Integer> SAMPLING_GRPC_PORT = Setting.port("sampling-grpc-port",
-      14250, "Jaeger remote sampling over gRPC (jaeger.api_v2.SamplingManager), as the "
-          + "OpenTelemetry SDKs' Jaeger remote sampler calls it.");
+      14250, "Jaeger's collector gRPC port: remote sampling (jaeger.api_v2.SamplingManager), "
+          + "as the OpenTelemetry SDKs' Jaeger remote sampler calls it, where this process "
+          + "serves sampling; span intake (jaeger.api_v2.CollectorService/PostSpans) where it "
+          + "ingests.");
   public static final Setting<Integer> ADMIN_PORT = Setting.port("admin-port", 14269,
       "/healthz, /readyz and /metrics (Prometheus).");
   public static final Setting<Integer> HTTP_EVENT_LOOPS = Setting.integer("http-event-loops",
       "N", 2, "Event loops serving each HTTP listener.");
   public static final Setting<Path> PORTS_FILE = Setting.path("ports-file", "FILE", null,
       "Once every listener is up, write the bound ports here as JSON, for example "
-          + "{\"zipkin\":9411,\"otlpGrpc\":4317,\"otlpHttp\":4318,\"query\":16686,"
-          + "\"samplingHttp\":5778,\"samplingGrpc\":14250,\"xds\":18000,\"admin\":14269}; a key "
+          + "{\"zipkin\":9411,\"otlpGrpc\":4317,\"otlpHttp\":4318,\"jaegerCompact\":6831,"
+          + "\"jaegerBinary\":6832,\"jaegerHttp\":14268,\"query\":16686,\"samplingHttp\":5778,"
+          + "\"samplingGrpc\":14250,\"xds\":18000,\"admin\":14269}; a key "
           + "per listener that runs.");
 
   public static final List<Setting<?>> SETTINGS = List.of(BIND, ZIPKIN_PORT, OTLP_GRPC_PORT,
-      OTLP_HTTP_PORT, QUERY_PORT, SAMPLING_HTTP_PORT, SAMPLING_GRPC_PORT, ADMIN_PORT,
-      HTTP_EVENT_LOOPS, PORTS_FILE);
+      OTLP_HTTP_PORT, JAEGER_COMPACT_PORT, JAEGER_BINARY_PORT, JAEGER_HTTP_PORT, QUERY_PORT,
+      SAMPLING_HTTP_PORT, SAMPLING_GRPC_PORT, ADMIN_PORT, HTTP_EVENT_LOOPS, PORTS_FILE);
 
   public ListenerConfig {
     if (bind == null || bind.isBlank()) {
@@ -54,6 +69,9 @@ public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int 
     Validate.port(ZIPKIN_PORT, zipkinPort);
     Validate.port(OTLP_GRPC_PORT, otlpGrpcPort);
     Validate.port(OTLP_HTTP_PORT, otlpHttpPort);
+    Validate.portOrOff(JAEGER_COMPACT_PORT, jaegerCompactPort);
+    Validate.portOrOff(JAEGER_BINARY_PORT, jaegerBinaryPort);
+    Validate.portOrOff(JAEGER_HTTP_PORT, jaegerHttpPort);
     Validate.port(QUERY_PORT, queryPort);
     Validate.port(SAMPLING_HTTP_PORT, samplingHttpPort);
     Validate.port(SAMPLING_GRPC_PORT, samplingGrpcPort);
@@ -64,7 +82,8 @@ public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int 
   public static ListenerConfig from(SettingValues values) {
     Objects.requireNonNull(values);
     return new ListenerConfig(values.get(BIND), values.get(ZIPKIN_PORT),
-        values.get(OTLP_GRPC_PORT), values.get(OTLP_HTTP_PORT), values.get(QUERY_PORT),
+        values.get(OTLP_GRPC_PORT), values.get(OTLP_HTTP_PORT), values.get(JAEGER_COMPACT_PORT),
+        values.get(JAEGER_BINARY_PORT), values.get(JAEGER_HTTP_PORT), values.get(QUERY_PORT),
         values.get(SAMPLING_HTTP_PORT), values.get(SAMPLING_GRPC_PORT), values.get(ADMIN_PORT),
         values.get(HTTP_EVENT_LOOPS), values.get(PORTS_FILE));
   }

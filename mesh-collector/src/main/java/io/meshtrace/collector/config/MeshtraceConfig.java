@@ -13,18 +13,20 @@ import java.util.Objects;
  * involves several concerns (no two running listeners on one port) is checked here.
  */
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
-    IngestConfig ingest, QueryConfig query, SamplingConfig sampling, XdsConfig xds) {
+    IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query, SamplingConfig sampling,
+    XdsConfig xds) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
-      StorageConfig.SETTINGS, IngestConfig.SETTINGS, QueryConfig.SETTINGS,
-      SamplingConfig.SETTINGS, XdsConfig.SETTINGS);
+      StorageConfig.SETTINGS, IngestConfig.SETTINGS, JaegerUdpConfig.SETTINGS,
+      QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS);
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(listeners, "listeners");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(ingest, "ingest");
+    Objects.requireNonNull(jaegerUdp, "jaegerUdp");
     Objects.requireNonNull(query, "query");
     Objects.requireNonNull(sampling, "sampling");
     Objects.requireNonNull(xds, "xds");
@@ -38,11 +40,17 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
       }
       used.put(port, listener.getKey());
     }
+    if (mode.runsIngest() && listeners.jaegerCompactPort() > 0
+        && listeners.jaegerCompactPort() == listeners.jaegerBinaryPort()) {
+      throw new InvalidConfigException(ListenerConfig.JAEGER_BINARY_PORT.name(), "is "
+          + listeners.jaegerBinaryPort() + ", the same UDP port as "
+          + ListenerConfig.JAEGER_COMPACT_PORT.name() + "; each protocol needs its own port");
+    }
   }
 
   public static MeshtraceConfig from(Mode mode, SettingValues values) {
     return new MeshtraceConfig(mode, ListenerConfig.from(values), StorageConfig.from(values),
-        IngestConfig.from(values), QueryConfig.from(values), SamplingConfig.from(values),
+        IngestConfig.from(values), JaegerUdpConfig.from(values), QueryConfig.from(values), SamplingConfig.from(values),
         XdsConfig.from(values));
   }
 
@@ -55,7 +63,10 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     return mode.runsSampling() && xds.gatewayRoutes() != null;
   }
 
-  /** The ports of the listeners this mode runs, by setting name. */
+  /**
+   * The TCP ports of the listeners this mode runs, by setting name (the Jaeger agent's UDP
+   * ports may share a number with a TCP port).
+   */
   private static Map<String, Integer> listenerPorts(Mode mode, ListenerConfig listeners,
       XdsConfig xds) {
     Map<String, Integer> ports = new LinkedHashMap<>();
@@ -65,12 +76,17 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     if (mode.runsIngest()) {
       ports.put(ListenerConfig.OTLP_GRPC_PORT.name(), listeners.otlpGrpcPort());
       ports.put(ListenerConfig.OTLP_HTTP_PORT.name(), listeners.otlpHttpPort());
+      if (listeners.jaegerHttpPort() != ListenerConfig.OFF) {
+        ports.put(ListenerConfig.JAEGER_HTTP_PORT.name(), listeners.jaegerHttpPort());
+      }
     }
     if (mode.runsQuery()) {
       ports.put(ListenerConfig.QUERY_PORT.name(), listeners.queryPort());
     }
     if (mode.runsSampling()) {
       ports.put(ListenerConfig.SAMPLING_HTTP_PORT.name(), listeners.samplingHttpPort());
+    }
+    if (mode.runsSampling() || mode.runsIngest()) {
       ports.put(ListenerConfig.SAMPLING_GRPC_PORT.name(), listeners.samplingGrpcPort());
     }
     if (xds != null) {

@@ -8,6 +8,11 @@ import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
+import io.meshtrace.jaeger.receiver.JaegerGrpcReceiver;
+import io.meshtrace.jaeger.receiver.JaegerHttpReceiver;
+import io.meshtrace.jaeger.receiver.JaegerUdpReceiver;
+import io.meshtrace.jaeger.receiver.UdpPacketObserver;
 import io.meshtrace.otlp.receiver.OtlpGrpcReceiver;
 import io.meshtrace.otlp.receiver.OtlpHttpReceiver;
 import io.meshtrace.query.adjust.TraceAdjuster;
@@ -25,6 +30,8 @@ import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
 import java.time.Clock;
 import java.util.function.Function;
 
@@ -83,6 +90,40 @@ final class Listeners {
   }
 
   /**
+   * Jaeger's collector HTTP port: span intake ({@code POST /api/traces}), and
+   * {@code GET /api/sampling} where this process serves sampling.
+   *
+   * @param sampling null when this process serves no sampling
+   */
+  HttpListener jaegerHttp(SpanIngest ingest, SamplingStrategySource sampling,
+      SamplingObserver observer) {
+    JaegerHttpReceiver receiver = new JaegerHttpReceiver(ingest, new JaegerHttpReceiver.Limits(
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()));
+    RemoteSamplingHttp remote = sampling == null ? null : new RemoteSamplingHttp(sampling,
+        observer);
+    return http("jaegerHttp", config.listeners().jaegerHttpPort(),
+        config.listeners().httpEventLoops(), HttpListener.defaultOptions(), v -> {
+          Router router = Router.router(v);
+          receiver.mount(router);
+          if (remote != null) {
+            remote.mountApiSampling(router);
+          }
+          return router;
+        });
+  }
+
+  /** One of the Jaeger agent's UDP ports. */
+  JaegerUdpReceiver jaegerUdp(SpanIngest ingest, JaegerThriftDecoder.Protocol protocol,
+      UdpPacketObserver observer) {
+    int port = protocol == JaegerThriftDecoder.Protocol.COMPACT
+        ? config.listeners().jaegerCompactPort() : config.listeners().jaegerBinaryPort();
+    return new JaegerUdpReceiver(vertx, new JaegerUdpReceiver.Settings(config.listeners().bind(),
+        port, protocol, config.jaegerUdp().sockets(), config.jaegerUdp().queuePackets(),
+        config.jaegerUdp().maxPacketBytes(), config.jaegerUdp().socketBufferBytes()), ingest,
+        observer);
+  }
+
+  /**
    * The Jaeger APIs and the browser UI; the sampling admin API too when this process serves
    * sampling, beside the UI that shows and edits the strategies.
    *
@@ -118,10 +159,33 @@ final class Listeners {
         });
   }
 
-  HttpListener samplingGrpc(SamplingStrategySource served, SamplingObserver observer) {
-    RemoteSamplingGrpc remote = new RemoteSamplingGrpc(served, observer);
-    return http("samplingGrpc", config.listeners().samplingGrpcPort(), 1, grpcOptions(),
-        remote::server);
+  /**
+   * Jaeger's collector gRPC port, as Jaeger's collector serves it: remote sampling where this
+   * process serves sampling, {@code PostSpans} where it ingests, both in all-in-one.
+   *
+   * @param sampling null when this process serves no sampling
+   * @param ingest null when this process ingests nothing
+   */
+  HttpListener samplingGrpc(SamplingStrategySource sampling, SamplingObserver observer,
+      SpanIngest ingest) {
+    RemoteSamplingGrpc remote = sampling == null ? null
+        : new RemoteSamplingGrpc(sampling, observer);
+    JaegerGrpcReceiver receiver = ingest == null ? null : new JaegerGrpcReceiver(ingest,
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes());
+    if (receiver == null) {
+      return http("samplingGrpc", config.listeners().samplingGrpcPort(), 1, grpcOptions(),
+          remote::server);
+    }
+    return http("samplingGrpc", config.listeners().samplingGrpcPort(),
+        config.listeners().httpEventLoops(), grpcOptions(), v -> {
+          GrpcServer server = GrpcServer.server(v,
+              new GrpcServerOptions().setMaxMessageSize(config.ingest().maxRequestBytes()));
+          receiver.register(server);
+          if (remote != null) {
+            remote.register(server);
+          }
+          return server;
+        });
   }
 
   HttpListener admin(AdminRoutes routes) {

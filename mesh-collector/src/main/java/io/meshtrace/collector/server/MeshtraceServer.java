@@ -1,16 +1,22 @@
 package io.meshtrace.collector.server;
 
 import io.meshtrace.collector.config.InvalidConfigException;
+import io.meshtrace.collector.config.ListenerConfig;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
 import io.meshtrace.collector.config.XdsConfig;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
+import io.meshtrace.collector.metrics.UdpMetrics;
 import io.meshtrace.collector.metrics.XdsMetrics;
 import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
 import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.ingest.IngestPipeline;
+import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
+import io.meshtrace.jaeger.receiver.JaegerGrpcReceiver;
+import io.meshtrace.jaeger.receiver.JaegerHttpReceiver;
+import io.meshtrace.jaeger.receiver.JaegerUdpReceiver;
 import io.meshtrace.lifecycle.Component;
 import io.meshtrace.lifecycle.ComponentStartException;
 import io.meshtrace.lifecycle.Components;
@@ -149,6 +155,9 @@ public final class MeshtraceServer {
       ingestMetrics.registerSources(ZipkinHttpReceiver.SOURCES);
       ingestMetrics.registerSources(OtlpGrpcReceiver.SOURCES);
       ingestMetrics.registerSources(OtlpHttpReceiver.SOURCES);
+      ingestMetrics.registerSources(JaegerUdpReceiver.SOURCES);
+      ingestMetrics.registerSources(JaegerHttpReceiver.SOURCES);
+      ingestMetrics.registerSources(JaegerGrpcReceiver.SOURCES);
     }
     if (mode.runsZipkin()) {
       list.add(listen(listeners.zipkin(ingest, store.spanStore())));
@@ -156,6 +165,7 @@ public final class MeshtraceServer {
     if (mode.runsIngest()) {
       list.add(listen(listeners.otlpGrpc(ingest)));
       list.add(listen(listeners.otlpHttp(ingest)));
+      list.addAll(jaegerListeners(samplingMetrics));
     }
     if (mode.runsQuery()) {
       list.add(listen(listeners.query(store.spanStore(),
@@ -164,7 +174,34 @@ public final class MeshtraceServer {
     if (mode.runsSampling()) {
       list.add(listen(listeners.samplingHttp(sampling.served(), sampling.adminApi(),
           samplingMetrics)));
-      list.add(listen(listeners.samplingGrpc(sampling.served(), samplingMetrics)));
+    }
+    if (mode.runsSampling() || mode.runsIngest()) {
+      list.add(listen(listeners.samplingGrpc(mode.runsSampling() ? sampling.served() : null,
+          samplingMetrics, mode.runsIngest() ? ingest : null)));
+    }
+    return list;
+  }
+
+  /** The Jaeger agent's UDP ports and the collector's HTTP port, those not turned off. */
+  private List<Component> jaegerListeners(SamplingMetrics samplingMetrics) {
+    List<Component> list = new ArrayList<>();
+    UdpMetrics udpMetrics = new UdpMetrics(metrics);
+    ListenerConfig ports = config.listeners();
+    if (ports.jaegerCompactPort() != ListenerConfig.OFF) {
+      JaegerUdpReceiver compact = listeners.jaegerUdp(ingest,
+          JaegerThriftDecoder.Protocol.COMPACT, udpMetrics);
+      listening.put("jaegerCompact", compact);
+      list.add(compact);
+    }
+    if (ports.jaegerBinaryPort() != ListenerConfig.OFF) {
+      JaegerUdpReceiver binary = listeners.jaegerUdp(ingest, JaegerThriftDecoder.Protocol.BINARY,
+          udpMetrics);
+      listening.put("jaegerBinary", binary);
+      list.add(binary);
+    }
+    if (ports.jaegerHttpPort() != ListenerConfig.OFF) {
+      list.add(listen(listeners.jaegerHttp(ingest,
+          sampling == null ? null : sampling.served(), samplingMetrics)));
     }
     return list;
   }
@@ -233,13 +270,15 @@ public final class MeshtraceServer {
   }
 
   /**
-   * Bound ports by listener: {@code zipkin}, {@code otlpGrpc}, {@code otlpHttp}, {@code query},
+   * Bound ports by listener: {@code zipkin}, {@code otlpGrpc}, {@code otlpHttp},
+   * {@code jaegerCompact}, {@code jaegerBinary} (UDP), {@code jaegerHttp}, {@code query},
    * {@code samplingHttp}, {@code samplingGrpc}, {@code xds}, {@code admin}; the keys of
    * {@code --ports-file}. Only the listeners that run, once they listen.
    */
   public Map<String, Integer> ports() {
     Map<String, Integer> ports = new LinkedHashMap<>();
-    for (String key : List.of("zipkin", "otlpGrpc", "otlpHttp", "query", "samplingHttp",
+    for (String key : List.of("zipkin", "otlpGrpc", "otlpHttp", "jaegerCompact", "jaegerBinary",
+        "jaegerHttp", "query", "samplingHttp",
         "samplingGrpc", "xds", "admin")) {
       Listener listener = listening.get(key);
       int port = listener == null ? 0 : listener.port();

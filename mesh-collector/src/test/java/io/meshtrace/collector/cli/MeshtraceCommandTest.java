@@ -26,6 +26,11 @@ class MeshtraceCommandTest {
     assertThat(config.mode()).isEqualTo(Mode.ALL_IN_ONE);
     assertThat(config.listeners().bind()).isEqualTo("0.0.0.0");
     assertThat(config.listeners().zipkinPort()).isEqualTo(9411);
+    assertThat(config.listeners().otlpGrpcPort()).isEqualTo(4317);
+    assertThat(config.listeners().otlpHttpPort()).isEqualTo(4318);
+    assertThat(config.listeners().jaegerCompactPort()).isEqualTo(6831);
+    assertThat(config.listeners().jaegerBinaryPort()).isEqualTo(6832);
+    assertThat(config.listeners().jaegerHttpPort()).isEqualTo(14268);
     assertThat(config.listeners().queryPort()).isEqualTo(16686);
     assertThat(config.listeners().adminPort()).isEqualTo(14269);
     assertThat(config.storage().dataDir()).isEqualTo(Path.of("./meshtrace-data"));
@@ -194,6 +199,46 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void jaegerPortsAreOnUnlessMinusOneAndTheirUdpPortsShareNumbersOnlyWithTcpOnes() {
+    MeshtraceConfig off = MeshtraceCommand.parseConfig(new String[] {"collector",
+        "--jaeger-compact-port", "-1", "--jaeger-binary-port=-1"},
+        Map.of("MESHTRACE_JAEGER_HTTP_PORT", "-1"));
+    assertThat(off.listeners().jaegerCompactPort()).isEqualTo(-1);
+    assertThat(off.listeners().jaegerBinaryPort()).isEqualTo(-1);
+    assertThat(off.listeners().jaegerHttpPort()).isEqualTo(-1);
+    Result below = run(Map.of(), "collector", "--jaeger-http-port", "-2");
+    assertThat(below.exitCode).isEqualTo(2);
+    assertThat(below.err).contains("invalid setting jaeger-http-port: is -2")
+        .contains("-1 to turn the listener off");
+    // -1 is for the Jaeger ports only.
+    assertThat(run(Map.of(), "collector", "--otlp-http-port", "-1").err)
+        .contains("invalid setting otlp-http-port: is -1");
+
+    // The HTTP port is TCP, like the other listeners.
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(new String[] {"collector",
+        "--jaeger-http-port", "4318"}, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("jaeger-http-port").hasMessageContaining("same as otlp-http-port");
+    // The UDP ports may share a number with a TCP listener, not with each other.
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"all-in-one", "--jaeger-compact-port",
+        "9411", "--jaeger-binary-port", "14268"}, Map.of()).listeners().jaegerCompactPort())
+        .isEqualTo(9411);
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(new String[] {"collector",
+        "--jaeger-binary-port", "6831"}, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("jaeger-binary-port").hasMessageContaining("same UDP port as "
+            + "jaeger-compact-port");
+    // The sampling gRPC port now runs in collector too (Jaeger's PostSpans).
+    assertThatThrownBy(() -> MeshtraceCommand.parseConfig(new String[] {"collector",
+        "--sampling-grpc-port", "4317"}, Map.of()))
+        .isInstanceOf(InvalidConfigException.class)
+        .hasMessageContaining("sampling-grpc-port").hasMessageContaining("same as otlp-grpc-port");
+    // The query command ingests nothing: no Jaeger port of its own to clash with.
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query", "--jaeger-http-port",
+        "16686"}, Map.of()).listeners().queryPort()).isEqualTo(16686);
+  }
+
+  @Test
   void malformedYamlIsReported() throws IOException {
     Path file = dir.resolve("broken.yaml");
     Files.writeString(file, "zipkin-port: [1,\n");
@@ -249,6 +294,9 @@ class MeshtraceCommandTest {
         "--admin-port", "--ports-file", "--data-dir", "--pg-url", "--pg-pool-size",
         "--writer-concurrency", "--max-batch-spans", "--retention-days", "--partitions-ahead",
         "--max-request-bytes", "--max-decompressed-bytes", "--http-event-loops",
+        "--otlp-grpc-port", "--otlp-http-port", "--jaeger-compact-port", "--jaeger-binary-port",
+        "--jaeger-http-port", "--jaeger-udp-sockets", "--jaeger-udp-queue-packets",
+        "--jaeger-udp-max-packet-bytes", "--jaeger-udp-socket-buffer-bytes",
         "--max-clock-skew-adjustment", "--sampling-http-port", "--sampling-grpc-port",
         "--sampling-strategies", "--sampling-strategies-reload-interval",
         "--sampling-default-probability", "--admin-token", "--adaptive-sampling",

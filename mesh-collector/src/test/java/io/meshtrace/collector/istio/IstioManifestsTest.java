@@ -3,6 +3,7 @@ package io.meshtrace.collector.istio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshtrace.collector.cli.MeshtraceCommand;
+import io.meshtrace.collector.config.ListenerConfig;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -171,34 +173,78 @@ class IstioManifestsTest {
     }
   }
 
+  /**
+   * A listener of the Deployment's process: its key in {@code --ports-file}, its port, and the
+   * name of its Service port, whose prefix is the protocol Istio is told (udp: a UDP port).
+   */
+  record ExpectedPort(String key, int port, String name) {
+    String transport() {
+      return name.startsWith("udp-") ? "UDP" : "TCP";
+    }
+  }
+
+  /** Every listener a process with this configuration can run, each with its Service port. */
+  static List<ExpectedPort> expectedPorts(MeshtraceConfig config) {
+    ListenerConfig listeners = config.listeners();
+    List<ExpectedPort> ports = new ArrayList<>();
+    ports.add(new ExpectedPort("zipkin", listeners.zipkinPort(), "http-zipkin"));
+    ports.add(new ExpectedPort("otlpGrpc", listeners.otlpGrpcPort(), "grpc-otlp"));
+    ports.add(new ExpectedPort("otlpHttp", listeners.otlpHttpPort(), "http-otlp"));
+    if (listeners.jaegerCompactPort() != ListenerConfig.OFF) {
+      ports.add(new ExpectedPort("jaegerCompact", listeners.jaegerCompactPort(),
+          "udp-jaeger-compact"));
+    }
+    if (listeners.jaegerBinaryPort() != ListenerConfig.OFF) {
+      ports.add(new ExpectedPort("jaegerBinary", listeners.jaegerBinaryPort(),
+          "udp-jaeger-binary"));
+    }
+    if (listeners.jaegerHttpPort() != ListenerConfig.OFF) {
+      ports.add(new ExpectedPort("jaegerHttp", listeners.jaegerHttpPort(),
+          "http-jaeger-collector"));
+    }
+    ports.add(new ExpectedPort("query", listeners.queryPort(), "http-query"));
+    ports.add(new ExpectedPort("samplingHttp", listeners.samplingHttpPort(), "http-sampling"));
+    // Remote sampling and Jaeger's PostSpans: both gRPC.
+    ports.add(new ExpectedPort("samplingGrpc", listeners.samplingGrpcPort(), "grpc-sampling"));
+    // Only with a gateway routes file (the demo's patch adds one), but the Service names it.
+    ports.add(new ExpectedPort("xds", config.xds().port(), "grpc-xds"));
+    ports.add(new ExpectedPort("admin", listeners.adminPort(), "http-admin"));
+    return ports;
+  }
+
   @Test
   void theServiceHasEveryListenerNamedForIstiosProtocolSelection() {
     MeshtraceConfig defaults = MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of());
     Map<Integer, Map<String, Object>> ports = servicePortsByNumber("observability/meshtrace");
-    Map<Integer, String> expected = new LinkedHashMap<>();
-    expected.put(defaults.listeners().zipkinPort(), "http-zipkin");
-    expected.put(defaults.listeners().otlpGrpcPort(), "grpc-otlp");
-    expected.put(defaults.listeners().otlpHttpPort(), "http-otlp");
-    expected.put(defaults.listeners().queryPort(), "http-query");
-    expected.put(defaults.listeners().samplingHttpPort(), "http-sampling");
-    expected.put(defaults.listeners().samplingGrpcPort(), "grpc-sampling");
-    expected.put(defaults.xds().port(), "grpc-xds");
-    expected.put(defaults.listeners().adminPort(), "http-admin");
-    assertThat(ports).containsOnlyKeys(expected.keySet());
-    Map<String, Object> container = meshtraceContainer();
-    Map<String, Integer> containerPorts = new HashMap<>();
-    for (Object port : list(container.get("ports"))) {
-      containerPorts.put((String) map(port).get("name"), (Integer) map(port).get("containerPort"));
+    List<ExpectedPort> expected = expectedPorts(defaults);
+    assertThat(ports).containsOnlyKeys(expected.stream().map(ExpectedPort::port).toList());
+    Map<String, Map<String, Object>> containerPorts = new HashMap<>();
+    for (Object port : list(meshtraceContainer().get("ports"))) {
+      String name = (String) map(port).get("name");
+      // Kubernetes' IANA_SVC_NAME: at most 15 characters, a letter, no "--".
+      assertThat(name).matches("[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?").matches(".*[a-z].*")
+          .doesNotContain("--");
+      assertThat(containerPorts.put(name, map(port))).as(name).isNull();
     }
-    expected.forEach((number, name) -> {
-      Map<String, Object> port = ports.get(number);
-      assertThat(port.get("name")).isEqualTo(name);
+    for (ExpectedPort listener : expected) {
+      Map<String, Object> port = ports.get(listener.port());
+      String name = listener.name();
+      assertThat(port.get("name")).as(listener.key()).isEqualTo(name);
+      assertThat(name).as("a DNS label").matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
       // appProtocol and the name's prefix agree, so that either way Istio sees the same.
       assertThat(port.get("appProtocol")).as(name).isEqualTo(name.substring(0, name.indexOf('-')));
-      assertThat(containerPorts.get((String) port.get("targetPort"))).as(name).isEqualTo(number);
-      assertThat(name.length()).isLessThanOrEqualTo(15);
-    });
-    assertThat(containerPorts.values()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+      // Kubernetes defaults to TCP; a UDP port says so, in the Service and the container alike
+      // (a named targetPort resolves only to a container port of the same protocol).
+      assertThat(port.getOrDefault("protocol", "TCP")).as(name).isEqualTo(listener.transport());
+      Map<String, Object> target = containerPorts.get((String) port.get("targetPort"));
+      assertThat(target).as("the container port %s of %s", port.get("targetPort"), name)
+          .isNotNull();
+      assertThat(target.get("containerPort")).as(name).isEqualTo(listener.port());
+      assertThat(target.getOrDefault("protocol", "TCP")).as(name)
+          .isEqualTo(listener.transport());
+    }
+    assertThat(containerPorts.values().stream().map(port -> port.get("containerPort")))
+        .containsExactlyInAnyOrderElementsOf(expected.stream().map(ExpectedPort::port).toList());
     assertSelects("Service observability/meshtrace", "Deployment observability/meshtrace");
   }
 
@@ -239,6 +285,9 @@ class IstioManifestsTest {
 
     assertThat(config.sampling().adminToken()).isEqualTo(secretValue(Map.of("name", "meshtrace-admin",
         "key", "token")));
+    // The ports the Service names (from the defaults, above) are the ones this process opens.
+    assertThat(expectedPorts(config)).isEqualTo(expectedPorts(
+        MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of())));
     assertThat(mounted).containsKey(config.sampling().strategiesFile().toString());
     assertThat(SamplingStrategiesJson.parse(mounted.get(config.sampling().strategiesFile().toString()))
         .warnings()).isEmpty();
@@ -291,6 +340,10 @@ class IstioManifestsTest {
         assertThat(TestServers.get(TestServers.url(server, "admin", probePath)).statusCode())
             .as(probe + " " + probePath).isEqualTo(200);
       }
+      // Every listener the Service names runs (xDS only with a gateway routes file).
+      assertThat(server.ports().keySet()).containsExactlyInAnyOrderElementsOf(
+          expectedPorts(MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of()))
+              .stream().map(ExpectedPort::key).filter(key -> !key.equals("xds")).toList());
       // The ConfigMap's strategies are what the SDKs are served: the default 1%.
       assertThat(TestServers.get(TestServers.url(server, "samplingHttp",
           "/sampling?service=checkout")).body()).contains("\"samplingRate\":0.01");
@@ -328,12 +381,16 @@ class IstioManifestsTest {
         .contains("ENTRYPOINT [\"java\", \"-jar\", \"/opt/meshtrace/meshtrace.jar\"]");
     Matcher expose = Pattern.compile("(?m)^EXPOSE (.+)$").matcher(dockerfile);
     assertThat(expose.find()).isTrue();
-    Set<Integer> exposed = new TreeSet<>();
+    // EXPOSE PORT[/PROTOCOL], tcp when none is given.
+    Set<String> exposed = new TreeSet<>();
     for (String port : expose.group(1).trim().split("\\s+")) {
-      exposed.add(Integer.parseInt(port));
+      assertThat(port).matches("[0-9]+(/(tcp|udp))?");
+      exposed.add(port.contains("/") ? port : port + "/tcp");
     }
-    assertThat(exposed).isEqualTo(new TreeSet<>(
-        servicePortsByNumber("observability/meshtrace").keySet()));
+    Set<String> served = new TreeSet<>();
+    servicePortsByNumber("observability/meshtrace").forEach((number, port) -> served.add(
+        number + "/" + ((String) port.getOrDefault("protocol", "TCP")).toLowerCase(Locale.ROOT)));
+    assertThat(exposed).isEqualTo(served);
     assertThat(dockerUser()).isNotZero();
   }
 

@@ -36,6 +36,7 @@ public final class TestServers {
     List<String> args = new ArrayList<>(List.of(command, "--bind", "127.0.0.1",
         "--pg-url", pgUrl,
         "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
+        "--jaeger-compact-port", "0", "--jaeger-binary-port", "0", "--jaeger-http-port", "0",
         "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
         "--admin-port", "0"));
     args.addAll(List.of(extraFlags));

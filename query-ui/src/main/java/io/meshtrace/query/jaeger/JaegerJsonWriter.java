@@ -28,6 +28,8 @@ import java.util.Map;
 public final class JaegerJsonWriter {
   /** What Jaeger calls a process without a service name. */
   static final String NO_SERVICE_NAME = "OTLPResourceNoServiceName";
+  /** The link attribute with a Jaeger reference's type (jaeger-receiver's JaegerToOtlp). */
+  private static final String REF_TYPE_ATTRIBUTE = "opentracing.ref_type";
   /** Integers beyond this are written as strings, as Jaeger does, so JavaScript keeps them. */
   private static final long JS_MAX_SAFE_INTEGER = (1L << 53) - 1;
 
@@ -77,10 +79,15 @@ public final class JaegerJsonWriter {
       writeReference(json, "CHILD_OF", traceId, SpanIds.fromBytes(span.getParentSpanId()));
     }
     for (Span.Link link : span.getLinksList()) {
-      writeReference(json, "FOLLOWS_FROM", TraceId.fromBytes(link.getTraceId()).toShortestHex(),
+      writeReference(json, referenceType(link),
+          TraceId.fromBytes(link.getTraceId()).toShortestHex(),
           SpanIds.fromBytes(link.getSpanId()));
     }
     json.writeEndArray();
+    int flags = span.getFlags() & 0xff; // W3C's trace flags, or Jaeger's (1 sampled, 2 debug)
+    if (flags != 0) {
+      json.writeNumberField("flags", flags);
+    }
     long start = span.getStartTimeUnixNano();
     long end = span.getEndTimeUnixNano();
     json.writeNumberField("startTime", start / 1000);
@@ -145,6 +152,20 @@ public final class JaegerJsonWriter {
       json.writeEndArray();
     }
     json.writeEndObject();
+  }
+
+  /**
+   * A link is a FOLLOWS_FROM reference, unless it came from a Jaeger CHILD_OF reference that was
+   * not the parent, which its {@code opentracing.ref_type} attribute says.
+   */
+  private static String referenceType(Span.Link link) {
+    for (KeyValue attribute : link.getAttributesList()) {
+      if (attribute.getKey().equals(REF_TYPE_ATTRIBUTE)) {
+        return attribute.getValue().getStringValue().equals("child_of") ? "CHILD_OF"
+            : "FOLLOWS_FROM";
+      }
+    }
+    return "FOLLOWS_FROM";
   }
 
   private static void writeReference(JsonGenerator json, String type, String traceId, long spanId)

@@ -1,0 +1,156 @@
+package io.meshtrace.jaeger.receiver;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.jaegertracing.api_v2.Collector.PostSpansRequest;
+import io.jaegertracing.api_v2.Collector.PostSpansResponse;
+import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.ProblemLog;
+import io.meshtrace.ingest.RequestBodies;
+import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.jaeger.codec.InvalidBatchException;
+import io.meshtrace.jaeger.codec.JaegerProtoDecoder;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.GrpcMessage;
+import io.vertx.grpc.common.GrpcMessageDecoder;
+import io.vertx.grpc.common.GrpcMessageEncoder;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.common.WireFormat;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Jaeger collector's gRPC intake, {@code jaeger.api_v2.CollectorService/PostSpans}, which
+ * OpenTelemetry's Jaeger gRPC exporters call. It is served on the sampling gRPC port (14250)
+ * beside {@code SamplingManager}, as Jaeger's collector serves both. Messages are taken raw and
+ * inflated here with a bound, as the OTLP receiver does; OK once the spans are committed, a
+ * malformed batch INVALID_ARGUMENT naming the problem, storage trouble UNAVAILABLE or
+ * RESOURCE_EXHAUSTED.
+ */
+public final class JaegerGrpcReceiver {
+  private static final Logger LOG = LoggerFactory.getLogger(JaegerGrpcReceiver.class);
+  static final ServiceMethod<Buffer, Buffer> POST_SPANS = ServiceMethod.server(
+      ServiceName.create("jaeger.api_v2", "CollectorService"), "PostSpans",
+      GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY);
+  static final IngestSource SOURCE = new IngestSource("jaeger_grpc", "protobuf", false);
+  /** Every source this receiver reports, so that their metrics exist from start-up. */
+  public static final List<IngestSource> SOURCES = List.of(SOURCE);
+  private static final Buffer EMPTY_RESPONSE =
+      Buffer.buffer(PostSpansResponse.getDefaultInstance().toByteArray());
+
+  private final SpanIngest ingest;
+  private final long maxMessageBytes;
+  private final long maxDecompressedBytes;
+  private final ProblemLog problems = new ProblemLog(LOG);
+
+  /**
+   * @param maxMessageBytes the largest message accepted as sent; the gRPC server it is added to
+   *     must allow at least this much
+   */
+  public JaegerGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes) {
+    this.ingest = ingest;
+    this.maxMessageBytes = maxMessageBytes;
+    this.maxDecompressedBytes = maxDecompressedBytes;
+  }
+
+  /** Adds PostSpans to a gRPC server (one event loop's). */
+  public void register(GrpcServer server) {
+    server.callHandler(POST_SPANS, this::postSpans);
+  }
+
+  private void postSpans(GrpcServerRequest<Buffer, Buffer> request) {
+    GrpcServerResponse<Buffer, Buffer> response = request.response();
+    GrpcMessage[] message = new GrpcMessage[1];
+    boolean[] refused = new boolean[1];
+    request.messageHandler(received -> {
+      if (message[0] != null) {
+        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
+            "PostSpans is a unary call: one message per request"));
+      }
+      message[0] = received;
+    });
+    request.invalidMessageHandler(tooLarge -> refuse(response, refused,
+        new IngestException(IngestException.Reason.TOO_LARGE,
+            "message is larger than " + maxMessageBytes + " bytes")));
+    request.endHandler(v -> {
+      if (refused[0]) {
+        return;
+      }
+      if (message[0] == null) {
+        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
+            "no PostSpansRequest message"));
+        return;
+      }
+      post(message[0], response, refused);
+    });
+  }
+
+  private void post(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response,
+      boolean[] refused) {
+    List<ResourceSpans> spans;
+    try {
+      if (message.format() != WireFormat.PROTOBUF) {
+        throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+            "only protobuf-encoded gRPC messages are read");
+      }
+      if (message.payload().length() > maxMessageBytes) {
+        throw new IngestException(IngestException.Reason.TOO_LARGE,
+            "message is larger than " + maxMessageBytes + " bytes");
+      }
+      Buffer payload = RequestBodies.decode(message.payload(), message.encoding(),
+          maxDecompressedBytes);
+      PostSpansRequest request = PostSpansRequest.parseFrom(payload.getBytes());
+      spans = JaegerProtoDecoder.decode(request.getBatch());
+    } catch (InvalidProtocolBufferException e) {
+      invalid(response, refused, "malformed PostSpansRequest: " + e.getMessage());
+      return;
+    } catch (InvalidBatchException e) {
+      invalid(response, refused, "invalid Jaeger batch: " + e.getMessage());
+      return;
+    } catch (IngestException e) {
+      refuse(response, refused, e);
+      return;
+    }
+    ingest.accept(spans, SOURCE)
+        .onSuccess(result -> response.end(EMPTY_RESPONSE))
+        .onFailure(failure -> fail(response, IngestException.of(failure)));
+  }
+
+  private void invalid(GrpcServerResponse<Buffer, Buffer> response, boolean[] refused,
+      String problem) {
+    problems.warn("invalid", "Refused a Jaeger PostSpans request: " + problem);
+    refuse(response, refused, new IngestException(IngestException.Reason.INVALID, problem));
+  }
+
+  private void refuse(GrpcServerResponse<Buffer, Buffer> response, boolean[] refused,
+      IngestException refusal) {
+    if (refused[0]) {
+      return;
+    }
+    refused[0] = true;
+    ingest.requestRefused(SOURCE, refusal.reason());
+    fail(response, refusal);
+  }
+
+  private static void fail(GrpcServerResponse<Buffer, Buffer> response, IngestException refusal) {
+    response.status(status(refusal.reason())).statusMessage(refusal.getMessage()).end();
+  }
+
+  /** The gRPC status of a refusal, as the OTLP specification maps them and Jaeger answers. */
+  static GrpcStatus status(IngestException.Reason reason) {
+    return switch (reason) {
+      case INVALID -> GrpcStatus.INVALID_ARGUMENT;
+      case TOO_LARGE, OVERLOADED -> GrpcStatus.RESOURCE_EXHAUSTED;
+      case UNSUPPORTED_MEDIA_TYPE -> GrpcStatus.UNIMPLEMENTED;
+      case UNAVAILABLE -> GrpcStatus.UNAVAILABLE;
+      case INTERNAL -> GrpcStatus.INTERNAL;
+    };
+  }
+}
