@@ -21,8 +21,9 @@ WORKDIR /var/lib/meshtrace
 # flight and batches in memory, so give it most of it.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
 
-# zipkin, otlp-grpc, otlp-http, query (UI), sampling-http, sampling-grpc, xds, admin
-EXPOSE 9411 4317 4318 16686 5778 14250 18000 14269
+# zipkin, otlp-grpc, otlp-http, jaeger-compact and jaeger-binary (UDP), jaeger-http, query (UI),
+# sampling-http, sampling-grpc (also Jaeger's gRPC intake), xds, admin
+EXPOSE 9411 4317 4318 6831/udp 6832/udp 14268 16686 5778 14250 18000 14269
 
 USER 10001:10001
 ENTRYPOINT ["java", "-jar", "/opt/meshtrace/meshtrace.jar"]
