@@ -73,8 +73,7 @@ final class AttributeSplitter {
       ByteString keyBytes = attribute.getKeyBytes();
       KeyState state = keys.state(keyBytes);
       Object value = state.recordedVolatile ? null : valueKey(attribute.getValue());
-      boolean share = value != null && (state.seen.contains(value)
-          || (state.seen.size() < MAX_DISTINCT_VALUES && state.seen.add(copy(value))));
+      boolean share = value != null && (state.seen.contains(value) || tryTrack(state, value));
       if (share) {
         shared[i] = true;
         sharedCount++;
@@ -89,6 +88,19 @@ final class AttributeSplitter {
       }
     }
     return new Split(shared, sharedCount, newlyVolatile == null ? Set.of() : newlyVolatile);
+  }
+
+  /**
+   * Whether the value is now tracked: room was left for it, or another thread added it first.
+   * That other thread's add is why {@code add}'s false alone must not make a key volatile: two
+   * event loops meeting a new value at once would otherwise turn a key of two values volatile.
+   */
+  private static boolean tryTrack(KeyState state, Object value) {
+    if (state.seen.size() >= MAX_DISTINCT_VALUES) {
+      return state.seen.contains(value);
+    }
+    state.seen.add(copy(value));
+    return true;
   }
 
   /**
