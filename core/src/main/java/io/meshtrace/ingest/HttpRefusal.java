@@ -25,4 +25,17 @@ public final class HttpRefusal {
     }
     return response;
   }
+
+  /**
+   * Answers a refusal with its message as plain text, as Zipkin's and Jaeger's collectors answer
+   * errors; nothing when the response has been answered already.
+   */
+  public static void respondPlainText(HttpServerResponse response, IngestException refused) {
+    if (response.ended()) {
+      return;
+    }
+    prepare(response, refused)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+        .end(refused.getMessage() + "\n");
+  }
 }

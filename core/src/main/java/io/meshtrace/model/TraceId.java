@@ -69,6 +69,14 @@ public record TraceId(long high, long low) {
   }
 
   public ByteString toBytes() {
+    return toBytes(high, low);
+  }
+
+  /**
+   * OTLP's 16 bytes of the two halves, all zeros included: for receivers that hand a wire ID on
+   * as it came and leave the refusal of an invalid one to the pipeline's checks.
+   */
+  public static ByteString toBytes(long high, long low) {
     byte[] out = new byte[16];
     writeLong(out, 0, high);
     writeLong(out, 8, low);

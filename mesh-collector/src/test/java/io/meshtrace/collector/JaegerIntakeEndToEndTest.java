@@ -135,10 +135,25 @@ class JaegerIntakeEndToEndTest {
     double rejectedIds = spansRejected("invalid_id");
     byte[] good = ThriftBatches.agentPacket(ThriftBatches.everything(start, 0, 1), true);
     sendUdp("jaegerCompact", java.util.Arrays.copyOf(good, good.length / 2)); // truncated
+    // (70 kB cannot be one UDP datagram: IPv4 carries at most 65,507 bytes, so a client's
+    // kernel refuses to send it. The largest that can be sent is refused here, below.)
     sendUdp("jaegerCompact", "GET / HTTP/1.1\r\n\r\n".getBytes()); // garbage
     sendUdp("jaegerCompact", ThriftBatches.agentPacket(
         new Batch(new Process("svc"), new ArrayList<>()), true)); // an empty batch
     sendUdp("jaegerCompact", new byte[65_500]); // past --jaeger-udp-max-packet-bytes
+    // A string length past the packet: the service name's length (byte 16, see
+    // JaegerThriftDecoderTest) claims 127 bytes.
+    byte[] small = ThriftBatches.agentPacket(new Batch(new Process("svc"), new ArrayList<>(List.of(
+        new Span(1, 0, 1, 0, "op", 1, start, 10)))), true);
+    byte[] longString = small.clone();
+    longString[16] = 0x7f;
+    sendUdp("jaegerCompact", longString);
+    // A field of the wrong type: Batch.process (field 1, a struct) written as an i32.
+    byte[] wrongType = small.clone();
+    wrongType[14] = 0x15;
+    sendUdp("jaegerCompact", wrongType);
+    // emitZipkinBatch, which is not read.
+    sendUdp("jaegerCompact", ThriftBatches.compactMessage("emitZipkinBatch", new byte[] {0}));
     // A span with trace ID 0 beside a good one: UDP has partial success, the good one is kept.
     long low = TRACES.incrementAndGet();
     Span zero = new Span(0, 0, 0x5L, 0, "zero", 1, start, 10);
@@ -146,7 +161,7 @@ class JaegerIntakeEndToEndTest {
     sendUdp("jaegerCompact", ThriftBatches.agentPacket(new Batch(new Process("svc"),
         new ArrayList<>(List.of(zero, fine))), true));
     awaitTrace(String.format("%016x", low));
-    await(() -> packets(port, "malformed") == malformed + 3, "3 malformed packets counted");
+    await(() -> packets(port, "malformed") == malformed + 6, "6 malformed packets counted");
     await(() -> packets(port, "too_large") == tooLarge + 1, "1 too large packet counted");
     assertThat(spansRejected("invalid_id")).isEqualTo(rejectedIds + 1);
     assertThat(packets(port, "stored")).isPositive();

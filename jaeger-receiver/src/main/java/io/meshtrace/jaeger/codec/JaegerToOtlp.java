@@ -1,6 +1,8 @@
 package io.meshtrace.jaeger.codec;
 
 import com.google.protobuf.ByteString;
+import io.meshtrace.model.SpanIds;
+import io.meshtrace.model.TraceId;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -191,16 +193,11 @@ public final class JaegerToOtlp {
   }
 
   static ByteString traceId(long high, long low) {
-    byte[] id = new byte[16];
-    writeLong(id, 0, high);
-    writeLong(id, 8, low);
-    return ByteString.copyFrom(id);
+    return TraceId.toBytes(high, low);
   }
 
   static ByteString spanId(long id) {
-    byte[] bytes = new byte[8];
-    writeLong(bytes, 0, id);
-    return ByteString.copyFrom(bytes);
+    return SpanIds.toBytes(id);
   }
 
   static KeyValue tag(String key, String value) {
@@ -251,12 +248,5 @@ public final class JaegerToOtlp {
 
   private static KeyValue refType(String type) {
     return tag(REF_TYPE, type);
-  }
-
-  private static void writeLong(byte[] out, int offset, long value) {
-    for (int i = 7; i >= 0; i--) {
-      out[offset + i] = (byte) value;
-      value >>>= 8;
-    }
   }
 }

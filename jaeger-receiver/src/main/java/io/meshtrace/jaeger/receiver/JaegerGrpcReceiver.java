@@ -3,6 +3,7 @@ package io.meshtrace.jaeger.receiver;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.jaegertracing.api_v2.Collector.PostSpansRequest;
 import io.jaegertracing.api_v2.Collector.PostSpansResponse;
+import io.meshtrace.ingest.GrpcUnaryMessage;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.ProblemLog;
@@ -67,33 +68,12 @@ public final class JaegerGrpcReceiver {
 
   private void postSpans(GrpcServerRequest<Buffer, Buffer> request) {
     GrpcServerResponse<Buffer, Buffer> response = request.response();
-    GrpcMessage[] message = new GrpcMessage[1];
-    boolean[] refused = new boolean[1];
-    request.messageHandler(received -> {
-      if (message[0] != null) {
-        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
-            "PostSpans is a unary call: one message per request"));
-      }
-      message[0] = received;
-    });
-    request.invalidMessageHandler(tooLarge -> refuse(response, refused,
-        new IngestException(IngestException.Reason.TOO_LARGE,
-            "message is larger than " + maxMessageBytes + " bytes")));
-    request.endHandler(v -> {
-      if (refused[0]) {
-        return;
-      }
-      if (message[0] == null) {
-        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
-            "no PostSpansRequest message"));
-        return;
-      }
-      post(message[0], response, refused);
-    });
+    GrpcUnaryMessage.read(request, maxMessageBytes, "PostSpans", "PostSpansRequest")
+        .onSuccess(message -> post(message, response))
+        .onFailure(failure -> refuse(response, IngestException.of(failure)));
   }
 
-  private void post(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response,
-      boolean[] refused) {
+  private void post(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response) {
     List<ResourceSpans> spans;
     try {
       if (message.format() != WireFormat.PROTOBUF) {
@@ -109,13 +89,13 @@ public final class JaegerGrpcReceiver {
       PostSpansRequest request = PostSpansRequest.parseFrom(payload.getBytes());
       spans = JaegerProtoDecoder.decode(request.getBatch());
     } catch (InvalidProtocolBufferException e) {
-      invalid(response, refused, "malformed PostSpansRequest: " + e.getMessage());
+      invalid(response, "malformed PostSpansRequest: " + e.getMessage());
       return;
     } catch (InvalidBatchException e) {
-      invalid(response, refused, "invalid Jaeger batch: " + e.getMessage());
+      invalid(response, "invalid Jaeger batch: " + e.getMessage());
       return;
     } catch (IngestException e) {
-      refuse(response, refused, e);
+      refuse(response, e);
       return;
     }
     ingest.accept(spans, SOURCE)
@@ -123,18 +103,12 @@ public final class JaegerGrpcReceiver {
         .onFailure(failure -> fail(response, IngestException.of(failure)));
   }
 
-  private void invalid(GrpcServerResponse<Buffer, Buffer> response, boolean[] refused,
-      String problem) {
+  private void invalid(GrpcServerResponse<Buffer, Buffer> response, String problem) {
     problems.warn("invalid", "Refused a Jaeger PostSpans request: " + problem);
-    refuse(response, refused, new IngestException(IngestException.Reason.INVALID, problem));
+    refuse(response, new IngestException(IngestException.Reason.INVALID, problem));
   }
 
-  private void refuse(GrpcServerResponse<Buffer, Buffer> response, boolean[] refused,
-      IngestException refusal) {
-    if (refused[0]) {
-      return;
-    }
-    refused[0] = true;
+  private void refuse(GrpcServerResponse<Buffer, Buffer> response, IngestException refusal) {
     ingest.requestRefused(SOURCE, refusal.reason());
     fail(response, refusal);
   }

@@ -11,7 +11,6 @@ import io.meshtrace.jaeger.codec.InvalidBatchException;
 import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -108,14 +107,7 @@ public final class JaegerHttpReceiver {
     respond(ctx, new IngestException(IngestException.Reason.INTERNAL, "internal error"));
   }
 
-  /** A plain-text message and the status code, as Jaeger's collector answers errors. */
   private static void respond(RoutingContext ctx, IngestException refused) {
-    HttpServerResponse response = ctx.response();
-    if (response.ended()) {
-      return;
-    }
-    HttpRefusal.prepare(response, refused)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .end(refused.getMessage() + "\n");
+    HttpRefusal.respondPlainText(ctx.response(), refused);
   }
 }

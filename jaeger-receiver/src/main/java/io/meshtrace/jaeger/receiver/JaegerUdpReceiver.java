@@ -55,9 +55,13 @@ public final class JaegerUdpReceiver implements Listener {
    * @param maxPacketBytes larger packets are dropped as {@code too_large}
    * @param socketBufferBytes the kernel's receive buffer per socket (SO_RCVBUF), 0 for the
    *     system's default
+   * @param eventLoops event loops each socket's packets are spread over: one client sends from
+   *     one port, so all its packets reach one socket, and the pipeline's work on them (limits,
+   *     checks, row mapping) should not wait for a single loop
    */
   public record Settings(String bind, int port, JaegerThriftDecoder.Protocol protocol,
-      int sockets, int queuePackets, int maxPacketBytes, int socketBufferBytes) {}
+      int sockets, int queuePackets, int maxPacketBytes, int socketBufferBytes,
+      int eventLoops) {}
 
   private final Vertx vertx;
   private final Settings settings;
@@ -131,9 +135,7 @@ public final class JaegerUdpReceiver implements Listener {
               + e.getMessage(), e);
         }
         port = ((InetSocketAddress) channel.getLocalAddress()).getPort();
-        // Each reader hands its packets to one event loop (getOrCreateContext from a thread
-        // that has none gives the next loop), so that sockets do not share one.
-        readers.add(new Reader(channel, vertx.getOrCreateContext(), i));
+        readers.add(new Reader(channel, i));
       }
     } catch (IOException e) {
       closeAll();
@@ -180,13 +182,14 @@ public final class JaegerUdpReceiver implements Listener {
 
   private final class Reader implements Runnable {
     final DatagramChannel channel;
-    final Context context;
     final AtomicInteger inFlight = new AtomicInteger();
     final Thread thread;
+    /** The event loops this reader hands its packets to, in turn. */
+    private Context[] contexts;
+    private int next;
 
-    Reader(DatagramChannel channel, Context context, int index) {
+    Reader(DatagramChannel channel, int index) {
       this.channel = channel;
-      this.context = context;
       this.thread = new Thread(this, "meshtrace-jaeger-udp-" + settings.protocol().name()
           .toLowerCase(java.util.Locale.ROOT) + "-" + index);
       this.thread.setDaemon(true);
@@ -194,6 +197,11 @@ public final class JaegerUdpReceiver implements Listener {
 
     @Override
     public void run() {
+      // From a thread that has no context, each call is a new context on the next event loop.
+      contexts = new Context[Math.max(1, settings.eventLoops())];
+      for (int i = 0; i < contexts.length; i++) {
+        contexts[i] = vertx.getOrCreateContext();
+      }
       ByteBuffer buffer = ByteBuffer.allocate(RECEIVE_BUFFER);
       while (!stopping) {
         buffer.clear();
@@ -243,6 +251,8 @@ public final class JaegerUdpReceiver implements Listener {
         return;
       }
       inFlight.incrementAndGet();
+      Context context = contexts[next];
+      next = (next + 1) % contexts.length;
       context.runOnContext(v -> ingest.accept(spans, source).onComplete(done -> {
         inFlight.decrementAndGet();
         if (done.succeeded()) {

@@ -119,8 +119,8 @@ final class Listeners {
         ? config.listeners().jaegerCompactPort() : config.listeners().jaegerBinaryPort();
     return new JaegerUdpReceiver(vertx, new JaegerUdpReceiver.Settings(config.listeners().bind(),
         port, protocol, config.jaegerUdp().sockets(), config.jaegerUdp().queuePackets(),
-        config.jaegerUdp().maxPacketBytes(), config.jaegerUdp().socketBufferBytes()), ingest,
-        observer);
+        config.jaegerUdp().maxPacketBytes(), config.jaegerUdp().socketBufferBytes(),
+        config.listeners().httpEventLoops()), ingest, observer);
   }
 
   /**

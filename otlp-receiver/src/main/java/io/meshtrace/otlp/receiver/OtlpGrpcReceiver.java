@@ -1,6 +1,7 @@
 package io.meshtrace.otlp.receiver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.meshtrace.ingest.GrpcUnaryMessage;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.RequestBodies;
@@ -55,33 +56,12 @@ public final class OtlpGrpcReceiver {
           .statusMessage("meshtrace serves " + EXPORT + " only").end();
       return;
     }
-    GrpcMessage[] message = new GrpcMessage[1];
-    boolean[] refused = new boolean[1];
-    request.messageHandler(received -> {
-      if (message[0] != null) {
-        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
-            "Export is a unary call: one message per request"));
-      }
-      message[0] = received;
-    });
-    request.invalidMessageHandler(tooLarge -> refuse(response, refused,
-        new IngestException(IngestException.Reason.TOO_LARGE,
-            "message is larger than " + maxMessageBytes + " bytes")));
-    request.endHandler(v -> {
-      if (refused[0]) {
-        return;
-      }
-      if (message[0] == null) {
-        refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
-            "no ExportTraceServiceRequest message"));
-        return;
-      }
-      export(message[0], response, refused);
-    });
+    GrpcUnaryMessage.read(request, maxMessageBytes, "Export", "ExportTraceServiceRequest")
+        .onSuccess(message -> export(message, response))
+        .onFailure(failure -> refuse(response, IngestException.of(failure)));
   }
 
-  private void export(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response,
-      boolean[] refused) {
+  private void export(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response) {
     ExportTraceServiceRequest request;
     try {
       if (message.format() != WireFormat.PROTOBUF) {
@@ -92,11 +72,11 @@ public final class OtlpGrpcReceiver {
           maxDecompressedBytes);
       request = OtlpProtobuf.parseRequest(payload);
     } catch (InvalidProtocolBufferException e) {
-      refuse(response, refused, new IngestException(IngestException.Reason.INVALID,
+      refuse(response, new IngestException(IngestException.Reason.INVALID,
           "malformed ExportTraceServiceRequest: " + e.getMessage()));
       return;
     } catch (IngestException e) {
-      refuse(response, refused, e);
+      refuse(response, e);
       return;
     }
     ingest.accept(request.getResourceSpansList(), SOURCE)
@@ -104,12 +84,7 @@ public final class OtlpGrpcReceiver {
         .onFailure(failure -> fail(response, IngestException.of(failure)));
   }
 
-  private void refuse(GrpcServerResponse<Buffer, Buffer> response, boolean[] refused,
-      IngestException refusal) {
-    if (refused[0]) {
-      return;
-    }
-    refused[0] = true;
+  private void refuse(GrpcServerResponse<Buffer, Buffer> response, IngestException refusal) {
     ingest.requestRefused(SOURCE, refusal.reason());
     fail(response, refusal);
   }

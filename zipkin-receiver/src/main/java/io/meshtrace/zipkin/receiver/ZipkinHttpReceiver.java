@@ -10,7 +10,6 @@ import io.meshtrace.zipkin.codec.ZipkinJsonV2ToOtlp;
 import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -154,14 +153,7 @@ public final class ZipkinHttpReceiver {
     respond(ctx, new IngestException(IngestException.Reason.INTERNAL, "internal error"));
   }
 
-  /** Writes an error in Zipkin's style: a plain-text message and the status code. */
   private static void respond(RoutingContext ctx, IngestException refused) {
-    HttpServerResponse response = ctx.response();
-    if (response.ended()) {
-      return;
-    }
-    HttpRefusal.prepare(response, refused)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-        .end(refused.getMessage() + "\n");
+    HttpRefusal.respondPlainText(ctx.response(), refused);
   }
 }
