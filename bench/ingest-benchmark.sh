@@ -4,6 +4,7 @@
 # run
 #   bench/ingest-benchmark.sh [RUNS]                       (default 5)
 #   BEFORE_JAR=/path/to/older/meshtrace.jar bench/ingest-benchmark.sh [RUNS]
+#   PHASES="python" bench/ingest-benchmark.sh [RUNS]      (only some parts: python closed rate)
 # It starts meshtrace all-in-one with its embedded PostgreSQL on a fresh data directory (with
 # BEFORE_JAR, first that jar the same way, so that a change is measured before and after in one
 # run), then Zipkin's own server (in-memory storage, exec jar from Maven Central) on the same
@@ -11,7 +12,8 @@
 # generator, seed 1) as Istio's sidecars alone report them: traces of exactly 10 spans over 4
 # services in a chain (edge-gateway -> frontend -> cart -> checkout, 7 spans, and 3 calls to
 # PostgreSQL or Kafka), Envoy's 20 tags on every span (22 on the root), 2 % of traces failing;
-# 100 spans a request (about 107 kB as Zipkin JSON, 89 kB as OTLP protobuf). The shared neutral
+# 100 spans a request (about 107 kB as Zipkin JSON, 89 kB as OTLP protobuf; Jaeger's HTTP bodies
+# are 100 spans of one service as a Thrift binary Batch, as Jaeger's clients send them). The shared neutral
 # Zipkin load generator (../shared/tools/zipkin_loadgen.py) runs against each server too, with 2
 # and 8 workers. Raw results (one JSON line per run) and a summary of medians go to
 # bench/target/ingest-<time>/.
@@ -27,6 +29,9 @@ BEFORE_JAR=${BEFORE_JAR:-}
 GEN="java -Xmx3g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar $ROOT/bench/target/meshtrace-bench.jar"
 PY_LOADGEN=$ROOT/../shared/tools/zipkin_loadgen.py
 REQUESTS=${REQUESTS:-3000}      # 100 spans (10 traces) each
+# Which parts run: python (the shared generator), closed (closed loop), rate (30k spans/s).
+PHASES=${PHASES:-python closed rate}
+has_phase() { case " $PHASES " in *" $1 "*) return 0;; *) return 1;; esac; }
 ZIPKIN_VERSION=3.6.1
 MESHTRACE=
 ZIPKIN=
@@ -78,21 +83,38 @@ meshtrace_runs() { # server-label jar
     $GEN --target zipkin --url http://127.0.0.1:9411 --connections 8 --requests "$REQUESTS" \
       --warmup 300 >/dev/null 2>&1
   done
-  echo "-- the shared neutral Zipkin load generator (Python), 2 and 8 workers, 3 rounds each"
-  python_loadgen "$server" http://127.0.0.1:9411/api/v2/spans "$MESHTRACE,$pgpid" \
-    "psql -tA -h 127.0.0.1 -p $pgport -U meshtrace postgres -c 'select count(*) from spans'"
-  echo "-- closed loop, $RUNS rounds"
-  for r in $(seq 1 "$RUNS"); do
-    run zipkin-json-2conn zipkin http://127.0.0.1:9411 2
-    run zipkin-json-8conn zipkin http://127.0.0.1:9411 8
-    run otlp-http-2conn otlp-http http://127.0.0.1:4318 2
-    run otlp-grpc-2conn otlp-grpc http://127.0.0.1:4317 2
-  done
-  echo "-- ack latency at 30k spans/s, $RUNS rounds"
-  for r in $(seq 1 "$RUNS"); do
-    run zipkin-json-30k-rate zipkin http://127.0.0.1:9411 2 --rate 30000 --requests 6000 --unique-requests 1500
-    run otlp-http-30k-rate otlp-http http://127.0.0.1:4318 2 --rate 30000 --requests 6000 --unique-requests 1500
-  done
+  # Jaeger's collector HTTP port, where the jar has it (older jars have not).
+  local jaeger=
+  if [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/x-thrift' \
+      http://127.0.0.1:14268/api/traces)" = 400 ]; then
+    jaeger=1
+    $GEN --target jaeger-http --url http://127.0.0.1:14268 --connections 2 --requests "$REQUESTS" \
+      --warmup 300 >/dev/null 2>&1
+  fi
+  if has_phase python; then
+    echo "-- the shared neutral Zipkin load generator (Python), 2 and 8 workers, 3 rounds each"
+    python_loadgen "$server" http://127.0.0.1:9411/api/v2/spans "$MESHTRACE,$pgpid" \
+      "psql -tA -h 127.0.0.1 -p $pgport -U meshtrace postgres -c 'select count(*) from spans'"
+  fi
+  if has_phase closed; then
+    echo "-- closed loop, $RUNS rounds"
+    for r in $(seq 1 "$RUNS"); do
+      run zipkin-json-2conn zipkin http://127.0.0.1:9411 2
+      run zipkin-json-8conn zipkin http://127.0.0.1:9411 8
+      run otlp-http-2conn otlp-http http://127.0.0.1:4318 2
+      run otlp-grpc-2conn otlp-grpc http://127.0.0.1:4317 2
+      if [ -n "$jaeger" ]; then
+        run jaeger-http-2conn jaeger-http http://127.0.0.1:14268 2
+      fi
+    done
+  fi
+  if has_phase rate; then
+    echo "-- ack latency at 30k spans/s, $RUNS rounds"
+    for r in $(seq 1 "$RUNS"); do
+      run zipkin-json-30k-rate zipkin http://127.0.0.1:9411 2 --rate 30000 --requests 6000 --unique-requests 1500
+      run otlp-http-30k-rate otlp-http http://127.0.0.1:4318 2 --rate 30000 --requests 6000 --unique-requests 1500
+    done
+  fi
   psql -tA -h 127.0.0.1 -p "$pgport" -U meshtrace postgres \
     -c "select count(*), pg_total_relation_size('spans'), (select sum(pg_total_relation_size(c.oid)) from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'spans'::regclass) from spans" \
     > "$OUT/$server-storage.txt"
@@ -119,8 +141,11 @@ wait_for http://127.0.0.1:19411/health
 for _ in 1 2 3; do
   $GEN --target zipkin --url http://127.0.0.1:19411 --connections 8 --requests "$REQUESTS" --warmup 300 >/dev/null 2>&1
 done
-python_loadgen zipkin-mem http://127.0.0.1:19411/api/v2/spans "$ZIPKIN"
+if has_phase python; then
+  python_loadgen zipkin-mem http://127.0.0.1:19411/api/v2/spans "$ZIPKIN"
+fi
 for r in $(seq 1 "$RUNS"); do
+  has_phase closed || has_phase rate || break
   for conns in 2 8; do
     $GEN --target zipkin --url http://127.0.0.1:19411 --connections $conns --requests "$REQUESTS" \
       --warmup 300 --server-pids "$ZIPKIN" 2>/dev/null \

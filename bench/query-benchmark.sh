@@ -38,7 +38,8 @@ wait_for() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null && return 0; sle
 
 start_meshtrace() { # [more flags]
   java -Xmx2g -jar "$JAR" all-in-one --bind 127.0.0.1 --data-dir "$OUT/meshtrace-data" \
-    --otlp-grpc-port 0 --otlp-http-port 0 "$@" >> "$OUT/meshtrace.log" 2>&1 &
+    --otlp-grpc-port 0 --otlp-http-port 0 --jaeger-compact-port 0 --jaeger-binary-port 0 \
+    --jaeger-http-port 0 "$@" >> "$OUT/meshtrace.log" 2>&1 &
   MESHTRACE=$!
   wait_for http://127.0.0.1:14269/readyz
 }

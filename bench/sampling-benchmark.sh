@@ -20,6 +20,7 @@ echo '{"service_strategies": [{"service": "edge-gateway", "type": "probabilistic
   > "$OUT/strategies.json"
 java -Xmx1g -jar "$JAR" all-in-one --bind 127.0.0.1 --data-dir "$OUT/meshtrace-data" \
   --zipkin-port 0 --otlp-grpc-port 0 --otlp-http-port 0 --query-port 0 --sampling-http-port 0 \
+  --jaeger-compact-port 0 --jaeger-binary-port 0 --jaeger-http-port 0 \
   --sampling-grpc-port 0 --xds-port 0 --admin-port 0 --ports-file "$OUT/ports.json" \
   --sampling-strategies "$OUT/strategies.json" --admin-token "$TOKEN" \
   --gateway-routes "$ROOT/examples/edge-gateway/gateway-routes.yaml" >> "$OUT/meshtrace.log" 2>&1 &

@@ -63,7 +63,9 @@ import zipkin2.codec.SpanBytesEncoder;
  * </pre>
  *
  * Targets: {@code zipkin} (POST /api/v2/spans, JSON), {@code otlp-http} (POST /v1/traces,
- * protobuf), {@code otlp-grpc} (TraceService/Export). {@code --rate SPANS_PER_SECOND} switches
+ * protobuf), {@code otlp-grpc} (TraceService/Export), {@code jaeger-http} (POST /api/traces, a
+ * Thrift binary Batch of one service's spans, as Jaeger's clients send them:
+ * {@link JaegerThriftSpans}). {@code --rate SPANS_PER_SECOND} switches
  * to the open loop; {@code --unique-requests N} builds N distinct bodies and cycles through them;
  * {@code --spans-per-request} must be a multiple of {@code --spans-per-trace}.
  */
@@ -237,6 +239,9 @@ public final class LoadGenerator {
     TraceGenerator generator = new TraceGenerator(workload(seed, spansPerTrace));
     int tracesPerBody = spansPerRequest / spansPerTrace;
     long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    if (target.equals("jaeger-http")) {
+      return jaegerBodies(generator, count, tracesPerBody, now);
+    }
     List<Buffer> bodies = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       List<GeneratedTrace> traces = new ArrayList<>(tracesPerBody);
@@ -249,6 +254,42 @@ public final class LoadGenerator {
         default -> throw new IllegalArgumentException("unknown --target " + target);
       };
       bodies.add(Buffer.buffer(gzip && !target.equals("otlp-grpc") ? gzip(body) : body));
+    }
+    return bodies;
+  }
+
+  /**
+   * Jaeger's HTTP bodies: a Batch is one process's spans, so each body holds
+   * {@code spansPerRequest} spans of one service, as each service's client would send them.
+   */
+  private List<Buffer> jaegerBodies(TraceGenerator generator, int count, int tracesPerBody,
+      long now) throws IOException {
+    List<Buffer> bodies = new ArrayList<>(count);
+    Map<String, io.jaegertracing.thriftjava.Process> processes = new LinkedHashMap<>();
+    Map<String, List<io.jaegertracing.thriftjava.Span>> pending = new LinkedHashMap<>();
+    long trace = 0;
+    try {
+      for (int i = 0; bodies.size() < count; i++) {
+        List<GeneratedTrace> traces = new ArrayList<>(tracesPerBody);
+        for (int t = 0; t < tracesPerBody; t++) {
+          traces.add(generator.trace(trace++, now - 60_000_000 + i * 1_000L));
+        }
+        JaegerThriftSpans.byService(OtlpSpans.of(traces).getResourceSpansList(), processes)
+            .forEach((service, spans) -> pending.computeIfAbsent(service,
+                s -> new ArrayList<>()).addAll(spans));
+        for (Map.Entry<String, List<io.jaegertracing.thriftjava.Span>> service
+            : pending.entrySet()) {
+          List<io.jaegertracing.thriftjava.Span> spans = service.getValue();
+          while (spans.size() >= spansPerRequest && bodies.size() < count) {
+            List<io.jaegertracing.thriftjava.Span> batch = spans.subList(0, spansPerRequest);
+            byte[] body = JaegerThriftSpans.httpBody(processes.get(service.getKey()), batch);
+            bodies.add(Buffer.buffer(gzip ? gzip(body) : body));
+            batch.clear();
+          }
+        }
+      }
+    } catch (org.apache.thrift.TException e) {
+      throw new IOException(e);
     }
     return bodies;
   }
@@ -375,11 +416,19 @@ public final class LoadGenerator {
               ? Future.succeededFuture()
               : Future.failedFuture(response.status() + ": " + response.statusMessage())));
     }
-    String path = target.equals("zipkin") ? "/api/v2/spans" : "/v1/traces";
+    String path = switch (target) {
+      case "zipkin" -> "/api/v2/spans";
+      case "jaeger-http" -> "/api/traces";
+      default -> "/v1/traces";
+    };
+    String contentType = switch (target) {
+      case "zipkin" -> "application/json";
+      case "jaeger-http" -> "application/x-thrift";
+      default -> "application/x-protobuf";
+    };
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
         .setAbsoluteURI(url.resolve(path).toString())
-        .putHeader("Content-Type", target.equals("zipkin") ? "application/json"
-            : "application/x-protobuf");
+        .putHeader("Content-Type", contentType);
     if (gzip) {
       request.putHeader("Content-Encoding", "gzip");
     }
