@@ -3,6 +3,7 @@ package io.meshtrace.ingest;
 import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.SpanSink;
+import io.meshtrace.storage.StorageOverloadedException;
 import io.meshtrace.storage.StorageUnavailableException;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -152,6 +153,10 @@ public final class IngestPipeline implements SpanIngest {
     }
     if (failure instanceof InvalidSpanException invalid) {
       return new IngestException(IngestException.Reason.INVALID, invalid.getMessage());
+    }
+    if (failure instanceof StorageOverloadedException overloaded) {
+      return new IngestException(IngestException.Reason.OVERLOADED, overloaded.getMessage(),
+          OVERLOADED_RETRY_AFTER, overloaded);
     }
     if (failure instanceof StorageUnavailableException unavailable) {
       return new IngestException(IngestException.Reason.UNAVAILABLE, unavailable.getMessage(),

@@ -143,7 +143,7 @@ public final class PostgresStorage {
 
   /** The writer's own per-span check, for receivers that refuse single spans. */
   public SpanChecker spanChecker() {
-    return span -> mapper.check(span, mapper.window());
+    return mapper.checker();
   }
 
   /** Succeeds when the database answers a trivial query. */

@@ -7,6 +7,7 @@ import io.meshtrace.model.SpanIds;
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.SpanProblem;
+import io.meshtrace.storage.StorableSpanChecker;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -17,7 +18,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,11 +35,7 @@ final class SpanRowMapper {
    */
   static final int MAX_NAME_LENGTH = 512;
 
-  private static final ByteString ZERO_TRACE_ID = ByteString.copyFrom(new byte[16]);
-
-  private final Clock clock;
-  private final Duration retention;
-  private final Duration maxFutureSkew;
+  private final StorableSpanChecker checker;
 
   private final AttributeSplitter splitter;
   private final java.util.Set<String> indexedTagKeys;
@@ -52,13 +48,11 @@ final class SpanRowMapper {
     this.indexedTagKeys = indexedTagKeys;
     this.indexedTagKeyBytes = indexedTagKeys.stream().map(ByteString::copyFromUtf8)
         .collect(java.util.stream.Collectors.toUnmodifiableSet());
-    this.clock = clock;
-    this.retention = retention;
-    this.maxFutureSkew = maxFutureSkew;
+    this.checker = new StorableSpanChecker(clock, retention, maxFutureSkew);
   }
 
   List<SpanRow> map(List<ResourceSpans> resourceSpansList) {
-    Window window = window();
+    StorableSpanChecker.Window window = checker.window();
     List<SpanRow> rows = new ArrayList<>();
     SharedSets sharedSets = new SharedSets();
     for (ResourceSpans resourceSpans : resourceSpansList) {
@@ -71,7 +65,7 @@ final class SpanRowMapper {
         int spanCount = scopeSpans.getSpansCount();
         for (int i = 0; i < spanCount; i++) {
           Span span = scopeSpans.getSpans(i);
-          SpanProblem problem = check(span, window);
+          SpanProblem problem = checker.check(span, window);
           if (problem != null) {
             throw new InvalidSpanException(problem.message());
           }
@@ -226,61 +220,9 @@ final class SpanRowMapper {
     return new AttributeSet(bytes);
   }
 
-  /** The accepted range of start times, in epoch microseconds, as of now. */
-  record Window(long oldestMicros, long newestMicros) {}
-
-  Window window() {
-    Instant now = clock.instant();
-    return new Window(micros(now.minus(retention)), micros(now.plus(maxFutureSkew)));
-  }
-
-  /** Null when the span can be stored; see {@link SpanChecker}. */
-  SpanProblem check(Span span, Window window) {
-    ByteString traceIdBytes = span.getTraceId();
-    if (traceIdBytes.size() != 16) {
-      return new SpanProblem(SpanRejection.INVALID_ID, "trace ID must be 16 bytes, was " + traceIdBytes.size());
-    }
-    if (traceIdBytes.equals(ZERO_TRACE_ID)) {
-      return new SpanProblem(SpanRejection.INVALID_ID, "trace ID is all zeros");
-    }
-    TraceId traceId = TraceId.fromBytes(traceIdBytes);
-    ByteString spanIdBytes = span.getSpanId();
-    if (spanIdBytes.size() != 8) {
-      return new SpanProblem(SpanRejection.INVALID_ID, "span ID in trace " + traceId + " must be 8 bytes, was "
-          + spanIdBytes.size());
-    }
-    long spanId = SpanIds.fromBytes(spanIdBytes);
-    if (spanId == 0) {
-      return new SpanProblem(SpanRejection.INVALID_ID, "span ID in trace " + traceId + " is all zeros");
-    }
-    int parentSize = span.getParentSpanId().size();
-    if (parentSize != 0 && parentSize != 8) {
-      return new SpanProblem(SpanRejection.INVALID_ID, "parent span ID of span " + SpanIds.toHex(spanId)
-          + " in trace " + traceId + " must be 8 bytes, was " + parentSize);
-    }
-    long start = span.getStartTimeUnixNano();
-    long end = span.getEndTimeUnixNano();
-    if (start <= 0) {
-      return new SpanProblem(SpanRejection.INVALID_TIME, describe(spanId, traceId) + " has no start time");
-    }
-    if (end != 0 && Long.compareUnsigned(end, start) < 0) {
-      return new SpanProblem(SpanRejection.INVALID_TIME, describe(spanId, traceId) + " ends before it starts");
-    }
-    long startMicros = StoredSpanCodec.startMicros(span);
-    if (startMicros < window.oldestMicros()) {
-      return new SpanProblem(SpanRejection.TOO_OLD, describe(spanId, traceId) + " starts at "
-          + instant(startMicros) + ", older than the retention of " + retention.toDays()
-          + " days");
-    }
-    if (startMicros > window.newestMicros()) {
-      return new SpanProblem(SpanRejection.TOO_FAR_AHEAD, describe(spanId, traceId) + " starts at "
-          + instant(startMicros) + ", more than " + maxFutureSkew + " in the future");
-    }
-    return null;
-  }
-
-  private static String describe(long spanId, TraceId traceId) {
-    return "span " + SpanIds.toHex(spanId) + " of trace " + traceId;
+  /** What the table can hold; also the pipeline's per-span check. */
+  StorableSpanChecker checker() {
+    return checker;
   }
 
   private static Long parentId(Span span) {
@@ -335,14 +277,5 @@ final class SpanRowMapper {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static long micros(Instant instant) {
-    return instant.getEpochSecond() * 1_000_000L + instant.getNano() / 1000;
-  }
-
-  private static Instant instant(long micros) {
-    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-        Math.floorMod(micros, 1_000_000L) * 1000);
   }
 }
