@@ -16,6 +16,8 @@ import java.time.Instant;
  * ingester can store.
  */
 public final class StorableSpanChecker implements SpanChecker {
+  /** How far ahead of this clock a span may start: a day covers clocks set to another zone. */
+  public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofDays(1);
   private static final ByteString ZERO_TRACE_ID = ByteString.copyFrom(new byte[16]);
 
   private final Clock clock;

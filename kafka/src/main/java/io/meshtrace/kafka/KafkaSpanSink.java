@@ -53,6 +53,8 @@ public final class KafkaSpanSink implements SpanSink, Component {
   private final LinkedBlockingQueue<PendingWrite> queue = new LinkedBlockingQueue<>();
   private volatile KafkaProducer<String, byte[]> producer;
   private volatile boolean stopping;
+  private volatile long lastConnectAttempt;
+  private static final java.time.Duration RECONNECT_INTERVAL = java.time.Duration.ofSeconds(2);
   private Thread sender;
 
   /** One {@link #accept} call waiting for its transaction. */
@@ -85,10 +87,32 @@ public final class KafkaSpanSink implements SpanSink, Component {
    */
   @Override
   public Future<Void> start() {
-    sender = new Thread(this::sendLoop, "meshtrace-kafka-sink");
-    sender.setDaemon(true);
-    sender.start();
-    return Future.succeededFuture();
+    return vertx.executeBlocking(() -> {
+      connect();
+      sender = new Thread(this::sendLoop, "meshtrace-kafka-sink");
+      sender.setDaemon(true);
+      sender.start();
+      return null;
+    }, false);
+  }
+
+  /** Creates the producer if there is none; a failure is logged and tried again later. */
+  private void connect() {
+    if (producer != null) {
+      return;
+    }
+    lastConnectAttempt = System.nanoTime();
+    try {
+      producer = newProducer();
+    } catch (StorageUnavailableException away) {
+      LOG.warn("{}; writes fail as unavailable until it answers", away.getMessage());
+    }
+  }
+
+  /** Succeeds while a producer is connected to Kafka: for the process's readiness. */
+  public Future<Void> ready() {
+    return producer != null ? Future.succeededFuture()
+        : Future.failedFuture("not connected to Kafka at " + settings.brokers());
   }
 
   @Override
@@ -125,11 +149,6 @@ public final class KafkaSpanSink implements SpanSink, Component {
   }
 
   private void sendLoop() {
-    try {
-      producer = newProducer();
-    } catch (StorageUnavailableException away) {
-      LOG.warn("{}; writes fail as unavailable until it answers", away.getMessage());
-    }
     List<PendingWrite> batch = new ArrayList<>();
     while (true) {
       try {
@@ -138,6 +157,11 @@ public final class KafkaSpanSink implements SpanSink, Component {
           if (first == null) {
             if (stopping) {
               return;
+            }
+            // Idle and without a producer: connect again, so that readiness comes back by itself.
+            if (producer == null
+                && System.nanoTime() - lastConnectAttempt > RECONNECT_INTERVAL.toNanos()) {
+              connect();
             }
             continue;
           }
@@ -164,6 +188,7 @@ public final class KafkaSpanSink implements SpanSink, Component {
     KafkaProducer<String, byte[]> open = producer;
     try {
       if (open == null) {
+        lastConnectAttempt = System.nanoTime();
         open = producer = newProducer();
       }
       open.beginTransaction();

@@ -13,19 +13,25 @@ import java.util.Objects;
  * involves several concerns (no two running listeners on one port) is checked here.
  */
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
-    IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query, SamplingConfig sampling,
-    XdsConfig xds) {
+    KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
+    SamplingConfig sampling, XdsConfig xds) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
-      StorageConfig.SETTINGS, IngestConfig.SETTINGS, JaegerUdpConfig.SETTINGS,
+      StorageConfig.SETTINGS, KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
+      JaegerUdpConfig.SETTINGS,
       QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS);
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(listeners, "listeners");
     Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(ingest, "ingest");
+    if (kafka.toKafka() && mode != Mode.COLLECTOR) {
+      throw new InvalidConfigException(KafkaConfig.SPAN_SINK.name(), "kafka is for the collector "
+          + "command; " + mode.command() + " stores its spans in PostgreSQL");
+    }
     Objects.requireNonNull(jaegerUdp, "jaegerUdp");
     Objects.requireNonNull(query, "query");
     Objects.requireNonNull(sampling, "sampling");
@@ -50,8 +56,14 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
 
   public static MeshtraceConfig from(Mode mode, SettingValues values) {
     return new MeshtraceConfig(mode, ListenerConfig.from(values), StorageConfig.from(values),
-        IngestConfig.from(values), JaegerUdpConfig.from(values), QueryConfig.from(values), SamplingConfig.from(values),
+        KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
+        QueryConfig.from(values), SamplingConfig.from(values),
         XdsConfig.from(values));
+  }
+
+  /** Whether this process needs PostgreSQL: all but a collector that writes to Kafka. */
+  public boolean usesPostgres() {
+    return !kafka.toKafka();
   }
 
   /** Whether this process runs the xDS server: a sampling mode, with a gateway routes file. */

@@ -56,7 +56,7 @@ final class Listeners {
     Mode mode = config.mode();
     ZipkinHttpReceiver receiver = new ZipkinHttpReceiver(ingest, new ZipkinHttpReceiver.Limits(
         config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()));
-    ZipkinQueryApi query = new ZipkinQueryApi(store);
+    ZipkinQueryApi query = mode.runsQuery() ? new ZipkinQueryApi(store) : null;
     return http("zipkin", config.listeners().zipkinPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), v -> {
           Router router = Router.router(v);

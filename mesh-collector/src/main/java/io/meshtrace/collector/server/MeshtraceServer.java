@@ -14,6 +14,9 @@ import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
 import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.ingest.IngestPipeline;
 import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
+import io.meshtrace.kafka.KafkaSpanSink;
+import io.meshtrace.storage.StorableSpanChecker;
+import java.time.Clock;
 import io.meshtrace.jaeger.receiver.JaegerGrpcReceiver;
 import io.meshtrace.jaeger.receiver.JaegerHttpReceiver;
 import io.meshtrace.jaeger.receiver.JaegerUdpReceiver;
@@ -69,6 +72,8 @@ public final class MeshtraceServer {
   private final Map<String, Listener> listening = new LinkedHashMap<>();
   private EmbeddedPostgresServer embedded;
   private StorageComponent storage;
+  /** With --span-sink kafka, instead of storage. */
+  private KafkaSpanSink kafkaSink;
   private IngestPipeline ingest;
   private volatile SamplingControlPlane sampling;
   private volatile EdgeGatewayXdsServer xds;
@@ -122,6 +127,11 @@ public final class MeshtraceServer {
         () -> started && !stopped, metrics,
         () -> sampling == null ? null : sampling.served().status(),
         () -> xds == null ? null : xds.status()))));
+    if (!config.usesPostgres()) {
+      kafkaSink = new KafkaSpanSink(vertx, config.kafka().sinkSettings());
+      list.add(kafkaSink);
+      return list;
+    }
     if (config.storage().embedded()) {
       embedded = new EmbeddedPostgresServer(vertx, config.storage().dataDir());
       list.add(embedded);
@@ -138,13 +148,21 @@ public final class MeshtraceServer {
    */
   private List<Component> serviceComponents() {
     Mode mode = config.mode();
-    PostgresStorage store = storage.storage();
+    PostgresStorage store = storage == null ? null : storage.storage();
     IngestMetrics ingestMetrics = new IngestMetrics(metrics,
         () -> ingest == null ? 0 : ingest.spansInFlight());
-    store.setBatchListener(ingestMetrics);
-    ingest = new IngestPipeline(store.spanSink(), store.spanChecker(), config.ingest().limits(),
-        ingestMetrics);
-    List<Component> list = new ArrayList<>(store.components());
+    List<Component> list = new ArrayList<>();
+    if (store != null) {
+      store.setBatchListener(ingestMetrics);
+      ingest = new IngestPipeline(store.spanSink(), store.spanChecker(),
+          config.ingest().limits(), ingestMetrics);
+      list.addAll(store.components());
+    } else {
+      // The rules PostgreSQL applies, applied before Kafka: what is acknowledged can be stored.
+      ingest = new IngestPipeline(kafkaSink, new StorableSpanChecker(Clock.systemUTC(),
+          Duration.ofDays(config.storage().retentionDays()),
+          StorableSpanChecker.DEFAULT_MAX_FUTURE_SKEW), config.ingest().limits(), ingestMetrics);
+    }
     SamplingMetrics samplingMetrics = null;
     if (mode.runsSampling()) {
       samplingMetrics = new SamplingMetrics(metrics);
@@ -160,7 +178,7 @@ public final class MeshtraceServer {
       ingestMetrics.registerSources(JaegerGrpcReceiver.SOURCES);
     }
     if (mode.runsZipkin()) {
-      list.add(listen(listeners.zipkin(ingest, store.spanStore())));
+      list.add(listen(listeners.zipkin(ingest, store == null ? null : store.spanStore())));
     }
     if (mode.runsIngest()) {
       list.add(listen(listeners.otlpGrpc(ingest)));
@@ -249,6 +267,9 @@ public final class MeshtraceServer {
   }
 
   private Future<Void> pingStorage() {
+    if (kafkaSink != null) {
+      return kafkaSink.ready();
+    }
     StorageComponent component = storage;
     PostgresStorage open = component == null ? null : component.storage();
     return open == null ? Future.failedFuture("not open yet") : open.ping();
@@ -289,8 +310,9 @@ public final class MeshtraceServer {
     return ports;
   }
 
+  /** The PostgreSQL storage; null for a collector that writes to Kafka. */
   public PostgresStorage storage() {
-    return storage.storage();
+    return storage == null ? null : storage.storage();
   }
 
   public PrometheusMeterRegistry metrics() {

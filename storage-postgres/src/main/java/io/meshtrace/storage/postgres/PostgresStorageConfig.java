@@ -56,7 +56,8 @@ public record PostgresStorageConfig(
   public static final int DEFAULT_PARTITION_DAYS_AHEAD = 2;
   public static final int DEFAULT_RETENTION_DAYS = 7;
   /** A day, as Zipkin and Jaeger accept spans from clients whose clocks are that far off. */
-  public static final Duration DEFAULT_MAX_FUTURE_SKEW = Duration.ofDays(1);
+  public static final Duration DEFAULT_MAX_FUTURE_SKEW =
+      io.meshtrace.storage.StorableSpanChecker.DEFAULT_MAX_FUTURE_SKEW;
   /** Envoy's request ID: what people paste from an access log to find the trace. */
   public static final String DEFAULT_INDEXED_TAG_KEY = "guid:x-request-id";
 
