@@ -1,6 +1,7 @@
 package io.meshtrace.storage.postgres;
 
 import io.meshtrace.storage.InvalidSpanException;
+import io.meshtrace.storage.PositionConflictException;
 import io.meshtrace.storage.StorageUnavailableException;
 import io.vertx.pgclient.PgException;
 
@@ -23,9 +24,20 @@ final class PgErrors {
         && pg.getSqlState().startsWith("22");
   }
 
+  /** SQLSTATE MT001, meshtrace_advance_positions: a batch's starting position has moved. */
+  static boolean isPositionConflict(Throwable failure) {
+    return failure instanceof PgException pg && "MT001".equals(pg.getSqlState());
+  }
+
   static RuntimeException classify(Throwable failure) {
     if (failure instanceof InvalidSpanException invalid) {
       return invalid;
+    }
+    if (failure instanceof PositionConflictException conflict) {
+      return conflict;
+    }
+    if (isPositionConflict(failure)) {
+      return new PositionConflictException(((PgException) failure).getErrorMessage(), failure);
     }
     if (failure instanceof StorageUnavailableException unavailable) {
       return unavailable;

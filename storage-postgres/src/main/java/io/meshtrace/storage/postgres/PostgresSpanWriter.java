@@ -1,6 +1,7 @@
 package io.meshtrace.storage.postgres;
 
-import io.meshtrace.storage.SpanSink;
+import io.meshtrace.storage.PositionedSpanSink;
+import io.meshtrace.storage.SourcePositions;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -12,8 +13,10 @@ import io.vertx.sqlclient.Tuple;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -29,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Each call's spans go into one statement, so a call is committed whole or not at all, and its
  * future completes only after the commit.
  */
-final class PostgresSpanWriter implements SpanSink {
+final class PostgresSpanWriter implements PositionedSpanSink {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresSpanWriter.class);
 
   /**
@@ -50,11 +53,15 @@ final class PostgresSpanWriter implements SpanSink {
       inserted_days AS (
         INSERT INTO trace_days (trace_id, day, tag_hash)
         SELECT * FROM unnest($9::uuid[], $10::date[], $11::bigint[])
-        ON CONFLICT DO NOTHING)
-      SELECT 1""";
+        ON CONFLICT DO NOTHING),
+      moved AS (
+        SELECT meshtrace_advance_positions($12, $13, $14::int[], $15::bigint[], $16::bigint[])
+          AS ok)
+      SELECT (SELECT ok FROM moved)""";
 
-  /** One {@link #accept} call waiting for its commit. */
-  private record PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context) {
+  /** One {@link #accept} call waiting for its commit; {@code positions} null but for ingesters. */
+  private record PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context,
+      SourcePositions positions) {
     void complete(Throwable failure) {
       Runnable finish = failure == null ? () -> done.tryComplete() : () -> done.tryFail(failure);
       if (context != null) {
@@ -104,18 +111,36 @@ final class PostgresSpanWriter implements SpanSink {
 
   @Override
   public Future<Void> accept(List<ResourceSpans> resourceSpans) {
+    return accept(resourceSpans, null);
+  }
+
+  @Override
+  public Future<Map<Integer, Long>> positions(String consumer, String topic) {
+    return pool.preparedQuery("SELECT partition, next_offset FROM source_positions"
+            + " WHERE consumer = $1 AND topic = $2")
+        .execute(Tuple.of(consumer, topic))
+        .map(result -> {
+          Map<Integer, Long> positions = new HashMap<>();
+          result.forEach(row -> positions.put(row.getInteger(0), row.getLong(1)));
+          return positions;
+        })
+        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)));
+  }
+
+  @Override
+  public Future<Void> accept(List<ResourceSpans> resourceSpans, SourcePositions positions) {
     List<SpanRow> rows;
     try {
       rows = mapper.map(resourceSpans);
     } catch (RuntimeException invalid) {
       return Future.failedFuture(PgErrors.classify(invalid));
     }
-    if (rows.isEmpty()) {
+    if (rows.isEmpty() && positions == null) {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
     synchronized (this) {
-      queue.add(new PendingWrite(rows, done, Vertx.currentContext()));
+      queue.add(new PendingWrite(rows, done, Vertx.currentContext(), positions));
       queuedSpans += rows.size();
     }
     drain();
@@ -135,10 +160,14 @@ final class PostgresSpanWriter implements SpanSink {
           return;
         }
         int spans = 0;
-        // Always take at least one write, however large: a call is never split.
+        // Always take at least one write, however large: a call is never split. At most one
+        // that moves positions, whose statement can then move them in one call.
+        boolean positioned = false;
         while (!queue.isEmpty()
-            && (batch.isEmpty() || spans + queue.peek().rows().size() <= maxBatchSpans)) {
+            && (batch.isEmpty() || spans + queue.peek().rows().size() <= maxBatchSpans)
+            && !(positioned && queue.peek().positions() != null)) {
           PendingWrite next = queue.poll();
+          positioned |= next.positions() != null;
           batch.add(next);
           spans += next.rows().size();
         }
@@ -159,11 +188,15 @@ final class PostgresSpanWriter implements SpanSink {
   /** Writes a batch and completes each of its writes; never fails itself. */
   private Future<Void> write(List<PendingWrite> batch) {
     List<SpanRow> rows = new ArrayList<>();
+    SourcePositions positions = null;
     for (PendingWrite write : batch) {
       rows.addAll(write.rows());
+      if (write.positions() != null) {
+        positions = write.positions();
+      }
     }
     long started = System.nanoTime();
-    return insertWithPartitions(rows, true).transform(ar -> {
+    return insertWithPartitions(rows, positions, true).transform(ar -> {
       long nanos = System.nanoTime() - started;
       SpanBatchListener observer = listener;
       if (ar.succeeded()) {
@@ -177,7 +210,8 @@ final class PostgresSpanWriter implements SpanSink {
       if (observer != null) {
         observer.batchFailed(rows.size(), nanos, failure);
       }
-      if (batch.size() > 1 && PgErrors.isDataError(failure)) {
+      if (batch.size() > 1 && (PgErrors.isDataError(failure)
+          || PgErrors.isPositionConflict(failure))) {
         // Something in one write upset the database; write them one by one so that the
         // others are not failed for it.
         LOG.warn("A batch of {} writes failed ({}); retrying them separately", batch.size(),
@@ -197,7 +231,8 @@ final class PostgresSpanWriter implements SpanSink {
     });
   }
 
-  private Future<Void> insertWithPartitions(List<SpanRow> rows, boolean retryOnMissingPartition) {
+  private Future<Void> insertWithPartitions(List<SpanRow> rows, SourcePositions positions,
+      boolean retryOnMissingPartition) {
     Set<LocalDate> days = new HashSet<>();
     for (SpanRow row : rows) {
       days.add(row.day());
@@ -206,7 +241,7 @@ final class PostgresSpanWriter implements SpanSink {
     return dictionaries.resolve(rows)
         .compose(v -> searchIndex.recordBeforeInsert(rows))
         .compose(v -> partitions.ensure(days))
-        .compose(v -> insert(rows))
+        .compose(v -> insert(rows, positions))
         .onSuccess(v -> {
           DependencyLinker links = linker;
           if (links != null) {
@@ -220,13 +255,14 @@ final class PostgresSpanWriter implements SpanSink {
         .recover(failure -> {
           if (retryOnMissingPartition && PgErrors.isMissingPartition(failure)) {
             // A partition this process believed in was dropped (retention, or by hand).
-            return partitions.refresh().compose(known -> insertWithPartitions(rows, false));
+            return partitions.refresh().compose(known -> insertWithPartitions(rows, positions,
+                false));
           }
           return Future.failedFuture(failure);
         });
   }
 
-  private Future<Void> insert(List<SpanRow> rows) {
+  private Future<Void> insert(List<SpanRow> rows, SourcePositions positions) {
     int n = rows.size();
     Long[] start = new Long[n];
     Long[] duration = new Long[n];
@@ -268,8 +304,31 @@ final class PostgresSpanWriter implements SpanSink {
             .addValue(operationId).addValue(attributeSetId)
             .addValue(sourceId).addValue(failed).addValue(payload).addValue(dayTraces)
             .addValue(days)
-            .addValue(tagHashes))
+            .addValue(tagHashes)
+            .addValue(positions == null ? "" : positions.consumer())
+            .addValue(positions == null ? "" : positions.topic())
+            .addValue(partitionsOf(positions))
+            .addValue(offsetsOf(positions, true))
+            .addValue(offsetsOf(positions, false)))
         .mapEmpty();
+  }
+
+  /** In partition order: concurrent movers of one consumer's rows lock them in one order. */
+  private static Integer[] partitionsOf(SourcePositions positions) {
+    return positions == null ? new Integer[0]
+        : new TreeSet<>(positions.from().keySet()).toArray(new Integer[0]);
+  }
+
+  private static Long[] offsetsOf(SourcePositions positions, boolean from) {
+    if (positions == null) {
+      return new Long[0];
+    }
+    Integer[] partitions = partitionsOf(positions);
+    Long[] offsets = new Long[partitions.length];
+    for (int i = 0; i < partitions.length; i++) {
+      offsets[i] = (from ? positions.from() : positions.to()).get(partitions[i]);
+    }
+    return offsets;
   }
 
   /** Sorted as the primary key: uuid as PostgreSQL sorts it (unsigned bytes), day, hash. */

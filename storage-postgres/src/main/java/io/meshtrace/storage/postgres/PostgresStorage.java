@@ -4,6 +4,7 @@ import io.meshtrace.lifecycle.Component;
 import io.meshtrace.lifecycle.PeriodicTask;
 import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.SpanChecker;
+import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SpanSink;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.postgres.sampling.AdvisoryLockLeadership;
@@ -134,6 +135,11 @@ public final class PostgresStorage {
   }
 
   public SpanSink spanSink() {
+    return writer;
+  }
+
+  /** The same sink, for ingesters: spans and their Kafka positions in one transaction. */
+  public PositionedSpanSink positionedSpanSink() {
     return writer;
   }
 
