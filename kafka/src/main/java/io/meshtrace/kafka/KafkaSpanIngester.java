@@ -1,0 +1,316 @@
+package io.meshtrace.kafka;
+
+import io.meshtrace.lifecycle.Component;
+import io.meshtrace.storage.PositionConflictException;
+import io.meshtrace.storage.PositionedSpanSink;
+import io.meshtrace.storage.SourcePositions;
+import io.meshtrace.storage.SpanChecker;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An ingester: a member of a consumer group that reads span records and stores them exactly
+ * once. Its positions are not Kafka's committed offsets but those the sink keeps with the spans
+ * ({@link PositionedSpanSink}): each batch is stored with "partition p moved from a to b" in the
+ * same transaction, so after a crash, a {@code kill -9} or a rebalance the next owner of a
+ * partition starts where the last committed batch ended, and a batch whose start has moved
+ * meanwhile (a member that went on after losing its partitions) is refused whole.
+ *
+ * <p>One thread polls and stores, batch after batch. Storage down: the batch is tried again,
+ * with growing pauses, from the same positions; the records wait in Kafka (the lag grows) and
+ * nothing is lost. A record that cannot be decoded, or a span storage cannot hold, is counted
+ * and skipped: its position moves on, so it cannot stop the partition.
+ */
+public final class KafkaSpanIngester implements Component {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaSpanIngester.class);
+
+  private final KafkaIngesterSettings settings;
+  private final PositionedSpanSink sink;
+  private final SpanChecker checker;
+  /** Where this member reads each partition it holds from: the stored position. */
+  private final Map<TopicPartition, Long> expected = new ConcurrentHashMap<>();
+  private final AtomicLong recordsStored = new AtomicLong();
+  private final AtomicLong recordsSkipped = new AtomicLong();
+  private final AtomicLong spansStored = new AtomicLong();
+  private final AtomicLong spansSkipped = new AtomicLong();
+  private volatile KafkaConsumer<String, byte[]> consumer;
+  private volatile boolean stopping;
+  private Thread thread;
+  private final Promise<Void> stopped = Promise.promise();
+
+  public KafkaSpanIngester(KafkaIngesterSettings settings, PositionedSpanSink sink,
+      SpanChecker checker) {
+    this.settings = settings;
+    this.sink = sink;
+    this.checker = checker;
+  }
+
+  @Override
+  public String name() {
+    return "Kafka ingester (group " + settings.group() + ", topic " + settings.topic() + ")";
+  }
+
+  @Override
+  public Future<Void> start() {
+    thread = new Thread(this::run, "meshtrace-kafka-ingester");
+    thread.setDaemon(true);
+    thread.start();
+    return Future.succeededFuture();
+  }
+
+  /** Finishes the batch in hand, leaves the group, and stops. */
+  @Override
+  public Future<Void> stop() {
+    stopping = true;
+    KafkaConsumer<String, byte[]> open = consumer;
+    if (open != null) {
+      open.wakeup();
+    }
+    return stopped.future();
+  }
+
+  /** Partitions this member holds now. */
+  public Collection<TopicPartition> assignment() {
+    return List.copyOf(expected.keySet());
+  }
+
+  public long recordsStored() {
+    return recordsStored.get();
+  }
+
+  public long recordsSkipped() {
+    return recordsSkipped.get();
+  }
+
+  public long spansStored() {
+    return spansStored.get();
+  }
+
+  public long spansSkipped() {
+    return spansSkipped.get();
+  }
+
+  private void run() {
+    try (KafkaConsumer<String, byte[]> open = newConsumer()) {
+      consumer = open;
+      open.subscribe(List.of(settings.topic()), new Positions(open));
+      while (!stopping) {
+        ConsumerRecords<String, byte[]> records = open.poll(Duration.ofMillis(500));
+        if (!records.isEmpty()) {
+          storeWithRetries(open, records);
+        }
+      }
+    } catch (WakeupException stop) {
+      // stop() woke the poll
+    } catch (RuntimeException e) {
+      LOG.error("The Kafka ingester stopped", e);
+    } finally {
+      consumer = null;
+      stopped.tryComplete();
+    }
+  }
+
+  /** Stores a poll's records; on storage trouble waits and tries the same again. */
+  private void storeWithRetries(KafkaConsumer<String, byte[]> open,
+      ConsumerRecords<String, byte[]> records) {
+    Duration backoff = settings.retryBackoff();
+    while (!stopping) {
+      try {
+        store(records);
+        return;
+      } catch (PositionConflictException moved) {
+        LOG.info("Positions moved under this member ({}); reading from the stored ones",
+            moved.getMessage());
+        reloadPositions(open, records.partitions());
+        return;
+      } catch (RuntimeException unavailable) {
+        LOG.warn("Storing {} Kafka records failed, trying again in {} ms: {}", records.count(),
+            backoff.toMillis(), unavailable.getMessage());
+        sleep(backoff);
+        backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
+      }
+    }
+  }
+
+  private void store(ConsumerRecords<String, byte[]> records) {
+    List<ResourceSpans> spans = new ArrayList<>();
+    Map<Integer, Long> from = new HashMap<>();
+    Map<Integer, Long> to = new HashMap<>();
+    long skippedRecords = 0;
+    long[] spanCounts = new long[2];
+    for (TopicPartition partition : records.partitions()) {
+      List<ConsumerRecord<String, byte[]>> inPartition = records.records(partition);
+      Long start = expected.get(partition);
+      from.put(partition.partition(), start != null ? start : inPartition.get(0).offset());
+      to.put(partition.partition(), inPartition.get(inPartition.size() - 1).offset() + 1);
+      for (ConsumerRecord<String, byte[]> record : inPartition) {
+        ExportTraceServiceRequest request;
+        try {
+          request = settings.encoding().decode(record.value());
+        } catch (RuntimeException undecodable) {
+          skippedRecords++;
+          LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
+              undecodable.getMessage());
+          continue;
+        }
+        storable(request.getResourceSpansList(), spans, spanCounts);
+      }
+    }
+    await(sink.accept(spans, new SourcePositions(settings.group(), settings.topic(), from, to)));
+    for (TopicPartition partition : records.partitions()) {
+      expected.put(partition, to.get(partition.partition()));
+    }
+    recordsStored.addAndGet(records.count() - skippedRecords);
+    recordsSkipped.addAndGet(skippedRecords);
+    spansStored.addAndGet(spanCounts[0]);
+    spansSkipped.addAndGet(spanCounts[1]);
+  }
+
+  /** The spans storage can hold, by the same rules as the collectors' (counts: kept, dropped). */
+  private void storable(List<ResourceSpans> in, List<ResourceSpans> out, long[] counts) {
+    for (ResourceSpans resourceSpans : in) {
+      ResourceSpans.Builder kept = null;
+      for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+        ScopeSpans.Builder scope = null;
+        for (Span span : scopeSpans.getSpansList()) {
+          if (checker.check(span) != null) {
+            counts[1]++;
+            continue;
+          }
+          if (scope == null) {
+            scope = ScopeSpans.newBuilder().setScope(scopeSpans.getScope())
+                .setSchemaUrl(scopeSpans.getSchemaUrl());
+          }
+          scope.addSpans(span);
+          counts[0]++;
+        }
+        if (scope != null) {
+          if (kept == null) {
+            kept = ResourceSpans.newBuilder().setResource(resourceSpans.getResource())
+                .setSchemaUrl(resourceSpans.getSchemaUrl());
+          }
+          kept.addScopeSpans(scope);
+        }
+      }
+      if (kept != null) {
+        out.add(kept.build());
+      }
+    }
+  }
+
+  /** After a conflict: the stored positions are the truth; read on from them. */
+  private void reloadPositions(KafkaConsumer<String, byte[]> open,
+      Collection<TopicPartition> partitions) {
+    Map<Integer, Long> stored = await(sink.positions(settings.group(), settings.topic()));
+    for (TopicPartition partition : partitions) {
+      Long position = stored.get(partition.partition());
+      if (position != null && expected.containsKey(partition)) {
+        open.seek(partition, position);
+        expected.put(partition, position);
+      }
+    }
+  }
+
+  /** On assignment, each partition is read from its stored position, or Kafka's start. */
+  private final class Positions implements ConsumerRebalanceListener {
+    private final KafkaConsumer<String, byte[]> open;
+
+    Positions(KafkaConsumer<String, byte[]> open) {
+      this.open = open;
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      Map<Integer, Long> stored = await(sink.positions(settings.group(), settings.topic()));
+      for (TopicPartition partition : partitions) {
+        Long position = stored.get(partition.partition());
+        if (position != null) {
+          open.seek(partition, position);
+          expected.put(partition, position);
+        } else {
+          expected.put(partition, open.position(partition));
+        }
+      }
+      LOG.info("Holding {} of {}, from {}", partitions, settings.topic(), expected);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      partitions.forEach(expected::remove);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      partitions.forEach(expected::remove);
+    }
+  }
+
+  private KafkaConsumer<String, byte[]> newConsumer() {
+    Properties config = new Properties();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+    return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  /** The consumer's own thread may wait: storage's answer decides what it reads next. */
+  private static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(5, TimeUnit.MINUTES);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException runtime ? runtime
+          : new IllegalStateException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("storage did not answer in 5 minutes", e);
+    }
+  }
+
+  private static void sleep(Duration pause) {
+    try {
+      Thread.sleep(pause.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+}
