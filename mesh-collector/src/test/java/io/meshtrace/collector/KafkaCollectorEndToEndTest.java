@@ -96,6 +96,37 @@ class KafkaCollectorEndToEndTest {
   }
 
   @Test
+  void anIngesterStoresWhatTheCollectorAcknowledged() throws Exception {
+    MeshtraceServer ingester = io.meshtrace.collector.server.TestServers.startOn(
+        io.meshtrace.storage.postgres.TestPostgres.freshDatabaseUrl(), "ingester",
+        "--kafka-brokers", broker.bootstrapServers(), "--kafka-group", "e2e-ingesters");
+    try {
+      assertThat(ingester.ports()).containsOnlyKeys("admin");
+      long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+      String spans = """
+          [{"traceId": "00000000000000000000000000000d01", "id": "0000000000000001",
+            "name": "get /basket", "kind": "SERVER", "timestamp": %d, "duration": 700,
+            "localEndpoint": {"serviceName": "basket"}, "tags": {"http.method": "GET"}}]
+          """.formatted(now);
+      assertThat(post(url(server, "zipkin", "/api/v2/spans"), "application/json",
+          spans.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(202);
+      io.meshtrace.model.TraceId trace = io.meshtrace.model.TraceId.fromHex("d01");
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      List<ResourceSpans> stored;
+      while ((stored = ingester.storage().spanStore().getTrace(trace).await()).isEmpty()) {
+        assertThat(System.nanoTime()).as("stored within 60 s").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      Span span = stored.get(0).getScopeSpans(0).getSpans(0);
+      assertThat(span.getName()).isEqualTo("get /basket");
+      assertThat(span.getStartTimeUnixNano()).isEqualTo(now * 1000);
+      assertThat(get(url(ingester, "admin", "/readyz")).statusCode()).isEqualTo(200);
+    } finally {
+      ingester.stop();
+    }
+  }
+
+  @Test
   void spansThatCouldNotBeStoredAreRefusedBeforeKafka() throws Exception {
     String tooOld = """
         [{"traceId": "00000000000000000000000000000b01", "id": "0000000000000001",

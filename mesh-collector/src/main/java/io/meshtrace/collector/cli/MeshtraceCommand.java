@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.OptionSpec;
         + "PostgreSQL, Jaeger and Zipkin query APIs, Jaeger remote sampling, xDS for the edge "
         + "gateway.",
     subcommands = {ServerCommand.AllInOne.class, ServerCommand.Collector.class,
-        ServerCommand.Query.class, ServerCommand.ControlPlane.class, DoctorCommand.class,
+        ServerCommand.Ingester.class, ServerCommand.Query.class, ServerCommand.ControlPlane.class, DoctorCommand.class,
         IstioCommand.class, GenCommand.class},
     footer = {"", "Every --some-setting can also be given as the environment variable "
         + "MESHTRACE_SOME_SETTING or as 'some-setting: value' in the --config YAML file; flags "

@@ -107,12 +107,22 @@ abstract class ServerCommand implements Callable<Integer> {
   }
 
   @CommandLine.Command(name = "collector", mixinStandardHelpOptions = true,
-      description = "Run span intake only (Zipkin on --zipkin-port, OTLP on --otlp-grpc-port "
-          + "and --otlp-http-port).")
+      description = "Run span intake only (Zipkin, OTLP and Jaeger ports) into PostgreSQL, or "
+          + "with --span-sink kafka into Kafka for ingesters.")
   static final class Collector extends ServerCommand {
     @Override
     Mode mode() {
       return Mode.COLLECTOR;
+    }
+  }
+
+  @CommandLine.Command(name = "ingester", mixinStandardHelpOptions = true,
+      description = "Store what collectors with --span-sink kafka wrote: read --kafka-topic as a "
+          + "member of --kafka-group and write to PostgreSQL, every span exactly once.")
+  static final class Ingester extends ServerCommand {
+    @Override
+    Mode mode() {
+      return Mode.INGESTER;
     }
   }
 

@@ -1,5 +1,6 @@
 package io.meshtrace.collector.config;
 
+import io.meshtrace.kafka.KafkaIngesterSettings;
 import io.meshtrace.kafka.KafkaSinkSettings;
 import io.meshtrace.kafka.SpanRecordEncoding;
 import java.time.Duration;
@@ -15,7 +16,8 @@ import java.util.Set;
  *     (the spans are in Kafka, for ingesters to store)
  */
 public record KafkaConfig(String spanSink, String brokers, String topic,
-    SpanRecordEncoding encoding, String compression, Duration timeout, long bufferBytes) {
+    SpanRecordEncoding encoding, String compression, Duration timeout, long bufferBytes,
+    String group) {
 
   public static final String POSTGRES = "postgres";
   public static final String KAFKA = "kafka";
@@ -39,8 +41,12 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
   public static final Setting<Long> KAFKA_BUFFER_BYTES = Setting.byteSize("kafka-buffer-bytes",
       "64MiB", "The producer's buffer; a write that finds it full is answered 429.");
 
+  public static final Setting<String> KAFKA_GROUP = Setting.text("kafka-group", "GROUP",
+      "meshtrace-ingesters", "The ingesters' consumer group: its members share the topic's "
+          + "partitions, and it owns the positions stored with the spans.");
+
   public static final List<Setting<?>> SETTINGS = List.of(SPAN_SINK, KAFKA_BROKERS, KAFKA_TOPIC,
-      KAFKA_ENCODING, KAFKA_COMPRESSION, KAFKA_TIMEOUT, KAFKA_BUFFER_BYTES);
+      KAFKA_ENCODING, KAFKA_COMPRESSION, KAFKA_TIMEOUT, KAFKA_BUFFER_BYTES, KAFKA_GROUP);
 
   public KafkaConfig {
     spanSink = spanSink == null ? POSTGRES : spanSink.toLowerCase(Locale.ROOT);
@@ -63,6 +69,15 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
       throw new InvalidConfigException(KAFKA_TIMEOUT.name(), "must be at least 1s");
     }
     Validate.atLeast(KAFKA_BUFFER_BYTES, bufferBytes, 1 << 20);
+    if (group == null || group.isBlank()) {
+      throw new InvalidConfigException(KAFKA_GROUP.name(), "must name a consumer group");
+    }
+  }
+
+  /** What the {@code ingester} command reads. */
+  public KafkaIngesterSettings ingesterSettings() {
+    return new KafkaIngesterSettings(brokers, topic, group, encoding, 1000,
+        Duration.ofMillis(500));
   }
 
   public boolean toKafka() {
@@ -83,6 +98,6 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     }
     return new KafkaConfig(values.get(SPAN_SINK), values.get(KAFKA_BROKERS),
         values.get(KAFKA_TOPIC), encoding, values.get(KAFKA_COMPRESSION),
-        values.get(KAFKA_TIMEOUT), values.get(KAFKA_BUFFER_BYTES));
+        values.get(KAFKA_TIMEOUT), values.get(KAFKA_BUFFER_BYTES), values.get(KAFKA_GROUP));
   }
 }

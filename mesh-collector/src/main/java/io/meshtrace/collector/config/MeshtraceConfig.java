@@ -28,6 +28,10 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(ingest, "ingest");
+    if (mode.runsIngester() && (kafka.brokers() == null || kafka.brokers().isBlank())) {
+      throw new InvalidConfigException(KafkaConfig.KAFKA_BROKERS.name(),
+          "is needed by the ingester, for example kafka:9092");
+    }
     if (kafka.toKafka() && mode != Mode.COLLECTOR) {
       throw new InvalidConfigException(KafkaConfig.SPAN_SINK.name(), "kafka is for the collector "
           + "command; " + mode.command() + " stores its spans in PostgreSQL");

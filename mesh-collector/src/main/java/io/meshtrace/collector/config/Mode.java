@@ -9,6 +9,8 @@ public enum Mode {
   ALL_IN_ONE("all-in-one", true, true, true),
   /** Span intake only. */
   COLLECTOR("collector", true, false, false),
+  /** Kafka to PostgreSQL: stores what collectors with the Kafka sink wrote. */
+  INGESTER("ingester", false, false, false),
   /** Query APIs and UI only. */
   QUERY("query", false, true, false),
   /** The sampling control plane only: Jaeger remote sampling over HTTP and gRPC. */
@@ -41,6 +43,11 @@ public enum Mode {
   /** Whether it serves sampling strategies (the remote sampling listeners). */
   public boolean runsSampling() {
     return sampling;
+  }
+
+  /** Whether it reads spans from Kafka into storage. */
+  public boolean runsIngester() {
+    return this == INGESTER;
   }
 
   /** Whether it runs the Zipkin listener, which serves both intake and the Zipkin query API. */

@@ -14,6 +14,7 @@ import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
 import io.meshtrace.controlplane.xds.GatewayRoutes;
 import io.meshtrace.ingest.IngestPipeline;
 import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
+import io.meshtrace.kafka.KafkaSpanIngester;
 import io.meshtrace.kafka.KafkaSpanSink;
 import io.meshtrace.storage.StorableSpanChecker;
 import java.time.Clock;
@@ -162,6 +163,10 @@ public final class MeshtraceServer {
       ingest = new IngestPipeline(kafkaSink, new StorableSpanChecker(Clock.systemUTC(),
           Duration.ofDays(config.storage().retentionDays()),
           StorableSpanChecker.DEFAULT_MAX_FUTURE_SKEW), config.ingest().limits(), ingestMetrics);
+    }
+    if (mode.runsIngester()) {
+      list.add(new KafkaSpanIngester(config.kafka().ingesterSettings(),
+          store.positionedSpanSink(), store.spanChecker()));
     }
     SamplingMetrics samplingMetrics = null;
     if (mode.runsSampling()) {
