@@ -1,6 +1,7 @@
 package io.meshtrace.kafka;
 
 import io.meshtrace.lifecycle.Component;
+import io.meshtrace.storage.CallerContext;
 import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.SpanSink;
 import io.meshtrace.storage.StorageOverloadedException;
@@ -61,12 +62,7 @@ public final class KafkaSpanSink implements SpanSink, Component {
   private record PendingWrite(List<TraceRecords.TraceRecord> records, Promise<Void> done,
       Context context) {
     void complete(Throwable failure) {
-      Runnable finish = failure == null ? () -> done.tryComplete() : () -> done.tryFail(failure);
-      if (context != null) {
-        context.runOnContext(v -> finish.run());
-      } else {
-        finish.run();
-      }
+      CallerContext.complete(done, context, failure);
     }
   }
 

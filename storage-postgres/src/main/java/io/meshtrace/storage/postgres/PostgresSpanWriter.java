@@ -1,5 +1,6 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.storage.CallerContext;
 import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SourcePositions;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -63,12 +64,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   private record PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context,
       SourcePositions positions) {
     void complete(Throwable failure) {
-      Runnable finish = failure == null ? () -> done.tryComplete() : () -> done.tryFail(failure);
-      if (context != null) {
-        context.runOnContext(v -> finish.run());
-      } else {
-        finish.run();
-      }
+      CallerContext.complete(done, context, failure);
     }
   }
 
