@@ -59,6 +59,9 @@ public final class KafkaSpanIngester implements Component {
   private final AtomicLong recordsSkipped = new AtomicLong();
   private final AtomicLong spansStored = new AtomicLong();
   private final AtomicLong spansSkipped = new AtomicLong();
+  private final AtomicLong rebalances = new AtomicLong();
+  /** Records behind the end of each held partition, as of the last poll. */
+  private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
   private volatile KafkaConsumer<String, byte[]> consumer;
   private volatile boolean stopping;
   private Thread thread;
@@ -116,6 +119,16 @@ public final class KafkaSpanIngester implements Component {
     return spansSkipped.get();
   }
 
+  /** Assignments this member has taken part in. */
+  public long rebalances() {
+    return rebalances.get();
+  }
+
+  /** By partition held, the records not yet stored, as of the last poll. */
+  public Map<Integer, Long> lag() {
+    return Map.copyOf(lag);
+  }
+
   private void run() {
     try (KafkaConsumer<String, byte[]> open = newConsumer()) {
       consumer = open;
@@ -124,6 +137,9 @@ public final class KafkaSpanIngester implements Component {
         ConsumerRecords<String, byte[]> records = open.poll(Duration.ofMillis(500));
         if (!records.isEmpty()) {
           storeWithRetries(open, records);
+        }
+        for (TopicPartition partition : open.assignment()) {
+          open.currentLag(partition).ifPresent(behind -> lag.put(partition.partition(), behind));
         }
       }
     } catch (WakeupException stop) {
@@ -247,6 +263,7 @@ public final class KafkaSpanIngester implements Component {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      rebalances.incrementAndGet();
       if (partitions.isEmpty()) {
         return;
       }
@@ -265,12 +282,19 @@ public final class KafkaSpanIngester implements Component {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      partitions.forEach(expected::remove);
+      release(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      partitions.forEach(expected::remove);
+      release(partitions);
+    }
+
+    private void release(Collection<TopicPartition> partitions) {
+      for (TopicPartition partition : partitions) {
+        expected.remove(partition);
+        lag.remove(partition.partition());
+      }
     }
   }
 

@@ -66,9 +66,16 @@ public final class KafkaSpanSink implements SpanSink, Component {
     }
   }
 
+  private final KafkaSinkObserver observer;
+
   public KafkaSpanSink(Vertx vertx, KafkaSinkSettings settings) {
+    this(vertx, settings, KafkaSinkObserver.NONE);
+  }
+
+  public KafkaSpanSink(Vertx vertx, KafkaSinkSettings settings, KafkaSinkObserver observer) {
     this.vertx = vertx;
     this.settings = settings;
+    this.observer = observer;
   }
 
   @Override
@@ -171,7 +178,14 @@ public final class KafkaSpanSink implements SpanSink, Component {
         Thread.interrupted();
         continue; // drain what was queued before the stop
       }
+      long started = System.nanoTime();
       Throwable failure = send(batch);
+      int records = batch.stream().mapToInt(write -> write.records().size()).sum();
+      if (failure == null) {
+        observer.committed(records, System.nanoTime() - started);
+      } else {
+        observer.failed(records, System.nanoTime() - started, failure);
+      }
       for (PendingWrite write : batch) {
         write.complete(failure);
       }

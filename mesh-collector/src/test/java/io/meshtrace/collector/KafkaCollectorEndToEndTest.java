@@ -121,6 +121,19 @@ class KafkaCollectorEndToEndTest {
       assertThat(span.getName()).isEqualTo("get /basket");
       assertThat(span.getStartTimeUnixNano()).isEqualTo(now * 1000);
       assertThat(get(url(ingester, "admin", "/readyz")).statusCode()).isEqualTo(200);
+      String metrics = get(url(ingester, "admin", "/metrics")).body();
+      assertThat(metrics).contains("meshtrace_kafka_records_total{outcome=\"skipped\"} 0.0",
+          "meshtrace_kafka_spans_total{outcome=\"stored\"}", "meshtrace_kafka_rebalances_total");
+      assertThat(metrics).doesNotContain("meshtrace_kafka_records_total{outcome=\"stored\"} 0.0");
+      String collector = get(url(server, "admin", "/metrics")).body();
+      assertThat(collector).contains("meshtrace_kafka_produce_records_total{outcome=\"failed\"}",
+          "meshtrace_kafka_produce_seconds_count{outcome=\"ok\"}");
+      // The lag of every partition held, once the gauge has caught up with the assignment.
+      while (!get(url(ingester, "admin", "/metrics")).body()
+          .contains("meshtrace_kafka_consumer_lag{partition=\"")) {
+        assertThat(System.nanoTime()).as("lag exported").isLessThan(deadline);
+        Thread.sleep(250);
+      }
     } finally {
       ingester.stop();
     }

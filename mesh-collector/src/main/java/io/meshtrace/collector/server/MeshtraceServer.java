@@ -6,6 +6,9 @@ import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
 import io.meshtrace.collector.config.XdsConfig;
 import io.meshtrace.collector.metrics.IngestMetrics;
+import io.meshtrace.collector.metrics.KafkaMetrics;
+import io.meshtrace.lifecycle.PeriodicTask;
+import io.micrometer.core.instrument.MultiGauge;
 import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
 import io.meshtrace.collector.metrics.UdpMetrics;
@@ -129,7 +132,8 @@ public final class MeshtraceServer {
         () -> sampling == null ? null : sampling.served().status(),
         () -> xds == null ? null : xds.status()))));
     if (!config.usesPostgres()) {
-      kafkaSink = new KafkaSpanSink(vertx, config.kafka().sinkSettings());
+      kafkaSink = new KafkaSpanSink(vertx, config.kafka().sinkSettings(),
+          KafkaMetrics.producer(metrics));
       list.add(kafkaSink);
       return list;
     }
@@ -165,8 +169,16 @@ public final class MeshtraceServer {
           StorableSpanChecker.DEFAULT_MAX_FUTURE_SKEW), config.ingest().limits(), ingestMetrics);
     }
     if (mode.runsIngester()) {
-      list.add(new KafkaSpanIngester(config.kafka().ingesterSettings(),
-          store.positionedSpanSink(), store.spanChecker()));
+      KafkaSpanIngester ingester = new KafkaSpanIngester(config.kafka().ingesterSettings(),
+          store.positionedSpanSink(), store.spanChecker());
+      MultiGauge lag = KafkaMetrics.ingester(metrics, ingester);
+      list.add(ingester);
+      // The lag's rows follow the partitions held; a scrape every few seconds is plenty.
+      list.add(new PeriodicTask(vertx, "Kafka lag gauge", Duration.ofSeconds(5),
+          () -> {
+            KafkaMetrics.refresh(lag, ingester);
+            return Future.succeededFuture();
+          }, false));
     }
     SamplingMetrics samplingMetrics = null;
     if (mode.runsSampling()) {
