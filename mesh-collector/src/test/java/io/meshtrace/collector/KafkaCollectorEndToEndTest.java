@@ -120,7 +120,9 @@ class KafkaCollectorEndToEndTest {
       Span span = stored.get(0).getScopeSpans(0).getSpans(0);
       assertThat(span.getName()).isEqualTo("get /basket");
       assertThat(span.getStartTimeUnixNano()).isEqualTo(now * 1000);
-      assertThat(get(url(ingester, "admin", "/readyz")).statusCode()).isEqualTo(200);
+      HttpResponse<String> ready = get(url(ingester, "admin", "/readyz"));
+      assertThat(ready.statusCode()).isEqualTo(200);
+      assertThat(ready.body()).contains("\"kafkaPartitions\":\"holding [0, 1, 2, 3]\"");
       String metrics = get(url(ingester, "admin", "/metrics")).body();
       assertThat(metrics).contains("meshtrace_kafka_records_total{outcome=\"skipped\"} 0.0",
           "meshtrace_kafka_spans_total{outcome=\"stored\"}", "meshtrace_kafka_rebalances_total");

@@ -24,6 +24,8 @@ final class AdminRoutes {
   private final PrometheusMeterRegistry metrics;
   private final Supplier<SamplingStrategySource.Status> sampling;
   private final Supplier<SamplingStrategySource.Status> xds;
+  /** What an ingester holds, or null in other processes. */
+  private final Supplier<String> kafkaPartitions;
 
   /**
    * @param storagePing succeeds when storage answers (fails while it is not open)
@@ -33,12 +35,13 @@ final class AdminRoutes {
    */
   AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp,
       PrometheusMeterRegistry metrics, Supplier<SamplingStrategySource.Status> sampling,
-      Supplier<SamplingStrategySource.Status> xds) {
+      Supplier<SamplingStrategySource.Status> xds, Supplier<String> kafkaPartitions) {
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
     this.metrics = metrics;
     this.sampling = sampling;
     this.xds = xds;
+    this.kafkaPartitions = kafkaPartitions;
   }
 
   Router router(Vertx vertx) {
@@ -68,6 +71,10 @@ final class AdminRoutes {
           if (xdsStatus != null) {
             checks.put("xds", (xdsStatus.degraded() ? "degraded: " : "ok: ")
                 + xdsStatus.detail());
+          }
+          String partitions = kafkaPartitions.get();
+          if (partitions != null) {
+            checks.put("kafkaPartitions", partitions);
           }
           boolean ready = listeners && ping.succeeded();
           ctx.response().setStatusCode(ready ? 200 : 503);

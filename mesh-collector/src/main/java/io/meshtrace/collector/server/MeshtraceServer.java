@@ -78,6 +78,7 @@ public final class MeshtraceServer {
   private StorageComponent storage;
   /** With --span-sink kafka, instead of storage. */
   private KafkaSpanSink kafkaSink;
+  private volatile KafkaSpanIngester ingester;
   private IngestPipeline ingest;
   private volatile SamplingControlPlane sampling;
   private volatile EdgeGatewayXdsServer xds;
@@ -130,7 +131,7 @@ public final class MeshtraceServer {
     list.add(listen(listeners.admin(new AdminRoutes(this::pingStorage,
         () -> started && !stopped, metrics,
         () -> sampling == null ? null : sampling.served().status(),
-        () -> xds == null ? null : xds.status()))));
+        () -> xds == null ? null : xds.status(), this::kafkaPartitions))));
     if (!config.usesPostgres()) {
       kafkaSink = new KafkaSpanSink(vertx, config.kafka().sinkSettings(),
           KafkaMetrics.producer(metrics));
@@ -169,7 +170,7 @@ public final class MeshtraceServer {
           StorableSpanChecker.DEFAULT_MAX_FUTURE_SKEW), config.ingest().limits(), ingestMetrics);
     }
     if (mode.runsIngester()) {
-      KafkaSpanIngester ingester = new KafkaSpanIngester(config.kafka().ingesterSettings(),
+      ingester = new KafkaSpanIngester(config.kafka().ingesterSettings(),
           store.positionedSpanSink(), store.spanChecker());
       MultiGauge lag = KafkaMetrics.ingester(metrics, ingester);
       list.add(ingester);
@@ -281,6 +282,19 @@ public final class MeshtraceServer {
   private Listener listen(HttpListener listener) {
     listening.put(listener.key(), listener);
     return listener;
+  }
+
+  /**
+   * For an ingester's /readyz: the partitions it holds. Holding none is not unready (a group
+   * may have more members than partitions), but it is said.
+   */
+  private String kafkaPartitions() {
+    KafkaSpanIngester running = ingester;
+    if (running == null) {
+      return null;
+    }
+    List<Integer> held = running.assignment().stream().map(p -> p.partition()).sorted().toList();
+    return held.isEmpty() ? "none held (waiting for an assignment)" : "holding " + held;
   }
 
   private Future<Void> pingStorage() {
