@@ -20,11 +20,10 @@ final class TraceRecords {
   private TraceRecords() {}
 
   /** A record's key and value before encoding. */
-  record TraceRecord(String key, ExportTraceServiceRequest request, int spans) {}
+  record TraceRecord(String key, ExportTraceServiceRequest request) {}
 
   static List<TraceRecord> split(List<ResourceSpans> batch) {
     Map<ByteString, Map<Integer, ResourceSpans.Builder>> byTrace = new LinkedHashMap<>();
-    Map<ByteString, Integer> spanCounts = new LinkedHashMap<>();
     for (int r = 0; r < batch.size(); r++) {
       ResourceSpans resourceSpans = batch.get(r);
       for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
@@ -34,7 +33,6 @@ final class TraceRecords {
           scopes.computeIfAbsent(trace, t -> ScopeSpans.newBuilder()
               .setScope(scopeSpans.getScope()).setSchemaUrl(scopeSpans.getSchemaUrl()))
               .addSpans(span);
-          spanCounts.merge(trace, 1, Integer::sum);
         }
         int resourceIndex = r;
         scopes.forEach((trace, scope) -> byTrace.computeIfAbsent(trace,
@@ -49,7 +47,7 @@ final class TraceRecords {
     byTrace.forEach((trace, resources) -> {
       ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
       resources.values().forEach(request::addResourceSpans);
-      records.add(new TraceRecord(key(trace), request.build(), spanCounts.get(trace)));
+      records.add(new TraceRecord(key(trace), request.build()));
     });
     return records;
   }

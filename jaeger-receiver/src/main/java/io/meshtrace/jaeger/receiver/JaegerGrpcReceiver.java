@@ -80,10 +80,6 @@ public final class JaegerGrpcReceiver {
         throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
             "only protobuf-encoded gRPC messages are read");
       }
-      if (message.payload().length() > maxMessageBytes) {
-        throw new IngestException(IngestException.Reason.TOO_LARGE,
-            "message is larger than " + maxMessageBytes + " bytes");
-      }
       Buffer payload = RequestBodies.decode(message.payload(), message.encoding(),
           maxDecompressedBytes);
       PostSpansRequest request = PostSpansRequest.parseFrom(payload.getBytes());

@@ -171,15 +171,6 @@ public final class JaegerUdpReceiver implements Listener {
     }
   }
 
-  /** Packets whose spans wait for storage right now, over all sockets. */
-  public int packetsInFlight() {
-    int total = 0;
-    for (Reader reader : readers) {
-      total += reader.inFlight.get();
-    }
-    return total;
-  }
-
   private final class Reader implements Runnable {
     final DatagramChannel channel;
     final AtomicInteger inFlight = new AtomicInteger();

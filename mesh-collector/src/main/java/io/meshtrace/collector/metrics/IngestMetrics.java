@@ -43,6 +43,10 @@ import java.util.function.Supplier;
  * reason: {@code rate()} and alert rules then work before the first span or refusal.
  */
 public final class IngestMetrics implements IngestObserver, SpanBatchListener {
+  /** The buckets of every write-latency timer: a commit to PostgreSQL, a Kafka transaction. */
+  static final Duration[] WRITE_LATENCY_OBJECTIVES = {Duration.ofMillis(5),
+      Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(1000)};
   private final MeterRegistry registry;
   private final Counter attributesDropped;
   private final Counter valuesTruncated;
@@ -104,9 +108,7 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
     return Timer.builder("meshtrace.storage.commit")
         .description("Time to insert and commit one batch of spans")
         .tag("outcome", outcome)
-        .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
-            Duration.ofMillis(1000))
+        .serviceLevelObjectives(WRITE_LATENCY_OBJECTIVES)
         .register(registry);
   }
 

@@ -8,7 +8,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -90,9 +89,7 @@ public final class KafkaMetrics {
     return Timer.builder("meshtrace.kafka.produce")
         .description("One Kafka transaction of span records, from begin to commit or abort")
         .tag("outcome", outcome)
-        .serviceLevelObjectives(Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
-            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
-            Duration.ofMillis(1000))
+        .serviceLevelObjectives(IngestMetrics.WRITE_LATENCY_OBJECTIVES)
         .register(registry);
   }
 
