@@ -5,7 +5,6 @@ import io.meshtrace.storage.PositionConflictException;
 import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SourcePositions;
 import io.meshtrace.storage.SpanChecker;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -130,8 +129,30 @@ public final class KafkaSpanIngester implements Component {
   }
 
   private void run() {
+    Duration backoff = settings.retryBackoff();
+    while (!stopping) {
+      try {
+        consume();
+        backoff = settings.retryBackoff();
+      } catch (WakeupException stop) {
+        // stop() woke the poll
+      } catch (RuntimeException e) {
+        // A broker gone for good, a fatal client error: a fresh consumer, as a restart would.
+        LOG.error("The Kafka consumer failed; a new one in {} ms", backoff.toMillis(), e);
+        release(expected.keySet());
+        sleep(backoff);
+        backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
+      }
+    }
+    stopped.tryComplete();
+  }
+
+  private void consume() {
     try (KafkaConsumer<String, byte[]> open = newConsumer()) {
       consumer = open;
+      if (stopping) {
+        return;
+      }
       open.subscribe(List.of(settings.topic()), new Positions(open));
       while (!stopping) {
         ConsumerRecords<String, byte[]> records = open.poll(Duration.ofMillis(500));
@@ -142,35 +163,53 @@ public final class KafkaSpanIngester implements Component {
           open.currentLag(partition).ifPresent(behind -> lag.put(partition.partition(), behind));
         }
       }
-    } catch (WakeupException stop) {
-      // stop() woke the poll
-    } catch (RuntimeException e) {
-      LOG.error("The Kafka ingester stopped", e);
     } finally {
       consumer = null;
-      stopped.tryComplete();
     }
   }
 
-  /** Stores a poll's records; on storage trouble waits and tries the same again. */
+  /**
+   * Stores a poll's records; on storage trouble waits and tries the same again. While it waits
+   * it polls with every partition paused, so that the member stays in the group; a rebalance
+   * meanwhile ends the attempt (the partitions are read again from the stored positions).
+   */
   private void storeWithRetries(KafkaConsumer<String, byte[]> open,
       ConsumerRecords<String, byte[]> records) {
     Duration backoff = settings.retryBackoff();
-    while (!stopping) {
-      try {
-        store(records);
-        return;
-      } catch (PositionConflictException moved) {
-        LOG.info("Positions moved under this member ({}); reading from the stored ones",
-            moved.getMessage());
-        reloadPositions(open, records.partitions());
-        return;
-      } catch (RuntimeException unavailable) {
-        LOG.warn("Storing {} Kafka records failed, trying again in {} ms: {}", records.count(),
-            backoff.toMillis(), unavailable.getMessage());
-        sleep(backoff);
+    long assignments = rebalances.get();
+    try {
+      while (!stopping) {
+        try {
+          store(records);
+          return;
+        } catch (PositionConflictException moved) {
+          LOG.info("Positions moved under this member ({}); reading from the stored ones",
+              moved.getMessage());
+          reloadPositions(open, records.partitions());
+          return;
+        } catch (RuntimeException unavailable) {
+          LOG.warn("Storing {} Kafka records failed, trying again in {} ms: {}",
+              records.count(), backoff.toMillis(), unavailable.getMessage());
+        }
+        open.pause(open.assignment());
+        long until = System.nanoTime() + backoff.toNanos();
+        while (!stopping && System.nanoTime() < until) {
+          open.poll(Duration.ofMillis(Math.min(200, backoff.toMillis())));
+          if (rebalances.get() != assignments) {
+            LOG.info("Partitions reassigned while storage was failing; reading them again");
+            for (TopicPartition partition : records.partitions()) {
+              Long position = expected.get(partition);
+              if (position != null) {
+                open.seek(partition, position);
+              }
+            }
+            return;
+          }
+        }
         backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
       }
+    } finally {
+      open.resume(open.paused());
     }
   }
 
@@ -186,16 +225,22 @@ public final class KafkaSpanIngester implements Component {
       from.put(partition.partition(), start != null ? start : inPartition.get(0).offset());
       to.put(partition.partition(), inPartition.get(inPartition.size() - 1).offset() + 1);
       for (ConsumerRecord<String, byte[]> record : inPartition) {
-        ExportTraceServiceRequest request;
+        if (start != null && record.offset() < start) {
+          continue; // stored already: the consumer was behind the stored position
+        }
+        List<ResourceSpans> decoded;
         try {
-          request = settings.encoding().decode(record.value());
+          if (record.value() == null) {
+            throw new IllegalArgumentException("the record has no value");
+          }
+          decoded = settings.decoder().decodeSpans(record.value());
         } catch (RuntimeException undecodable) {
           skippedRecords++;
           LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
               undecodable.getMessage());
           continue;
         }
-        storable(request.getResourceSpansList(), spans, spanCounts);
+        storable(decoded, spans, spanCounts);
       }
     }
     await(sink.accept(spans, new SourcePositions(settings.group(), settings.topic(), from, to)));
@@ -267,7 +312,10 @@ public final class KafkaSpanIngester implements Component {
       if (partitions.isEmpty()) {
         return;
       }
-      Map<Integer, Long> stored = await(sink.positions(settings.group(), settings.topic()));
+      Map<Integer, Long> stored = storedPositions();
+      if (stored == null) {
+        return; // stopping
+      }
       for (TopicPartition partition : partitions) {
         Long position = stored.get(partition.partition());
         if (position != null) {
@@ -290,11 +338,27 @@ public final class KafkaSpanIngester implements Component {
       release(partitions);
     }
 
-    private void release(Collection<TopicPartition> partitions) {
-      for (TopicPartition partition : partitions) {
-        expected.remove(partition);
-        lag.remove(partition.partition());
+    /** Until storage answers: nothing may be read before its position is known. */
+    private Map<Integer, Long> storedPositions() {
+      Duration backoff = settings.retryBackoff();
+      while (!stopping) {
+        try {
+          return await(sink.positions(settings.group(), settings.topic()));
+        } catch (RuntimeException unavailable) {
+          LOG.warn("Reading the stored positions failed, trying again in {} ms: {}",
+              backoff.toMillis(), unavailable.getMessage());
+          sleep(backoff);
+          backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
+        }
       }
+      return null;
+    }
+  }
+
+  private void release(Collection<TopicPartition> partitions) {
+    for (TopicPartition partition : List.copyOf(partitions)) {
+      expected.remove(partition);
+      lag.remove(partition.partition());
     }
   }
 
@@ -306,6 +370,10 @@ public final class KafkaSpanIngester implements Component {
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+    config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+        (int) settings.sessionTimeout().toMillis());
+    config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        (int) settings.sessionTimeout().toMillis() / 3);
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
   }
 

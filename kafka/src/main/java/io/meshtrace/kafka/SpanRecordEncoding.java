@@ -3,8 +3,10 @@ package io.meshtrace.kafka;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshtrace.model.OtlpJson;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -12,13 +14,14 @@ import java.util.Locale;
  * exporter and receiver name them ({@code encoding: otlp_proto}), so that either side of a
  * meshtrace topic can be an OpenTelemetry Collector.
  */
-public enum SpanRecordEncoding {
+public enum SpanRecordEncoding implements SpanRecordDecoder {
   /** An {@code ExportTraceServiceRequest} in protobuf: the Collector's default. */
   OTLP_PROTO,
   /** The same in OTLP's JSON (hex IDs, numeric enums). */
   OTLP_JSON;
 
   /** The name in flags and the Collector's configuration: {@code otlp_proto}. */
+  @Override
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -38,6 +41,11 @@ public enum SpanRecordEncoding {
       case OTLP_PROTO -> request.toByteArray();
       case OTLP_JSON -> OtlpJson.toJson(request).encode().getBytes(StandardCharsets.UTF_8);
     };
+  }
+
+  @Override
+  public List<ResourceSpans> decodeSpans(byte[] value) {
+    return decode(value).getResourceSpansList();
   }
 
   /** @throws IllegalArgumentException naming what is wrong with the value */

@@ -63,7 +63,7 @@ class JaegerIntakeEndToEndTest {
     long low = TRACES.incrementAndGet();
     sendUdp("jaegerCompact", ThriftBatches.agentPacket(
         ThriftBatches.everything(start, 0x77L, low), true));
-    checkEverything(awaitTrace(String.format("%016x%016x", 0x77L, low)));
+    checkEverything(awaitTrace(String.format("%016x%016x", 0x77L, low)), start);
   }
 
   @Test
@@ -71,7 +71,7 @@ class JaegerIntakeEndToEndTest {
     long low = TRACES.incrementAndGet();
     sendUdp("jaegerBinary", ThriftBatches.agentPacket(
         ThriftBatches.everything(start, 0, low), false));
-    checkEverything(awaitTrace(String.format("%016x", low)));
+    checkEverything(awaitTrace(String.format("%016x", low)), start);
 
     long httpLow = TRACES.incrementAndGet();
     HttpResponse<String> posted = post(url(server, "jaegerHttp", "/api/traces"),
@@ -82,11 +82,11 @@ class JaegerIntakeEndToEndTest {
     HttpResponse<String> trace = get(url(server, "query",
         "/api/traces/" + String.format("%016x%016x", 0x99L, httpLow)));
     assertThat(trace.statusCode()).as(trace.body()).isEqualTo(200);
-    checkEverything(new JsonObject(trace.body()).getJsonArray("data").getJsonObject(0));
+    checkEverything(new JsonObject(trace.body()).getJsonArray("data").getJsonObject(0), start);
   }
 
   /** Field by field: tags with their types, logs, references, flags, the process. */
-  private static void checkEverything(JsonObject trace) {
+  static void checkEverything(JsonObject trace, long start) {
     JsonArray spans = trace.getJsonArray("spans");
     assertThat(spans).hasSize(2);
     JsonObject root = span(spans, "0000000000001111");

@@ -60,6 +60,14 @@ public final class JaegerProtoDecoder {
     return grouping.build();
   }
 
+  /**
+   * One {@code jaeger.api_v2.Span} with its own process: what Jaeger's collector writes to Kafka
+   * as one record ({@code jaeger_proto}).
+   */
+  public static List<ResourceSpans> decode(Model.Span span) throws InvalidBatchException {
+    return decode(Model.Batch.newBuilder().addSpans(span).build());
+  }
+
   /** The first CHILD_OF reference in the span's trace is its parent; the rest are links. */
   private static void references(Model.Span jaeger, Span.Builder span, int index)
       throws InvalidBatchException {

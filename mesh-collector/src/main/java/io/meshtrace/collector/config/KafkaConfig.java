@@ -1,7 +1,9 @@
 package io.meshtrace.collector.config;
 
+import io.meshtrace.collector.ingest.JaegerProtoRecordDecoder;
 import io.meshtrace.kafka.KafkaIngesterSettings;
 import io.meshtrace.kafka.KafkaSinkSettings;
+import io.meshtrace.kafka.SpanRecordDecoder;
 import io.meshtrace.kafka.SpanRecordEncoding;
 import java.time.Duration;
 import java.util.List;
@@ -14,13 +16,17 @@ import java.util.Set;
  *
  * @param spanSink {@code postgres} (the spans are committed in PostgreSQL) or {@code kafka}
  *     (the spans are in Kafka, for ingesters to store)
+ * @param encoding how a record holds spans: {@code otlp_proto} or {@code otlp_json} both ways,
+ *     {@code jaeger_proto} (Jaeger's own topic) for ingesters only
  */
 public record KafkaConfig(String spanSink, String brokers, String topic,
-    SpanRecordEncoding encoding, String compression, Duration timeout, long bufferBytes,
-    String group) {
+    String encoding, String compression, Duration timeout, long bufferBytes,
+    String group, Duration sessionTimeout) {
 
   public static final String POSTGRES = "postgres";
   public static final String KAFKA = "kafka";
+  private static final Set<String> ENCODINGS = Set.of(SpanRecordEncoding.OTLP_PROTO.label(),
+      SpanRecordEncoding.OTLP_JSON.label(), JaegerProtoRecordDecoder.LABEL);
   private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
 
   public static final Setting<String> SPAN_SINK = Setting.text("span-sink", "postgres|kafka",
@@ -32,8 +38,10 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
   public static final Setting<String> KAFKA_TOPIC = Setting.text("kafka-topic", "TOPIC",
       "meshtrace-spans", "The topic spans are written to.");
   public static final Setting<String> KAFKA_ENCODING = Setting.text("kafka-encoding",
-      "otlp_proto|otlp_json", SpanRecordEncoding.OTLP_PROTO.label(), "How a record holds its "
-          + "spans, as the OpenTelemetry Collector's kafka exporter names it.");
+      "otlp_proto|otlp_json|jaeger_proto", SpanRecordEncoding.OTLP_PROTO.label(), "How a record "
+          + "holds its spans, as the OpenTelemetry Collector's kafka exporter names it: an OTLP "
+          + "export request in protobuf or JSON, or (read by ingesters only) one Jaeger span in "
+          + "protobuf, as Jaeger's collector writes to its Kafka topic.");
   public static final Setting<String> KAFKA_COMPRESSION = Setting.text("kafka-compression",
       "lz4|zstd|gzip|snappy|none", "lz4", "The producer's compression.");
   public static final Setting<Duration> KAFKA_TIMEOUT = Setting.duration("kafka-timeout", "10s",
@@ -45,8 +53,14 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
       "meshtrace-ingesters", "The ingesters' consumer group: its members share the topic's "
           + "partitions, and it owns the positions stored with the spans.");
 
+  public static final Setting<Duration> KAFKA_SESSION_TIMEOUT = Setting.duration(
+      "kafka-session-timeout", "10s", "How long an ingester may be silent before its group gives "
+          + "its partitions to the others (Kafka's session.timeout.ms): what a crashed "
+          + "ingester's partitions wait. At least 6s, the broker's least by default.");
+
   public static final List<Setting<?>> SETTINGS = List.of(SPAN_SINK, KAFKA_BROKERS, KAFKA_TOPIC,
-      KAFKA_ENCODING, KAFKA_COMPRESSION, KAFKA_TIMEOUT, KAFKA_BUFFER_BYTES, KAFKA_GROUP);
+      KAFKA_ENCODING, KAFKA_COMPRESSION, KAFKA_TIMEOUT, KAFKA_BUFFER_BYTES, KAFKA_GROUP,
+      KAFKA_SESSION_TIMEOUT);
 
   public KafkaConfig {
     spanSink = spanSink == null ? POSTGRES : spanSink.toLowerCase(Locale.ROOT);
@@ -61,6 +75,14 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     if (topic == null || topic.isBlank()) {
       throw new InvalidConfigException(KAFKA_TOPIC.name(), "must name a topic");
     }
+    if (!ENCODINGS.contains(encoding)) {
+      throw new InvalidConfigException(KAFKA_ENCODING.name(), "is '" + encoding
+          + "'; use otlp_proto, otlp_json or (for ingesters) jaeger_proto");
+    }
+    if (spanSink.equals(KAFKA) && encoding.equals(JaegerProtoRecordDecoder.LABEL)) {
+      throw new InvalidConfigException(KAFKA_ENCODING.name(), "jaeger_proto is read by "
+          + "ingesters only; collectors write otlp_proto or otlp_json");
+    }
     if (!COMPRESSIONS.contains(compression)) {
       throw new InvalidConfigException(KAFKA_COMPRESSION.name(), "is '" + compression
           + "'; use one of lz4, zstd, gzip, snappy, none");
@@ -72,12 +94,19 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     if (group == null || group.isBlank()) {
       throw new InvalidConfigException(KAFKA_GROUP.name(), "must name a consumer group");
     }
+    if (sessionTimeout.compareTo(Duration.ofSeconds(6)) < 0
+        || sessionTimeout.compareTo(Duration.ofMinutes(30)) > 0) {
+      throw new InvalidConfigException(KAFKA_SESSION_TIMEOUT.name(),
+          "must be from 6s to 30m (the broker's group.min/max.session.timeout.ms by default)");
+    }
   }
 
   /** What the {@code ingester} command reads. */
   public KafkaIngesterSettings ingesterSettings() {
-    return new KafkaIngesterSettings(brokers, topic, group, encoding, 1000,
-        Duration.ofMillis(500));
+    SpanRecordDecoder decoder = encoding.equals(JaegerProtoRecordDecoder.LABEL)
+        ? new JaegerProtoRecordDecoder() : SpanRecordEncoding.of(encoding);
+    return new KafkaIngesterSettings(brokers, topic, group, decoder, 1000,
+        Duration.ofMillis(500), sessionTimeout);
   }
 
   public boolean toKafka() {
@@ -85,19 +114,15 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
   }
 
   public KafkaSinkSettings sinkSettings() {
-    return new KafkaSinkSettings(brokers, topic, encoding, compression, timeout, bufferBytes);
+    return new KafkaSinkSettings(brokers, topic, SpanRecordEncoding.of(encoding), compression,
+        timeout, bufferBytes);
   }
 
   public static KafkaConfig from(SettingValues values) {
     Objects.requireNonNull(values);
-    SpanRecordEncoding encoding;
-    try {
-      encoding = SpanRecordEncoding.of(values.get(KAFKA_ENCODING));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidConfigException(KAFKA_ENCODING.name(), e.getMessage());
-    }
     return new KafkaConfig(values.get(SPAN_SINK), values.get(KAFKA_BROKERS),
-        values.get(KAFKA_TOPIC), encoding, values.get(KAFKA_COMPRESSION),
-        values.get(KAFKA_TIMEOUT), values.get(KAFKA_BUFFER_BYTES), values.get(KAFKA_GROUP));
+        values.get(KAFKA_TOPIC), values.get(KAFKA_ENCODING), values.get(KAFKA_COMPRESSION),
+        values.get(KAFKA_TIMEOUT), values.get(KAFKA_BUFFER_BYTES), values.get(KAFKA_GROUP),
+        values.get(KAFKA_SESSION_TIMEOUT));
   }
 }
