@@ -59,10 +59,12 @@ public final class KafkaSpanIngester implements Component {
   private final AtomicLong spansStored = new AtomicLong();
   private final AtomicLong spansSkipped = new AtomicLong();
   private final AtomicLong rebalances = new AtomicLong();
-  /** Records behind the end of each held partition, as of the last poll. */
+  /** Records not yet stored of each partition held, as of the last look (once a second). */
   private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
   private volatile KafkaConsumer<String, byte[]> consumer;
+  private static final long LAG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
   private volatile boolean stopping;
+  private long lagUpdated = System.nanoTime() - LAG_INTERVAL_NANOS;
   private Thread thread;
   private final Promise<Void> stopped = Promise.promise();
 
@@ -123,7 +125,7 @@ public final class KafkaSpanIngester implements Component {
     return rebalances.get();
   }
 
-  /** By partition held, the records not yet stored, as of the last poll. */
+  /** By partition held, the records not yet stored, as of the last look. */
   public Map<Integer, Long> lag() {
     return Map.copyOf(lag);
   }
@@ -159,9 +161,7 @@ public final class KafkaSpanIngester implements Component {
         if (!records.isEmpty()) {
           storeWithRetries(open, records);
         }
-        for (TopicPartition partition : open.assignment()) {
-          open.currentLag(partition).ifPresent(behind -> lag.put(partition.partition(), behind));
-        }
+        updateLag(open);
       }
     } finally {
       consumer = null;
@@ -180,7 +180,7 @@ public final class KafkaSpanIngester implements Component {
     try {
       while (!stopping) {
         try {
-          store(records);
+          store(open, records);
           return;
         } catch (PositionConflictException moved) {
           LOG.info("Positions moved under this member ({}); reading from the stored ones",
@@ -195,6 +195,7 @@ public final class KafkaSpanIngester implements Component {
         long until = System.nanoTime() + backoff.toNanos();
         while (!stopping && System.nanoTime() < until) {
           open.poll(Duration.ofMillis(Math.min(200, backoff.toMillis())));
+          updateLag(open);
           if (rebalances.get() != assignments) {
             LOG.info("Partitions reassigned while storage was failing; reading them again");
             for (TopicPartition partition : records.partitions()) {
@@ -213,7 +214,32 @@ public final class KafkaSpanIngester implements Component {
     }
   }
 
-  private void store(ConsumerRecords<String, byte[]> records) {
+  /**
+   * Records not yet stored, per partition held: the end of the partition (for read_committed,
+   * its last stable offset) less the stored position. Asked of the broker at most once a second,
+   * also while storage fails and the partitions are paused.
+   */
+  private void updateLag(KafkaConsumer<String, byte[]> open) {
+    long now = System.nanoTime();
+    if (now - lagUpdated < LAG_INTERVAL_NANOS || open.assignment().isEmpty()) {
+      return;
+    }
+    lagUpdated = now;
+    try {
+      Map<TopicPartition, Long> ends = open.endOffsets(open.assignment(), Duration.ofSeconds(5));
+      ends.forEach((partition, end) -> {
+        Long position = expected.get(partition);
+        if (position != null) {
+          lag.put(partition.partition(), Math.max(0, end - position));
+        }
+      });
+    } catch (org.apache.kafka.common.errors.TimeoutException brokerAway) {
+      // the last figures stay until the broker answers
+    }
+  }
+
+  private void store(KafkaConsumer<String, byte[]> open,
+      ConsumerRecords<String, byte[]> records) {
     List<ResourceSpans> spans = new ArrayList<>();
     Map<Integer, Long> from = new HashMap<>();
     Map<Integer, Long> to = new HashMap<>();
@@ -223,7 +249,10 @@ public final class KafkaSpanIngester implements Component {
       List<ConsumerRecord<String, byte[]>> inPartition = records.records(partition);
       Long start = expected.get(partition);
       from.put(partition.partition(), start != null ? start : inPartition.get(0).offset());
-      to.put(partition.partition(), inPartition.get(inPartition.size() - 1).offset() + 1);
+      // Past the batch's last record, the consumer's position skips only what read_committed
+      // never returns (transaction markers, aborted records): stored as read, not as lag.
+      to.put(partition.partition(), Math.max(inPartition.get(inPartition.size() - 1).offset() + 1,
+          open.position(partition)));
       for (ConsumerRecord<String, byte[]> record : inPartition) {
         if (start != null && record.offset() < start) {
           continue; // stored already: the consumer was behind the stored position
