@@ -2,6 +2,11 @@ package io.meshtrace.examples.services;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshtrace.collector.cli.MeshtraceCommand;
+import io.meshtrace.collector.config.ListenerConfig;
+import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.config.Mode;
+import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -9,10 +14,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -267,6 +279,603 @@ class ExampleConfigsTest {
     assertThat(io.meshtrace.collector.cli.MeshtraceCommand.parseConfig(
         new String[] {"all-in-one"}, Map.of("MESHTRACE_GATEWAY_ROUTES", file)).xds().gatewayRoutes())
         .isEqualTo(Path.of(file));
+  }
+
+  // --- the split deployment: collectors -> Kafka -> ingesters -> PostgreSQL ------------------
+
+  /** The server commands of the split deployment; all-in-one is not one of them. */
+  static final Set<String> SPLIT_COMMANDS = Set.of("collector", "ingester", "query",
+      "control-plane");
+
+  /** The parsed configuration of {@code all-in-one} with nothing set: meshtrace's defaults. */
+  static final MeshtraceConfig DEFAULTS = MeshtraceCommand.parseConfig(
+      new String[] {"all-in-one"}, Map.of());
+
+  @Test
+  void splitComposeWiresCollectorsThroughKafkaToIngestersAndPostgres() throws IOException {
+    Map<String, Object> compose = load("split/docker-compose.yml");
+    assertThat(compose.get("name")).isEqualTo("meshtrace-split");
+    Map<String, Object> services = map(compose.get("services"));
+
+    Map<String, Object> postgres = map(services.get("postgres"));
+    assertThat(postgres.get("image")).isEqualTo("postgres:17");
+    Map<String, String> pg = env(postgres);
+
+    // One KRaft node, broker and controller, reached by the others at the address it advertises.
+    Map<String, Object> kafka = map(services.get("kafka"));
+    assertThat((String) kafka.get("image")).startsWith("apache/kafka:");
+    Map<String, String> broker = env(kafka);
+    assertThat(broker).containsEntry("KAFKA_PROCESS_ROLES", "broker,controller")
+        .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
+    Map<String, String> listeners = kafkaListeners(broker.get("KAFKA_LISTENERS"));
+    Map<String, String> advertised = kafkaListeners(broker.get("KAFKA_ADVERTISED_LISTENERS"));
+    String clients = broker.get("KAFKA_INTER_BROKER_LISTENER_NAME");
+    String bootstrap = advertised.get(clients);
+    assertThat(bootstrap).isEqualTo("kafka:" + port(listeners.get(clients)));
+    assertThat(services).containsKey(host(bootstrap));
+    String controller = broker.get("KAFKA_CONTROLLER_LISTENER_NAMES");
+    assertThat(advertised).doesNotContainKey(controller);
+    assertThat(broker.get("KAFKA_CONTROLLER_QUORUM_VOTERS")).isEqualTo(broker.get("KAFKA_NODE_ID")
+        + "@kafka:" + port(listeners.get(controller)));
+    assertReplicationFits(broker, 1);
+    assertThat(strings(map(kafka.get("healthcheck")).get("test")))
+        .contains("localhost:" + port(listeners.get(clients)));
+
+    // The topic, created before any collector or ingester starts.
+    Map<String, Object> init = map(services.get("kafka-init"));
+    assertThat(init.get("image")).isEqualTo(kafka.get("image"));
+    List<String> create = strings(init.get("command"));
+    assertThat(create.get(0)).endsWith("/kafka-topics.sh");
+    assertThat(create).contains("--create", "--if-not-exists");
+    assertThat(argument(create, "--bootstrap-server")).isEqualTo(bootstrap);
+    assertThat(Integer.parseInt(argument(create, "--replication-factor"))).isEqualTo(1);
+    assertThat(map(map(init.get("depends_on")).get("kafka")))
+        .containsEntry("condition", "service_healthy");
+
+    Map<String, MeshtraceConfig> configs = new TreeMap<>();
+    Set<String> hostPorts = new TreeSet<>();
+    for (Map.Entry<String, Object> entry : services.entrySet()) {
+      String name = entry.getKey();
+      Map<String, Object> service = map(entry.getValue());
+      for (String published : service.get("ports") == null ? List.<String>of()
+          : strings(service.get("ports"))) {
+        String hostPort = published.substring(0, published.indexOf(':'))
+            + (published.endsWith("/udp") ? "/udp" : "");
+        assertThat(hostPorts.add(hostPort)).as("host port %s published twice", hostPort).isTrue();
+      }
+      if (!"meshtrace/meshtrace:dev".equals(service.get("image"))) {
+        continue;
+      }
+      List<String> command = strings(service.get("command"));
+      if (command.get(0).equals("gen")) {
+        continue; // below
+      }
+      // meshtrace's own parser: the command line and environment as the container gets them.
+      MeshtraceConfig config = MeshtraceCommand.parseConfig(command.toArray(String[]::new),
+          env(service));
+      String mode = config.mode().command();
+      assertThat(mode).as(name).isIn(SPLIT_COMMANDS);
+      assertThat(name).startsWith(mode);
+      assertThat(config.listeners()).as("%s on meshtrace's default ports", name)
+          .isEqualTo(DEFAULTS.listeners());
+      configs.put(name, config);
+
+      // Healthy when /readyz on the admin port is 200.
+      assertThat(strings(map(service.get("healthcheck")).get("test")))
+          .contains("http://127.0.0.1:" + config.listeners().adminPort() + "/readyz");
+      // Every published port is one this command listens on, its protocol included.
+      Set<String> listening = listenerPorts(config);
+      for (String published : service.get("ports") == null ? List.<String>of()
+          : strings(service.get("ports"))) {
+        String inContainer = published.substring(published.indexOf(':') + 1);
+        String port = inContainer.endsWith("/udp")
+            ? inContainer.replace("/udp", "/UDP") : inContainer + "/TCP";
+        assertThat(listening).as("%s publishes %s", name, published).contains(port);
+      }
+
+      Map<String, Object> dependsOn = map(service.get("depends_on"));
+      if (mode.equals("collector") || mode.equals("ingester")) {
+        assertThat(config.kafka().brokers()).as(name).isEqualTo(bootstrap);
+        assertThat(map(dependsOn.get("kafka-init")))
+            .containsEntry("condition", "service_completed_successfully");
+      }
+      if (mode.equals("collector")) {
+        assertThat(config.kafka().toKafka()).as(name).isTrue();
+        assertThat(config.usesPostgres()).as(name).isFalse();
+        assertThat(config.storage().pgUrl()).as("%s needs no PostgreSQL", name).isNull();
+      } else {
+        // Not the embedded PostgreSQL that a missing --pg-url would start.
+        assertPgUrl(name, config, "postgres", pg.get("POSTGRES_USER"),
+            pg.get("POSTGRES_PASSWORD"), pg.get("POSTGRES_DB"));
+        assertThat(map(dependsOn.get("postgres"))).containsEntry("condition", "service_healthy");
+      }
+    }
+    assertThat(configs.keySet()).containsExactlyInAnyOrder("collector-1", "collector-2",
+        "ingester-1", "ingester-2", "query", "control-plane");
+    assertKafkaPath(configs, argument(create, "--topic"),
+        Integer.parseInt(argument(create, "--partitions")));
+    Map<String, Object> built = map(map(services.get("collector-1")).get("build"));
+    assertThat(EXAMPLES.resolve("split").resolve((String) built.get("context"))
+        .resolve((String) built.get("dockerfile")).normalize())
+        .isEqualTo(EXAMPLES.resolve("../Dockerfile").normalize());
+
+    // Intake on the host: collector-1 on meshtrace's own ports; query and control plane too.
+    assertThat(strings(map(services.get("collector-1")).get("ports"))).contains("9411:9411",
+        "4317:4317", "4318:4318", "14268:14268", "6831:6831/udp", "6832:6832/udp");
+    assertThat(strings(map(services.get("query")).get("ports"))).contains("16686:16686");
+    assertThat(strings(map(services.get("control-plane")).get("ports")))
+        .contains("5778:5778", "14250:14250");
+    // The control plane's strategies file is the one mounted there, and it exists.
+    Map<String, Object> controlPlane = map(services.get("control-plane"));
+    String strategies = configs.get("control-plane").sampling().strategiesFile().toString();
+    String mount = strings(controlPlane.get("volumes")).stream()
+        .filter(v -> v.split(":")[1].equals(strategies)).findFirst().orElseThrow();
+    assertThat(EXAMPLES.resolve("split").resolve(mount.split(":")[0])).exists();
+    assertThat(configs.get("control-plane").sampling().adminToken()).isNotBlank();
+
+    // The generators send to a collector, on the collector's port for their protocol.
+    int generators = 0;
+    for (Object entry : services.values()) {
+      Map<String, Object> service = map(entry);
+      List<String> command = service.get("command") == null ? List.of()
+          : strings(service.get("command"));
+      if (!"meshtrace/meshtrace:dev".equals(service.get("image"))
+          || !command.get(0).equals("gen")) {
+        continue;
+      }
+      generators++;
+      URI endpoint = URI.create(argument(command, "--endpoint"));
+      MeshtraceConfig collector = configs.get(endpoint.getHost());
+      assertThat(collector).as("%s is a collector", endpoint).isNotNull();
+      assertThat(collector.mode()).isEqualTo(Mode.COLLECTOR);
+      String protocol = command.contains("--protocol") ? argument(command, "--protocol")
+          : "zipkin-json";
+      int expected = switch (protocol) {
+        case "otlp-grpc" -> collector.listeners().otlpGrpcPort();
+        case "otlp-http" -> collector.listeners().otlpHttpPort();
+        default -> collector.listeners().zipkinPort();
+      };
+      assertThat(endpoint.getPort()).as(endpoint.toString()).isEqualTo(expected);
+    }
+    assertThat(generators).isGreaterThan(0);
+  }
+
+  @Test
+  void splitKubernetesRunsEveryPartInObservabilityOnIstiosPostgres(@TempDir Path configDir)
+      throws IOException {
+    String namespace = "observability";
+    Map<String, Map<String, Object>> split = objects(EXAMPLES.resolve("kubernetes/split"));
+    Map<String, Map<String, Object>> istio = objects(EXAMPLES.resolve("../istio/kubernetes")
+        .normalize());
+    for (Map.Entry<String, Map<String, Object>> object : split.entrySet()) {
+      assertThat(map(object.getValue().get("metadata")).get("namespace")).as(object.getKey())
+          .isEqualTo(namespace);
+      assertThat(istio).as("a name of its own").doesNotContainKey(object.getKey());
+    }
+    Map<String, Map<String, Object>> all = new TreeMap<>(istio);
+    all.putAll(split);
+    assertEachServiceSelectsItsWorkload(all);
+
+    // Every pod: no sidecar, and no Service environment variables, which meshtrace (MESHTRACE_*)
+    // and the Kafka image (KAFKA_*) would take for settings.
+    for (Map.Entry<String, Map<String, Object>> object : split.entrySet()) {
+      if (object.getKey().startsWith("Deployment/") || object.getKey().startsWith("StatefulSet/")
+          || object.getKey().startsWith("Job/")) {
+        Map<String, Object> template = map(map(object.getValue().get("spec")).get("template"));
+        assertThat(map(map(template.get("metadata")).get("annotations")))
+            .containsEntry("sidecar.istio.io/inject", "false");
+        assertThat(map(template.get("spec")).get("enableServiceLinks")).as(object.getKey())
+            .isEqualTo(false);
+      }
+    }
+
+    // Kafka: three KRaft nodes, each a voter at its pod's DNS name.
+    Map<String, Object> kafka = split.get("StatefulSet/kafka");
+    Map<String, Object> kafkaSpec = map(kafka.get("spec"));
+    int brokers = (Integer) kafkaSpec.get("replicas");
+    assertThat(brokers).isEqualTo(3);
+    assertThat(kafkaSpec.get("podManagementPolicy")).isEqualTo("Parallel");
+    String headless = (String) kafkaSpec.get("serviceName");
+    Map<String, Object> headlessSpec = map(split.get("Service/" + headless).get("spec"));
+    assertThat(headlessSpec).containsEntry("clusterIP", "None")
+        .containsEntry("publishNotReadyAddresses", true);
+    Map<String, Object> brokerContainer = container(kafka);
+    Map<String, String> broker = kubernetesEnv(brokerContainer);
+    assertThat(broker).containsEntry("KAFKA_PROCESS_ROLES", "broker,controller")
+        .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
+    Map<String, String> listeners = kafkaListeners(broker.get("KAFKA_LISTENERS"));
+    String clients = broker.get("KAFKA_INTER_BROKER_LISTENER_NAME");
+    int clientPort = port(listeners.get(clients));
+    int controllerPort = port(listeners.get(broker.get("KAFKA_CONTROLLER_LISTENER_NAMES")));
+    String podDomain = headless + "." + namespace + ".svc.cluster.local";
+    List<String> voters = new ArrayList<>();
+    for (int i = 0; i < brokers; i++) {
+      voters.add(i + "@kafka-" + i + "." + podDomain + ":" + controllerPort);
+    }
+    assertThat(broker.get("KAFKA_CONTROLLER_QUORUM_VOTERS")).isEqualTo(String.join(",", voters));
+    // The node ID is the pod's ordinal, the advertised address its DNS name; then the image's run.
+    String script = String.join(" ", strings(brokerContainer.get("command")));
+    assertThat(script).contains("KAFKA_NODE_ID=\"${HOSTNAME##*-}\"")
+        .contains("KAFKA_ADVERTISED_LISTENERS=\"" + clients + "://${HOSTNAME}." + podDomain + ":"
+            + clientPort + "\"")
+        .contains("exec /etc/kafka/docker/run");
+    assertThat(containerPort(brokerContainer, "kafka")).isEqualTo(clientPort);
+    assertThat(containerPort(brokerContainer, "controller")).isEqualTo(controllerPort);
+    assertReplicationFits(broker, brokers);
+    // The data on the claim's volume.
+    String claim = (String) map(map(list(kafkaSpec.get("volumeClaimTemplates")).get(0))
+        .get("metadata")).get("name");
+    String dataPath = list(brokerContainer.get("volumeMounts")).stream().map(m -> map(m))
+        .filter(m -> claim.equals(m.get("name"))).map(m -> (String) m.get("mountPath"))
+        .findFirst().orElseThrow();
+    assertThat(broker.get("KAFKA_LOG_DIRS")).startsWith(dataPath + "/");
+    // Clients bootstrap through Service kafka, on the port of the listener the brokers advertise.
+    Map<String, Object> bootstrapService = split.get("Service/kafka");
+    assertServicePort(bootstrapService, brokerContainer, clientPort);
+    String bootstrap = "kafka." + namespace + ".svc.cluster.local:" + clientPort;
+
+    // The topic job.
+    Map<String, Object> job = split.get("Job/kafka-create-topic");
+    Map<String, Object> topics = container(job);
+    assertThat(topics.get("image")).isEqualTo(brokerContainer.get("image"));
+    List<String> create = strings(topics.get("command"));
+    assertThat(create.get(0)).endsWith("/kafka-topics.sh");
+    assertThat(create).contains("--create", "--if-not-exists");
+    assertThat(argument(create, "--bootstrap-server")).isEqualTo(bootstrap);
+    int replicas = Integer.parseInt(argument(create, "--replication-factor"));
+    assertThat(replicas).isEqualTo(brokers);
+    int minInSync = Integer.parseInt(argument(create, "--config").replace("min.insync.replicas=",
+        ""));
+    assertThat(minInSync).as("acknowledged on two brokers, one may be down").isEqualTo(2)
+        .isLessThan(replicas);
+
+    // PostgreSQL and the secrets, from istio/kubernetes.
+    Map<String, Object> postgresSet = istio.get("StatefulSet/postgres");
+    Map<String, String> pg = resolvedEnv(container(postgresSet), all);
+    String pgHost = "postgres." + namespace + ".svc.cluster.local";
+    assertServicePort(istio.get("Service/postgres"), container(postgresSet), 5432);
+
+    Map<String, MeshtraceConfig> configs = new TreeMap<>();
+    for (Map.Entry<String, Map<String, Object>> object : split.entrySet()) {
+      if (!object.getKey().startsWith("Deployment/")) {
+        continue;
+      }
+      String name = object.getKey().substring("Deployment/".length());
+      Map<String, Object> deployment = object.getValue();
+      Map<String, Object> podSpec = map(map(map(deployment.get("spec")).get("template"))
+          .get("spec"));
+      assertThat(map(podSpec.get("securityContext"))).containsEntry("runAsNonRoot", true)
+          .containsEntry("runAsUser", 10001);
+      Map<String, Object> container = container(deployment);
+      assertThat(container.get("image")).isEqualTo("meshtrace/meshtrace:dev");
+      // meshtrace's own parser, with the environment Kubernetes would give (Secrets resolved,
+      // $(VAR) substituted) and the ConfigMap's files where the container reads them.
+      List<String> args = configMapFilesIn(strings(container.get("args")), podSpec, container,
+          all, configDir.resolve(name));
+      MeshtraceConfig config = MeshtraceCommand.parseConfig(args.toArray(String[]::new),
+          resolvedEnv(container, all));
+      String mode = config.mode().command();
+      assertThat(mode).as(name).isIn(SPLIT_COMMANDS);
+      assertThat(name).isEqualTo("meshtrace-" + mode);
+      assertThat(config.listeners()).as("%s on meshtrace's default ports", name)
+          .isEqualTo(DEFAULTS.listeners());
+      configs.put(name, config);
+
+      // The container declares exactly the ports the command listens on.
+      Set<String> declared = new TreeSet<>();
+      for (Object port : list(container.get("ports"))) {
+        Map<String, Object> p = map(port);
+        declared.add(p.get("containerPort") + "/" + p.getOrDefault("protocol", "TCP"));
+      }
+      assertThat(declared).as(name).isEqualTo(listenerPorts(config));
+      // Probes on the admin port: alive on /healthz, ready on /readyz.
+      int admin = config.listeners().adminPort();
+      for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+        Map<String, Object> get = map(map(container.get(probe)).get("httpGet"));
+        assertThat(get.get("path")).as("%s %s", name, probe)
+            .isEqualTo(probe.equals("readinessProbe") ? "/readyz" : "/healthz");
+        assertThat(containerPort(container, get.get("port"))).as("%s %s", name, probe)
+            .isEqualTo(admin);
+      }
+
+      if (mode.equals("collector") || mode.equals("ingester")) {
+        assertThat(map(deployment.get("spec")).get("replicas")).as(name).isEqualTo(2);
+        assertThat(config.kafka().brokers()).as(name).isEqualTo(bootstrap);
+      }
+      if (mode.equals("collector")) {
+        assertThat(config.kafka().toKafka()).isTrue();
+        assertThat(config.usesPostgres()).isFalse();
+        assertThat(config.storage().pgUrl()).as("%s needs no PostgreSQL", name).isNull();
+      } else {
+        assertPgUrl(name, config, pgHost, pg.get("POSTGRES_USER"), pg.get("POSTGRES_PASSWORD"),
+            pg.get("POSTGRES_DB"));
+      }
+      if (mode.equals("control-plane")) {
+        assertThat(config.sampling().adminToken()).isEqualTo(stringData(all,
+            "meshtrace-admin").get("token"));
+        // The strategies file named in the ConfigMap's --config file is one of its files.
+        Path strategies = config.sampling().strategiesFile();
+        assertThat(strategies).isNotNull();
+        assertThat(configDir.resolve(name).resolve("meshtrace-config")
+            .resolve(strategies.getFileName())).exists();
+      }
+
+      // Its Service: every listener but admin, on the same port, named for Istio.
+      Map<String, Object> service = split.get("Service/" + name);
+      Set<String> serving = new TreeSet<>(listenerPorts(config));
+      serving.remove(admin + "/TCP");
+      if (mode.equals("ingester")) {
+        assertThat(service).as("an ingester serves nothing but its admin port").isNull();
+        assertThat(serving).isEmpty();
+        continue;
+      }
+      Set<String> exposed = new TreeSet<>();
+      for (Object entry : list(map(service.get("spec")).get("ports"))) {
+        Map<String, Object> port = map(entry);
+        String protocol = (String) port.getOrDefault("protocol", "TCP");
+        exposed.add(port.get("port") + "/" + protocol);
+        assertServicePort(service, container, (Integer) port.get("port"));
+        String appProtocol = (String) port.get("appProtocol");
+        assertThat(appProtocol).as("%s %s", name, port.get("name"))
+            .isIn("http", "grpc", "udp");
+        assertThat((String) port.get("name")).startsWith(appProtocol + "-");
+        assertThat(protocol.equals("UDP")).isEqualTo(appProtocol.equals("udp"));
+      }
+      assertThat(exposed).as(name).isEqualTo(serving);
+    }
+    assertThat(configs.keySet()).containsExactlyInAnyOrder("meshtrace-collector",
+        "meshtrace-ingester", "meshtrace-query", "meshtrace-control-plane");
+    int partitions = Integer.parseInt(argument(create, "--partitions"));
+    assertKafkaPath(configs, argument(create, "--topic"), partitions);
+    assertThat(partitions).isGreaterThanOrEqualTo((Integer) map(split
+        .get("Deployment/meshtrace-ingester").get("spec")).get("replicas"));
+  }
+
+  /**
+   * Collectors and ingesters meet on the topic the init job creates, the ingesters in one
+   * consumer group, so that they share its partitions.
+   */
+  private static void assertKafkaPath(Map<String, MeshtraceConfig> configs, String topic,
+      int partitions) {
+    Set<String> groups = new TreeSet<>();
+    int ingesters = 0;
+    for (Map.Entry<String, MeshtraceConfig> entry : configs.entrySet()) {
+      MeshtraceConfig config = entry.getValue();
+      if (config.mode() == Mode.COLLECTOR || config.mode() == Mode.INGESTER) {
+        assertThat(config.kafka().topic()).as(entry.getKey()).isEqualTo(topic);
+      }
+      if (config.mode() == Mode.INGESTER) {
+        groups.add(config.kafka().group());
+        ingesters++;
+      }
+    }
+    assertThat(topic).isEqualTo(DEFAULTS.kafka().topic());
+    assertThat(groups).hasSize(1);
+    assertThat(partitions).as("a partition for each ingester at least")
+        .isGreaterThanOrEqualTo(ingesters).isEqualTo(6);
+  }
+
+  /** The internal topics' replication, and writes' in-sync minimum, fit the brokers there are. */
+  private static void assertReplicationFits(Map<String, String> broker, int brokers) {
+    for (String factor : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+        "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR")) {
+      assertThat(Integer.parseInt(broker.get(factor))).as(factor).isEqualTo(brokers);
+    }
+    assertThat(Integer.parseInt(broker.get("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR")))
+        .isEqualTo(Math.max(1, brokers - 1));
+    if (broker.containsKey("KAFKA_DEFAULT_REPLICATION_FACTOR")) {
+      assertThat(Integer.parseInt(broker.get("KAFKA_DEFAULT_REPLICATION_FACTOR")))
+          .isEqualTo(brokers);
+    }
+    if (broker.containsKey("KAFKA_MIN_INSYNC_REPLICAS")) {
+      assertThat(Integer.parseInt(broker.get("KAFKA_MIN_INSYNC_REPLICAS")))
+          .isEqualTo(Math.max(1, brokers - 1));
+    }
+  }
+
+  private static void assertPgUrl(String name, MeshtraceConfig config, String host, String user,
+      String password, String database) {
+    String url = config.storage().pgUrl();
+    assertThat(url).as("%s --pg-url", name).isNotNull();
+    PgConnectOptions options = PgConnectOptions.fromUri(url);
+    assertThat(options.getHost()).as(name).isEqualTo(host);
+    assertThat(options.getPort()).as(name).isEqualTo(5432);
+    assertThat(options.getUser()).as(name).isEqualTo(user);
+    assertThat(options.getPassword()).as(name).isEqualTo(password);
+    assertThat(options.getDatabase()).as(name).isEqualTo(database);
+  }
+
+  /**
+   * The ports a meshtrace process with this configuration listens on ("9411/TCP",
+   * "6831/UDP"), as MeshtraceServer opens them for its mode.
+   */
+  private static Set<String> listenerPorts(MeshtraceConfig config) {
+    Mode mode = config.mode();
+    ListenerConfig ports = config.listeners();
+    Set<String> listening = new TreeSet<>();
+    if (mode.runsZipkin()) {
+      listening.add(ports.zipkinPort() + "/TCP");
+    }
+    if (mode.runsIngest()) {
+      listening.add(ports.otlpGrpcPort() + "/TCP");
+      listening.add(ports.otlpHttpPort() + "/TCP");
+      for (int udp : List.of(ports.jaegerCompactPort(), ports.jaegerBinaryPort())) {
+        if (udp != ListenerConfig.OFF) {
+          listening.add(udp + "/UDP");
+        }
+      }
+      if (ports.jaegerHttpPort() != ListenerConfig.OFF) {
+        listening.add(ports.jaegerHttpPort() + "/TCP");
+      }
+    }
+    if (mode.runsQuery()) {
+      listening.add(ports.queryPort() + "/TCP");
+    }
+    if (mode.runsSampling()) {
+      listening.add(ports.samplingHttpPort() + "/TCP");
+    }
+    if (mode.runsSampling() || mode.runsIngest()) {
+      listening.add(ports.samplingGrpcPort() + "/TCP");
+    }
+    if (config.runsXds()) {
+      listening.add(config.xds().port() + "/TCP");
+    }
+    listening.add(ports.adminPort() + "/TCP");
+    return listening;
+  }
+
+  /** Kafka's listener list ({@code NAME://host:port,...}): host:port by listener name. */
+  private static Map<String, String> kafkaListeners(String listeners) {
+    assertThat(listeners).isNotBlank();
+    Map<String, String> byName = new LinkedHashMap<>();
+    for (String listener : listeners.split(",")) {
+      Matcher m = Pattern.compile("([A-Z_]+)://([^:]*):(\\d+)").matcher(listener.trim());
+      assertThat(m.matches()).as(listener).isTrue();
+      byName.put(m.group(1), m.group(2) + ":" + m.group(3));
+    }
+    return byName;
+  }
+
+  private static String host(String hostPort) {
+    return hostPort.substring(0, hostPort.lastIndexOf(':'));
+  }
+
+  private static int port(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+  }
+
+  private static String argument(List<String> command, String flag) {
+    int at = command.indexOf(flag);
+    assertThat(at).as("%s in %s", flag, command).isNotNegative();
+    return command.get(at + 1);
+  }
+
+  /** Every object of a directory's YAML files, by kind/name. */
+  private static Map<String, Map<String, Object>> objects(Path directory) throws IOException {
+    Map<String, Map<String, Object>> byKindAndName = new TreeMap<>();
+    try (var files = Files.list(directory)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        for (Map<String, Object> object : loadAll(file)) {
+          String key = object.get("kind") + "/" + map(object.get("metadata")).get("name");
+          assertThat(byKindAndName.put(key, object)).as("%s twice", key).isNull();
+        }
+      }
+    }
+    return byKindAndName;
+  }
+
+  /**
+   * Each Service selects the pods of one workload (Deployment, StatefulSet, Job), the one of its
+   * name ({@code kafka-headless} and {@code kafka} both the StatefulSet kafka), no other.
+   */
+  private static void assertEachServiceSelectsItsWorkload(Map<String, Map<String, Object>> all) {
+    for (Map.Entry<String, Map<String, Object>> service : all.entrySet()) {
+      if (!service.getKey().startsWith("Service/")) {
+        continue;
+      }
+      Map<String, Object> selector = map(map(service.getValue().get("spec")).get("selector"));
+      List<String> selected = new ArrayList<>();
+      for (Map.Entry<String, Map<String, Object>> workload : all.entrySet()) {
+        String kind = workload.getKey().substring(0, workload.getKey().indexOf('/'));
+        if (Set.of("Deployment", "StatefulSet", "Job").contains(kind)) {
+          Map<String, Object> labels = map(map(map(map(workload.getValue().get("spec"))
+              .get("template")).get("metadata")).get("labels"));
+          if (labels.entrySet().containsAll(selector.entrySet())) {
+            selected.add(workload.getKey().substring(kind.length() + 1));
+          }
+        }
+      }
+      String name = service.getKey().substring("Service/".length()).replace("-headless", "");
+      assertThat(selected).as("what %s selects", service.getKey()).containsExactly(name);
+    }
+  }
+
+  /**
+   * A container's environment as Kubernetes gives it: values from Secrets' stringData, and
+   * {@code $(NAME)} replaced by an earlier variable's value.
+   */
+  private static Map<String, String> resolvedEnv(Map<String, Object> container,
+      Map<String, Map<String, Object>> objects) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Object entry : container.get("env") == null ? List.of() : list(container.get("env"))) {
+      Map<String, Object> variable = map(entry);
+      String value;
+      if (variable.containsKey("valueFrom")) {
+        Map<String, Object> ref = map(map(variable.get("valueFrom")).get("secretKeyRef"));
+        value = stringData(objects, (String) ref.get("name")).get((String) ref.get("key"));
+        assertThat(value).as("%s from Secret %s", variable.get("name"), ref.get("name"))
+            .isNotNull();
+      } else {
+        Matcher m = Pattern.compile("\\$\\(([A-Za-z0-9_]+)\\)").matcher(
+            String.valueOf(variable.get("value")));
+        StringBuilder resolved = new StringBuilder();
+        while (m.find()) {
+          assertThat(env).as("$(%s) defined before %s", m.group(1), variable.get("name"))
+              .containsKey(m.group(1));
+          m.appendReplacement(resolved, Matcher.quoteReplacement(env.get(m.group(1))));
+        }
+        value = m.appendTail(resolved).toString();
+      }
+      env.put((String) variable.get("name"), value);
+    }
+    return env;
+  }
+
+  private static Map<String, String> stringData(Map<String, Map<String, Object>> objects,
+      String secret) {
+    Map<String, Object> object = objects.get("Secret/" + secret);
+    assertThat(object).as("Secret %s", secret).isNotNull();
+    Map<String, String> data = new HashMap<>();
+    map(object.get("stringData")).forEach((k, v) -> data.put(k, String.valueOf(v)));
+    return data;
+  }
+
+  /**
+   * The arguments with each path under a ConfigMap volume's mount pointing at that ConfigMap's
+   * files, written under {@code dir}.
+   */
+  private static List<String> configMapFilesIn(List<String> args, Map<String, Object> podSpec,
+      Map<String, Object> container, Map<String, Map<String, Object>> objects, Path dir)
+      throws IOException {
+    Map<String, String> configMapByVolume = new HashMap<>();
+    for (Object volume : list(podSpec.get("volumes"))) {
+      Map<String, Object> v = map(volume);
+      if (v.containsKey("configMap")) {
+        configMapByVolume.put((String) v.get("name"),
+            (String) map(v.get("configMap")).get("name"));
+      }
+    }
+    List<String> rewritten = new ArrayList<>(args);
+    for (Object entry : list(container.get("volumeMounts"))) {
+      Map<String, Object> mount = map(entry);
+      String configMap = configMapByVolume.get((String) mount.get("name"));
+      if (configMap == null) {
+        continue;
+      }
+      Map<String, Object> object = objects.get("ConfigMap/" + configMap);
+      assertThat(object).as("ConfigMap %s", configMap).isNotNull();
+      Path files = Files.createDirectories(dir.resolve(configMap));
+      for (Map.Entry<String, Object> file : map(object.get("data")).entrySet()) {
+        Files.writeString(files.resolve(file.getKey()), String.valueOf(file.getValue()));
+      }
+      String prefix = mount.get("mountPath") + "/";
+      for (int i = 0; i < rewritten.size(); i++) {
+        if (rewritten.get(i).startsWith(prefix)) {
+          Path file = files.resolve(rewritten.get(i).substring(prefix.length()));
+          assertThat(file).as("%s from ConfigMap %s", rewritten.get(i), configMap).exists();
+          rewritten.set(i, file.toString());
+        }
+      }
+    }
+    return rewritten;
+  }
+
+  /** The number of a container port given by name or number. */
+  private static int containerPort(Map<String, Object> container, Object port) {
+    return list(container.get("ports")).stream().map(ExampleConfigsTest::map)
+        .filter(p -> port.equals(p.get("name")) || port.equals(p.get("containerPort")))
+        .map(p -> (Integer) p.get("containerPort")).findFirst()
+        .orElseThrow(() -> new AssertionError("no container port " + port));
   }
 
   // --- the shared checks ----------------------------------------------------------------------
