@@ -67,7 +67,8 @@ import zipkin2.codec.SpanBytesEncoder;
  * Thrift binary Batch of one service's spans, as Jaeger's clients send them:
  * {@link JaegerThriftSpans}). {@code --rate SPANS_PER_SECOND} switches
  * to the open loop; {@code --unique-requests N} builds N distinct bodies and cycles through them;
- * {@code --spans-per-request} must be a multiple of {@code --spans-per-trace}.
+ * {@code --spans-per-request} must be a multiple of {@code --spans-per-trace}; {@code --url A,B}
+ * sends requests to several servers in turn (collectors behind one address in a deployment).
  */
 public final class LoadGenerator {
   private static final ServiceMethod<Buffer, Buffer> EXPORT = ServiceMethod.client(
@@ -83,6 +84,10 @@ public final class LoadGenerator {
   private final int spansPerTrace;
   private final double rate;
   private final boolean gzip;
+  /** {@code --url}: one server, or several separated by commas that requests go to in turn. */
+  private final List<URI> urls;
+  private final java.util.concurrent.atomic.AtomicInteger nextUrl =
+      new java.util.concurrent.atomic.AtomicInteger();
   private Vertx vertx;
   private HttpClientAgent http;
   private GrpcClient grpc;
@@ -97,6 +102,8 @@ public final class LoadGenerator {
     this.spansPerTrace = Integer.parseInt(args.getOrDefault("spans-per-trace", "10"));
     this.rate = Double.parseDouble(args.getOrDefault("rate", "0"));
     this.gzip = args.containsKey("gzip");
+    this.urls = Arrays.stream(args.getOrDefault("url", "http://127.0.0.1:9411").split(","))
+        .map(URI::create).toList();
     if (spansPerTrace < WorkloadOptions.MIN_SPANS_PER_TRACE || spansPerRequest < 1
         || spansPerRequest % spansPerTrace != 0) {
       throw new IllegalArgumentException("--spans-per-trace must be at least "
@@ -403,7 +410,7 @@ public final class LoadGenerator {
 
   /** One request; fails unless the server acknowledged it. */
   private Future<Void> sendOne(Buffer body) {
-    URI url = URI.create(args.getOrDefault("url", "http://127.0.0.1:9411"));
+    URI url = urls.get(Math.floorMod(nextUrl.getAndIncrement(), urls.size()));
     if (target.equals("otlp-grpc")) {
       return grpc.request(SocketAddress.inetSocketAddress(url.getPort(), url.getHost()), EXPORT)
           .compose(request -> {

@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param timeout how long a write may wait for Kafka before it fails as unavailable (503): the
  *     producer's metadata wait, delivery and transaction timeouts
  * @param bufferBytes the producer's buffer; a write that finds it full is refused as overloaded
+ * @param producers transactional producers, each with a sender thread: while one commits,
+ *     another fills its transaction
  */
 public record KafkaSinkSettings(String brokers, String topic, SpanRecordEncoding encoding,
-    String compression, Duration timeout, long bufferBytes) {}
+    String compression, Duration timeout, long bufferBytes, int producers) {}

@@ -399,6 +399,10 @@ public final class KafkaSpanIngester implements Component {
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
+    // A record is a trace of spans (kilobytes): the default 1 MiB a partition would make a
+    // poll, and so a stored batch, a hundred records.
+    config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 << 20);
+    config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 << 20);
     config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
         (int) settings.sessionTimeout().toMillis());
     config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,

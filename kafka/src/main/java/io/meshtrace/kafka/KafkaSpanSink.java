@@ -48,25 +48,22 @@ public final class KafkaSpanSink implements SpanSink, Component {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaSpanSink.class);
   /** Writes taken into one transaction at most: a bound on what one failure fails. */
   private static final int MAX_WRITES_PER_TRANSACTION = 512;
+  private static final java.time.Duration RECONNECT_INTERVAL = java.time.Duration.ofSeconds(2);
 
   private final Vertx vertx;
   private final KafkaSinkSettings settings;
+  private final KafkaSinkObserver observer;
   private final LinkedBlockingQueue<PendingWrite> queue = new LinkedBlockingQueue<>();
-  private volatile KafkaProducer<String, byte[]> producer;
+  private final List<Sender> senders = new ArrayList<>();
   private volatile boolean stopping;
-  private volatile long lastConnectAttempt;
-  private static final java.time.Duration RECONNECT_INTERVAL = java.time.Duration.ofSeconds(2);
-  private Thread sender;
 
   /** One {@link #accept} call waiting for its transaction. */
-  private record PendingWrite(List<TraceRecords.TraceRecord> records, Promise<Void> done,
-      Context context) {
+  private record PendingWrite(List<ProducerRecord<String, byte[]>> records,
+      Promise<Void> done, Context context) {
     void complete(Throwable failure) {
       CallerContext.complete(done, context, failure);
     }
   }
-
-  private final KafkaSinkObserver observer;
 
   public KafkaSpanSink(Vertx vertx, KafkaSinkSettings settings) {
     this(vertx, settings, KafkaSinkObserver.NONE);
@@ -84,38 +81,31 @@ public final class KafkaSpanSink implements SpanSink, Component {
   }
 
   /**
-   * Starts the sender, which connects at once (the transactional producer registers with its
+   * Starts the senders, which connect at once (a transactional producer registers with its
    * coordinator). Kafka being away does not stop the start: writes fail as unavailable until it
-   * is back, and the sender connects again by itself.
+   * is back, and the senders connect again by themselves.
    */
   @Override
   public Future<Void> start() {
     return vertx.executeBlocking(() -> {
-      connect();
-      sender = new Thread(this::sendLoop, "meshtrace-kafka-sink");
-      sender.setDaemon(true);
-      sender.start();
+      for (int i = 0; i < settings.producers(); i++) {
+        Sender sender = new Sender("meshtrace-kafka-sink-" + i);
+        senders.add(sender);
+        sender.connect();
+        sender.thread.start();
+      }
       return null;
     }, false);
   }
 
-  /** Creates the producer if there is none; a failure is logged and tried again later. */
-  private void connect() {
-    if (producer != null) {
-      return;
-    }
-    lastConnectAttempt = System.nanoTime();
-    try {
-      producer = newProducer();
-    } catch (StorageUnavailableException away) {
-      LOG.warn("{}; writes fail as unavailable until it answers", away.getMessage());
-    }
-  }
-
   /** Succeeds while a producer is connected to Kafka: for the process's readiness. */
   public Future<Void> ready() {
-    return producer != null ? Future.succeededFuture()
-        : Future.failedFuture("not connected to Kafka at " + settings.brokers());
+    for (Sender sender : senders) {
+      if (sender.producer != null) {
+        return Future.succeededFuture();
+      }
+    }
+    return Future.failedFuture("not connected to Kafka at " + settings.brokers());
   }
 
   @Override
@@ -124,133 +114,38 @@ public final class KafkaSpanSink implements SpanSink, Component {
       return Future.failedFuture(new StorageUnavailableException("the Kafka sink is stopping",
           null));
     }
-    List<TraceRecords.TraceRecord> records = TraceRecords.split(resourceSpans);
-    if (records.isEmpty()) {
+    List<TraceRecords.TraceRecord> traces = TraceRecords.split(resourceSpans);
+    if (traces.isEmpty()) {
       return Future.succeededFuture();
+    }
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(traces.size());
+    for (TraceRecords.TraceRecord trace : traces) {
+      records.add(new ProducerRecord<>(settings.topic(), trace.key(),
+          settings.encoding().encode(trace.request())));
     }
     Promise<Void> done = Promise.promise();
     queue.add(new PendingWrite(records, done, Vertx.currentContext()));
     return done.future();
   }
 
-  /** Waits for the writes queued before it, then closes the producer. */
+  /** Waits for the writes queued before it, then closes the producers. */
   @Override
   public Future<Void> stop() {
     stopping = true;
     return vertx.executeBlocking(() -> {
-      if (sender != null) {
-        sender.interrupt();
-        sender.join(settings.timeout().toMillis() * 2);
+      for (Sender sender : senders) {
+        sender.thread.interrupt();
       }
-      KafkaProducer<String, byte[]> open = producer;
-      if (open != null) {
-        open.close(settings.timeout());
+      for (Sender sender : senders) {
+        sender.thread.join(settings.timeout().toMillis() * 2);
+        KafkaProducer<String, byte[]> open = sender.producer;
+        if (open != null) {
+          open.close(settings.timeout());
+        }
       }
       failAll(new StorageUnavailableException("the Kafka sink stopped", null));
       return null;
     }, false);
-  }
-
-  private void sendLoop() {
-    List<PendingWrite> batch = new ArrayList<>();
-    while (true) {
-      try {
-        if (batch.isEmpty()) {
-          PendingWrite first = queue.poll(100, TimeUnit.MILLISECONDS);
-          if (first == null) {
-            if (stopping) {
-              return;
-            }
-            // Idle and without a producer: connect again, so that readiness comes back by itself.
-            if (producer == null
-                && System.nanoTime() - lastConnectAttempt > RECONNECT_INTERVAL.toNanos()) {
-              connect();
-            }
-            continue;
-          }
-          batch.add(first);
-          queue.drainTo(batch, MAX_WRITES_PER_TRANSACTION - 1);
-        }
-      } catch (InterruptedException e) {
-        if (queue.isEmpty()) {
-          return;
-        }
-        Thread.interrupted();
-        continue; // drain what was queued before the stop
-      }
-      long started = System.nanoTime();
-      Throwable failure = send(batch);
-      int records = batch.stream().mapToInt(write -> write.records().size()).sum();
-      if (failure == null) {
-        observer.committed(records, System.nanoTime() - started);
-      } else {
-        observer.failed(records, System.nanoTime() - started, failure);
-      }
-      for (PendingWrite write : batch) {
-        write.complete(failure);
-      }
-      batch.clear();
-    }
-  }
-
-  /** Sends a batch in one transaction; null when committed, else why it was not. */
-  private Throwable send(List<PendingWrite> batch) {
-    KafkaProducer<String, byte[]> open = producer;
-    try {
-      if (open == null) {
-        lastConnectAttempt = System.nanoTime();
-        open = producer = newProducer();
-      }
-      open.beginTransaction();
-      for (PendingWrite write : batch) {
-        for (TraceRecords.TraceRecord record : write.records()) {
-          open.send(new ProducerRecord<>(settings.topic(), record.key(),
-              settings.encoding().encode(record.request())));
-        }
-      }
-      open.commitTransaction(); // flushes, and fails if any send failed
-      return null;
-    } catch (RecordTooLargeException tooLarge) {
-      abort(open);
-      return new InvalidSpanException("a trace's spans make a record larger than Kafka takes: "
-          + tooLarge.getMessage());
-    } catch (org.apache.kafka.clients.producer.BufferExhaustedException full) {
-      abort(open);
-      return new StorageOverloadedException("the Kafka producer's buffer is full", full);
-    } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
-        | IllegalStateException fatal) {
-      replace(open, fatal);
-      return new StorageUnavailableException("Kafka refused the write: " + fatal.getMessage(),
-          fatal);
-    } catch (KafkaException e) {
-      // Timeouts, brokers away: the transaction cannot be trusted; a fresh producer starts over.
-      replace(open, e);
-      return new StorageUnavailableException("Kafka did not take the write within "
-          + settings.timeout().toSeconds() + " s: " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      replace(open, e);
-      return new StorageUnavailableException("writing to Kafka failed: " + e, e);
-    }
-  }
-
-  private void abort(KafkaProducer<String, byte[]> open) {
-    try {
-      open.abortTransaction();
-    } catch (RuntimeException e) {
-      replace(open, e);
-    }
-  }
-
-  private void replace(KafkaProducer<String, byte[]> open, Throwable why) {
-    LOG.warn("Replacing the Kafka producer after: {}", why.toString());
-    producer = null;
-    if (open != null) {
-      try {
-        open.close(java.time.Duration.ZERO);
-      } catch (RuntimeException e) {
-        LOG.debug("Closing the Kafka producer: {}", e.toString());
-      }
-    }
   }
 
   private void failAll(Throwable failure) {
@@ -258,6 +153,132 @@ public final class KafkaSpanSink implements SpanSink, Component {
     queue.drainTo(left);
     for (PendingWrite write : left) {
       write.complete(failure);
+    }
+  }
+
+  /** A thread and its transactional producer, taking writes from the shared queue. */
+  private final class Sender {
+    final Thread thread;
+    volatile KafkaProducer<String, byte[]> producer;
+    volatile long lastConnectAttempt;
+
+    Sender(String name) {
+      thread = new Thread(this::sendLoop, name);
+      thread.setDaemon(true);
+    }
+
+    /** Creates the producer if there is none; a failure is logged and tried again later. */
+    void connect() {
+      if (producer != null) {
+        return;
+      }
+      lastConnectAttempt = System.nanoTime();
+      try {
+        producer = newProducer();
+      } catch (StorageUnavailableException away) {
+        LOG.warn("{}; writes fail as unavailable until it answers", away.getMessage());
+      }
+    }
+
+    private void sendLoop() {
+      List<PendingWrite> batch = new ArrayList<>();
+      while (true) {
+        try {
+          if (batch.isEmpty()) {
+            PendingWrite first = queue.poll(100, TimeUnit.MILLISECONDS);
+            if (first == null) {
+              if (stopping) {
+                return;
+              }
+              // Idle and without a producer: connect again, so that readiness comes back.
+              if (producer == null
+                  && System.nanoTime() - lastConnectAttempt > RECONNECT_INTERVAL.toNanos()) {
+                connect();
+              }
+              continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, MAX_WRITES_PER_TRANSACTION - 1);
+          }
+        } catch (InterruptedException e) {
+          if (queue.isEmpty()) {
+            return;
+          }
+          Thread.interrupted();
+          continue; // drain what was queued before the stop
+        }
+        long started = System.nanoTime();
+        Throwable failure = send(batch);
+        int records = batch.stream().mapToInt(write -> write.records().size()).sum();
+        if (failure == null) {
+          observer.committed(records, System.nanoTime() - started);
+        } else {
+          observer.failed(records, System.nanoTime() - started, failure);
+        }
+        for (PendingWrite write : batch) {
+          write.complete(failure);
+        }
+        batch.clear();
+      }
+    }
+
+    /** Sends a batch in one transaction; null when committed, else why it was not. */
+    private Throwable send(List<PendingWrite> batch) {
+      KafkaProducer<String, byte[]> open = producer;
+      try {
+        if (open == null) {
+          lastConnectAttempt = System.nanoTime();
+          open = producer = newProducer();
+        }
+        open.beginTransaction();
+        for (PendingWrite write : batch) {
+          for (ProducerRecord<String, byte[]> record : write.records()) {
+            open.send(record);
+          }
+        }
+        open.commitTransaction(); // flushes, and fails if any send failed
+        return null;
+      } catch (RecordTooLargeException tooLarge) {
+        abort(open);
+        return new InvalidSpanException("a trace's spans make a record larger than Kafka takes: "
+            + tooLarge.getMessage());
+      } catch (org.apache.kafka.clients.producer.BufferExhaustedException full) {
+        abort(open);
+        return new StorageOverloadedException("the Kafka producer's buffer is full", full);
+      } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException
+          | IllegalStateException fatal) {
+        replace(open, fatal);
+        return new StorageUnavailableException("Kafka refused the write: " + fatal.getMessage(),
+            fatal);
+      } catch (KafkaException e) {
+        // Timeouts, brokers away: the transaction cannot be trusted; a fresh producer starts.
+        replace(open, e);
+        return new StorageUnavailableException("Kafka did not take the write within "
+            + settings.timeout().toSeconds() + " s: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        replace(open, e);
+        return new StorageUnavailableException("writing to Kafka failed: " + e, e);
+      }
+    }
+
+    private void abort(KafkaProducer<String, byte[]> open) {
+      try {
+        open.abortTransaction();
+      } catch (RuntimeException e) {
+        replace(open, e);
+      }
+    }
+
+    private void replace(KafkaProducer<String, byte[]> open, Throwable why) {
+      LOG.warn("Replacing the Kafka producer after: {}", why.toString());
+      producer = null;
+      if (open != null) {
+        try {
+          open.close(java.time.Duration.ZERO);
+        } catch (RuntimeException e) {
+          LOG.debug("Closing the Kafka producer: {}", e.toString());
+        }
+      }
     }
   }
 

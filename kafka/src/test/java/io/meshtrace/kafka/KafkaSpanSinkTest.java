@@ -50,7 +50,7 @@ class KafkaSpanSinkTest {
 
   private static KafkaSpanSink sink(String topic, SpanRecordEncoding encoding) throws Exception {
     KafkaSpanSink sink = new KafkaSpanSink(vertx, new KafkaSinkSettings(broker.bootstrapServers(),
-        topic, encoding, "lz4", Duration.ofSeconds(4), 32L << 20));
+        topic, encoding, "lz4", Duration.ofSeconds(4), 32L << 20, 2));
     sink.start().await(30, TimeUnit.SECONDS);
     return sink;
   }

@@ -67,7 +67,7 @@ class KafkaIngesterExactlyOnceTest {
   @Test
   void everySpanOnceAcrossAReplacedIngester() throws Exception {
     KafkaSpanSink sink = new KafkaSpanSink(vertx, new KafkaSinkSettings(broker.bootstrapServers(),
-        "ingest-a", SpanRecordEncoding.OTLP_PROTO, "lz4", Duration.ofSeconds(5), 32L << 20));
+        "ingest-a", SpanRecordEncoding.OTLP_PROTO, "lz4", Duration.ofSeconds(5), 32L << 20, 2));
     sink.start().await(30, TimeUnit.SECONDS);
     List<TraceId> traces = new ArrayList<>();
     try {
@@ -108,7 +108,7 @@ class KafkaIngesterExactlyOnceTest {
           new byte[] {(byte) 0xff, 0x01, 0x02})).get(30, TimeUnit.SECONDS);
     }
     KafkaSpanSink sink = new KafkaSpanSink(vertx, new KafkaSinkSettings(broker.bootstrapServers(),
-        "ingest-b", SpanRecordEncoding.OTLP_PROTO, "lz4", Duration.ofSeconds(5), 32L << 20));
+        "ingest-b", SpanRecordEncoding.OTLP_PROTO, "lz4", Duration.ofSeconds(5), 32L << 20, 2));
     sink.start().await(30, TimeUnit.SECONDS);
     List<TraceId> traces = new ArrayList<>();
     KafkaSpanIngester ingester = ingester("ingest-b");

@@ -199,7 +199,7 @@ class KafkaIngesterFaultsIT {
   private static KafkaSpanSink sink(String topic) throws Exception {
     KafkaSpanSink sink = new KafkaSpanSink(vertx, new KafkaSinkSettings(
         broker.bootstrapServers(), topic, SpanRecordEncoding.OTLP_PROTO, "lz4",
-        Duration.ofSeconds(10), 32L << 20));
+        Duration.ofSeconds(10), 32L << 20, 2));
     sink.start().await(30, TimeUnit.SECONDS);
     return sink;
   }

@@ -60,13 +60,26 @@ final class ConfigSources implements CommandLine.IDefaultValueProvider {
       if (variable.startsWith(ENV_PREFIX)) {
         String key = settingOf(variable);
         if (!knownSettings.contains(key)) {
-          throw new InvalidConfigException(variable, "unknown environment variable; known: "
+          throw new InvalidConfigException(variable, "unknown environment variable"
+              + (serviceLink(variable, env.get(variable)) ? " (Kubernetes sets it for a "
+                  + "Service whose name starts with meshtrace: set enableServiceLinks: false in "
+                  + "the pod's spec)" : "") + "; known: "
               + String.join(", ", withoutConfig(knownSettings).stream().map(ConfigSources::envName)
                   .toList()) + ", " + ENV_PREFIX + "CONFIG");
         }
       }
     }
     return new ConfigSources(env, configFile, fileValues);
+  }
+
+  /** The variables of Kubernetes' service links: {@code <SERVICE>_SERVICE_HOST}, ... */
+  private static final java.util.regex.Pattern SERVICE_LINK = java.util.regex.Pattern.compile(
+      ".*_(SERVICE_HOST|SERVICE_PORT(_.+)?|PORT_\\d+_(TCP|UDP|SCTP)(_(PROTO|PORT|ADDR))?)");
+
+  /** Whether a variable is one of a service link's ({@code <SERVICE>_PORT=tcp://...} too). */
+  private static boolean serviceLink(String variable, String value) {
+    return SERVICE_LINK.matcher(variable).matches() || (variable.endsWith("_PORT")
+        && value != null && value.matches("(tcp|udp|sctp)://.*"));
   }
 
   @Override

@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public record KafkaConfig(String spanSink, String brokers, String topic,
     String encoding, String compression, Duration timeout, long bufferBytes,
-    String group, Duration sessionTimeout) {
+    String group, Duration sessionTimeout, int producers) {
 
   public static final String POSTGRES = "postgres";
   public static final String KAFKA = "kafka";
@@ -49,6 +49,10 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
   public static final Setting<Long> KAFKA_BUFFER_BYTES = Setting.byteSize("kafka-buffer-bytes",
       "64MiB", "The producer's buffer; a write that finds it full is answered 429.");
 
+  public static final Setting<Integer> KAFKA_PRODUCERS = Setting.integer("kafka-producers", "N", 2,
+      "Transactional producers of a collector, each with a thread: while one waits for its "
+          + "commit, the next fills its transaction.");
+
   public static final Setting<String> KAFKA_GROUP = Setting.text("kafka-group", "GROUP",
       "meshtrace-ingesters", "The ingesters' consumer group: its members share the topic's "
           + "partitions, and it owns the positions stored with the spans.");
@@ -60,7 +64,7 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
 
   public static final List<Setting<?>> SETTINGS = List.of(SPAN_SINK, KAFKA_BROKERS, KAFKA_TOPIC,
       KAFKA_ENCODING, KAFKA_COMPRESSION, KAFKA_TIMEOUT, KAFKA_BUFFER_BYTES, KAFKA_GROUP,
-      KAFKA_SESSION_TIMEOUT);
+      KAFKA_SESSION_TIMEOUT, KAFKA_PRODUCERS);
 
   public KafkaConfig {
     spanSink = spanSink == null ? POSTGRES : spanSink.toLowerCase(Locale.ROOT);
@@ -94,6 +98,9 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     if (group == null || group.isBlank()) {
       throw new InvalidConfigException(KAFKA_GROUP.name(), "must name a consumer group");
     }
+    if (producers < 1 || producers > 16) {
+      throw new InvalidConfigException(KAFKA_PRODUCERS.name(), "must be from 1 to 16");
+    }
     if (sessionTimeout.compareTo(Duration.ofSeconds(6)) < 0
         || sessionTimeout.compareTo(Duration.ofMinutes(30)) > 0) {
       throw new InvalidConfigException(KAFKA_SESSION_TIMEOUT.name(),
@@ -115,7 +122,7 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
 
   public KafkaSinkSettings sinkSettings() {
     return new KafkaSinkSettings(brokers, topic, SpanRecordEncoding.of(encoding), compression,
-        timeout, bufferBytes);
+        timeout, bufferBytes, producers);
   }
 
   public static KafkaConfig from(SettingValues values) {
@@ -123,6 +130,6 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     return new KafkaConfig(values.get(SPAN_SINK), values.get(KAFKA_BROKERS),
         values.get(KAFKA_TOPIC), values.get(KAFKA_ENCODING), values.get(KAFKA_COMPRESSION),
         values.get(KAFKA_TIMEOUT), values.get(KAFKA_BUFFER_BYTES), values.get(KAFKA_GROUP),
-        values.get(KAFKA_SESSION_TIMEOUT));
+        values.get(KAFKA_SESSION_TIMEOUT), values.get(KAFKA_PRODUCERS));
   }
 }

@@ -160,7 +160,15 @@ class MeshtraceCommandTest {
     Result result = run(Map.of("MESHTRACE_ZIPKN_PORT", "1"), "all-in-one");
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.err).contains("MESHTRACE_ZIPKN_PORT").contains("unknown environment variable")
-        .contains("MESHTRACE_ZIPKIN_PORT");
+        .contains("MESHTRACE_ZIPKIN_PORT").doesNotContain("enableServiceLinks");
+  }
+
+  @Test
+  void kubernetesServiceLinkVariablesGetTheirCauseNamed() {
+    Result result = run(Map.of("MESHTRACE_PORT_9411_TCP_ADDR", "10.0.0.7"), "all-in-one");
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.err).contains("MESHTRACE_PORT_9411_TCP_ADDR")
+        .contains("set enableServiceLinks: false");
   }
 
   @Test
