@@ -13,7 +13,9 @@
 #   open loop, 15k spans/s, 32 connections: the same, for ack latency (the Kafka sink acks
 #                                      after Kafka's commit)
 # and reports acknowledged and committed (counted in PostgreSQL) spans a second and ack
-# latency. The PostgreSQL outage at a steady rate is a drill: bench/drills/kafka-faults.sh.
+# latency; then how fast the ingesters drain a backlog of 600k spans with --kafka-consumers 1
+# and 2, alternating. The PostgreSQL outage at a steady rate is a drill:
+# bench/drills/kafka-faults.sh.
 set -euo pipefail
 RUNS=${1:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +60,22 @@ for r in $(seq 1 "$RUNS"); do
   run direct-${RATE}-rate "$DIRECT_URL" "$DIRECT,$PG_PID" --connections 32 --rate "$RATE" --requests 4000
   run kafka-${RATE}-rate "$KAFKA_URL" "$SPLIT_PIDS" --connections 32 --rate "$RATE" --requests 4000
 done
+# Backlog drain: with the ingesters stopped, 600k spans go into Kafka through the collectors;
+# then both ingesters start with --kafka-consumers 1 or 2, and the time until they have stored
+# the backlog gives their rate. Alternating, so that both see the same machine.
+for r in $(seq 1 "$RUNS"); do
+  for consumers in 1 2; do
+    ingester_stop 1; ingester_stop 2
+    $GEN --target zipkin --url "$KAFKA_URL" --connections 32 --requests 6000 --warmup 0 >/dev/null 2>&1
+    before=$(stored_spans); started=$(date +%s.%N)
+    KAFKA_CONSUMERS=$consumers ingester 1
+    KAFKA_CONSUMERS=$consumers ingester 2
+    until [ "$(stored_spans)" -ge $((before + 600000)) ]; do sleep 0.2; done
+    seconds=$(python3 -c "print(round($(date +%s.%N) - $started, 2))")
+    echo "{\"label\":\"drain-${consumers}consumers\",\"spans\":600000,\"seconds\":$seconds,\"spansPerSecond\":$(python3 -c "print(round(600000 / $seconds))")}" \
+      | tee -a "$OUT/drain.jsonl"
+  done
+done
 python3 - "$OUT/results.jsonl" <<'PY' | tee "$OUT/summary.md"
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -66,6 +84,13 @@ for r in rows:
     if r["label"] not in labels:
         labels.append(r["label"])
 cpu = lambda r: sum(s["treeCpuMicrosPerSpan"] for s in r.get("servers", {}).values())
+drain = [json.loads(l) for l in open(sys.argv[1].replace("results.jsonl", "drain.jsonl"))]
+for c in (1, 2):
+    ds = [d for d in drain if d["label"] == f"drain-{c}consumers"]
+    if ds:
+        print(f"backlog drain, 2 ingesters x {c} consumers: median {statistics.median(d['spansPerSecond'] for d in ds):,.0f} spans/s "
+              f"({', '.join(str(d['spansPerSecond']) for d in ds)}; seconds include the ingesters' start)")
+print()
 print("| run | rounds | acked spans/s | committed spans/s | commit lag ms | ack p50 ms | ack p99 ms | CPU µs/span, all processes | failed requests |")
 print("|---|---|---|---|---|---|---|---|---|")
 for label in labels:

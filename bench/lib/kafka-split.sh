@@ -99,6 +99,10 @@ PROPS
   echo "Kafka on $KAFKA_PORT (pid $KAFKA_PID)"
 }
 kafka_stop() { kill "$KAFKA_PID"; wait "$KAFKA_PID" 2>/dev/null || true; }
+ingester_stop() { # N
+  local pid; pid=$(eval echo "\$INGESTER_$1")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
 
 # Every listener but Zipkin's and the admin port on a port of the system's choosing.
 SPARE_PORTS="--otlp-grpc-port 0 --otlp-http-port 0 --jaeger-compact-port -1 --jaeger-binary-port -1 --jaeger-http-port -1 --sampling-grpc-port 0 --sampling-http-port 0 --query-port 0"
@@ -115,7 +119,8 @@ collector() { # N
 ingester() { # N
   java $MESHTRACE_JVM -jar "$JAR" ingester --bind 127.0.0.1 --admin-port "${1}9369" \
     --pg-url "$PG_URL" --kafka-brokers 127.0.0.1:$KAFKA_PORT \
-    --kafka-session-timeout 6s >> "$OUT/ingester-$1.log" 2>&1 &
+    --kafka-session-timeout 6s --kafka-consumers "${KAFKA_CONSUMERS:-2}" \
+    >> "$OUT/ingester-$1.log" 2>&1 &
   eval "INGESTER_$1=$!"
   PIDS+=("$!")
   wait_for "http://127.0.0.1:${1}9369/healthz"

@@ -13,7 +13,9 @@ import java.time.Duration;
  *     again (doubling up to ten times this)
  * @param sessionTimeout how long a member may be silent before the group gives its partitions
  *     to the others: the time a {@code kill -9}ed ingester's partitions wait
+ * @param consumers members of the group this process runs, each a consumer with a thread of
+ *     its own: decoding and mapping a batch takes a core, so an ingester scales with them
  */
 public record KafkaIngesterSettings(String brokers, String topic, String group,
     SpanRecordDecoder decoder, int maxPollRecords, Duration retryBackoff,
-    Duration sessionTimeout) {}
+    Duration sessionTimeout, int consumers) {}

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * partition starts where the last committed batch ended, and a batch whose start has moved
  * meanwhile (a member that went on after losing its partitions) is refused whole.
  *
- * <p>One thread polls and stores, batch after batch. Storage down: the batch is tried again,
+ * <p>Each of {@link KafkaIngesterSettings#consumers()} members of the group polls and stores on a
+ * thread of its own, batch after batch, for the partitions it holds. Storage down: the batch is tried again,
  * with growing pauses, from the same positions; the records wait in Kafka (the lag grows) and
  * nothing is lost. A record that cannot be decoded, or a span storage cannot hold, is counted
  * and skipped: its position moves on, so it cannot stop the partition.
@@ -52,21 +53,14 @@ public final class KafkaSpanIngester implements Component {
   private final KafkaIngesterSettings settings;
   private final PositionedSpanSink sink;
   private final SpanChecker checker;
-  /** Where this member reads each partition it holds from: the stored position. */
-  private final Map<TopicPartition, Long> expected = new ConcurrentHashMap<>();
   private final AtomicLong recordsStored = new AtomicLong();
   private final AtomicLong recordsSkipped = new AtomicLong();
   private final AtomicLong spansStored = new AtomicLong();
   private final AtomicLong spansSkipped = new AtomicLong();
   private final AtomicLong rebalances = new AtomicLong();
-  /** Records not yet stored of each partition held, as of the last look (once a second). */
-  private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
-  private volatile KafkaConsumer<String, byte[]> consumer;
   private static final long LAG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private final List<Member> members = new ArrayList<>();
   private volatile boolean stopping;
-  private long lagUpdated = System.nanoTime() - LAG_INTERVAL_NANOS;
-  private Thread thread;
-  private final Promise<Void> stopped = Promise.promise();
 
   public KafkaSpanIngester(KafkaIngesterSettings settings, PositionedSpanSink sink,
       SpanChecker checker) {
@@ -82,26 +76,33 @@ public final class KafkaSpanIngester implements Component {
 
   @Override
   public Future<Void> start() {
-    thread = new Thread(this::run, "meshtrace-kafka-ingester");
-    thread.setDaemon(true);
-    thread.start();
+    for (int i = 0; i < settings.consumers(); i++) {
+      Member member = new Member(i);
+      members.add(member);
+      member.thread.start();
+    }
     return Future.succeededFuture();
   }
 
-  /** Finishes the batch in hand, leaves the group, and stops. */
+  /** Finishes the batches in hand, leaves the group, and stops. */
   @Override
   public Future<Void> stop() {
     stopping = true;
-    KafkaConsumer<String, byte[]> open = consumer;
-    if (open != null) {
-      open.wakeup();
+    List<Future<Void>> all = new ArrayList<>();
+    for (Member member : members) {
+      member.wakeup();
+      all.add(member.stopped.future());
     }
-    return stopped.future();
+    return Future.all(all).mapEmpty();
   }
 
-  /** Partitions this member holds now. */
+  /** Partitions this process's members hold now. */
   public Collection<TopicPartition> assignment() {
-    return List.copyOf(expected.keySet());
+    List<TopicPartition> held = new ArrayList<>();
+    for (Member member : members) {
+      held.addAll(member.expected.keySet());
+    }
+    return held;
   }
 
   public long recordsStored() {
@@ -120,275 +121,308 @@ public final class KafkaSpanIngester implements Component {
     return spansSkipped.get();
   }
 
-  /** Assignments this member has taken part in. */
+  /** Assignments this process's members have taken part in. */
   public long rebalances() {
     return rebalances.get();
   }
 
   /** By partition held, the records not yet stored, as of the last look. */
   public Map<Integer, Long> lag() {
-    return Map.copyOf(lag);
+    Map<Integer, Long> all = new HashMap<>();
+    for (Member member : members) {
+      all.putAll(member.lag);
+    }
+    return Map.copyOf(all);
   }
 
-  private void run() {
-    Duration backoff = settings.retryBackoff();
-    while (!stopping) {
-      try {
-        consume();
-        backoff = settings.retryBackoff();
-      } catch (WakeupException stop) {
-        // stop() woke the poll
-      } catch (RuntimeException e) {
-        // A broker gone for good, a fatal client error: a fresh consumer, as a restart would.
-        LOG.error("The Kafka consumer failed; a new one in {} ms", backoff.toMillis(), e);
-        release(expected.keySet());
-        sleep(backoff);
-        backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
+  /** One consumer of the group, on a thread of its own, with the partitions it holds. */
+  private final class Member {
+    /** Where this member reads each partition it holds from: the stored position. */
+    private final Map<TopicPartition, Long> expected = new ConcurrentHashMap<>();
+    /** Records not yet stored of each partition held, as of the last look (once a second). */
+    private final Map<Integer, Long> lag = new ConcurrentHashMap<>();
+    private final AtomicLong assignments = new AtomicLong();
+    private final Promise<Void> stopped = Promise.promise();
+    private final Thread thread;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private long lagUpdated = System.nanoTime() - LAG_INTERVAL_NANOS;
+
+    Member(int index) {
+      thread = new Thread(this::run, "meshtrace-kafka-ingester-" + index);
+      thread.setDaemon(true);
+    }
+
+    void wakeup() {
+      KafkaConsumer<String, byte[]> open = consumer;
+      if (open != null) {
+        open.wakeup();
       }
     }
-    stopped.tryComplete();
-  }
 
-  private void consume() {
-    try (KafkaConsumer<String, byte[]> open = newConsumer()) {
-      consumer = open;
-      if (stopping) {
-        return;
-      }
-      open.subscribe(List.of(settings.topic()), new Positions(open));
-      while (!stopping) {
-        ConsumerRecords<String, byte[]> records = open.poll(Duration.ofMillis(500));
-        if (!records.isEmpty()) {
-          storeWithRetries(open, records);
-        }
-        updateLag(open);
-      }
-    } finally {
-      consumer = null;
-    }
-  }
-
-  /**
-   * Stores a poll's records; on storage trouble waits and tries the same again. While it waits
-   * it polls with every partition paused, so that the member stays in the group; a rebalance
-   * meanwhile ends the attempt (the partitions are read again from the stored positions).
-   */
-  private void storeWithRetries(KafkaConsumer<String, byte[]> open,
-      ConsumerRecords<String, byte[]> records) {
-    Duration backoff = settings.retryBackoff();
-    long assignments = rebalances.get();
-    try {
-      while (!stopping) {
-        try {
-          store(open, records);
-          return;
-        } catch (PositionConflictException moved) {
-          LOG.info("Positions moved under this member ({}); reading from the stored ones",
-              moved.getMessage());
-          reloadPositions(open, records.partitions());
-          return;
-        } catch (RuntimeException unavailable) {
-          LOG.warn("Storing {} Kafka records failed, trying again in {} ms: {}",
-              records.count(), backoff.toMillis(), unavailable.getMessage());
-        }
-        open.pause(open.assignment());
-        long until = System.nanoTime() + backoff.toNanos();
-        while (!stopping && System.nanoTime() < until) {
-          open.poll(Duration.ofMillis(Math.min(200, backoff.toMillis())));
-          updateLag(open);
-          if (rebalances.get() != assignments) {
-            LOG.info("Partitions reassigned while storage was failing; reading them again");
-            for (TopicPartition partition : records.partitions()) {
-              Long position = expected.get(partition);
-              if (position != null) {
-                open.seek(partition, position);
-              }
-            }
-            return;
-          }
-        }
-        backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
-      }
-    } finally {
-      open.resume(open.paused());
-    }
-  }
-
-  /**
-   * Records not yet stored, per partition held: the end of the partition (for read_committed,
-   * its last stable offset) less the stored position. Asked of the broker at most once a second,
-   * also while storage fails and the partitions are paused.
-   */
-  private void updateLag(KafkaConsumer<String, byte[]> open) {
-    long now = System.nanoTime();
-    if (now - lagUpdated < LAG_INTERVAL_NANOS || open.assignment().isEmpty()) {
-      return;
-    }
-    lagUpdated = now;
-    try {
-      Map<TopicPartition, Long> ends = open.endOffsets(open.assignment(), Duration.ofSeconds(5));
-      ends.forEach((partition, end) -> {
-        Long position = expected.get(partition);
-        if (position != null) {
-          lag.put(partition.partition(), Math.max(0, end - position));
-        }
-      });
-    } catch (org.apache.kafka.common.errors.TimeoutException brokerAway) {
-      // the last figures stay until the broker answers
-    }
-  }
-
-  private void store(KafkaConsumer<String, byte[]> open,
-      ConsumerRecords<String, byte[]> records) {
-    List<ResourceSpans> spans = new ArrayList<>();
-    Map<Integer, Long> from = new HashMap<>();
-    Map<Integer, Long> to = new HashMap<>();
-    long skippedRecords = 0;
-    long[] spanCounts = new long[2];
-    for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<String, byte[]>> inPartition = records.records(partition);
-      Long start = expected.get(partition);
-      from.put(partition.partition(), start != null ? start : inPartition.get(0).offset());
-      // Past the batch's last record, the consumer's position skips only what read_committed
-      // never returns (transaction markers, aborted records): stored as read, not as lag.
-      to.put(partition.partition(), Math.max(inPartition.get(inPartition.size() - 1).offset() + 1,
-          open.position(partition)));
-      for (ConsumerRecord<String, byte[]> record : inPartition) {
-        if (start != null && record.offset() < start) {
-          continue; // stored already: the consumer was behind the stored position
-        }
-        List<ResourceSpans> decoded;
-        try {
-          if (record.value() == null) {
-            throw new IllegalArgumentException("the record has no value");
-          }
-          decoded = settings.decoder().decodeSpans(record.value());
-        } catch (RuntimeException undecodable) {
-          skippedRecords++;
-          LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
-              undecodable.getMessage());
-          continue;
-        }
-        storable(decoded, spans, spanCounts);
-      }
-    }
-    await(sink.accept(spans, new SourcePositions(settings.group(), settings.topic(), from, to)));
-    for (TopicPartition partition : records.partitions()) {
-      expected.put(partition, to.get(partition.partition()));
-    }
-    recordsStored.addAndGet(records.count() - skippedRecords);
-    recordsSkipped.addAndGet(skippedRecords);
-    spansStored.addAndGet(spanCounts[0]);
-    spansSkipped.addAndGet(spanCounts[1]);
-  }
-
-  /** The spans storage can hold, by the same rules as the collectors' (counts: kept, dropped). */
-  private void storable(List<ResourceSpans> in, List<ResourceSpans> out, long[] counts) {
-    for (ResourceSpans resourceSpans : in) {
-      ResourceSpans.Builder kept = null;
-      for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
-        ScopeSpans.Builder scope = null;
-        for (Span span : scopeSpans.getSpansList()) {
-          if (checker.check(span) != null) {
-            counts[1]++;
-            continue;
-          }
-          if (scope == null) {
-            scope = ScopeSpans.newBuilder().setScope(scopeSpans.getScope())
-                .setSchemaUrl(scopeSpans.getSchemaUrl());
-          }
-          scope.addSpans(span);
-          counts[0]++;
-        }
-        if (scope != null) {
-          if (kept == null) {
-            kept = ResourceSpans.newBuilder().setResource(resourceSpans.getResource())
-                .setSchemaUrl(resourceSpans.getSchemaUrl());
-          }
-          kept.addScopeSpans(scope);
-        }
-      }
-      if (kept != null) {
-        out.add(kept.build());
-      }
-    }
-  }
-
-  /** After a conflict: the stored positions are the truth; read on from them. */
-  private void reloadPositions(KafkaConsumer<String, byte[]> open,
-      Collection<TopicPartition> partitions) {
-    Map<Integer, Long> stored = await(sink.positions(settings.group(), settings.topic()));
-    for (TopicPartition partition : partitions) {
-      Long position = stored.get(partition.partition());
-      if (position != null && expected.containsKey(partition)) {
-        open.seek(partition, position);
-        expected.put(partition, position);
-      }
-    }
-  }
-
-  /** On assignment, each partition is read from its stored position, or Kafka's start. */
-  private final class Positions implements ConsumerRebalanceListener {
-    private final KafkaConsumer<String, byte[]> open;
-
-    Positions(KafkaConsumer<String, byte[]> open) {
-      this.open = open;
-    }
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      rebalances.incrementAndGet();
-      if (partitions.isEmpty()) {
-        return;
-      }
-      Map<Integer, Long> stored = storedPositions();
-      if (stored == null) {
-        return; // stopping
-      }
-      for (TopicPartition partition : partitions) {
-        Long position = stored.get(partition.partition());
-        if (position != null) {
-          open.seek(partition, position);
-          expected.put(partition, position);
-        } else {
-          expected.put(partition, open.position(partition));
-        }
-      }
-      LOG.info("Holding {} of {}, from {}", partitions, settings.topic(), expected);
-    }
-
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      release(partitions);
-    }
-
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      release(partitions);
-    }
-
-    /** Until storage answers: nothing may be read before its position is known. */
-    private Map<Integer, Long> storedPositions() {
+    private void run() {
       Duration backoff = settings.retryBackoff();
       while (!stopping) {
         try {
-          return await(sink.positions(settings.group(), settings.topic()));
-        } catch (RuntimeException unavailable) {
-          LOG.warn("Reading the stored positions failed, trying again in {} ms: {}",
-              backoff.toMillis(), unavailable.getMessage());
+          consume();
+          backoff = settings.retryBackoff();
+        } catch (WakeupException stop) {
+          // stop() woke the poll
+        } catch (RuntimeException e) {
+          // A broker gone for good, a fatal client error: a fresh consumer, as a restart would.
+          LOG.error("The Kafka consumer failed; a new one in {} ms", backoff.toMillis(), e);
+          release(expected.keySet());
           sleep(backoff);
           backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
         }
       }
-      return null;
+      stopped.tryComplete();
     }
-  }
 
-  private void release(Collection<TopicPartition> partitions) {
-    for (TopicPartition partition : List.copyOf(partitions)) {
-      expected.remove(partition);
-      lag.remove(partition.partition());
+    private void consume() {
+      try (KafkaConsumer<String, byte[]> open = newConsumer()) {
+        consumer = open;
+        if (stopping) {
+          return;
+        }
+        open.subscribe(List.of(settings.topic()), new Positions(open));
+        while (!stopping) {
+          ConsumerRecords<String, byte[]> records = open.poll(Duration.ofMillis(500));
+          if (!records.isEmpty()) {
+            storeWithRetries(open, records);
+          }
+          updateLag(open);
+        }
+      } finally {
+        consumer = null;
+      }
     }
+
+    /**
+     * Stores a poll's records; on storage trouble waits and tries the same again. While it waits
+     * it polls with every partition paused, so that the member stays in the group; a rebalance
+     * meanwhile ends the attempt (the partitions are read again from the stored positions).
+     */
+    private void storeWithRetries(KafkaConsumer<String, byte[]> open,
+        ConsumerRecords<String, byte[]> records) {
+      Duration backoff = settings.retryBackoff();
+      long assignmentsBefore = assignments.get();
+      try {
+        while (!stopping) {
+          try {
+            store(open, records);
+            return;
+          } catch (PositionConflictException moved) {
+            LOG.info("Positions moved under this member ({}); reading from the stored ones",
+                moved.getMessage());
+            reloadPositions(open, records.partitions());
+            return;
+          } catch (RuntimeException unavailable) {
+            LOG.warn("Storing {} Kafka records failed, trying again in {} ms: {}",
+                records.count(), backoff.toMillis(), unavailable.getMessage());
+          }
+          open.pause(open.assignment());
+          long until = System.nanoTime() + backoff.toNanos();
+          while (!stopping && System.nanoTime() < until) {
+            open.poll(Duration.ofMillis(Math.min(200, backoff.toMillis())));
+            updateLag(open);
+            if (assignments.get() != assignmentsBefore) {
+              LOG.info("Partitions reassigned while storage was failing; reading them again");
+              // Every partition held, not only the batch's: a newly assigned one is not paused,
+              // and what this poll returned of it is dropped here.
+              for (TopicPartition partition : open.assignment()) {
+                Long position = expected.get(partition);
+                if (position != null) {
+                  open.seek(partition, position);
+                }
+              }
+              return;
+            }
+          }
+          backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
+        }
+      } finally {
+        open.resume(open.paused());
+      }
+    }
+
+    /**
+     * Records not yet stored, per partition held: the end of the partition (for read_committed,
+     * its last stable offset) less the stored position. Asked of the broker at most once a second,
+     * also while storage fails and the partitions are paused.
+     */
+    private void updateLag(KafkaConsumer<String, byte[]> open) {
+      long now = System.nanoTime();
+      if (now - lagUpdated < LAG_INTERVAL_NANOS || open.assignment().isEmpty()) {
+        return;
+      }
+      lagUpdated = now;
+      try {
+        Map<TopicPartition, Long> ends = open.endOffsets(open.assignment(), Duration.ofSeconds(5));
+        ends.forEach((partition, end) -> {
+          Long position = expected.get(partition);
+          if (position != null) {
+            lag.put(partition.partition(), Math.max(0, end - position));
+          }
+        });
+      } catch (org.apache.kafka.common.errors.TimeoutException brokerAway) {
+        // the last figures stay until the broker answers
+      }
+    }
+
+    private void store(KafkaConsumer<String, byte[]> open,
+        ConsumerRecords<String, byte[]> records) {
+      List<ResourceSpans> spans = new ArrayList<>();
+      Map<Integer, Long> from = new HashMap<>();
+      Map<Integer, Long> to = new HashMap<>();
+      long skippedRecords = 0;
+      long[] spanCounts = new long[2];
+      for (TopicPartition partition : records.partitions()) {
+        List<ConsumerRecord<String, byte[]>> inPartition = records.records(partition);
+        Long start = expected.get(partition);
+        from.put(partition.partition(), start != null ? start : inPartition.get(0).offset());
+        // Past the batch's last record, the consumer's position skips only what read_committed
+        // never returns (transaction markers, aborted records): stored as read, not as lag.
+        to.put(partition.partition(), Math.max(inPartition.get(inPartition.size() - 1).offset() + 1,
+            open.position(partition)));
+        for (ConsumerRecord<String, byte[]> record : inPartition) {
+          if (start != null && record.offset() < start) {
+            continue; // stored already: the consumer was behind the stored position
+          }
+          List<ResourceSpans> decoded;
+          try {
+            if (record.value() == null) {
+              throw new IllegalArgumentException("the record has no value");
+            }
+            decoded = settings.decoder().decodeSpans(record.value());
+          } catch (RuntimeException undecodable) {
+            skippedRecords++;
+            LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
+                undecodable.getMessage());
+            continue;
+          }
+          storable(decoded, spans, spanCounts);
+        }
+      }
+      await(sink.accept(spans, new SourcePositions(settings.group(), settings.topic(), from, to)));
+      for (TopicPartition partition : records.partitions()) {
+        expected.put(partition, to.get(partition.partition()));
+      }
+      recordsStored.addAndGet(records.count() - skippedRecords);
+      recordsSkipped.addAndGet(skippedRecords);
+      spansStored.addAndGet(spanCounts[0]);
+      spansSkipped.addAndGet(spanCounts[1]);
+    }
+
+    /** The spans storage can hold, by the same rules as the collectors' (counts: kept, dropped). */
+    private void storable(List<ResourceSpans> in, List<ResourceSpans> out, long[] counts) {
+      for (ResourceSpans resourceSpans : in) {
+        ResourceSpans.Builder kept = null;
+        for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+          ScopeSpans.Builder scope = null;
+          for (Span span : scopeSpans.getSpansList()) {
+            if (checker.check(span) != null) {
+              counts[1]++;
+              continue;
+            }
+            if (scope == null) {
+              scope = ScopeSpans.newBuilder().setScope(scopeSpans.getScope())
+                  .setSchemaUrl(scopeSpans.getSchemaUrl());
+            }
+            scope.addSpans(span);
+            counts[0]++;
+          }
+          if (scope != null) {
+            if (kept == null) {
+              kept = ResourceSpans.newBuilder().setResource(resourceSpans.getResource())
+                  .setSchemaUrl(resourceSpans.getSchemaUrl());
+            }
+            kept.addScopeSpans(scope);
+          }
+        }
+        if (kept != null) {
+          out.add(kept.build());
+        }
+      }
+    }
+
+    /** After a conflict: the stored positions are the truth; read on from them. */
+    private void reloadPositions(KafkaConsumer<String, byte[]> open,
+        Collection<TopicPartition> partitions) {
+      Map<Integer, Long> stored = await(sink.positions(settings.group(), settings.topic()));
+      for (TopicPartition partition : partitions) {
+        Long position = stored.get(partition.partition());
+        if (position != null && expected.containsKey(partition)) {
+          open.seek(partition, position);
+          expected.put(partition, position);
+        }
+      }
+    }
+
+    /** On assignment, each partition is read from its stored position, or Kafka's start. */
+    private final class Positions implements ConsumerRebalanceListener {
+      private final KafkaConsumer<String, byte[]> open;
+
+      Positions(KafkaConsumer<String, byte[]> open) {
+        this.open = open;
+      }
+
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        assignments.incrementAndGet();
+        rebalances.incrementAndGet();
+        if (partitions.isEmpty()) {
+          return;
+        }
+        Map<Integer, Long> stored = storedPositions();
+        if (stored == null) {
+          return; // stopping
+        }
+        for (TopicPartition partition : partitions) {
+          Long position = stored.get(partition.partition());
+          if (position != null) {
+            open.seek(partition, position);
+            expected.put(partition, position);
+          } else {
+            expected.put(partition, open.position(partition));
+          }
+        }
+        LOG.info("Holding {} of {}, from {}", partitions, settings.topic(), expected);
+      }
+
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        release(partitions);
+      }
+
+      @Override
+      public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        release(partitions);
+      }
+
+      /** Until storage answers: nothing may be read before its position is known. */
+      private Map<Integer, Long> storedPositions() {
+        Duration backoff = settings.retryBackoff();
+        while (!stopping) {
+          try {
+            return await(sink.positions(settings.group(), settings.topic()));
+          } catch (RuntimeException unavailable) {
+            LOG.warn("Reading the stored positions failed, trying again in {} ms: {}",
+                backoff.toMillis(), unavailable.getMessage());
+            sleep(backoff);
+            backoff = min(backoff.multipliedBy(2), settings.retryBackoff().multipliedBy(10));
+          }
+        }
+        return null;
+      }
+    }
+
+    private void release(Collection<TopicPartition> partitions) {
+      for (TopicPartition partition : List.copyOf(partitions)) {
+        expected.remove(partition);
+        lag.remove(partition.partition());
+      }
+    }
+
   }
 
   private KafkaConsumer<String, byte[]> newConsumer() {

@@ -131,7 +131,7 @@ class KafkaIngesterExactlyOnceTest {
   private static KafkaSpanIngester ingester(String topic) {
     return new KafkaSpanIngester(new KafkaIngesterSettings(broker.bootstrapServers(), topic,
         "ingesters", SpanRecordEncoding.OTLP_PROTO, 500, Duration.ofMillis(200),
-        Duration.ofSeconds(6)),
+        Duration.ofSeconds(6), 1),
         storage.positionedSpanSink(), new StorableSpanChecker(Clock.systemUTC(),
             Duration.ofDays(7), StorableSpanChecker.DEFAULT_MAX_FUTURE_SKEW));
   }

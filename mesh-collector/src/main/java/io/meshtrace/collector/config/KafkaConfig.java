@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public record KafkaConfig(String spanSink, String brokers, String topic,
     String encoding, String compression, Duration timeout, long bufferBytes,
-    String group, Duration sessionTimeout, int producers) {
+    String group, Duration sessionTimeout, int producers, int consumers) {
 
   public static final String POSTGRES = "postgres";
   public static final String KAFKA = "kafka";
@@ -53,6 +53,10 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
       "Transactional producers of a collector, each with a thread: while one waits for its "
           + "commit, the next fills its transaction.");
 
+  public static final Setting<Integer> KAFKA_CONSUMERS = Setting.integer("kafka-consumers", "N",
+      2, "Members of the consumer group an ingester runs, each a thread that decodes and "
+          + "stores the partitions it holds: an ingester uses up to this many cores.");
+
   public static final Setting<String> KAFKA_GROUP = Setting.text("kafka-group", "GROUP",
       "meshtrace-ingesters", "The ingesters' consumer group: its members share the topic's "
           + "partitions, and it owns the positions stored with the spans.");
@@ -64,7 +68,7 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
 
   public static final List<Setting<?>> SETTINGS = List.of(SPAN_SINK, KAFKA_BROKERS, KAFKA_TOPIC,
       KAFKA_ENCODING, KAFKA_COMPRESSION, KAFKA_TIMEOUT, KAFKA_BUFFER_BYTES, KAFKA_GROUP,
-      KAFKA_SESSION_TIMEOUT, KAFKA_PRODUCERS);
+      KAFKA_SESSION_TIMEOUT, KAFKA_PRODUCERS, KAFKA_CONSUMERS);
 
   public KafkaConfig {
     spanSink = spanSink == null ? POSTGRES : spanSink.toLowerCase(Locale.ROOT);
@@ -98,6 +102,9 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     if (group == null || group.isBlank()) {
       throw new InvalidConfigException(KAFKA_GROUP.name(), "must name a consumer group");
     }
+    if (consumers < 1 || consumers > 64) {
+      throw new InvalidConfigException(KAFKA_CONSUMERS.name(), "must be from 1 to 64");
+    }
     if (producers < 1 || producers > 16) {
       throw new InvalidConfigException(KAFKA_PRODUCERS.name(), "must be from 1 to 16");
     }
@@ -113,7 +120,7 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     SpanRecordDecoder decoder = encoding.equals(JaegerProtoRecordDecoder.LABEL)
         ? new JaegerProtoRecordDecoder() : SpanRecordEncoding.of(encoding);
     return new KafkaIngesterSettings(brokers, topic, group, decoder, 1000,
-        Duration.ofMillis(500), sessionTimeout);
+        Duration.ofMillis(500), sessionTimeout, consumers);
   }
 
   public boolean toKafka() {
@@ -130,6 +137,7 @@ public record KafkaConfig(String spanSink, String brokers, String topic,
     return new KafkaConfig(values.get(SPAN_SINK), values.get(KAFKA_BROKERS),
         values.get(KAFKA_TOPIC), values.get(KAFKA_ENCODING), values.get(KAFKA_COMPRESSION),
         values.get(KAFKA_TIMEOUT), values.get(KAFKA_BUFFER_BYTES), values.get(KAFKA_GROUP),
-        values.get(KAFKA_SESSION_TIMEOUT), values.get(KAFKA_PRODUCERS));
+        values.get(KAFKA_SESSION_TIMEOUT), values.get(KAFKA_PRODUCERS),
+        values.get(KAFKA_CONSUMERS));
   }
 }
