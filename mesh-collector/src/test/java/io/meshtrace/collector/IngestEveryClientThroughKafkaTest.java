@@ -5,8 +5,6 @@ import static io.meshtrace.collector.server.TestServers.post;
 import static io.meshtrace.collector.server.TestServers.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import io.jaegertracing.api_v2.Collector.PostSpansRequest;
 import io.jaegertracing.api_v2.Model;
 import io.meshtrace.collector.server.MeshtraceServer;
@@ -91,20 +89,8 @@ class IngestEveryClientThroughKafkaTest extends IngestEveryClientTest {
   @Test
   void jaegerPostSpansOverGrpc() throws Exception {
     long start = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().minusSeconds(30));
-    Model.Batch batch = Model.Batch.newBuilder()
-        .setProcess(Model.Process.newBuilder().setServiceName("grpc-client")
-            .addTags(Model.KeyValue.newBuilder().setKey("hostname").setVStr("h1")))
-        .addSpans(Model.Span.newBuilder()
-            .setTraceId(TraceId.fromHex("62").toBytes())
-            .setSpanId(ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, 0, 7}))
-            .setOperationName("publish").setFlags(1)
-            .setStartTime(Timestamp.newBuilder().setSeconds(start / 1_000_000)
-                .setNanos((int) (start % 1_000_000) * 1000))
-            .setDuration(com.google.protobuf.Duration.newBuilder().setNanos(3_000_000))
-            .addTags(Model.KeyValue.newBuilder().setKey("span.kind").setVStr("producer"))
-            .addTags(Model.KeyValue.newBuilder().setKey("retries").setVType(Model.ValueType.INT64)
-                .setVInt64(2)))
-        .build();
+    Model.Batch batch = JaegerIntakeEndToEndTest.grpcBatch(TraceId.fromHex("62").toBytes(),
+        start);
     try (OtlpGrpcCalls grpc = new OtlpGrpcCalls(server.ports().get("samplingGrpc"))) {
       OtlpGrpcCalls.Reply posted = grpc.call("jaeger.api_v2.CollectorService", "PostSpans",
           PostSpansRequest.newBuilder().setBatch(batch).build().toByteArray());

@@ -85,6 +85,23 @@ class JaegerIntakeEndToEndTest {
     checkEverything(new JsonObject(trace.body()).getJsonArray("data").getJsonObject(0), start);
   }
 
+  /** A PostSpans batch of one producer span (publish, 3 ms, two tags) of service grpc-client. */
+  static Model.Batch grpcBatch(com.google.protobuf.ByteString traceId, long start) {
+    return Model.Batch.newBuilder()
+        .setProcess(Model.Process.newBuilder().setServiceName("grpc-client")
+            .addTags(Model.KeyValue.newBuilder().setKey("hostname").setVStr("h1")))
+        .addSpans(Model.Span.newBuilder().setTraceId(traceId)
+            .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, 0, 7}))
+            .setOperationName("publish").setFlags(1)
+            .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(start / 1_000_000)
+                .setNanos((int) (start % 1_000_000) * 1000))
+            .setDuration(com.google.protobuf.Duration.newBuilder().setNanos(3_000_000))
+            .addTags(Model.KeyValue.newBuilder().setKey("span.kind").setVStr("producer"))
+            .addTags(Model.KeyValue.newBuilder().setKey("retries").setVType(Model.ValueType.INT64)
+                .setVInt64(2)))
+        .build();
+  }
+
   /** Field by field: tags with their types, logs, references, flags, the process. */
   static void checkEverything(JsonObject trace, long start) {
     JsonArray spans = trace.getJsonArray("spans");
@@ -214,19 +231,7 @@ class JaegerIntakeEndToEndTest {
     long low = TRACES.incrementAndGet();
     com.google.protobuf.ByteString traceId = com.google.protobuf.ByteString.copyFrom(
         java.nio.ByteBuffer.allocate(16).putLong(0).putLong(low).array());
-    Model.Batch batch = Model.Batch.newBuilder()
-        .setProcess(Model.Process.newBuilder().setServiceName("grpc-client")
-            .addTags(Model.KeyValue.newBuilder().setKey("hostname").setVStr("h1")))
-        .addSpans(Model.Span.newBuilder().setTraceId(traceId)
-            .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, 0, 7}))
-            .setOperationName("publish").setFlags(1)
-            .setStartTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(start / 1_000_000)
-                .setNanos((int) (start % 1_000_000) * 1000))
-            .setDuration(com.google.protobuf.Duration.newBuilder().setNanos(3_000_000))
-            .addTags(Model.KeyValue.newBuilder().setKey("span.kind").setVStr("producer"))
-            .addTags(Model.KeyValue.newBuilder().setKey("retries").setVType(Model.ValueType.INT64)
-                .setVInt64(2)))
-        .build();
+    Model.Batch batch = grpcBatch(traceId, start);
     try (OtlpGrpcCalls grpc = new OtlpGrpcCalls(server.ports().get("samplingGrpc"))) {
       OtlpGrpcCalls.Reply posted = grpc.call("jaeger.api_v2.CollectorService", "PostSpans",
           PostSpansRequest.newBuilder().setBatch(batch).build().toByteArray());
