@@ -8,13 +8,15 @@
 # LoadGenerator (Zipkin JSON, 100 spans a request, every span distinct, RATE spans/s to both
 # collectors in turn), one fault at a time:
 #   ingester-kill     kill -9 of ingester 1 at 20 s, started again at 30 s (60 s of load)
+#   collector-kill    kill -9 of collector 1 at 20 s (its open transaction left to the broker to
+#                     abort), started again at 30 s (60 s of load); requests to it meanwhile fail
 #   broker-outage     the broker stopped (SIGTERM) at 20 s, started again at 35 s (60 s of load)
 #   postgres-outage   PostgreSQL stopped at 20 s for OUTAGE seconds (120 s of load); the lag,
 #                     summed over the ingesters, sampled every second, and the time from
 #                     PostgreSQL's return until it is under one second of input again
 # Each reports what the collectors acknowledged, what PostgreSQL holds (lost: acknowledged and
 # not stored; duplicates: rows stored twice), failed requests, and for the outages the time to
-# recover. Results go to bench/target/kafka-drills-<time>/.
+# recover. Results go to bench/target/kafka-drills-<time>/. DRILLS="ingester-kill ..." runs some.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/bench/target/kafka-drills-$(date +%Y%m%d-%H%M%S)
@@ -22,6 +24,8 @@ mkdir -p "$OUT"
 source "$ROOT/bench/lib/kafka-split.sh"
 RATE=${RATE:-5000}
 OUTAGE=${OUTAGE:-60}
+DRILLS=${DRILLS:-ingester-kill collector-kill broker-outage postgres-outage}
+has_drill() { case " $DRILLS " in *" $1 "*) return 0;; *) return 1;; esac; }
 GEN="java -Xmx2g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar $BENCH_JAR"
 URLS=http://127.0.0.1:19411,http://127.0.0.1:29411
 
@@ -78,53 +82,81 @@ echo "-- warm-up (not counted)"
 $GEN --target zipkin --url "$URLS" --connections 16 --requests 1000 --warmup 0 >/dev/null 2>&1
 await_drained
 
-echo "-- ingester-kill"
-before=$(stored_spans)
-load ingester-kill 60
-sleep 20
-kill -9 "$INGESTER_1"; wait "$INGESTER_1" 2>/dev/null || true
-echo "  ingester 1 killed (kill -9), lag $(lag 2) on ingester 2"
-sleep 10
-ingester 1
-echo "  ingester 1 started again"
-wait "$LOAD"
-report ingester-kill "$before"
+if has_drill ingester-kill; then
+  echo "-- ingester-kill"
+  before=$(stored_spans)
+  load ingester-kill 60
+  sleep 20
+  kill -9 "$INGESTER_1"; wait "$INGESTER_1" 2>/dev/null || true
+  echo "  ingester 1 killed (kill -9), lag $(lag 2) on ingester 2"
+  sleep 10
+  ingester 1
+  echo "  ingester 1 started again"
+  wait "$LOAD"
+  report ingester-kill "$before"
+fi
 
-echo "-- broker-outage"
-before=$(stored_spans)
-load broker-outage 60
-sleep 20
-kafka_stop
-stopped=$(now)
-echo "  broker stopped"
-sleep 15
-kafka_start
-started=$(now)
-for n in 1 2; do wait_for "http://127.0.0.1:${n}9269/readyz"; done
-ready=$(since "$started")
-echo "  broker back after $(since "$stopped") s; both collectors ready ${ready} s later"
-wait "$LOAD"
-report broker-outage "$before" ",\"collectorsReadySecondsAfterBroker\":$ready"
+if has_drill collector-kill; then
+  echo "-- collector-kill"
+  before=$(stored_spans)
+  load collector-kill 60
+  sleep 20
+  kill -9 "$COLLECTOR_1"; wait "$COLLECTOR_1" 2>/dev/null || true
+  killed=$(now)
+  echo "  collector 1 killed (kill -9)"
+  sleep 10
+  collector 1
+  echo "  collector 1 started again"
+  wait "$LOAD"
+  # The acknowledged spans are all in Kafka; the killed collector's open transaction holds back
+  # the partitions it touched until the broker aborts it (transaction.timeout.ms, 60 s).
+  acked=$(( $(python3 -c "import json;print(json.load(open('$OUT/collector-kill.json'))['okRequests'])") * 100 ))
+  for _ in $(seq 1 360); do
+    [ $(( $(stored_spans) - before )) -ge "$acked" ] && break
+    sleep 0.5
+  done
+  report collector-kill "$before" ",\"allStoredSecondsAfterKill\":$(since "$killed")"
+fi
 
-echo "-- postgres-outage (${OUTAGE} s)"
-before=$(stored_spans)
-load postgres-outage $(( OUTAGE + 60 ))
-: > "$OUT/postgres-outage-lag.tsv"
-( start=$(now); while kill -0 "$LOAD" 2>/dev/null; do
-    echo -e "$(since "$start")\t$(total_lag)" >> "$OUT/postgres-outage-lag.tsv"; sleep 1; done ) &
-SAMPLER=$!
-sleep 20
-pg_stop
-echo "  PostgreSQL stopped"
-sleep "$OUTAGE"
-peak=$(total_lag)
-pg_resume
-resumed=$(now)
-echo "  PostgreSQL started again; lag $peak records"
-await_caught_up
-drain=$(since "$resumed")
-echo "  caught up (lag under a second of input) ${drain} s after PostgreSQL came back"
-wait "$LOAD"
-kill "$SAMPLER" 2>/dev/null || true
-report postgres-outage "$before" ",\"outageSeconds\":$OUTAGE,\"peakLagRecords\":$peak,\"drainSeconds\":$drain"
+if has_drill broker-outage; then
+  echo "-- broker-outage"
+  before=$(stored_spans)
+  load broker-outage 60
+  sleep 20
+  kafka_stop
+  stopped=$(now)
+  echo "  broker stopped"
+  sleep 15
+  kafka_start
+  started=$(now)
+  for n in 1 2; do wait_for "http://127.0.0.1:${n}9269/readyz"; done
+  ready=$(since "$started")
+  echo "  broker back after $(since "$stopped") s; both collectors ready ${ready} s later"
+  wait "$LOAD"
+  report broker-outage "$before" ",\"collectorsReadySecondsAfterBroker\":$ready"
+fi
+
+if has_drill postgres-outage; then
+  echo "-- postgres-outage (${OUTAGE} s)"
+  before=$(stored_spans)
+  load postgres-outage $(( OUTAGE + 60 ))
+  : > "$OUT/postgres-outage-lag.tsv"
+  ( start=$(now); while kill -0 "$LOAD" 2>/dev/null; do
+      echo -e "$(since "$start")\t$(total_lag)" >> "$OUT/postgres-outage-lag.tsv"; sleep 1; done ) &
+  SAMPLER=$!
+  sleep 20
+  pg_stop
+  echo "  PostgreSQL stopped"
+  sleep "$OUTAGE"
+  peak=$(total_lag)
+  pg_resume
+  resumed=$(now)
+  echo "  PostgreSQL started again; lag $peak records"
+  await_caught_up
+  drain=$(since "$resumed")
+  echo "  caught up (lag under a second of input) ${drain} s after PostgreSQL came back"
+  wait "$LOAD"
+  kill "$SAMPLER" 2>/dev/null || true
+  report postgres-outage "$before" ",\"outageSeconds\":$OUTAGE,\"peakLagRecords\":$peak,\"drainSeconds\":$drain"
+fi
 echo "results in $OUT"
