@@ -42,10 +42,10 @@ import org.slf4j.LoggerFactory;
  * meanwhile (a member that went on after losing its partitions) is refused whole.
  *
  * <p>Each of {@link KafkaIngesterSettings#consumers()} members of the group polls and stores on a
- * thread of its own, batch after batch, for the partitions it holds. Storage down: the batch is tried again,
- * with growing pauses, from the same positions; the records wait in Kafka (the lag grows) and
- * nothing is lost. A record that cannot be decoded, or a span storage cannot hold, is counted
- * and skipped: its position moves on, so it cannot stop the partition.
+ * thread of its own, batch after batch, for the partitions it holds. Storage down: the batch is
+ * tried again, with growing pauses, from the same positions; the records wait in Kafka (the lag
+ * grows) and nothing is lost. A record that cannot be decoded, or a span storage cannot hold, is
+ * counted and skipped: its position moves on, so it cannot stop the partition.
  */
 public final class KafkaSpanIngester implements Component {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaSpanIngester.class);
