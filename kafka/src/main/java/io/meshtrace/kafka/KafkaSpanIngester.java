@@ -146,6 +146,8 @@ public final class KafkaSpanIngester implements Component {
     private final Thread thread;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private long lagUpdated = System.nanoTime() - LAG_INTERVAL_NANOS;
+    /** A consumer of no group, reading uncommitted: only to ask for the partitions' log ends. */
+    private KafkaConsumer<String, byte[]> logEnds;
 
     Member(int index) {
       thread = new Thread(this::run, "meshtrace-kafka-ingester-" + index);
@@ -179,7 +181,9 @@ public final class KafkaSpanIngester implements Component {
     }
 
     private void consume() {
-      try (KafkaConsumer<String, byte[]> open = newConsumer()) {
+      try (KafkaConsumer<String, byte[]> open = newConsumer();
+          KafkaConsumer<String, byte[]> logEnds = newLogEndsConsumer()) {
+        this.logEnds = logEnds;
         consumer = open;
         if (stopping) {
           return;
@@ -194,6 +198,7 @@ public final class KafkaSpanIngester implements Component {
         }
       } finally {
         consumer = null;
+        logEnds = null;
       }
     }
 
@@ -246,9 +251,11 @@ public final class KafkaSpanIngester implements Component {
     }
 
     /**
-     * Records not yet stored, per partition held: the end of the partition (for read_committed,
-     * its last stable offset) less the stored position. Asked of the broker at most once a second,
-     * also while storage fails and the partitions are paused.
+     * Records not yet stored, per partition held: the partition's log end less the stored
+     * position, as Kafka's own consumer-group lag counts it. The log end, not the last stable
+     * offset that read_committed reads up to: records behind a transaction that stays open (a
+     * collector that died mid-commit, a stuck transaction) are lag too, so such a stall shows.
+     * Asked of the broker at most once a second, also while storage fails.
      */
     private void updateLag(KafkaConsumer<String, byte[]> open) {
       long now = System.nanoTime();
@@ -257,7 +264,8 @@ public final class KafkaSpanIngester implements Component {
       }
       lagUpdated = now;
       try {
-        Map<TopicPartition, Long> ends = open.endOffsets(open.assignment(), Duration.ofSeconds(5));
+        Map<TopicPartition, Long> ends = logEnds.endOffsets(open.assignment(),
+            Duration.ofSeconds(5));
         ends.forEach((partition, end) -> {
           Long position = expected.get(partition);
           if (position != null) {
@@ -423,6 +431,14 @@ public final class KafkaSpanIngester implements Component {
       }
     }
 
+  }
+
+  private KafkaConsumer<String, byte[]> newLogEndsConsumer() {
+    Properties config = new Properties();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.brokers());
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
   private KafkaConsumer<String, byte[]> newConsumer() {

@@ -72,7 +72,8 @@ public final class KafkaMetrics {
     FunctionCounter.builder("meshtrace.kafka.rebalances", ingester, KafkaSpanIngester::rebalances)
         .description("Partition assignments this ingester has taken part in").register(registry);
     MultiGauge lag = MultiGauge.builder("meshtrace.kafka.consumer.lag")
-        .description("Records of a held partition not yet stored, as of the last poll")
+        .description("Records of a held partition not yet stored: its log end less the stored "
+            + "position")
         .register(registry);
     return lag;
   }
