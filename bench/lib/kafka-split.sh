@@ -20,10 +20,15 @@ trap 'split_stop' EXIT
 wait_for() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; echo "no answer from $1" >&2; return 1; }
 
 split_stop() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -n "${PG_FIFO:-}" ] && { echo quit > "$PG_FIFO" 2>/dev/null || true; }
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  exec 7>&- 2>/dev/null || true
+  # PostgreSQL last, and by its controller's quit: a SIGTERM to the controller's JVM would leave
+  # the postmaster running.
+  for pid in "${PIDS[@]}"; do [ "$pid" = "${PG_PID:-}" ] || kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do [ "$pid" = "${PG_PID:-}" ] || wait "$pid" 2>/dev/null || true; done
+  if [ -n "${PG_PID:-}" ]; then
+    echo quit >&7 2>/dev/null || true
+    exec 7>&- 2>/dev/null || true
+    wait "$PG_PID" 2>/dev/null || true
+  fi
 }
 
 pg_start() {
