@@ -61,19 +61,22 @@ load() { # name seconds: in the background; its JSON line goes to $OUT/name.json
     --requests $(( RATE * $2 / 100 )) --warmup 0 > "$OUT/$1.json" 2> "$OUT/$1.gen.log" &
   LOAD=$!
 }
+gen_field() { # name python-subscript: a field of the load's JSON line
+  python3 -c "import json;print(json.load(open('$OUT/$1.json'))$2)"
+}
 report() { # name before [more JSON]
   local name=$1 before=$2 extra=${3:-}
   await_drained || echo "  (the ingesters did not drain in 10 minutes)"
   sleep 2
   local stored ok failed dup
   stored=$(( $(stored_spans) - before ))
-  ok=$(python3 -c "import json;print(json.load(open('$OUT/$name.json'))['okRequests'])")
-  failed=$(python3 -c "import json;print(json.load(open('$OUT/$name.json'))['failedRequests'])")
+  ok=$(gen_field "$name" "['okRequests']")
+  failed=$(gen_field "$name" "['failedRequests']")
   dup=$(duplicate_spans)
   local acked=$(( ok * 100 ))
   local lost=$(( acked > stored ? acked - stored : 0 ))
   local unacked=$(( stored > acked ? stored - acked : 0 ))
-  local p99; p99=$(python3 -c "import json;print(json.load(open('$OUT/$name.json'))['latencyMs']['p99'])")
+  local p99; p99=$(gen_field "$name" "['latencyMs']['p99']")
   echo "{\"drill\":\"$name\",\"rate\":$RATE,\"ackedSpans\":$acked,\"storedSpans\":$stored,\"lostSpans\":$lost,\"storedNotAcknowledged\":$unacked,\"duplicateRows\":$dup,\"okRequests\":$ok,\"failedRequests\":$failed,\"ackP99Ms\":$p99$extra}" \
     | tee -a "$OUT/drills.jsonl"
 }
@@ -110,7 +113,7 @@ if has_drill collector-kill; then
   wait "$LOAD"
   # The acknowledged spans are all in Kafka; the killed collector's open transaction holds back
   # the partitions it touched until the broker aborts it (transaction.timeout.ms, 60 s).
-  acked=$(( $(python3 -c "import json;print(json.load(open('$OUT/collector-kill.json'))['okRequests'])") * 100 ))
+  acked=$(( $(gen_field collector-kill "['okRequests']") * 100 ))
   for _ in $(seq 1 360); do
     [ $(( $(stored_spans) - before )) -ge "$acked" ] && break
     sleep 0.5
