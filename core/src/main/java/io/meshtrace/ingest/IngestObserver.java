@@ -25,4 +25,7 @@ public interface IngestObserver {
 
   /** Attribute values cut to the length limit. */
   default void valuesTruncated(long count) {}
+
+  /** Strings whose NUL characters or malformed UTF-8 were replaced so that they can be stored. */
+  default void stringsCleaned(long count) {}
 }

@@ -91,6 +91,9 @@ public final class IngestPipeline implements SpanIngest {
     if (outcome.valuesTruncated() > 0) {
       observer.valuesTruncated(outcome.valuesTruncated());
     }
+    if (outcome.stringsCleaned() > 0) {
+      observer.stringsCleaned(outcome.stringsCleaned());
+    }
     long rejected = outcome.rejectedSpans();
     if (rejected > 0 && !source.partialSuccess()) {
       // Counted by reason here, so accept()'s recover() passes the refusal on uncounted.

@@ -4,6 +4,7 @@ import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.SpanProblem;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -15,14 +16,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Applies the attribute limits and storage's per-span check to a request. Spans that need no
- * change are passed on as they are; only what is cut or refused is rebuilt.
+ * Applies the attribute limits and storage's per-span check to a request, and makes every string
+ * storable ({@link StoredText}). Spans that need no change are passed on as they are; only what
+ * is cut, cleaned or refused is rebuilt.
  */
 final class SpanSanitizer {
 
   /** The request after sanitizing. */
   record Outcome(List<ResourceSpans> kept, long keptSpans, Map<SpanRejection, Long> rejectedByReason,
-      String firstProblem, long attributesDropped, long valuesTruncated) {
+      String firstProblem, long attributesDropped, long valuesTruncated, long stringsCleaned) {
     long rejectedSpans() {
       return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -54,9 +56,10 @@ final class SpanSanitizer {
       }
       List<ScopeSpans> scopes = new ArrayList<>(resourceSpans.getScopeSpansCount());
       boolean scopesChanged = false;
-      for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+      for (ScopeSpans original : resourceSpans.getScopeSpansList()) {
+        ScopeSpans scopeSpans = cleanScope(original, counters);
         List<Span> spans = new ArrayList<>(scopeSpans.getSpansCount());
-        boolean spansChanged = false;
+        boolean spansChanged = scopeSpans != original;
         int spanCount = scopeSpans.getSpansCount();
         for (int s = 0; s < spanCount; s++) {
           Span span = scopeSpans.getSpans(s);
@@ -92,7 +95,32 @@ final class SpanSanitizer {
       kept.add(rebuilt == null ? resourceSpans : rebuilt.build());
     }
     return new Outcome(kept, counters.kept, counters.rejected, counters.firstProblem,
-        counters.attributesDropped, counters.valuesTruncated);
+        counters.attributesDropped, counters.valuesTruncated, counters.stringsCleaned);
+  }
+
+  private ScopeSpans cleanScope(ScopeSpans scopeSpans, Counters counters) {
+    InstrumentationScope scope = scopeSpans.getScope();
+    List<KeyValue> attributes = limit(scope.getAttributesList(), counters);
+    boolean name = !StoredText.isClean(scope.getNameBytes());
+    boolean version = !StoredText.isClean(scope.getVersionBytes());
+    if (attributes == null && !name && !version) {
+      return scopeSpans;
+    }
+    InstrumentationScope.Builder cleaned = scope.toBuilder();
+    if (attributes != null) {
+      cleaned.clearAttributes().addAllAttributes(attributes)
+          .setDroppedAttributesCount(scope.getDroppedAttributesCount()
+              + scope.getAttributesCount() - attributes.size());
+    }
+    if (name) {
+      cleaned.setName(StoredText.clean(scope.getNameBytes()));
+      counters.stringsCleaned++;
+    }
+    if (version) {
+      cleaned.setVersion(StoredText.clean(scope.getVersionBytes()));
+      counters.stringsCleaned++;
+    }
+    return scopeSpans.toBuilder().setScope(cleaned).build();
   }
 
   private Span limit(Span span, Counters counters) {
@@ -103,14 +131,39 @@ final class SpanSanitizer {
           .setDroppedAttributesCount(span.getDroppedAttributesCount()
               + span.getAttributesCount() - attributes.size());
     }
+    if (!StoredText.isClean(span.getNameBytes())) {
+      builder = builder == null ? span.toBuilder() : builder;
+      builder.setName(StoredText.clean(span.getNameBytes()));
+      counters.stringsCleaned++;
+    }
+    if (!StoredText.isClean(span.getStatus().getMessageBytes())) {
+      builder = builder == null ? span.toBuilder() : builder;
+      builder.setStatus(span.getStatus().toBuilder()
+          .setMessage(StoredText.clean(span.getStatus().getMessageBytes())));
+      counters.stringsCleaned++;
+    }
+    if (!StoredText.isClean(span.getTraceStateBytes())) {
+      builder = builder == null ? span.toBuilder() : builder;
+      builder.setTraceState(StoredText.clean(span.getTraceStateBytes()));
+      counters.stringsCleaned++;
+    }
     for (int i = 0; i < span.getEventsCount(); i++) {
       Span.Event event = span.getEvents(i);
       List<KeyValue> eventAttributes = limit(event.getAttributesList(), counters);
-      if (eventAttributes != null) {
+      boolean eventName = !StoredText.isClean(event.getNameBytes());
+      if (eventAttributes != null || eventName) {
         builder = builder == null ? span.toBuilder() : builder;
-        builder.setEvents(i, event.toBuilder().clearAttributes().addAllAttributes(eventAttributes)
-            .setDroppedAttributesCount(event.getDroppedAttributesCount()
-                + event.getAttributesCount() - eventAttributes.size()));
+        Span.Event.Builder cleaned = event.toBuilder();
+        if (eventAttributes != null) {
+          cleaned.clearAttributes().addAllAttributes(eventAttributes)
+              .setDroppedAttributesCount(event.getDroppedAttributesCount()
+                  + event.getAttributesCount() - eventAttributes.size());
+        }
+        if (eventName) {
+          cleaned.setName(StoredText.clean(event.getNameBytes()));
+          counters.stringsCleaned++;
+        }
+        builder.setEvents(i, cleaned);
       }
     }
     for (int i = 0; i < span.getLinksCount(); i++) {
@@ -126,16 +179,22 @@ final class SpanSanitizer {
     return builder == null ? span : builder.build();
   }
 
-  /** The attributes cut to the limits, or null when they are within them already. */
+  /**
+   * The attributes cut to the limits and with storable text, or null when they are within the
+   * limits and clean already.
+   */
   private List<KeyValue> limit(List<KeyValue> attributes, Counters counters) {
     int count = attributes.size();
     boolean tooMany = count > maxAttributes;
     boolean tooLong = false;
+    boolean dirty = false;
     // Indexed: protobuf's lists are unmodifiable wrappers whose iterators do not inline here.
-    for (int i = 0; i < count && !tooLong; i++) {
-      tooLong = tooLongSomewhere(attributes.get(i).getValue());
+    for (int i = 0; i < count && !tooLong && !dirty; i++) {
+      KeyValue attribute = attributes.get(i);
+      tooLong = tooLongSomewhere(attribute.getValue());
+      dirty = isDirty(attribute);
     }
-    if (!tooMany && !tooLong) {
+    if (!tooMany && !tooLong && !dirty) {
       return null;
     }
     int keep = Math.min(attributes.size(), maxAttributes);
@@ -143,11 +202,71 @@ final class SpanSanitizer {
     List<KeyValue> limited = new ArrayList<>(keep);
     for (int i = 0; i < keep; i++) {
       KeyValue attribute = attributes.get(i);
+      if (isDirty(attribute)) {
+        attribute = clean(attribute, counters);
+      }
       limited.add(tooLongSomewhere(attribute.getValue())
           ? attribute.toBuilder().setValue(truncate(attribute.getValue(), counters)).build()
           : attribute);
     }
     return limited;
+  }
+
+  private static boolean isDirty(KeyValue attribute) {
+    return !StoredText.isClean(attribute.getKeyBytes()) || isDirty(attribute.getValue());
+  }
+
+  private static boolean isDirty(AnyValue value) {
+    return switch (value.getValueCase()) {
+      case STRING_VALUE -> !StoredText.isClean(value.getStringValueBytes());
+      case ARRAY_VALUE -> value.getArrayValue().getValuesList().stream()
+          .anyMatch(SpanSanitizer::isDirty);
+      case KVLIST_VALUE -> value.getKvlistValue().getValuesList().stream()
+          .anyMatch(SpanSanitizer::isDirty);
+      default -> false;
+    };
+  }
+
+  private static KeyValue clean(KeyValue attribute, Counters counters) {
+    KeyValue.Builder cleaned = attribute.toBuilder();
+    if (!StoredText.isClean(attribute.getKeyBytes())) {
+      cleaned.setKey(StoredText.clean(attribute.getKeyBytes()));
+      counters.stringsCleaned++;
+    }
+    if (isDirty(attribute.getValue())) {
+      cleaned.setValue(clean(attribute.getValue(), counters));
+    }
+    return cleaned.build();
+  }
+
+  private static AnyValue clean(AnyValue value, Counters counters) {
+    switch (value.getValueCase()) {
+      case STRING_VALUE -> {
+        if (StoredText.isClean(value.getStringValueBytes())) {
+          return value;
+        }
+        counters.stringsCleaned++;
+        return AnyValue.newBuilder()
+            .setStringValue(StoredText.clean(value.getStringValueBytes())).build();
+      }
+      case ARRAY_VALUE -> {
+        ArrayValue.Builder array = ArrayValue.newBuilder();
+        for (AnyValue element : value.getArrayValue().getValuesList()) {
+          array.addValues(clean(element, counters));
+        }
+        return AnyValue.newBuilder().setArrayValue(array).build();
+      }
+      case KVLIST_VALUE -> {
+        KeyValueList.Builder list = KeyValueList.newBuilder();
+        for (KeyValue entry : value.getKvlistValue().getValuesList()) {
+          list.addValues(isDirty(entry) ? clean(entry, counters) : entry);
+        }
+        return AnyValue.newBuilder().setKvlistValue(list).build();
+      }
+      default -> {
+        return value;
+      }
+    }
   }
 
   private boolean tooLongSomewhere(AnyValue value) {
@@ -213,6 +332,7 @@ final class SpanSanitizer {
     String firstProblem = "";
     long attributesDropped;
     long valuesTruncated;
+    long stringsCleaned;
 
     void reject(SpanProblem problem) {
       rejected.merge(problem.reason(), 1L, Long::sum);

@@ -231,6 +231,42 @@ class OtlpBadInputTest {
         - counter(before, "meshtrace_attribute_values_truncated_total")).isEqualTo(2.0);
   }
 
+  @Test
+  void nulIsStoredAsReplacementCharacters() throws Exception {
+    // Malformed UTF-8 cannot come this way: protobuf refuses it in string fields.
+    ByteString traceId = OtlpPayloads.randomTraceId();
+    ExportTraceServiceRequest request = OtlpPayloads.trace(traceId, 1, "text", span ->
+        span.toBuilder().setName("get\0/x")
+            .addAttributes(KeyValue.newBuilder().setKey("k\0(")
+                .setValue(AnyValue.newBuilder().setStringValue("\0")))
+            .addAttributes(KeyValue.newBuilder().setKey("a\0b")
+                .setValue(AnyValue.newBuilder().setArrayValue(
+                    io.opentelemetry.proto.common.v1.ArrayValue.newBuilder()
+                        .addValues(AnyValue.newBuilder().setStringValue("x\0y")))))
+            .addEvents(Span.Event.newBuilder().setName("e\0").setTimeUnixNano(
+                span.getStartTimeUnixNano()))
+            .build());
+    String before = get(url(server, "admin", "/metrics")).body();
+    HttpResponse<byte[]> answer = postBytes(otlpHttp, "application/x-protobuf",
+        request.toByteArray());
+    assertThat(answer.statusCode()).isEqualTo(200);
+    assertThat(ExportTraceServiceResponse.parseFrom(answer.body()).hasPartialSuccess()).isFalse();
+
+    Span span = server.storage().spanStore().getTrace(TraceId.fromBytes(traceId)).await().get(0)
+        .getScopeSpans(0).getSpans(0);
+    assertThat(span.getName()).isEqualTo("get\uFFFD/x");
+    List<String> keys = span.getAttributesList().stream().map(KeyValue::getKey).toList();
+    assertThat(keys).contains("k\uFFFD(", "a\uFFFDb");
+    KeyValue array = span.getAttributesList().stream()
+        .filter(kv -> kv.getKey().equals("a\uFFFDb")).findFirst().orElseThrow();
+    assertThat(array.getValue().getArrayValue().getValues(0).getStringValue())
+        .isEqualTo("x\uFFFDy");
+    assertThat(span.getEvents(0).getName()).isEqualTo("e\uFFFD");
+    String after = get(url(server, "admin", "/metrics")).body();
+    assertThat(counter(after, "meshtrace_strings_cleaned_total")
+        - counter(before, "meshtrace_strings_cleaned_total")).isEqualTo(6.0);
+  }
+
   private static double counter(String metrics, String name) {
     for (String line : metrics.split("\n")) {
       if (line.startsWith(name + " ")) {

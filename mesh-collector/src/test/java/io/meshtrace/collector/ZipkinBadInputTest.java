@@ -151,6 +151,19 @@ class ZipkinBadInputTest {
         type -> assertThat(type).startsWith("text/plain"));
   }
 
+  @Test
+  void nulInTagKeysAndValuesIsStoredAsReplacementCharacter() throws Exception {
+    String traceId = randomHex(32);
+    HttpResponse<String> answer = post(spans, "application/json", bytes("[{\"traceId\":\""
+        + traceId + "\",\"id\":\"1\",\"name\":\"op\",\"timestamp\":"
+        + ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now()) + ",\"duration\":10,"
+        + "\"localEndpoint\":{\"serviceName\":\"svc\"},"
+        + "\"tags\":{\"a\\u0000b\":\"x\\u0000y\"}}]"));
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+    String trace = get(url(server, "zipkin", "/api/v2/trace/" + traceId)).body();
+    assertThat(trace).contains("\"a\uFFFDb\":\"x\uFFFDy\"");
+  }
+
   private static boolean stored(String traceId) throws Exception {
     return get(url(server, "zipkin", "/api/v2/trace/" + traceId)).statusCode() == 200;
   }

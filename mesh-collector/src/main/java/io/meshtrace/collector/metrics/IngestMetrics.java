@@ -34,6 +34,8 @@ import java.util.function.Supplier;
  *       before their spans were counted (malformed, too large, unsupported media type)
  *   <li>{@code meshtrace_attributes_dropped_total}, {@code
  *       meshtrace_attribute_values_truncated_total}: the attribute limits at work
+ *   <li>{@code meshtrace_strings_cleaned_total}: strings stored with U+FFFD in place of NUL
+ *       characters or malformed UTF-8, which PostgreSQL's text cannot hold
  *   <li>{@code meshtrace_spans_in_flight}: spans accepted and not yet committed
  *   <li>{@code meshtrace_storage_batch_spans}: spans per insert (group commit)
  *   <li>{@code meshtrace_storage_commit_seconds{outcome}}: insert latency
@@ -50,6 +52,7 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
   private final MeterRegistry registry;
   private final Counter attributesDropped;
   private final Counter valuesTruncated;
+  private final Counter stringsCleaned;
   private final DistributionSummary batchSpans;
   private final Timer commitOk;
   private final Timer commitFailed;
@@ -85,6 +88,9 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
         .register(registry);
     this.valuesTruncated = Counter.builder("meshtrace.attribute.values.truncated")
         .description("Attribute values cut to the maximum length").register(registry);
+    this.stringsCleaned = Counter.builder("meshtrace.strings.cleaned")
+        .description("Strings stored with U+FFFD in place of NUL characters or malformed UTF-8")
+        .register(registry);
     this.batchSpans = DistributionSummary.builder("meshtrace.storage.batch.spans")
         .description("Spans per insert statement").baseUnit("spans")
         .serviceLevelObjectives(1, 10, 100, 500, 1000, 2000, 5000, 10000)
@@ -142,6 +148,11 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
   @Override
   public void valuesTruncated(long count) {
     valuesTruncated.increment(count);
+  }
+
+  @Override
+  public void stringsCleaned(long count) {
+    stringsCleaned.increment(count);
   }
 
   @Override
