@@ -88,10 +88,10 @@ abstract class ServerCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    StopSignals.onStop(config.shutdown().timeout(), () -> {
       server.stop();
       stopped.countDown();
-    }, "meshtrace-shutdown"));
+    });
     stopped.await();
     return 0;
   }

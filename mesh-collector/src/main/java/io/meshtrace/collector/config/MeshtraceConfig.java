@@ -13,12 +13,13 @@ import java.util.Objects;
  * involves several concerns (no two running listeners on one port) is checked here.
  */
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
-    KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
+    StorageTimeoutConfig storageTimeouts, ShutdownConfig shutdown, KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
     SamplingConfig sampling, XdsConfig xds) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
-      StorageConfig.SETTINGS, KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
+      StorageConfig.SETTINGS, StorageTimeoutConfig.SETTINGS, ShutdownConfig.SETTINGS,
+      KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
       JaegerUdpConfig.SETTINGS,
       QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS);
 
@@ -26,6 +27,8 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(listeners, "listeners");
     Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(storageTimeouts, "storageTimeouts");
+    Objects.requireNonNull(shutdown, "shutdown");
     Objects.requireNonNull(kafka, "kafka");
     Objects.requireNonNull(ingest, "ingest");
     if (mode.runsIngester() && (kafka.brokers() == null || kafka.brokers().isBlank())) {
@@ -60,6 +63,7 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
 
   public static MeshtraceConfig from(Mode mode, SettingValues values) {
     return new MeshtraceConfig(mode, ListenerConfig.from(values), StorageConfig.from(values),
+        StorageTimeoutConfig.from(values), ShutdownConfig.from(values),
         KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
         QueryConfig.from(values), SamplingConfig.from(values),
         XdsConfig.from(values));

@@ -11,7 +11,8 @@ import java.util.List;
  * @param pgUrl {@code postgresql://user:pass@host:port/db}, or null for the embedded server
  * @param indexedTagKeys attribute keys whose values are indexed per trace
  */
-public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, int writerConcurrency,
+public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, int pgWritePoolSize,
+    int writerConcurrency,
     int maxBatchSpans, int retentionDays, int partitionsAhead, List<String> indexedTagKeys) {
 
   public static final Setting<Path> DATA_DIR = Setting.path("data-dir", "DIR",
@@ -20,7 +21,11 @@ public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, int writ
       "Use this PostgreSQL server instead of the embedded one: "
           + "postgresql://user:password@host:5432/database.");
   public static final Setting<Integer> PG_POOL_SIZE = Setting.integer("pg-pool-size", "N",
-      PostgresStorageConfig.DEFAULT_POOL_SIZE, "Connections to PostgreSQL.");
+      PostgresStorageConfig.DEFAULT_POOL_SIZE, "Connections to PostgreSQL for reads (query "
+          + "APIs, sampling), apart from the writer's.");
+  public static final Setting<Integer> PG_WRITE_POOL_SIZE = Setting.integer("pg-write-pool-size",
+      "N", PostgresStorageConfig.DEFAULT_WRITE_POOL_SIZE, "Connections to PostgreSQL for "
+          + "writing spans; more than --writer-concurrency.");
   public static final Setting<Integer> WRITER_CONCURRENCY = Setting.integer(
       "writer-concurrency", "N", PostgresStorageConfig.DEFAULT_WRITER_CONCURRENCY,
       "Span inserts in flight at once; spans arriving meanwhile are committed together in the "
@@ -39,7 +44,7 @@ public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, int writ
           + "name one request (empty for none). Each costs about 100 bytes a trace and value.");
 
   public static final List<Setting<?>> SETTINGS = List.of(DATA_DIR, PG_URL, PG_POOL_SIZE,
-      WRITER_CONCURRENCY, MAX_BATCH_SPANS, RETENTION_DAYS, PARTITIONS_AHEAD, INDEXED_TAG_KEYS);
+      PG_WRITE_POOL_SIZE, WRITER_CONCURRENCY, MAX_BATCH_SPANS, RETENTION_DAYS, PARTITIONS_AHEAD, INDEXED_TAG_KEYS);
 
   public StorageConfig {
     if (dataDir == null) {
@@ -51,10 +56,10 @@ public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, int writ
     }
     Validate.atLeast(PG_POOL_SIZE, pgPoolSize, 2);
     Validate.atLeast(WRITER_CONCURRENCY, writerConcurrency, 1);
-    if (writerConcurrency >= pgPoolSize) {
+    if (writerConcurrency >= pgWritePoolSize) {
       throw new InvalidConfigException(WRITER_CONCURRENCY.name(), "is " + writerConcurrency
-          + " but must be less than " + PG_POOL_SIZE.name() + " (" + pgPoolSize
-          + ") so that reads still get a connection");
+          + " but must be less than " + PG_WRITE_POOL_SIZE.name() + " (" + pgWritePoolSize
+          + ") so that dictionaries and partitions still get a connection while inserts run");
     }
     Validate.atLeast(MAX_BATCH_SPANS, maxBatchSpans, 1);
     Validate.atLeast(RETENTION_DAYS, retentionDays, 1);
@@ -70,7 +75,7 @@ public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, int writ
 
   public static StorageConfig from(SettingValues values) {
     return new StorageConfig(values.get(DATA_DIR), values.get(PG_URL), values.get(PG_POOL_SIZE),
-        values.get(WRITER_CONCURRENCY), values.get(MAX_BATCH_SPANS), values.get(RETENTION_DAYS),
+        values.get(PG_WRITE_POOL_SIZE), values.get(WRITER_CONCURRENCY), values.get(MAX_BATCH_SPANS), values.get(RETENTION_DAYS),
         values.get(PARTITIONS_AHEAD), values.get(INDEXED_TAG_KEYS));
   }
 
@@ -84,7 +89,7 @@ public record StorageConfig(Path dataDir, String pgUrl, int pgPoolSize, int writ
   public String toString() {
     return "StorageConfig[dataDir=" + dataDir + ", pgUrl=" + (pgUrl == null ? null
         : pgUrl.replaceFirst("//[^@/]*@", "//(credentials)@")) + ", pgPoolSize=" + pgPoolSize
-        + ", writerConcurrency=" + writerConcurrency + ", maxBatchSpans=" + maxBatchSpans
+        + ", pgWritePoolSize=" + pgWritePoolSize        + ", writerConcurrency=" + writerConcurrency + ", maxBatchSpans=" + maxBatchSpans
         + ", retentionDays=" + retentionDays + ", partitionsAhead=" + partitionsAhead
         + ", indexedTagKeys=" + indexedTagKeys + "]";
   }

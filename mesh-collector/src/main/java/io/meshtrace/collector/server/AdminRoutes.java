@@ -11,14 +11,17 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The admin listener: {@code /healthz} says the process is alive, {@code /readyz} that it can do
- * its work (storage answers and every listener is up), {@code /metrics} is for Prometheus.
+ * The admin listener: {@code /healthz} says the process is alive and can recover by itself (503
+ * when it cannot, for example when the embedded PostgreSQL stays down: then only a restart of
+ * the process helps), {@code /readyz} that it can do its work (storage answers and commits,
+ * every listener is up, it is not stopping), {@code /metrics} is for Prometheus.
  *
  * <p>{@code /readyz} also describes the sampling strategies' source. A strategies file that broke
  * after start-up does not make the process unready, since the last good strategies are still
  * served, but the detail says it is broken and why.
  */
 final class AdminRoutes {
+  private final Supplier<String> unhealthy;
   private final Supplier<Future<Void>> storagePing;
   private final BooleanSupplier listenersUp;
   private final PrometheusMeterRegistry metrics;
@@ -28,14 +31,17 @@ final class AdminRoutes {
   private final Supplier<String> kafkaPartitions;
 
   /**
+   * @param unhealthy why the process cannot recover by itself, or null when it can
    * @param storagePing succeeds when storage answers (fails while it is not open)
    * @param listenersUp whether every component of the process has started and none is stopping
    * @param sampling the served strategies' status; returns null when this process serves none
    * @param xds the xDS server's status; returns null when none runs
    */
-  AdminRoutes(Supplier<Future<Void>> storagePing, BooleanSupplier listenersUp,
+  AdminRoutes(Supplier<String> unhealthy, Supplier<Future<Void>> storagePing,
+      BooleanSupplier listenersUp,
       PrometheusMeterRegistry metrics, Supplier<SamplingStrategySource.Status> sampling,
       Supplier<SamplingStrategySource.Status> xds, Supplier<String> kafkaPartitions) {
+    this.unhealthy = unhealthy;
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
     this.metrics = metrics;
@@ -46,7 +52,15 @@ final class AdminRoutes {
 
   Router router(Vertx vertx) {
     Router router = Router.router(vertx);
-    router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "ok")));
+    router.get("/healthz").handler(ctx -> {
+      String problem = unhealthy.get();
+      if (problem == null) {
+        ctx.json(new JsonObject().put("status", "ok"));
+      } else {
+        ctx.response().setStatusCode(503);
+        ctx.json(new JsonObject().put("status", "unhealthy").put("reason", problem));
+      }
+    });
     router.get("/readyz").handler(this::ready);
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -60,7 +74,7 @@ final class AdminRoutes {
         .timeout(2, java.util.concurrent.TimeUnit.SECONDS)
         .onComplete(ping -> {
           JsonObject checks = new JsonObject()
-              .put("listeners", listeners ? "up" : "starting")
+              .put("listeners", listeners ? "up" : "not serving (starting or stopping)")
               .put("storage", ping.succeeded() ? "ok" : "unreachable: " + ping.cause().getMessage());
           SamplingStrategySource.Status status = sampling.get();
           if (status != null) {

@@ -6,10 +6,17 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One HTTP listener served by several event loops: a verticle instance per loop, each with its
@@ -29,6 +36,9 @@ public final class HttpListener implements Listener {
   private final HttpServerOptions options;
   private final Function<Vertx, Handler<HttpServerRequest>> handler;
   private final AtomicInteger bound = new AtomicInteger();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  /** How long stopping waits for requests in progress; zero until the listener drains. */
+  private volatile Duration answerWithin = Duration.ZERO;
   private volatile String deploymentId;
 
   /**
@@ -71,7 +81,8 @@ public final class HttpListener implements Listener {
   public Future<Void> start() {
     int listenPort = port != 0 ? port : -RANDOM_PORT_KEYS.incrementAndGet();
     return vertx.deployVerticle(
-            () -> new ListenerVerticle(bind, listenPort, options, handler, bound),
+            () -> new ListenerVerticle(bind, listenPort, options, handler, bound, draining,
+                () -> answerWithin),
             new DeploymentOptions().setInstances(instances))
         .<Void>map(id -> {
           deploymentId = id;
@@ -86,7 +97,16 @@ public final class HttpListener implements Listener {
     return bound.get();
   }
 
-  /** Closes the socket; requests in progress on its connections are cut. */
+  @Override
+  public void drain(Duration answerWithin) {
+    this.answerWithin = answerWithin;
+    draining.set(true);
+  }
+
+  /**
+   * Closes the socket; requests in progress on its connections are answered first, for as long
+   * as {@link #drain} allowed (HTTP/2 clients get a GOAWAY), then cut.
+   */
   @Override
   public Future<Void> stop() {
     String id = deploymentId;
@@ -99,22 +119,47 @@ public final class HttpListener implements Listener {
     private final HttpServerOptions options;
     private final Function<Vertx, Handler<HttpServerRequest>> handler;
     private final AtomicInteger bound;
+    private final AtomicBoolean draining;
+    private final Supplier<Duration> answerWithin;
+    private HttpServer server;
 
     ListenerVerticle(String bind, int port, HttpServerOptions options,
-        Function<Vertx, Handler<HttpServerRequest>> handler, AtomicInteger bound) {
+        Function<Vertx, Handler<HttpServerRequest>> handler, AtomicInteger bound,
+        AtomicBoolean draining, Supplier<Duration> answerWithin) {
       this.bind = bind;
       this.port = port;
       this.options = options;
       this.handler = handler;
       this.bound = bound;
+      this.draining = draining;
+      this.answerWithin = answerWithin;
     }
 
     @Override
     public Future<?> start() {
+      Handler<HttpServerRequest> requests = handler.apply(vertx);
       return vertx.createHttpServer(new HttpServerOptions(options))
-          .requestHandler(handler.apply(vertx))
+          .requestHandler(request -> {
+            if (draining.get() && request.version() != HttpVersion.HTTP_2) {
+              // The client's next request then opens a new connection, which a load balancer
+              // sends to another replica, or which is refused once this one has stopped; a
+              // request sent on a connection just as it closes would get no answer at all.
+              request.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+            }
+            requests.handle(request);
+          })
           .listen(port, bind)
-          .onSuccess(server -> bound.set(server.actualPort()));
+          .onSuccess(listening -> {
+            server = listening;
+            bound.set(listening.actualPort());
+          });
+    }
+
+    @Override
+    public Future<?> stop() {
+      HttpServer listening = server;
+      return listening == null ? Future.succeededFuture()
+          : listening.shutdown(answerWithin.get().toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 }

@@ -9,6 +9,7 @@ import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.KafkaMetrics;
 import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
+import io.meshtrace.collector.metrics.StorageHealthMetrics;
 import io.meshtrace.collector.metrics.UdpMetrics;
 import io.meshtrace.collector.metrics.XdsMetrics;
 import io.meshtrace.controlplane.xds.EdgeGatewayXdsServer;
@@ -64,6 +65,8 @@ public final class MeshtraceServer {
   private static final Logger LOG = LoggerFactory.getLogger(MeshtraceServer.class);
   /** How long one component may take to stop before the next is stopped. */
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  /** Beyond the write timeout, for an answer to be written once its write is decided. */
+  private static final Duration ANSWER_MARGIN = Duration.ofSeconds(1);
   /** How long starting may take, PostgreSQL's initdb included. */
   private static final long START_TIMEOUT_MINUTES = 3;
 
@@ -128,7 +131,8 @@ public final class MeshtraceServer {
   /** The admin listener, then PostgreSQL (the embedded server, unless --pg-url) and storage. */
   private List<Component> storageComponents() {
     List<Component> list = new ArrayList<>();
-    list.add(listen(listeners.admin(new AdminRoutes(this::pingStorage,
+    list.add(listen(listeners.admin(new AdminRoutes(
+        () -> embedded == null ? null : embedded.unhealthy(), this::pingStorage,
         () -> started && !stopped, metrics,
         () -> sampling == null ? null : sampling.served().status(),
         () -> xds == null ? null : xds.status(), this::kafkaPartitions))));
@@ -139,10 +143,16 @@ public final class MeshtraceServer {
       return list;
     }
     if (config.storage().embedded()) {
-      embedded = new EmbeddedPostgresServer(vertx, config.storage().dataDir());
+      embedded = new EmbeddedPostgresServer(vertx, config.storage().dataDir(),
+          config.storageTimeouts().embeddedRecoveryTimeout());
+      EmbeddedPostgresServer server = embedded;
+      StorageHealthMetrics.embeddedPostgres(metrics,
+          () -> server.supervisor() == null ? 0 : server.supervisor().restarts(),
+          () -> server.server() != null && server.server().isRunning());
       list.add(embedded);
     }
-    storage = new StorageComponent(vertx, config.storage(), embedded != null
+    storage = new StorageComponent(vertx, config.storage(), config.storageTimeouts(),
+        embedded != null
         ? embedded::connectOptions : () -> PgConnectOptions.fromUri(config.storage().pgUrl()));
     list.add(storage);
     return list;
@@ -160,6 +170,7 @@ public final class MeshtraceServer {
     List<Component> list = new ArrayList<>();
     if (store != null) {
       store.setBatchListener(ingestMetrics);
+      StorageHealthMetrics.writeTimeouts(metrics, store::timedOutWrites);
       ingest = new IngestPipeline(store.spanSink(), store.spanChecker(),
           config.ingest().limits(), ingestMetrics);
       list.addAll(store.components());
@@ -356,9 +367,11 @@ public final class MeshtraceServer {
   }
 
   /**
-   * Turns unready, then stops every component in the reverse order of their start: the
-   * listeners close, storage commits the writes in flight and closes, the embedded PostgreSQL
-   * stops. Blocks; safe to call twice.
+   * Stops as an orchestrator expects: {@code /readyz} turns 503 at once while every listener
+   * keeps serving for {@code --shutdown-drain} (telling HTTP/1.1 clients to reconnect), then the
+   * components stop in the reverse order of their start: listeners close, answering every
+   * request in progress, storage commits the writes in flight and closes, the embedded
+   * PostgreSQL stops. Blocks; safe to call twice.
    */
   public void stop() {
     synchronized (this) {
@@ -367,7 +380,20 @@ public final class MeshtraceServer {
       }
       stopped = true;
     }
-    LOG.info("meshtrace is stopping");
+    Duration drain = config.shutdown().drain();
+    if (started && !drain.isZero()) {
+      LOG.info("meshtrace is stopping: unready, still serving for {} ms", drain.toMillis());
+      // A request in progress is answered within the write timeout (committed, or 503).
+      Duration answerWithin = config.storageTimeouts().writeTimeout().plus(ANSWER_MARGIN);
+      listening.values().forEach(listener -> listener.drain(answerWithin));
+      try {
+        Thread.sleep(drain.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else {
+      LOG.info("meshtrace is stopping");
+    }
     try {
       components.stop().compose(v -> vertx.close())
           .toCompletionStage().toCompletableFuture().get(2, TimeUnit.MINUTES);

@@ -1,6 +1,7 @@
 package io.meshtrace.collector.server;
 
 import io.meshtrace.collector.config.StorageConfig;
+import io.meshtrace.collector.config.StorageTimeoutConfig;
 import io.meshtrace.lifecycle.Component;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
@@ -21,13 +22,16 @@ final class StorageComponent implements Component {
 
   private final Vertx vertx;
   private final StorageConfig config;
+  private final StorageTimeoutConfig timeouts;
   private final Supplier<PgConnectOptions> connect;
   private volatile PostgresStorage storage;
 
   /** @param connect where the server is, asked at start (the embedded one starts first) */
-  StorageComponent(Vertx vertx, StorageConfig config, Supplier<PgConnectOptions> connect) {
+  StorageComponent(Vertx vertx, StorageConfig config, StorageTimeoutConfig timeouts,
+      Supplier<PgConnectOptions> connect) {
     this.vertx = vertx;
     this.config = config;
+    this.timeouts = timeouts;
     this.connect = connect;
   }
 
@@ -40,9 +44,10 @@ final class StorageComponent implements Component {
   public Future<Void> start() {
     PgConnectOptions where = connect.get();
     return PostgresStorage.open(vertx, new PostgresStorageConfig(where, config.pgPoolSize(),
-            config.writerConcurrency(), config.maxBatchSpans(), config.partitionsAhead(),
-            config.retentionDays(), PostgresStorageConfig.DEFAULT_MAX_FUTURE_SKEW,
-            Set.copyOf(config.indexedTagKeys())))
+            config.pgWritePoolSize(), config.writerConcurrency(), config.maxBatchSpans(),
+            config.partitionsAhead(), config.retentionDays(),
+            PostgresStorageConfig.DEFAULT_MAX_FUTURE_SKEW, Set.copyOf(config.indexedTagKeys()),
+            timeouts.postgresTimeouts()))
         .<Void>map(opened -> {
           storage = opened;
           return null;

@@ -39,6 +39,10 @@ public final class TestServers {
         "--jaeger-compact-port", "0", "--jaeger-binary-port", "0", "--jaeger-http-port", "0",
         "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
         "--admin-port", "0"));
+    if (!List.of(extraFlags).contains("--shutdown-drain")) {
+      // Tests stop servers often; the drain itself has its own tests.
+      args.addAll(List.of("--shutdown-drain", "0s"));
+    }
     args.addAll(List.of(extraFlags));
     return MeshtraceServer.start(MeshtraceCommand.parseConfig(args.toArray(new String[0]), Map.of()));
   }

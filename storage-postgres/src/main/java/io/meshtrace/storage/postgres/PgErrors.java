@@ -16,12 +16,36 @@ final class PgErrors {
   }
 
   /**
-   * Whether the failure is about the data of the statement (SQLSTATE class 22, "data
-   * exception"), as opposed to the database being unreachable, overloaded or shutting down.
+   * Whether the failure says nothing about the statement's data: the database is unreachable,
+   * overloaded, shutting down, cancelled the statement (a timeout) or lost a race that a retry
+   * wins. Anything else (a constraint, a limit, bad text, a bug in meshtrace's handling of one
+   * request) is taken to be caused by some write in the batch, which is then split to find it.
    */
-  static boolean isDataError(Throwable failure) {
-    return failure instanceof PgException pg && pg.getSqlState() != null
-        && pg.getSqlState().startsWith("22");
+  static boolean isUnavailable(Throwable failure) {
+    if (failure instanceof PgException pg) {
+      String state = pg.getSqlState();
+      if (state == null || state.length() < 2) {
+        return true;
+      }
+      return switch (state.substring(0, 2)) {
+        // connection, transaction rollback (deadlock, serialization), resources, operator
+        // intervention (cancel, statement_timeout, shutdown), system error, object in use,
+        // invalid transaction state, internal error
+        case "08", "40", "53", "57", "58", "55", "25", "XX" -> true;
+        default -> false;
+      };
+    }
+    if (failure instanceof StorageUnavailableException) {
+      return true;
+    }
+    // Programming errors raised while handling one request's spans; lost connections, pool
+    // timeouts and closed pools come as VertxException, IllegalStateException or IOException.
+    return !(failure instanceof NullPointerException
+        || failure instanceof IllegalArgumentException
+        || failure instanceof ClassCastException
+        || failure instanceof IndexOutOfBoundsException
+        || failure instanceof ArithmeticException
+        || failure instanceof UnsupportedOperationException);
   }
 
   /** SQLSTATE MT001, meshtrace_advance_positions: a batch's starting position has moved. */
@@ -42,8 +66,8 @@ final class PgErrors {
     if (failure instanceof StorageUnavailableException unavailable) {
       return unavailable;
     }
-    if (isDataError(failure)) {
-      return new InvalidSpanException("storage refused the spans: " + failure.getMessage());
+    if (!isUnavailable(failure)) {
+      return new InvalidSpanException("storage refused the spans: " + describe(failure));
     }
     return new StorageUnavailableException("storage unavailable: " + describe(failure), failure);
   }

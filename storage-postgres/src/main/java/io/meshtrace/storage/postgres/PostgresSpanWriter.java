@@ -1,8 +1,10 @@
 package io.meshtrace.storage.postgres;
 
 import io.meshtrace.storage.CallerContext;
+import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SourcePositions;
+import io.meshtrace.storage.StorageUnavailableException;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -11,16 +13,19 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,14 +65,40 @@ final class PostgresSpanWriter implements PositionedSpanSink {
           AS ok)
       SELECT (SELECT ok FROM moved)""";
 
-  /** One {@link #accept} call waiting for its commit; {@code positions} null but for ingesters. */
-  private record PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context,
-      SourcePositions positions) {
+  /**
+   * One {@link #accept} call waiting for its commit; {@code positions} null but for ingesters.
+   * Answered once: by its commit, its failure or its write timeout, whichever comes first.
+   */
+  private static final class PendingWrite {
+    final List<SpanRow> rows;
+    final Promise<Void> done;
+    final Context context;
+    final SourcePositions positions;
+    final long acceptedNanos = System.nanoTime();
+    long timer = -1;
+
+    PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context,
+        SourcePositions positions) {
+      this.rows = rows;
+      this.done = done;
+      this.context = context;
+      this.positions = positions;
+    }
+
+    List<SpanRow> rows() {
+      return rows;
+    }
+
+    SourcePositions positions() {
+      return positions;
+    }
+
     void complete(Throwable failure) {
       CallerContext.complete(done, context, failure);
     }
   }
 
+  private final Vertx vertx;
   private final Pool pool;
   private final DictionaryWriter dictionaries;
   private final SearchIndexBookkeeping searchIndex;
@@ -75,15 +106,21 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   private final SpanRowMapper mapper;
   private final int maxConcurrency;
   private final int maxBatchSpans;
+  private final Duration writeTimeout;
   private final ArrayDeque<PendingWrite> queue = new ArrayDeque<>();
+  /** In the order their batches went out: the first is the oldest write in flight. */
+  private final Set<PendingWrite> writing = new LinkedHashSet<>();
+  private final AtomicLong timedOut = new AtomicLong();
   private volatile SpanBatchListener listener;
   private volatile DependencyLinker linker;
   private volatile RootSpanCounter rootSpans;
   private int inFlight;
   private int queuedSpans;
 
-  PostgresSpanWriter(Pool pool, DictionaryWriter dictionaries, SearchIndexBookkeeping searchIndex,
-      SpanPartitions partitions, SpanRowMapper mapper, int maxConcurrency, int maxBatchSpans) {
+  PostgresSpanWriter(Vertx vertx, Pool pool, DictionaryWriter dictionaries,
+      SearchIndexBookkeeping searchIndex, SpanPartitions partitions, SpanRowMapper mapper,
+      int maxConcurrency, int maxBatchSpans, Duration writeTimeout) {
+    this.vertx = vertx;
     this.pool = pool;
     this.dictionaries = dictionaries;
     this.searchIndex = searchIndex;
@@ -91,6 +128,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     this.mapper = mapper;
     this.maxConcurrency = maxConcurrency;
     this.maxBatchSpans = maxBatchSpans;
+    this.writeTimeout = writeTimeout;
   }
 
   void setDependencyLinker(DependencyLinker linker) {
@@ -128,24 +166,77 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     List<SpanRow> rows;
     try {
       rows = mapper.map(resourceSpans);
-    } catch (RuntimeException invalid) {
-      return Future.failedFuture(PgErrors.classify(invalid));
+    } catch (InvalidSpanException invalid) {
+      return Future.failedFuture(invalid);
+    } catch (RuntimeException bug) {
+      // Raised by this request's spans alone: refusing it keeps its client from retrying a
+      // request that can never be stored, and keeps the others flowing.
+      LOG.warn("Could not map a request's spans to rows; refusing it", bug);
+      return Future.failedFuture(new InvalidSpanException("meshtrace could not store these "
+          + "spans (" + PgErrors.describe(bug) + "); the request is refused, nothing else is"));
     }
     if (rows.isEmpty() && positions == null) {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
+    PendingWrite write = new PendingWrite(rows, done, Vertx.currentContext(), positions);
     synchronized (this) {
-      queue.add(new PendingWrite(rows, done, Vertx.currentContext(), positions));
+      queue.add(write);
       queuedSpans += rows.size();
     }
+    write.timer = vertx.setTimer(writeTimeout.toMillis(), id -> timeOut(write));
     drain();
     return done.future();
+  }
+
+  /**
+   * A write the database did not commit in time is answered as storage unavailable; its client
+   * retries. If it was still queued it is not sent at all; if its statement is out, it may still
+   * commit later, and the retry then stores its spans twice rather than not at all.
+   */
+  private void timeOut(PendingWrite write) {
+    boolean wasQueued;
+    synchronized (this) {
+      wasQueued = queue.remove(write);
+      if (wasQueued) {
+        queuedSpans -= write.rows().size();
+      }
+    }
+    if (write.done.future().isComplete()) {
+      return;
+    }
+    timedOut.incrementAndGet();
+    LOG.warn("A write of {} spans was not committed within {} ms ({}); answering 503",
+        write.rows().size(), writeTimeout.toMillis(), wasQueued ? "still queued" : "in flight");
+    write.complete(new StorageUnavailableException("storage did not commit the spans within "
+        + writeTimeout.toMillis() + " ms; retry later", null));
   }
 
   /** Spans accepted but not yet committed. */
   synchronized int pendingSpans() {
     return queuedSpans;
+  }
+
+  /** Writes answered 503 because they were not committed within the write timeout. */
+  long timedOutWrites() {
+    return timedOut.get();
+  }
+
+  /** How long the oldest write not yet answered has waited, zero when there is none. */
+  synchronized Duration oldestPendingWrite() {
+    long oldest = Long.MAX_VALUE;
+    PendingWrite queued = queue.peek();
+    if (queued != null) {
+      oldest = queued.acceptedNanos;
+    }
+    for (PendingWrite write : writing) {
+      if (!write.done.future().isComplete()) {
+        oldest = Math.min(oldest, write.acceptedNanos);
+        break;
+      }
+    }
+    return oldest == Long.MAX_VALUE ? Duration.ZERO
+        : Duration.ofNanos(System.nanoTime() - oldest);
   }
 
   private void drain() {
@@ -168,13 +259,18 @@ final class PostgresSpanWriter implements PositionedSpanSink {
           spans += next.rows().size();
         }
         inFlight++;
+        writing.addAll(batch);
       }
       write(batch).onComplete(ar -> {
         synchronized (this) {
           inFlight--;
           for (PendingWrite write : batch) {
             queuedSpans -= write.rows().size();
+            writing.remove(write);
           }
+        }
+        for (PendingWrite write : batch) {
+          vertx.cancelTimer(write.timer);
         }
         drain();
       });
@@ -206,20 +302,21 @@ final class PostgresSpanWriter implements PositionedSpanSink {
       if (observer != null) {
         observer.batchFailed(rows.size(), nanos, failure);
       }
-      if (batch.size() > 1 && (PgErrors.isDataError(failure)
+      if (batch.size() > 1 && (!PgErrors.isUnavailable(failure)
           || PgErrors.isPositionConflict(failure))) {
-        // Something in one write upset the database; write them one by one so that the
-        // others are not failed for it.
-        LOG.warn("A batch of {} writes failed ({}); retrying them separately", batch.size(),
+        // Something in one write upset the database, or meshtrace: write each half on its own,
+        // down to single writes, so that only the write that causes it is refused.
+        LOG.warn("A batch of {} writes failed ({}); writing its halves separately", batch.size(),
             PgErrors.describe(failure));
-        Future<Void> each = Future.succeededFuture();
-        for (PendingWrite write : batch) {
-          each = each.transform(ignored -> write(List.of(write)));
-        }
-        return each;
+        List<PendingWrite> first = batch.subList(0, batch.size() / 2);
+        List<PendingWrite> second = batch.subList(batch.size() / 2, batch.size());
+        return write(first).transform(ignored -> write(second));
       }
       RuntimeException classified = PgErrors.classify(failure);
-      if (!(classified instanceof io.meshtrace.storage.InvalidSpanException)) {
+      if (classified instanceof InvalidSpanException) {
+        LOG.warn("Refused a write of {} spans that storage cannot take: {}", rows.size(),
+            PgErrors.describe(failure));
+      } else {
         LOG.warn("Could not store {} spans: {}", rows.size(), PgErrors.describe(failure));
       }
       batch.forEach(write -> write.complete(classified));

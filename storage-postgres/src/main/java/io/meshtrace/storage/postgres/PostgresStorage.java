@@ -15,7 +15,9 @@ import io.meshtrace.storage.sampling.Leadership;
 import io.meshtrace.storage.sampling.StrategyDocumentLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.time.Clock;
@@ -25,9 +27,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The PostgreSQL storage: one connection pool shared by the span writer, the trace reader and
- * partition maintenance. {@link #open} applies pending migrations and makes sure partitions
- * exist before anything is served; {@link #components()} keep it in shape while it is open.
+ * The PostgreSQL storage, with two connection pools: one for writing spans and what goes with
+ * them (dictionaries, partitions, counts, maintenance), whose sessions commit synchronously, and
+ * one for reads (query APIs, sampling's state), so that a storm of searches cannot starve ingest.
+ * {@link #open} applies pending migrations and makes sure partitions exist before anything is
+ * served; {@link #components()} keep it in shape while it is open.
  */
 public final class PostgresStorage {
   static final long LINK_FLUSH_MILLIS = 5_000;
@@ -35,6 +39,7 @@ public final class PostgresStorage {
 
   private final Vertx vertx;
   private final Pool pool;
+  private final Pool readPool;
   private final PostgresStorageConfig config;
   private final Clock clock;
   private final SearchIndexBookkeeping searchIndex;
@@ -48,9 +53,11 @@ public final class PostgresStorage {
   private final PostgresStrategyDocumentLog strategyDocuments;
   private final PostgresAdaptiveProbabilityStore adaptiveProbabilities;
 
-  private PostgresStorage(Vertx vertx, Pool pool, PostgresStorageConfig config, Clock clock) {
+  private PostgresStorage(Vertx vertx, Pool pool, Pool readPool, PostgresStorageConfig config,
+      Clock clock) {
     this.vertx = vertx;
     this.pool = pool;
+    this.readPool = readPool;
     this.config = config;
     this.clock = clock;
     AttributeSplitter splitter = new AttributeSplitter();
@@ -60,17 +67,18 @@ public final class PostgresStorage {
     this.partitions = new SpanPartitions(pool);
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
         config.maxFutureSkew(), splitter, config.indexedTagKeys());
-    this.writer = new PostgresSpanWriter(pool, dictionaryWriter, searchIndex, partitions, mapper,
-        config.writerConcurrency(), config.maxBatchSpans());
-    this.store = new PostgresSpanStore(pool, dictionaryReader, config.indexedTagKeys());
+    this.writer = new PostgresSpanWriter(vertx, pool, dictionaryWriter, searchIndex, partitions,
+        mapper, config.writerConcurrency(), config.maxBatchSpans(), config.timeouts().write());
+    this.store = new PostgresSpanStore(readPool, new DictionaryReader(readPool),
+        config.indexedTagKeys());
     this.linker = new DependencyLinker(pool, dictionaryWriter, clock);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());
     writer.setDependencyLinker(linker);
     this.rootSpans = new RootSpanCounter(pool);
     writer.setRootSpanCounter(rootSpans);
-    this.strategyDocuments = new PostgresStrategyDocumentLog(pool);
-    this.adaptiveProbabilities = new PostgresAdaptiveProbabilityStore(pool);
+    this.strategyDocuments = new PostgresStrategyDocumentLog(readPool);
+    this.adaptiveProbabilities = new PostgresAdaptiveProbabilityStore(readPool);
   }
 
   public static Future<PostgresStorage> open(Vertx vertx, PostgresStorageConfig config) {
@@ -79,30 +87,60 @@ public final class PostgresStorage {
 
   public static Future<PostgresStorage> open(Vertx vertx, PostgresStorageConfig config,
       Clock clock) {
-    Pool pool = PgBuilder.pool()
-        .with(new PoolOptions()
-            .setMaxSize(config.poolSize())
-            .setName("meshtrace-postgres")
-            .setShared(false)
-            .setEventLoopSize(2)
-            .setConnectionTimeout(10)
-            .setConnectionTimeoutUnit(TimeUnit.SECONDS)
-            .setMaxWaitQueueSize(10_000))
-        .connectingTo(config.connect()
-            .addProperty("application_name", "meshtrace")
-            .setCachePreparedStatements(true)
-            .setPreparedStatementCacheMaxSize(256)
-            .setPipeliningLimit(256))
-        .using(vertx)
-        .build();
-    PostgresStorage storage = new PostgresStorage(vertx, pool, config, clock);
-    return SchemaMigrator.migrate(pool)
+    PostgresTimeouts timeouts = config.timeouts();
+    Pool pool = pool(vertx, config, "meshtrace-postgres-write", config.writePoolSize(), true);
+    Pool readPool = pool(vertx, config, "meshtrace-postgres-read", config.poolSize(), false);
+    PostgresStorage storage = new PostgresStorage(vertx, pool, readPool, config, clock);
+    return DurabilityCheck.run(pool)
+        .compose(v -> SchemaMigrator.migrate(pool))
         .compose(v -> storage.partitions.refresh())
         .compose(v -> storage.searchIndex.loadVolatileKeys())
         .compose(v -> storage.linker.loadServiceNames())
         .compose(v -> storage.maintain())
         .map(v -> storage)
-        .recover(failure -> pool.close().transform(ignored -> Future.failedFuture(failure)));
+        .recover(failure -> pool.close().eventually(readPool::close)
+            .transform(ignored -> Future.failedFuture(failure)));
+  }
+
+  /**
+   * A pool whose every wait is bounded: connecting, waiting for a connection, each statement
+   * ({@code statement_timeout}, and {@code idle_in_transaction_session_timeout} for sessions
+   * left in a transaction), unused connections; TCP keepalive finds peers that vanished.
+   */
+  private static Pool pool(Vertx vertx, PostgresStorageConfig config, String name, int size,
+      boolean writes) {
+    PostgresTimeouts timeouts = config.timeouts();
+    PgConnectOptions connect = new PgConnectOptions(config.connect())
+        .addProperty("application_name", name)
+        .addProperty("statement_timeout", Long.toString(timeouts.statement().toMillis()))
+        .addProperty("idle_in_transaction_session_timeout",
+            Long.toString(timeouts.statement().toMillis()))
+        .setCachePreparedStatements(true)
+        .setPreparedStatementCacheMaxSize(256)
+        .setPipeliningLimit(256);
+    if (writes) {
+      // Session parameters win over the server's configuration: whatever postgresql.conf, a
+      // role or a database says, meshtrace's commits wait for the WAL flush, so that an
+      // acknowledged span is durable. DurabilityCheck verifies it took.
+      connect.addProperty("synchronous_commit", "on");
+    }
+    return PgBuilder.pool()
+        .with(new PoolOptions()
+            .setMaxSize(size)
+            .setName(name)
+            .setShared(false)
+            .setEventLoopSize(2)
+            .setConnectionTimeout((int) Math.max(1, timeouts.connect().toMillis()))
+            .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+            .setIdleTimeout((int) Math.max(1, timeouts.idle().toSeconds()))
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setMaxWaitQueueSize(10_000))
+        .with(new NetClientOptions()
+            .setConnectTimeout((int) Math.max(1, timeouts.connect().toMillis()))
+            .setTcpKeepAlive(true))
+        .connectingTo(connect)
+        .using(vertx)
+        .build();
   }
 
   /**
@@ -152,8 +190,18 @@ public final class PostgresStorage {
     return mapper.checker();
   }
 
-  /** Succeeds when the database answers a trivial query. */
+  /**
+   * Succeeds when the database answers a trivial query on the writer's pool and no write has
+   * waited longer than the write timeout: a database that answers {@code SELECT 1} but cannot
+   * commit (a full disk, a lock, a hang) is not ready.
+   */
   public Future<Void> ping() {
+    Duration oldest = writer.oldestPendingWrite();
+    if (oldest.compareTo(config.timeouts().write()) > 0) {
+      return Future.failedFuture("writes stalled: the oldest has waited " + oldest.toMillis()
+          + " ms, more than the write timeout of " + config.timeouts().write().toMillis()
+          + " ms");
+    }
     return pool.query("SELECT 1").execute().mapEmpty();
   }
 
@@ -162,13 +210,23 @@ public final class PostgresStorage {
     return writer.pendingSpans();
   }
 
+  /** Writes answered 503 because they were not committed within the write timeout. */
+  public long timedOutWrites() {
+    return writer.timedOutWrites();
+  }
+
   public void setBatchListener(SpanBatchListener listener) {
     writer.setBatchListener(listener);
   }
 
-  /** The pool, for code in this module's tests and for storage-level tools. */
+  /** The writer's pool, for code in this module's tests and for storage-level tools. */
   public Pool pool() {
     return pool;
+  }
+
+  /** The readers' pool. */
+  public Pool readPool() {
+    return readPool;
   }
 
   /** Writes the dependency counts gathered so far; the timer does it every few seconds. */
@@ -209,6 +267,7 @@ public final class PostgresStorage {
 
   /** Writes what counts are left (when {@link #components()} did not run) and closes the pool. */
   public Future<Void> close() {
-    return linker.flush().compose(v -> rootSpans.flush()).eventually(pool::close);
+    return linker.flush().compose(v -> rootSpans.flush()).eventually(pool::close)
+        .eventually(readPool::close);
   }
 }

@@ -8,7 +8,10 @@ import java.util.Objects;
  * Settings of the PostgreSQL storage, filled from meshtrace's configuration.
  *
  * @param connect where the server is and how to log in
- * @param poolSize connections in the pool, shared by writers and readers
+ * @param poolSize connections for reads (the query APIs, sampling's state), apart from the
+ *     writer's so that a storm of searches cannot starve ingest
+ * @param writePoolSize connections for writing spans and what goes with them (dictionaries,
+ *     partitions, dependency counts); each has {@code synchronous_commit = on}
  * @param writerConcurrency inserts in flight at once; arrivals meanwhile gather into the next
  *     batch (group commit)
  * @param maxBatchSpans spans per insert statement at most (a single larger request still goes
@@ -18,26 +21,31 @@ import java.util.Objects;
  * @param maxFutureSkew how far in the future a span may start and still be accepted
  * @param indexedTagKeys attribute keys whose values are indexed per trace ({@code trace_days}),
  *     for fast searches by values that name one request, such as Envoy's request ID
+ * @param timeouts what bounds every wait on the database
  */
 public record PostgresStorageConfig(
     PgConnectOptions connect,
     int poolSize,
+    int writePoolSize,
     int writerConcurrency,
     int maxBatchSpans,
     int partitionDaysAhead,
     int retentionDays,
     Duration maxFutureSkew,
-    java.util.Set<String> indexedTagKeys) {
+    java.util.Set<String> indexedTagKeys,
+    PostgresTimeouts timeouts) {
 
   public PostgresStorageConfig {
     Objects.requireNonNull(connect, "connect");
     Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
+    Objects.requireNonNull(timeouts, "timeouts");
     indexedTagKeys = java.util.Set.copyOf(indexedTagKeys);
     if (poolSize < 1) {
       throw new IllegalArgumentException("poolSize must be at least 1");
     }
-    if (writerConcurrency < 1 || writerConcurrency > poolSize) {
-      throw new IllegalArgumentException("writerConcurrency must be between 1 and poolSize");
+    if (writerConcurrency < 1 || writerConcurrency >= writePoolSize) {
+      throw new IllegalArgumentException(
+          "writerConcurrency must be at least 1 and less than writePoolSize");
     }
     if (maxBatchSpans < 1) {
       throw new IllegalArgumentException("maxBatchSpans must be at least 1");
@@ -50,8 +58,10 @@ public record PostgresStorageConfig(
     }
   }
 
-  public static final int DEFAULT_POOL_SIZE = 6;
+  public static final int DEFAULT_POOL_SIZE = 4;
   public static final int DEFAULT_WRITER_CONCURRENCY = 2;
+  /** The inserts in flight, and one for dictionaries, partitions and counts meanwhile. */
+  public static final int DEFAULT_WRITE_POOL_SIZE = DEFAULT_WRITER_CONCURRENCY + 1;
   public static final int DEFAULT_MAX_BATCH_SPANS = 5000;
   public static final int DEFAULT_PARTITION_DAYS_AHEAD = 2;
   public static final int DEFAULT_RETENTION_DAYS = 7;
@@ -63,8 +73,9 @@ public record PostgresStorageConfig(
 
   /** Defaults for everything but the connection. */
   public static PostgresStorageConfig defaults(PgConnectOptions connect) {
-    return new PostgresStorageConfig(connect, DEFAULT_POOL_SIZE, DEFAULT_WRITER_CONCURRENCY,
-        DEFAULT_MAX_BATCH_SPANS, DEFAULT_PARTITION_DAYS_AHEAD, DEFAULT_RETENTION_DAYS,
-        DEFAULT_MAX_FUTURE_SKEW, java.util.Set.of(DEFAULT_INDEXED_TAG_KEY));
+    return new PostgresStorageConfig(connect, DEFAULT_POOL_SIZE, DEFAULT_WRITE_POOL_SIZE,
+        DEFAULT_WRITER_CONCURRENCY, DEFAULT_MAX_BATCH_SPANS, DEFAULT_PARTITION_DAYS_AHEAD,
+        DEFAULT_RETENTION_DAYS, DEFAULT_MAX_FUTURE_SKEW,
+        java.util.Set.of(DEFAULT_INDEXED_TAG_KEY), PostgresTimeouts.DEFAULTS);
   }
 }

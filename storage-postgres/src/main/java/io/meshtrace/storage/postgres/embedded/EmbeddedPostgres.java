@@ -53,6 +53,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
   private final FileLock lock;
   private volatile Process process;
   private volatile boolean closed;
+  /** Stopped by {@link #stopServer()}: down on purpose, not to be restarted by a supervisor. */
+  private volatile boolean heldDown;
 
   private EmbeddedPostgres(Path dataDir, Path pgData, Path binaries, int port,
       FileChannel lockChannel, FileLock lock) {
@@ -145,6 +147,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
    * running meshtrace; {@link #startServer()} brings it back on the same port.
    */
   public synchronized void stopServer() {
+    heldDown = true;
     stopProcess(process.toHandle(), "PostgreSQL");
   }
 
@@ -153,9 +156,35 @@ public final class EmbeddedPostgres implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("closed");
     }
+    heldDown = false;
     if (process != null && process.isAlive()) {
       return;
     }
+    process = startPostmaster(binaries, dataDir, pgData, port);
+    awaitReady();
+  }
+
+  /** Whether the server exited by itself (killed, crashed), neither closed nor stopped here. */
+  public boolean exited() {
+    Process running = process;
+    return !closed && !heldDown && running != null && !running.isAlive();
+  }
+
+  /**
+   * Starts the server again after it {@link #exited()}, on the same port, so that open pools
+   * reconnect by themselves; PostgreSQL replays its WAL, so every commit survives. Does nothing
+   * when the server is running, closed or stopped on purpose.
+   *
+   * @throws IOException when it does not come up (for example while the dead server's backends
+   *     still hold its shared memory): try again a little later
+   */
+  public synchronized void restartAfterExit() throws IOException {
+    if (!exited()) {
+      return;
+    }
+    LOG.warn("PostgreSQL (pid {}) exited with code {}; restarting it on port {}", process.pid(),
+        process.exitValue(), port);
+    stopOrphan(pgData);
     process = startPostmaster(binaries, dataDir, pgData, port);
     awaitReady();
   }
