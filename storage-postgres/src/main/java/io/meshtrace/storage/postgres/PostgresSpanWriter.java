@@ -222,7 +222,11 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     return timedOut.get();
   }
 
-  /** How long the oldest write not yet answered has waited, zero when there is none. */
+  /**
+   * How long the oldest write still queued or whose statement is still out has waited (answered
+   * by its timeout or not: a statement that does not return is what a stall is), zero when
+   * there is none.
+   */
   synchronized Duration oldestPendingWrite() {
     long oldest = Long.MAX_VALUE;
     PendingWrite queued = queue.peek();
@@ -230,10 +234,8 @@ final class PostgresSpanWriter implements PositionedSpanSink {
       oldest = queued.acceptedNanos;
     }
     for (PendingWrite write : writing) {
-      if (!write.done.future().isComplete()) {
-        oldest = Math.min(oldest, write.acceptedNanos);
-        break;
-      }
+      oldest = Math.min(oldest, write.acceptedNanos);
+      break;
     }
     return oldest == Long.MAX_VALUE ? Duration.ZERO
         : Duration.ofNanos(System.nanoTime() - oldest);

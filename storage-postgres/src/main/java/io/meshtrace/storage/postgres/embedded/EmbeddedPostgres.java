@@ -123,6 +123,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The postmaster's process, for drills and tests that kill or stop it. */
+  public ProcessHandle postmaster() {
+    return process.toHandle();
+  }
+
   /** Fast shutdown: open sessions are ended, committed data is on disk. */
   @Override
   public synchronized void close() {
