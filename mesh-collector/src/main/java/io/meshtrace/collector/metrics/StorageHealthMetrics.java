@@ -3,8 +3,7 @@ package io.meshtrace.collector.metrics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * How storage weathers faults:
@@ -19,21 +18,22 @@ import java.util.function.LongSupplier;
 public final class StorageHealthMetrics {
   private StorageHealthMetrics() {}
 
-  public static void writeTimeouts(MeterRegistry registry, LongSupplier timedOutWrites) {
-    FunctionCounter.builder("meshtrace.storage.write.timeouts", timedOutWrites,
-            LongSupplier::getAsLong)
+  /** @param storage held weakly, as meters hold what they read: the process holds it */
+  public static <T> void writeTimeouts(MeterRegistry registry, T storage,
+      ToDoubleFunction<T> timedOutWrites) {
+    FunctionCounter.builder("meshtrace.storage.write.timeouts", storage, timedOutWrites)
         .description("Writes answered 503 because they were not committed within the write "
             + "timeout")
         .register(registry);
   }
 
-  public static void embeddedPostgres(MeterRegistry registry, LongSupplier restarts,
-      BooleanSupplier up) {
-    FunctionCounter.builder("meshtrace.embedded.postgres.restarts", restarts,
-            LongSupplier::getAsLong)
+  /** @param server held weakly, as meters hold what they read: the process holds it */
+  public static <T> void embeddedPostgres(MeterRegistry registry, T server,
+      ToDoubleFunction<T> restarts, ToDoubleFunction<T> up) {
+    FunctionCounter.builder("meshtrace.embedded.postgres.restarts", server, restarts)
         .description("Restarts of the embedded PostgreSQL after it exited by itself")
         .register(registry);
-    Gauge.builder("meshtrace.embedded.postgres.up", () -> up.getAsBoolean() ? 1 : 0)
+    Gauge.builder("meshtrace.embedded.postgres.up", server, up)
         .description("1 while the embedded PostgreSQL runs, 0 while it is down")
         .register(registry);
   }

@@ -145,10 +145,9 @@ public final class MeshtraceServer {
     if (config.storage().embedded()) {
       embedded = new EmbeddedPostgresServer(vertx, config.storage().dataDir(),
           config.storageTimeouts().embeddedRecoveryTimeout());
-      EmbeddedPostgresServer server = embedded;
-      StorageHealthMetrics.embeddedPostgres(metrics,
-          () -> server.supervisor() == null ? 0 : server.supervisor().restarts(),
-          () -> server.server() != null && server.server().isRunning());
+      StorageHealthMetrics.embeddedPostgres(metrics, embedded,
+          server -> server.supervisor() == null ? 0 : server.supervisor().restarts(),
+          server -> server.server() != null && server.server().isRunning() ? 1 : 0);
       list.add(embedded);
     }
     storage = new StorageComponent(vertx, config.storage(), config.storageTimeouts(),
@@ -170,7 +169,7 @@ public final class MeshtraceServer {
     List<Component> list = new ArrayList<>();
     if (store != null) {
       store.setBatchListener(ingestMetrics);
-      StorageHealthMetrics.writeTimeouts(metrics, store::timedOutWrites);
+      StorageHealthMetrics.writeTimeouts(metrics, store, PostgresStorage::timedOutWrites);
       ingest = new IngestPipeline(store.spanSink(), store.spanChecker(),
           config.ingest().limits(), ingestMetrics);
       list.addAll(store.components());

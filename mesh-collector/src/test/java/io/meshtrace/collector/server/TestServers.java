@@ -33,8 +33,20 @@ public final class TestServers {
   /** A server of one command on the database at {@code pgUrl}. */
   public static MeshtraceServer startOn(String pgUrl, String command, String... extraFlags)
       throws Exception {
-    List<String> args = new ArrayList<>(List.of(command, "--bind", "127.0.0.1",
-        "--pg-url", pgUrl,
+    return startWith(List.of("--pg-url", pgUrl), command, extraFlags);
+  }
+
+  /** An all-in-one server with its own embedded PostgreSQL in {@code dataDir}. */
+  public static MeshtraceServer withEmbeddedPostgres(java.nio.file.Path dataDir,
+      String... extraFlags) throws Exception {
+    return startWith(List.of("--data-dir", dataDir.toString()), "all-in-one", extraFlags);
+  }
+
+  private static MeshtraceServer startWith(List<String> storage, String command,
+      String... extraFlags) throws Exception {
+    List<String> args = new ArrayList<>(List.of(command, "--bind", "127.0.0.1"));
+    args.addAll(storage);
+    args.addAll(List.of(
         "--zipkin-port", "0", "--otlp-grpc-port", "0", "--otlp-http-port", "0",
         "--jaeger-compact-port", "0", "--jaeger-binary-port", "0", "--jaeger-http-port", "0",
         "--query-port", "0", "--sampling-http-port", "0", "--sampling-grpc-port", "0",
