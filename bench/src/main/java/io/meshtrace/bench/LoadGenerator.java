@@ -88,6 +88,8 @@ public final class LoadGenerator {
   private final List<URI> urls;
   private final java.util.concurrent.atomic.AtomicInteger nextUrl =
       new java.util.concurrent.atomic.AtomicInteger();
+  /** The trace IDs in each body (but Jaeger's), for {@code --acked-file}. */
+  private final List<List<String>> bodyTraceIds = new ArrayList<>();
   private Vertx vertx;
   private HttpClientAgent http;
   private GrpcClient grpc;
@@ -202,6 +204,7 @@ public final class LoadGenerator {
         .put("spansPerTrace", spansPerTrace).put("gzip", gzip)
         .put("rateTarget", rate)
         .put("okRequests", result.ok).put("failedRequests", result.failures)
+        .put("outcomes", new JsonObject(new LinkedHashMap<>(result.outcomes)))
         .put("ackedSpansPerSecond", Math.round(ackedSpans / seconds))
         .put("latencyMs", result.latencies())
         .put("loadGeneratorCpuCores", Math.round(ownCpu / seconds * 100) / 100.0);
@@ -230,11 +233,36 @@ public final class LoadGenerator {
     if (result.firstError != null) {
       out.put("firstError", result.firstError);
     }
+    if (args.containsKey("acked-file")) {
+      writeAckedTraces(java.nio.file.Path.of(args.get("acked-file")), result);
+    }
     System.out.println(out.encode());
     if (pg != null) {
       pg.close();
     }
     vertx.close().toCompletionStage().toCompletableFuture().get();
+  }
+
+  /**
+   * The trace IDs of every acknowledged request, one a line as PostgreSQL's uuid reads them
+   * (64-bit IDs padded, as meshtrace stores them), so that a drill can look for each.
+   */
+  private void writeAckedTraces(java.nio.file.Path file, Result result) throws IOException {
+    if (bodyTraceIds.isEmpty()) {
+      throw new IllegalArgumentException("--acked-file needs --target zipkin, otlp-http or "
+          + "otlp-grpc");
+    }
+    StringBuilder lines = new StringBuilder();
+    for (int i = result.acknowledged.nextSetBit(0); i >= 0;
+        i = result.acknowledged.nextSetBit(i + 1)) {
+      for (String traceId : bodyTraceIds.get((warmup + i) % bodyTraceIds.size())) {
+        String hex = "0".repeat(32 - traceId.length()) + traceId;
+        lines.append(hex, 0, 8).append('-').append(hex, 8, 12).append('-')
+            .append(hex, 12, 16).append('-').append(hex, 16, 20).append('-')
+            .append(hex, 20, 32).append('\n');
+      }
+    }
+    java.nio.file.Files.writeString(file, lines);
   }
 
   private static long count(Pool pg, String sql) {
@@ -255,6 +283,7 @@ public final class LoadGenerator {
       for (int t = 0; t < tracesPerBody; t++) {
         traces.add(generator.trace((long) i * tracesPerBody + t, now - 60_000_000 + i * 1_000L));
       }
+      bodyTraceIds.add(traces.stream().map(GeneratedTrace::traceId).toList());
       byte[] body = switch (target) {
         case "zipkin" -> SpanBytesEncoder.JSON_V2.encodeList(ZipkinSpans.of(traces));
         case "otlp-http", "otlp-grpc" -> OtlpSpans.of(traces).toByteArray();
@@ -312,24 +341,49 @@ public final class LoadGenerator {
   /** Outcome of a run. */
   private static final class Result {
     final long[] latencyNanos;
+    /** Which requests were acknowledged, by index in the run. */
+    final java.util.BitSet acknowledged;
+    /** How requests ended: ok, http_STATUS, refused (never connected), no_answer (sent, and
+     * the connection closed or reset before an answer), or other. */
+    final Map<String, Integer> outcomes = new java.util.TreeMap<>();
     int ok;
     int failures;
     String firstError;
 
     Result(int requests) {
       latencyNanos = new long[requests];
+      acknowledged = new java.util.BitSet(requests);
     }
 
     synchronized void record(int index, long nanos, String error) {
       latencyNanos[index] = nanos;
+      outcomes.merge(outcome(error), 1, Integer::sum);
       if (error == null) {
         ok++;
+        acknowledged.set(index);
       } else {
         failures++;
         if (firstError == null) {
           firstError = error;
         }
       }
+    }
+
+    private static String outcome(String error) {
+      if (error == null) {
+        return "ok";
+      }
+      if (error.length() > 4 && error.charAt(3) == ':' && Character.isDigit(error.charAt(0))) {
+        return "http_" + error.substring(0, 3);
+      }
+      String lower = error.toLowerCase(java.util.Locale.ROOT);
+      if (lower.contains("connection refused")) {
+        return "refused";
+      }
+      if (lower.contains("closed") || lower.contains("reset") || lower.contains("broken pipe")) {
+        return "no_answer";
+      }
+      return "other";
     }
 
     JsonObject latencies() {
