@@ -113,6 +113,20 @@ public final class IngestPipeline implements SpanIngest {
     if (outcome.keptSpans() == 0) {
       return Future.succeededFuture(new IngestResult(0, rejected, outcome.firstProblem()));
     }
+    if (source.partialSuccess()) {
+      return sink.acceptEach(outcome.kept()).map(written -> {
+        long stored = outcome.keptSpans() - written.rejectedSpans();
+        if (stored > 0) {
+          observer.accepted(source, stored);
+        }
+        if (written.rejectedSpans() > 0) {
+          observer.rejected(source, SpanRejection.INVALID, written.rejectedSpans());
+        }
+        String problem = outcome.firstProblem().isEmpty() ? written.firstRejection()
+            : outcome.firstProblem();
+        return new IngestResult(stored, rejected + written.rejectedSpans(), problem);
+      });
+    }
     return sink.accept(outcome.kept()).map(v -> {
       observer.accepted(source, outcome.keptSpans());
       return new IngestResult(outcome.keptSpans(), rejected, outcome.firstProblem());

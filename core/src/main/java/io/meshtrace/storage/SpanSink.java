@@ -16,4 +16,15 @@ import java.util.List;
  */
 public interface SpanSink {
   Future<Void> accept(List<ResourceSpans> resourceSpans);
+
+  /**
+   * For callers that can report single spans refused (OTLP's partial success): when storage
+   * refuses the call for its content, it stores what it can of it and reports the spans it
+   * could not. Succeeds once every span but those is durable; fails as {@link #accept} does when
+   * the sink cannot be reached (some spans may then be stored already: a retry stores them
+   * twice rather than not at all). By default, all or nothing.
+   */
+  default Future<PartialWrite> acceptEach(List<ResourceSpans> resourceSpans) {
+    return accept(resourceSpans).map(v -> PartialWrite.ALL_STORED);
+  }
 }

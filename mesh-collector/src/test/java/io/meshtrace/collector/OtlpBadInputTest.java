@@ -107,6 +107,48 @@ class OtlpBadInputTest {
   }
 
   @Test
+  void spansTheDatabaseRefusesAreReportedThroughPartialSuccessAndTheRestStored()
+      throws Exception {
+    // A database error raised by one span alone, as a constraint or a limit would be.
+    server.storage().pool().query("""
+        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM operations WHERE id = NEW.operation_id
+                     AND name = 'poison') THEN
+            RAISE EXCEPTION 'poison span' USING ERRCODE = 'P0001';
+          END IF;
+          RETURN NEW;
+        END $$""").execute().await();
+    server.storage().pool().query("CREATE TRIGGER refuse_poison BEFORE INSERT ON spans "
+        + "FOR EACH ROW EXECUTE FUNCTION refuse_poison()").execute().await();
+    try {
+      ByteString traceId = OtlpPayloads.randomTraceId();
+      ExportTraceServiceRequest request = OtlpPayloads.trace(traceId, 4, "poisoned", span ->
+          span.getAttributes(0).getValue().getIntValue() == 2
+              ? span.toBuilder().setName("poison").build() : span);
+      HttpResponse<byte[]> http = postBytes(otlpHttp, "application/x-protobuf",
+          request.toByteArray());
+      assertThat(http.statusCode()).isEqualTo(200);
+      ExportTraceServiceResponse response = ExportTraceServiceResponse.parseFrom(http.body());
+      assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+      assertThat(response.getPartialSuccess().getErrorMessage()).contains("poison span");
+      assertThat(spansOf(traceId)).isEqualTo(3);
+
+      // Zipkin has no partial success: the request is refused whole, with the reason.
+      String zipkinTrace = TraceId.fromBytes(OtlpPayloads.randomTraceId()).toHex128();
+      HttpResponse<String> zipkin = post(url(server, "zipkin", "/api/v2/spans"),
+          "application/json", ("[{\"traceId\":\"" + zipkinTrace + "\",\"id\":\"1\","
+              + "\"name\":\"poison\",\"timestamp\":" + OtlpPayloads.nowNanos() / 1000
+              + ",\"duration\":5,\"localEndpoint\":{\"serviceName\":\"poisoned\"}}]")
+              .getBytes(StandardCharsets.UTF_8));
+      assertThat(zipkin.statusCode()).isEqualTo(400);
+      assertThat(zipkin.body()).contains("poison span");
+    } finally {
+      server.storage().pool().query("DROP TRIGGER refuse_poison ON spans").execute().await();
+    }
+  }
+
+  @Test
   void invalidHexIdsInJsonRefuseOnlyTheirSpan() throws Exception {
     ByteString traceId = OtlpPayloads.randomTraceId();
     String hex = TraceId.fromBytes(traceId).toHex128();

@@ -2,6 +2,7 @@ package io.meshtrace.storage.postgres;
 
 import io.meshtrace.storage.CallerContext;
 import io.meshtrace.storage.InvalidSpanException;
+import io.meshtrace.storage.PartialWrite;
 import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SourcePositions;
 import io.meshtrace.storage.StorageUnavailableException;
@@ -74,15 +75,31 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     final Promise<Void> done;
     final Context context;
     final SourcePositions positions;
+    /** Whether its spans may be stored without the ones storage refuses (acceptEach). */
+    final boolean divisible;
     final long acceptedNanos = System.nanoTime();
     long timer = -1;
+    long rejectedSpans;
+    String firstRejection = "";
 
     PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context,
-        SourcePositions positions) {
+        SourcePositions positions, boolean divisible) {
       this.rows = rows;
       this.done = done;
       this.context = context;
       this.positions = positions;
+      this.divisible = divisible;
+    }
+
+    synchronized void reject(String why) {
+      if (rejectedSpans++ == 0) {
+        firstRejection = why;
+      }
+    }
+
+    synchronized PartialWrite partialWrite() {
+      return rejectedSpans == 0 ? PartialWrite.ALL_STORED
+          : new PartialWrite(rejectedSpans, firstRejection);
     }
 
     List<SpanRow> rows() {
@@ -163,6 +180,18 @@ final class PostgresSpanWriter implements PositionedSpanSink {
 
   @Override
   public Future<Void> accept(List<ResourceSpans> resourceSpans, SourcePositions positions) {
+    return enqueue(resourceSpans, positions, false).mapEmpty();
+  }
+
+  @Override
+  public Future<PartialWrite> acceptEach(List<ResourceSpans> resourceSpans) {
+    return enqueue(resourceSpans, null, true)
+        .map(write -> write == null ? PartialWrite.ALL_STORED : write.partialWrite());
+  }
+
+  /** Completes with the write once it is answered; with null when there is nothing to write. */
+  private Future<PendingWrite> enqueue(List<ResourceSpans> resourceSpans,
+      SourcePositions positions, boolean divisible) {
     List<SpanRow> rows;
     try {
       rows = mapper.map(resourceSpans);
@@ -179,14 +208,15 @@ final class PostgresSpanWriter implements PositionedSpanSink {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
-    PendingWrite write = new PendingWrite(rows, done, Vertx.currentContext(), positions);
+    PendingWrite write = new PendingWrite(rows, done, Vertx.currentContext(), positions,
+        divisible);
     synchronized (this) {
       queue.add(write);
       queuedSpans += rows.size();
     }
     write.timer = vertx.setTimer(writeTimeout.toMillis(), id -> timeOut(write));
     drain();
-    return done.future();
+    return done.future().map(v -> write);
   }
 
   /**
@@ -314,6 +344,16 @@ final class PostgresSpanWriter implements PositionedSpanSink {
         List<PendingWrite> second = batch.subList(batch.size() / 2, batch.size());
         return write(first).transform(ignored -> write(second));
       }
+      if (batch.size() == 1 && batch.get(0).divisible && rows.size() > 1
+          && !PgErrors.isUnavailable(failure)) {
+        PendingWrite write = batch.get(0);
+        LOG.warn("A write of {} spans failed ({}); writing them in halves to store all but the "
+            + "ones storage refuses", rows.size(), PgErrors.describe(failure));
+        return writeEach(write, rows).transform(each -> {
+          write.complete(each.succeeded() ? null : PgErrors.classify(each.cause()));
+          return Future.succeededFuture();
+        });
+      }
       RuntimeException classified = PgErrors.classify(failure);
       if (classified instanceof InvalidSpanException) {
         LOG.warn("Refused a write of {} spans that storage cannot take: {}", rows.size(),
@@ -323,6 +363,25 @@ final class PostgresSpanWriter implements PositionedSpanSink {
       }
       batch.forEach(write -> write.complete(classified));
       return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Inserts the rows of one divisible write in halves, down to single rows, recording the rows
+   * storage refuses; fails only when storage becomes unavailable.
+   */
+  private Future<Void> writeEach(PendingWrite write, List<SpanRow> rows) {
+    return insertWithPartitions(rows, null, true).recover(failure -> {
+      if (PgErrors.isUnavailable(failure)) {
+        return Future.failedFuture(failure);
+      }
+      if (rows.size() == 1) {
+        write.reject("storage refused the span: " + PgErrors.describe(failure));
+        return Future.succeededFuture();
+      }
+      List<SpanRow> first = rows.subList(0, rows.size() / 2);
+      List<SpanRow> second = rows.subList(rows.size() / 2, rows.size());
+      return writeEach(write, first).compose(v -> writeEach(write, second));
     });
   }
 

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.InvalidSpanException;
+import io.meshtrace.storage.PartialWrite;
 import io.meshtrace.storage.StorageUnavailableException;
 import io.meshtrace.storage.postgres.embedded.EmbeddedPostgres;
 import io.meshtrace.storage.postgres.embedded.TestFiles;
@@ -90,6 +91,19 @@ class StorageFaultsTest {
         writes.add(storage.spanSink().accept(trace(traceId, i == 11 ? "poison" : "op" + i)));
       }
       Future.join(writes).otherwiseEmpty().await();
+
+      // A caller that can report single spans (OTLP's partial success) keeps the rest of its
+      // request.
+      TraceId mixed = randomTraceId();
+      long start = PostgresStorageTest.nowNanos();
+      PartialWrite partial = storage.spanSink().acceptEach(List.of(resourceSpans("faults",
+          span(mixed, 1, 0, "root", start, start + 1000),
+          span(mixed, 2, 1, "poison", start, start + 1000),
+          span(mixed, 3, 1, "child", start, start + 1000)))).await();
+      assertThat(partial.rejectedSpans()).isEqualTo(1);
+      assertThat(partial.firstRejection()).contains("poison span");
+      assertThat(storage.spanStore().getTrace(mixed).await().stream()
+          .mapToInt(rs -> rs.getScopeSpans(0).getSpansCount()).sum()).isEqualTo(2);
 
       for (int i = 0; i < 21; i++) {
         Future<Void> write = writes.get(i);
