@@ -88,6 +88,40 @@ class AllInOneJarIT {
   }
 
   @Test
+  void sigtermDrainsWhileServingAndASecondSigtermEndsTheProcessAtOnce() throws Exception {
+    Path dataDir = dir.resolve("data");
+    Path config = dir.resolve("meshtrace.yaml");
+    Files.writeString(config, "bind: 127.0.0.1\nquery-port: 0\notlp-grpc-port: 0\n"
+        + "shutdown-drain: 60s\nshutdown-timeout: 90s\n");
+    JsonObject ports = start(config, dataDir, "drain");
+    String readyz = "http://127.0.0.1:" + ports.getInteger("admin") + "/readyz";
+
+    process.destroy(); // SIGTERM
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    int ready = 200;
+    while (ready == 200 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      ready = HTTP.send(HttpRequest.newBuilder(URI.create(readyz)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+    assertThat(ready).as("/readyz after SIGTERM").isEqualTo(503);
+    // Unready, and still serving: a load balancer has time to take the endpoint out.
+    long now = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
+    List<Span> mesh = EnvoyTraces.meshTrace(now);
+    report(ports, mesh);
+    assertThat(read(ports, EnvoyTraces.TRACE_128)).containsExactlyInAnyOrderElementsOf(mesh);
+    assertThat(process.isAlive()).isTrue();
+
+    process.destroy(); // a second SIGTERM: no more waiting
+    assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("exited after the second SIGTERM")
+        .isTrue();
+    assertThat(Files.readString(dir.resolve("drain.log"))).contains("again while stopping");
+    // Ended at once, it left its PostgreSQL behind, as a kill -9 would; the next start (or
+    // this test) stops it.
+    postmasterPid(dataDir).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroy);
+  }
+
+  @Test
   void anInvalidSettingStopsStartUpWithAMessageNamingIt() throws Exception {
     ProcessBuilder builder = new ProcessBuilder(java(), "-jar", jar(), "all-in-one",
         "--data-dir", dir.resolve("data").toString())
