@@ -1,6 +1,7 @@
 package io.meshtrace.kafka;
 
 import io.meshtrace.lifecycle.Component;
+import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.PositionConflictException;
 import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SourcePositions;
@@ -311,7 +312,15 @@ public final class KafkaSpanIngester implements Component {
           storable(decoded, spans, spanCounts);
         }
       }
-      await(sink.accept(spans, new SourcePositions(settings.group(), settings.topic(), from, to)));
+      try {
+        await(sink.accept(spans, new SourcePositions(settings.group(), settings.topic(), from,
+            to)));
+      } catch (InvalidSpanException refused) {
+        LOG.warn("Storage refused {} Kafka records stored together ({}); storing them one by one",
+            records.count(), refused.getMessage());
+        storeOneByOne(records, to);
+        return;
+      }
       for (TopicPartition partition : records.partitions()) {
         expected.put(partition, to.get(partition.partition()));
       }
@@ -319,6 +328,88 @@ public final class KafkaSpanIngester implements Component {
       recordsSkipped.addAndGet(skippedRecords);
       spansStored.addAndGet(spanCounts[0]);
       spansSkipped.addAndGet(spanCounts[1]);
+    }
+
+    /**
+     * When storage refuses a poll's spans for their content: each record in its own transaction
+     * with its position, so that every other record is stored exactly once; the record storage
+     * refuses has its spans stored one at a time (outside the position's transaction: a crash
+     * before its position moves stores them again), the refused ones counted as skipped, and its
+     * position moved past it. A poison record never stalls its partition.
+     */
+    private void storeOneByOne(ConsumerRecords<String, byte[]> records, Map<Integer, Long> to) {
+      for (TopicPartition partition : records.partitions()) {
+        List<ConsumerRecord<String, byte[]>> inPartition = records.records(partition);
+        for (int i = 0; i < inPartition.size(); i++) {
+          ConsumerRecord<String, byte[]> record = inPartition.get(i);
+          Long position = expected.get(partition);
+          long start = position != null ? position : record.offset();
+          if (record.offset() < start) {
+            continue; // stored already, in an earlier attempt
+          }
+          long next = i == inPartition.size() - 1 ? to.get(partition.partition())
+              : record.offset() + 1;
+          SourcePositions moved = new SourcePositions(settings.group(), settings.topic(),
+              Map.of(partition.partition(), start), Map.of(partition.partition(), next));
+          List<ResourceSpans> spans = new ArrayList<>();
+          long[] counts = new long[2];
+          boolean decoded = false;
+          try {
+            if (record.value() != null) {
+              storable(settings.decoder().decodeSpans(record.value()), spans, counts);
+              decoded = true;
+            }
+          } catch (RuntimeException undecodable) {
+            LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
+                undecodable.getMessage());
+          }
+          try {
+            await(sink.accept(spans, moved));
+          } catch (InvalidSpanException refused) {
+            LOG.warn("Storage refused record {} of {} ({}); storing its spans one at a time",
+                record.offset(), partition, refused.getMessage());
+            long[] single = storeSpansOneAtATime(spans);
+            counts[0] = single[0];
+            counts[1] += single[1];
+            await(sink.accept(List.of(), moved));
+          }
+          expected.put(partition, next);
+          if (decoded) {
+            recordsStored.incrementAndGet();
+          } else {
+            recordsSkipped.incrementAndGet();
+          }
+          spansStored.addAndGet(counts[0]);
+          spansSkipped.addAndGet(counts[1]);
+        }
+      }
+    }
+
+    /** Counts: stored, refused. */
+    private long[] storeSpansOneAtATime(List<ResourceSpans> spans) {
+      long[] counts = new long[2];
+      for (ResourceSpans resourceSpans : spans) {
+        for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+          for (Span span : scopeSpans.getSpansList()) {
+            ResourceSpans one = ResourceSpans.newBuilder()
+                .setResource(resourceSpans.getResource())
+                .setSchemaUrl(resourceSpans.getSchemaUrl())
+                .addScopeSpans(ScopeSpans.newBuilder().setScope(scopeSpans.getScope())
+                    .setSchemaUrl(scopeSpans.getSchemaUrl()).addSpans(span))
+                .build();
+            try {
+              await(sink.accept(List.of(one)));
+              counts[0]++;
+            } catch (InvalidSpanException refused) {
+              counts[1]++;
+              LOG.warn("Storage refused a span of trace {}: {}",
+                  io.meshtrace.model.TraceId.fromBytes(span.getTraceId()).toHex128(),
+                  refused.getMessage());
+            }
+          }
+        }
+      }
+      return counts;
     }
 
     /** The spans storage can hold, by the same rules as the collectors' (counts: kept, dropped). */

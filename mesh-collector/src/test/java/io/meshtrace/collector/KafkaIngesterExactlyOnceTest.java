@@ -124,6 +124,70 @@ class KafkaIngesterExactlyOnceTest {
     }
   }
 
+  @Test
+  void aRecordStorageRefusesKeepsItsOtherSpansAndDoesNotStallItsPartition() throws Exception {
+    broker.createTopic("ingest-c", 1);
+    storage.pool().query("""
+        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM operations WHERE id = NEW.operation_id
+                     AND name = 'poison') THEN
+            RAISE EXCEPTION 'poison span' USING ERRCODE = 'P0001';
+          END IF;
+          RETURN NEW;
+        END $$""").execute().await();
+    storage.pool().query("CREATE TRIGGER refuse_poison BEFORE INSERT ON spans FOR EACH ROW "
+        + "EXECUTE FUNCTION refuse_poison()").execute().await();
+    KafkaSpanSink sink = new KafkaSpanSink(vertx, new KafkaSinkSettings(broker.bootstrapServers(),
+        "ingest-c", SpanRecordEncoding.OTLP_PROTO, "lz4", Duration.ofSeconds(5), 32L << 20, 2));
+    sink.start().await(30, TimeUnit.SECONDS);
+    List<TraceId> before = new ArrayList<>();
+    List<TraceId> after = new ArrayList<>();
+    TraceId poisoned = new TraceId(0x78, 1);
+    KafkaSpanIngester ingester = ingester("ingest-c");
+    try {
+      write(sink, before, 2000, 3);
+      sink.accept(List.of(ResourceSpans.newBuilder()
+          .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder()
+              .setKey("service.name").setValue(AnyValue.newBuilder().setStringValue("cart"))))
+          .addScopeSpans(ScopeSpans.newBuilder()
+              .addSpans(span(poisoned, 1, "op-1")).addSpans(span(poisoned, 2, "poison"))
+              .addSpans(span(poisoned, 3, "op-3")))
+          .build())).await(30, TimeUnit.SECONDS);
+      write(sink, after, 3000, 3);
+      ingester.start().await();
+      awaitStored(before);
+      awaitStored(after);
+      awaitStored(List.of(poisoned));
+      for (TraceId trace : before) {
+        assertThat(spansOf(trace)).isEqualTo(3);
+      }
+      for (TraceId trace : after) {
+        assertThat(spansOf(trace)).isEqualTo(3);
+      }
+      assertThat(spansOf(poisoned)).isEqualTo(2);
+      assertThat(ingester.spansSkipped()).isEqualTo(1);
+      assertThat(ingester.recordsStored()).isEqualTo(7);
+    } finally {
+      ingester.stop().await(60, TimeUnit.SECONDS);
+      sink.stop().await(30, TimeUnit.SECONDS);
+      storage.pool().query("DROP TRIGGER refuse_poison ON spans").execute().await();
+    }
+  }
+
+  private static Span span(TraceId trace, long id, String name) {
+    long now = System.currentTimeMillis() * 1_000_000L;
+    return Span.newBuilder().setTraceId(trace.toBytes())
+        .setSpanId(ByteString.copyFrom(ByteBuffer.allocate(8).putLong(id).array()))
+        .setName(name).setStartTimeUnixNano(now).setEndTimeUnixNano(now + 1000).build();
+  }
+
+  private static int spansOf(TraceId trace) {
+    return storage.spanStore().getTrace(trace).await().stream()
+        .mapToInt(rs -> rs.getScopeSpansList().stream().mapToInt(ScopeSpans::getSpansCount).sum())
+        .sum();
+  }
+
   private static KafkaSpanIngester ingester() {
     return ingester("ingest-a");
   }
