@@ -12,6 +12,7 @@ import io.meshtrace.kafka.SpanRecordEncoding;
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.StorableSpanChecker;
 import io.meshtrace.storage.postgres.PostgresStorage;
+import io.meshtrace.storage.postgres.PoisonSpans;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
 import io.meshtrace.storage.postgres.TestPostgres;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -127,17 +128,7 @@ class KafkaIngesterExactlyOnceTest {
   @Test
   void aRecordStorageRefusesKeepsItsOtherSpansAndDoesNotStallItsPartition() throws Exception {
     broker.createTopic("ingest-c", 1);
-    storage.pool().query("""
-        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF EXISTS (SELECT 1 FROM operations WHERE id = NEW.operation_id
-                     AND name = 'poison') THEN
-            RAISE EXCEPTION 'poison span' USING ERRCODE = 'P0001';
-          END IF;
-          RETURN NEW;
-        END $$""").execute().await();
-    storage.pool().query("CREATE TRIGGER refuse_poison BEFORE INSERT ON spans FOR EACH ROW "
-        + "EXECUTE FUNCTION refuse_poison()").execute().await();
+    PoisonSpans.refuse(storage.pool());
     KafkaSpanSink sink = new KafkaSpanSink(vertx, new KafkaSinkSettings(broker.bootstrapServers(),
         "ingest-c", SpanRecordEncoding.OTLP_PROTO, "lz4", Duration.ofSeconds(5), 32L << 20, 2));
     sink.start().await(30, TimeUnit.SECONDS);
@@ -171,7 +162,7 @@ class KafkaIngesterExactlyOnceTest {
     } finally {
       ingester.stop().await(60, TimeUnit.SECONDS);
       sink.stop().await(30, TimeUnit.SECONDS);
-      storage.pool().query("DROP TRIGGER refuse_poison ON spans").execute().await();
+      PoisonSpans.allow(storage.pool());
     }
   }
 

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.rpc.Code;
 import io.meshtrace.collector.server.MeshtraceServer;
+import io.meshtrace.storage.postgres.PoisonSpans;
 import io.meshtrace.collector.server.TestServers;
 import io.meshtrace.model.TraceId;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -109,18 +110,7 @@ class OtlpBadInputTest {
   @Test
   void spansTheDatabaseRefusesAreReportedThroughPartialSuccessAndTheRestStored()
       throws Exception {
-    // A database error raised by one span alone, as a constraint or a limit would be.
-    server.storage().pool().query("""
-        CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF EXISTS (SELECT 1 FROM operations WHERE id = NEW.operation_id
-                     AND name = 'poison') THEN
-            RAISE EXCEPTION 'poison span' USING ERRCODE = 'P0001';
-          END IF;
-          RETURN NEW;
-        END $$""").execute().await();
-    server.storage().pool().query("CREATE TRIGGER refuse_poison BEFORE INSERT ON spans "
-        + "FOR EACH ROW EXECUTE FUNCTION refuse_poison()").execute().await();
+    PoisonSpans.refuse(server.storage().pool());
     try {
       ByteString traceId = OtlpPayloads.randomTraceId();
       ExportTraceServiceRequest request = OtlpPayloads.trace(traceId, 4, "poisoned", span ->
@@ -144,7 +134,7 @@ class OtlpBadInputTest {
       assertThat(zipkin.statusCode()).isEqualTo(400);
       assertThat(zipkin.body()).contains("poison span");
     } finally {
-      server.storage().pool().query("DROP TRIGGER refuse_poison ON spans").execute().await();
+      PoisonSpans.allow(server.storage().pool());
     }
   }
 

@@ -67,19 +67,7 @@ class StorageFaultsTest {
     PostgresStorage storage = PostgresStorage.open(vertx,
         config(db, 2, 2, 1, PostgresTimeouts.DEFAULTS), Clock.systemUTC()).await();
     try {
-      // A database error that is neither about the connection nor SQLSTATE class 22, raised by
-      // one request's spans alone, as a constraint or a limit would be.
-      storage.pool().query("""
-          CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-          BEGIN
-            IF EXISTS (SELECT 1 FROM operations WHERE id = NEW.operation_id
-                       AND name = 'poison') THEN
-              RAISE EXCEPTION 'poison span' USING ERRCODE = 'P0001';
-            END IF;
-            RETURN NEW;
-          END $$""").execute().await();
-      storage.pool().query("CREATE TRIGGER refuse_poison BEFORE INSERT ON spans FOR EACH ROW "
-          + "EXECUTE FUNCTION refuse_poison()").execute().await();
+      PoisonSpans.refuse(storage.pool());
 
       // One insert at a time: the first request goes out alone, the next 20 wait and go
       // together in one batch, the poison in its middle.
