@@ -45,12 +45,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reads from a partition that was just filled and never analysed: what a new day's partition,
- * or a new data directory, looks like until autovacuum gets to it. Every statement the span
- * store runs is planned by PostgreSQL as usual (custom plans, then generic ones once a prepared
- * statement has run five times) and its plan is captured by auto_explain from the server's log. No plan may scan a spans partition or trace_days sequentially, and the
- * spans of a trace are read through the trace ID index; the answers are checked too.
+ * Reads from partitions that were just filled: what a new day's partition, or a new data
+ * directory, looks like to the readers until autovacuum gets to it (it wakes once a minute; here
+ * it is switched off for the partitions). Every statement the span store runs is planned by
+ * PostgreSQL as usual (custom plans, then generic ones once a prepared statement has run five
+ * times) and its plan is captured by auto_explain from the server's log. First as the writer
+ * left the partitions (it analysed them as they filled: PartitionAnalyzer), then with no
+ * statistics at all. No plan may scan a spans partition or trace_days sequentially, a trace's
+ * spans are read through the trace ID index, and with the writer's statistics every search walks
+ * the start time index in order; the answers are checked too.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class FreshPartitionPlansTest {
   private static final int TRACES = 4_000;
   private static final int SPANS_PER_TRACE = 15;
@@ -60,8 +65,7 @@ class FreshPartitionPlansTest {
 
   static Vertx vertx;
   static PostgresStorage storage;
-  static Pool explainedPool;
-  static SpanStore store;
+  static PgConnectOptions options;
   static long logStart;
   static final List<TraceId> traceIds = new ArrayList<>();
   static final Map<TraceId, String> requestIds = new HashMap<>();
@@ -70,12 +74,12 @@ class FreshPartitionPlansTest {
   @BeforeAll
   static void loadAFreshPartition() {
     vertx = Vertx.vertx();
-    PgConnectOptions options = TestPostgres.freshDatabase();
+    options = TestPostgres.freshDatabase();
     storage = PostgresStorage.open(vertx, PostgresStorageConfig.defaults(options)).await();
     end = Instant.now().truncatedTo(ChronoUnit.MICROS);
     Instant start = end.minus(20, ChronoUnit.MINUTES);
-    // Autovacuum must not analyse what the test loads while it reads (it wakes once a minute):
-    // the point is a partition without statistics.
+    // Autovacuum must not analyse what the test loads while it reads: the point is a partition
+    // with the writer's statistics, then none.
     for (LocalDate day : List.of(start.atOffset(ZoneOffset.UTC).toLocalDate(),
         end.atOffset(ZoneOffset.UTC).toLocalDate())) {
       storage.pool().query("ALTER TABLE " + SpanPartitions.partitionName(day)
@@ -107,11 +111,26 @@ class FreshPartitionPlansTest {
     inFlight.add(storage.spanSink().accept(List.copyOf(request)));
     Future.all(inFlight).await();
 
-    // The store under test, on a pool whose sessions log the plan of every statement they run
-    // (auto_explain, into the server's log: notices would not outlive a pooled connection's
-    // first borrower).
+    // The writer analyses as it goes, after commits: its last ANALYZE may still be running.
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (storage.partitionAnalyseRunning() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /**
+   * A store on a pool of its own, whose sessions log the plan of every statement they run
+   * (auto_explain, into the server's log: notices would not outlive a pooled connection's first
+   * borrower); new sessions, so no plan is cached yet.
+   */
+  static Pool explainedPool() {
     logStart = serverLogSize();
-    explainedPool = PgBuilder.pool()
+    return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(1).setShared(false))
         .connectingTo(new PgConnectOptions(options)
             .addProperty("session_preload_libraries", "auto_explain")
@@ -120,15 +139,10 @@ class FreshPartitionPlansTest {
             .addProperty("auto_explain.log_nested_statements", "on"))
         .using(vertx)
         .build();
-    store = new PostgresSpanStore(explainedPool, new DictionaryReader(explainedPool),
-        Set.of(PostgresStorageConfig.DEFAULT_INDEXED_TAG_KEY));
   }
 
   @AfterAll
   static void close() {
-    if (explainedPool != null) {
-      explainedPool.close().await();
-    }
     storage.close().await();
     vertx.close().await();
   }
@@ -192,8 +206,34 @@ class FreshPartitionPlansTest {
   }
 
   @Test
-  void readsAtOnceThroughIndexesAndAnswersRight() {
-    // The precondition: nothing has analysed what was loaded.
+  @org.junit.jupiter.api.Order(1)
+  void readsRightAfterALoadWalkTheIndexes() {
+    // 60,000 rows: analysed at 10,000, 20,000 and 40,000 rows written.
+    assertThat(storage.partitionAnalyses()).as("analyses by the writer").isEqualTo(3);
+    assertThat(storage.partitionAnalyseFailures()).isZero();
+    Pool pool = explainedPool();
+    try {
+      exercise(new PostgresSpanStore(pool, new DictionaryReader(pool),
+          Set.of(PostgresStorageConfig.DEFAULT_INDEXED_TAG_KEY)));
+    } finally {
+      pool.close().await();
+    }
+    assertThat(problems(loggedPlans(), true)).isEmpty();
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(2)
+  void readsWithoutAnyStatisticsStayOnIndexes() {
+    // As before anything analysed the partitions (the catalog allows it to a superuser).
+    storage.pool().query("""
+        DELETE FROM pg_statistic WHERE starelid IN
+          (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'spans'::regclass
+           UNION ALL SELECT 'trace_days'::regclass)""").execute().await();
+    storage.pool().query("""
+        UPDATE pg_class SET reltuples = -1, relpages = 0, relallvisible = 0 WHERE oid IN
+          (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'spans'::regclass
+           UNION ALL SELECT 'trace_days'::regclass)""").execute().await();
+    // The precondition: no statistics.
     Row stats = storage.pool().query("""
             SELECT count(*) FILTER (WHERE c.reltuples >= 0),
                    (SELECT count(*) FROM pg_statistic s WHERE s.starelid IN
@@ -205,6 +245,20 @@ class FreshPartitionPlansTest {
     assertThat(stats.getLong(0)).as("partitions with a row count from ANALYZE").isZero();
     assertThat(stats.getLong(1)).as("column statistics").isZero();
 
+    Pool pool = explainedPool();
+    try {
+      exercise(new PostgresSpanStore(pool, new DictionaryReader(pool),
+          Set.of(PostgresStorageConfig.DEFAULT_INDEXED_TAG_KEY)));
+    } finally {
+      pool.close().await();
+    }
+    // Without statistics a search may take its time range through a bitmap and sort it (the
+    // first five times, before a generic plan): the writer's analyses are there to prevent it.
+    assertThat(problems(loggedPlans(), false)).isEmpty();
+  }
+
+  /** Reads traces and searches in every way, checking the answers. */
+  static void exercise(SpanStore store) {
     // Trace by ID, more than five times (so that generic plans get their turn), then a page of
     // search results' traces at once, as the query APIs read them.
     for (int i = 0; i < 12; i++) {
@@ -242,32 +296,48 @@ class FreshPartitionPlansTest {
     assertThat(store.findTraceIds(search(SERVICES[0], null,
         Map.of("http.url", "http://frontend/item/" + n + "/0"), null)).await())
         .containsExactly(traceIds.get(n));
+  }
 
-    List<JsonObject> captured = loggedPlans();
+  /**
+   * What the plans do that they must not: a sequential scan of a spans partition or of
+   * trace_days; a trace's spans read through another index than the trace ID's; with {@code
+   * orderedWalks}, a search's walk (a page of start times or rows, newest first) that does not
+   * walk the start time index in order but takes the range through a bitmap to sort it.
+   */
+  static List<String> problems(List<JsonObject> captured, boolean orderedWalks) {
     assertThat(captured).as("plans captured by auto_explain").isNotEmpty();
-    List<String> scans = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
     int traceReads = 0;
+    int walks = 0;
     for (JsonObject plan : captured) {
       String text = plan.getString("Query Text");
       boolean readsTrace = text.startsWith("SELECT * FROM spans_");
+      boolean walk = text.contains(" FROM spans s WHERE") && text.contains("LIMIT $");
       if (readsTrace) {
         traceReads++;
       }
+      if (walk) {
+        walks++;
+      }
       visit(plan.getJsonObject("Plan"), node -> {
+        String type = node.getString("Node Type");
         String relation = node.getString("Relation Name", "");
-        boolean spansOrDays = SPANS_PARTITION.matcher(relation).matches()
-            || relation.equals("trace_days");
-        if (spansOrDays && node.getString("Node Type").equals("Seq Scan")) {
-          scans.add("Seq Scan on " + relation + " in: " + text);
+        boolean spans = SPANS_PARTITION.matcher(relation).matches();
+        if ((spans || relation.equals("trace_days")) && type.equals("Seq Scan")) {
+          problems.add("Seq Scan on " + relation + " in: " + text);
         }
         String index = node.getString("Index Name");
         if (readsTrace && index != null && !index.endsWith("_trace_id_idx")) {
-          scans.add(index + " reading a trace in: " + text);
+          problems.add(index + " reading a trace in: " + text);
+        }
+        if (orderedWalks && walk && spans && type.equals("Bitmap Heap Scan")) {
+          problems.add("Bitmap Heap Scan on " + relation + " in a walk: " + text);
         }
       });
     }
-    assertThat(scans).isEmpty();
     assertThat(traceReads).as("plans of a day's spans read by trace ID").isGreaterThan(12);
+    assertThat(walks).as("plans of search walks").isGreaterThan(12);
+    return problems;
   }
 
   static Path serverLog() {
@@ -283,8 +353,8 @@ class FreshPartitionPlansTest {
   }
 
   /**
-   * The plans auto_explain wrote since the store's pool opened: a line "... LOG:  duration: ...
-   * plan:" and the JSON on the lines after it, up to the next line that starts with a time.
+   * The plans auto_explain wrote since the explained pool opened: a line "... LOG:  duration:
+   * ... plan:" and the JSON on the lines after it, up to the next line that starts with a time.
    */
   static List<JsonObject> loggedPlans() {
     List<JsonObject> found = new ArrayList<>();
