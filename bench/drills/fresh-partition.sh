@@ -82,6 +82,10 @@ for JAR in $JARS; do
     --end-micros "$END_MICROS" --samples "$RUN/samples.jsonl" 2>"$RUN/load.err" \
     | tee "$RUN/load.json"
   loaded=$(date +%s)
+  ADMIN_PORT=$(port "$RUN/ports.json" admin)
+  # The writer's analyses during the load (a jar without them prints nothing).
+  curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | grep "^meshtrace_partition_analy" \
+    | tee "$RUN/analyses.txt" | sed 's/^/   /' || true
   echo "   loaded at $(date -u +%H:%M:%S)"
   echo "-- at once, for $WINDOW s; partitions before: $(partition_stats | tr '\n' ';')"
   query "$LABEL" fresh
