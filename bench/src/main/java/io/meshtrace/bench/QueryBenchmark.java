@@ -43,6 +43,8 @@ import zipkin2.codec.SpanBytesEncoder;
  * java -cp meshtrace-bench.jar io.meshtrace.bench.QueryBenchmark query --api jaeger \
  *     --url http://127.0.0.1:16686 --samples samples.jsonl --end-micros E --runs 200
  * </pre>
+ *
+ * <p>{@code query --seconds S} asks the kinds in turn for S seconds instead, without a warm-up.
  */
 public final class QueryBenchmark {
   private static final long HOUR_MICROS = 3_600_000_000L;
@@ -281,72 +283,110 @@ public final class QueryBenchmark {
 
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
+    List<Measured> selected = new ArrayList<>();
     for (Kind kind : kinds) {
-      if (only != null && !only.contains(kind.name())) {
-        continue;
+      if (only == null || only.contains(kind.name())) {
+        selected.add(new Measured(kind, new Random(seed + kind.name().hashCode())));
       }
-      Random random = new Random(seed + kind.name().hashCode());
-      long[] nanos = new long[runs];
-      int[] results = new int[runs];
-      int errors = 0;
-      int wrong = 0;
-      String firstProblem = null;
-      long bytes = 0;
-      for (int i = -warmup; i < runs; i++) {
-        Request request = kind.next().apply(random);
-        HttpRequest http = HttpRequest.newBuilder(base.resolve(request.path())).timeout(timeout)
-            .GET().build();
-        long t0 = System.nanoTime();
-        int status;
-        String body;
-        try {
-          HttpResponse<String> response = client.send(http, HttpResponse.BodyHandlers.ofString());
-          status = response.statusCode();
-          body = response.body();
-        } catch (IOException e) {
-          status = -1;
-          body = e.toString();
-        }
-        long elapsed = System.nanoTime() - t0;
-        if (i < 0) {
-          continue;
-        }
-        nanos[i] = elapsed;
-        bytes += body.length();
-        if (status != 200) {
-          errors++;
-          results[i] = -1;
-          if (firstProblem == null) {
-            firstProblem = status + " " + request.path() + ": " + body.substring(0, Math.min(300, body.length()));
-          }
-          continue;
-        }
-        int count = kind.name().equals("trace_by_id") ? q.spanCount(body) : q.traceCount(body);
-        results[i] = count;
-        if (request.expectedResults() >= 0 && count != request.expectedResults()) {
-          wrong++;
-          if (firstProblem == null) {
-            firstProblem = "expected " + request.expectedResults() + " results, got " + count
-                + " for " + request.path();
-          }
+    }
+    if (args.containsKey("seconds")) {
+      // For a fixed time from now, no warm-up, the kinds in turn: what a server answers in its
+      // first seconds (the fresh-partition drill: right after a load, before anything analysed
+      // the partition).
+      long deadline = System.nanoTime() + (long) (Double.parseDouble(args.get("seconds")) * 1e9);
+      while (System.nanoTime() < deadline) {
+        for (Measured measured : selected) {
+          measured.run(client, base, q, timeout, true);
         }
       }
-      long[] sorted = nanos.clone();
-      Arrays.sort(sorted);
-      int[] sortedResults = results.clone();
-      Arrays.sort(sortedResults);
+    } else {
+      for (Measured measured : selected) {
+        for (int i = -warmup; i < runs; i++) {
+          measured.run(client, base, q, timeout, i >= 0);
+        }
+      }
+    }
+    for (Measured measured : selected) {
+      System.out.println(measured.summary(api, base, limit).encode());
+    }
+  }
+
+  /** One kind of query's requests and what they took. */
+  private static final class Measured {
+    final Kind kind;
+    final Random random;
+    final List<Long> nanos = new ArrayList<>();
+    final List<Integer> results = new ArrayList<>();
+    int errors;
+    int wrong;
+    String firstProblem;
+    long bytes;
+
+    Measured(Kind kind, Random random) {
+      this.kind = kind;
+      this.random = random;
+    }
+
+    void run(HttpClient client, URI base, QueryApi q, Duration timeout, boolean record)
+        throws InterruptedException {
+      Request request = kind.next().apply(random);
+      HttpRequest http = HttpRequest.newBuilder(base.resolve(request.path())).timeout(timeout)
+          .GET().build();
+      long t0 = System.nanoTime();
+      int status;
+      String body;
+      try {
+        HttpResponse<String> response = client.send(http, HttpResponse.BodyHandlers.ofString());
+        status = response.statusCode();
+        body = response.body();
+      } catch (IOException e) {
+        status = -1;
+        body = e.toString();
+      }
+      long elapsed = System.nanoTime() - t0;
+      if (!record) {
+        return;
+      }
+      nanos.add(elapsed);
+      bytes += body.length();
+      if (status != 200) {
+        errors++;
+        results.add(-1);
+        if (firstProblem == null) {
+          firstProblem = status + " " + request.path() + ": "
+              + body.substring(0, Math.min(300, body.length()));
+        }
+        return;
+      }
+      int count = kind.name().equals("trace_by_id") ? q.spanCount(body) : q.traceCount(body);
+      results.add(count);
+      if (request.expectedResults() >= 0 && count != request.expectedResults()) {
+        wrong++;
+        if (firstProblem == null) {
+          firstProblem = "expected " + request.expectedResults() + " results, got " + count
+              + " for " + request.path();
+        }
+      }
+    }
+
+    JsonObject summary(String api, URI base, int limit) {
+      long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+      int[] sortedResults = results.stream().mapToInt(Integer::intValue).sorted().toArray();
+      int runs = sorted.length;
       JsonObject out = new JsonObject().put("api", api).put("url", base.toString())
-          .put("kind", kind.name()).put("runs", runs).put("limit", limit)
-          .put("p50Ms", ms(percentile(sorted, 0.50))).put("p90Ms", ms(percentile(sorted, 0.90)))
-          .put("p99Ms", ms(percentile(sorted, 0.99))).put("maxMs", ms(sorted[sorted.length - 1]))
-          .put("medianResults", sortedResults[sortedResults.length / 2])
-          .put("zeroResults", Arrays.stream(results).filter(c -> c == 0).count())
-          .put("errors", errors).put("wrongAnswers", wrong)
-          .put("meanResponseBytes", bytes / runs);
+          .put("kind", kind.name()).put("runs", runs).put("limit", limit);
+      if (runs > 0) {
+        out.put("p50Ms", ms(percentile(sorted, 0.50))).put("p90Ms", ms(percentile(sorted, 0.90)))
+            .put("p99Ms", ms(percentile(sorted, 0.99))).put("maxMs", ms(sorted[runs - 1]))
+            .put("medianResults", sortedResults[runs / 2])
+            .put("zeroResults", Arrays.stream(sortedResults).filter(c -> c == 0).count())
+            .put("meanResponseBytes", bytes / runs);
+      }
+      out.put("errors", errors).put("wrongAnswers", wrong);
       if (firstProblem != null) {
         out.put("firstProblem", firstProblem);
       }
-      System.out.println(out.encode());
+      return out;
     }
   }
 

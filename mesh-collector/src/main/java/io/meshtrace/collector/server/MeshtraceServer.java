@@ -8,6 +8,7 @@ import io.meshtrace.collector.config.XdsConfig;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.KafkaMetrics;
 import io.meshtrace.collector.metrics.Metrics;
+import io.meshtrace.collector.metrics.PartitionAnalyseMetrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
 import io.meshtrace.collector.metrics.StorageHealthMetrics;
 import io.meshtrace.collector.metrics.UdpMetrics;
@@ -170,6 +171,7 @@ public final class MeshtraceServer {
     if (store != null) {
       store.setBatchListener(ingestMetrics);
       StorageHealthMetrics.writeTimeouts(metrics, store, PostgresStorage::timedOutWrites);
+      PartitionAnalyseMetrics.register(metrics, store);
       ingest = new IngestPipeline(store.spanSink(), store.spanChecker(),
           config.ingest().limits(), ingestMetrics);
       list.addAll(store.components());

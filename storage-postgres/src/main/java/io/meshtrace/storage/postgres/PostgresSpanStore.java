@@ -27,19 +27,14 @@ import java.util.UUID;
 /** Reads spans back from {@code spans} and re-assembles them into OTLP. */
 final class PostgresSpanStore implements SpanStore {
   /**
-   * A trace's spans, looked up only in the partitions of the days {@code trace_days} lists for
-   * it: the lateral join hands each day's bounds to the spans scan as parameters, so PostgreSQL
-   * prunes the other partitions at run time.
+   * A trace's spans, read by {@code meshtrace_trace_spans} (migration V6) from the partitions of
+   * the days {@code trace_days} lists for it, through the trace ID index whatever the statistics
+   * say: a fresh partition's missing statistics made a join here scan the whole day.
    */
   static final String SELECT_TRACES = """
       SELECT s.trace_id, (extract(epoch FROM s.start_time) * 1000000)::bigint, s.duration_us,
              s.operation_id, s.attribute_set_id, s.source_id, s.payload
-      FROM (SELECT DISTINCT trace_id, day FROM trace_days WHERE trace_id = ANY($1)) d
-      CROSS JOIN LATERAL (
-        SELECT * FROM spans s
-        WHERE s.trace_id = d.trace_id
-          AND s.start_time >= (d.day::timestamp AT TIME ZONE 'UTC')
-          AND s.start_time < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')) s""";
+      FROM meshtrace_trace_spans($1) s""";
 
   private final Pool pool;
   private final DictionaryReader dictionaries;

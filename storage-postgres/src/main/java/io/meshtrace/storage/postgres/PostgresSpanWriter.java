@@ -131,6 +131,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   private volatile SpanBatchListener listener;
   private volatile DependencyLinker linker;
   private volatile RootSpanCounter rootSpans;
+  private volatile PartitionAnalyzer analyzer;
   private int inFlight;
   private int queuedSpans;
 
@@ -154,6 +155,10 @@ final class PostgresSpanWriter implements PositionedSpanSink {
 
   void setRootSpanCounter(RootSpanCounter rootSpans) {
     this.rootSpans = rootSpans;
+  }
+
+  void setPartitionAnalyzer(PartitionAnalyzer analyzer) {
+    this.analyzer = analyzer;
   }
 
   void setBatchListener(SpanBatchListener listener) {
@@ -404,6 +409,10 @@ final class PostgresSpanWriter implements PositionedSpanSink {
           RootSpanCounter roots = rootSpans;
           if (roots != null) {
             roots.committed(rows);
+          }
+          PartitionAnalyzer analyses = analyzer;
+          if (analyses != null) {
+            analyses.committed(rows);
           }
         })
         .recover(failure -> {

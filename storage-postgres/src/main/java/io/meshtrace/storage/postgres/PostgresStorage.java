@@ -49,6 +49,7 @@ public final class PostgresStorage {
   private final SpanRowMapper mapper;
   private final DependencyLinker linker;
   private final RootSpanCounter rootSpans;
+  private final PartitionAnalyzer analyzer;
   private final PartitionMaintainer maintainer;
   private final PostgresStrategyDocumentLog strategyDocuments;
   private final PostgresAdaptiveProbabilityStore adaptiveProbabilities;
@@ -77,6 +78,10 @@ public final class PostgresStorage {
     writer.setDependencyLinker(linker);
     this.rootSpans = new RootSpanCounter(pool);
     writer.setRootSpanCounter(rootSpans);
+    // On the read pool: the write pool keeps one connection beside the inserts for dictionary
+    // entries, which an ANALYZE (a quarter of a second at 500,000 rows) must not hold up.
+    this.analyzer = new PartitionAnalyzer(readPool);
+    writer.setPartitionAnalyzer(analyzer);
     this.strategyDocuments = new PostgresStrategyDocumentLog(readPool);
     this.adaptiveProbabilities = new PostgresAdaptiveProbabilityStore(readPool);
   }
@@ -203,6 +208,26 @@ public final class PostgresStorage {
           + " ms");
     }
     return pool.query("SELECT 1").execute().mapEmpty();
+  }
+
+  /** ANALYZE statements run on partitions as the writer filled them (PartitionAnalyzer). */
+  public long partitionAnalyses() {
+    return analyzer.analyses();
+  }
+
+  /** Whether the writer's ANALYZE of a partition is running, for tests. */
+  boolean partitionAnalyseRunning() {
+    return analyzer.running();
+  }
+
+  /** ANALYZE statements on partitions that failed. */
+  public long partitionAnalyseFailures() {
+    return analyzer.failures();
+  }
+
+  /** Seconds spent in ANALYZE statements on partitions. */
+  public double partitionAnalyseSeconds() {
+    return analyzer.nanos() / 1e9;
   }
 
   /** Spans handed to the writer and not yet committed. */
