@@ -27,8 +27,9 @@ public final class BodyReader {
 
   /**
    * Reads the body, reserving its memory in {@code reservation} before it is allocated: the
-   * declared length before the first byte, else the buffer as it grows. The caller releases the
-   * reservation once the request is finished, whatever happened.
+   * declared length before the first byte (with what decoding it will add, for a body that is
+   * not compressed), else the buffer as it grows. The caller releases the reservation once the
+   * request is finished, whatever happened.
    *
    * @return the body, exactly as long as it is; fails with an {@link IngestException}:
    *     TOO_LARGE past {@code maxBytes}, OVERLOADED when the budget cannot hold the body (the
@@ -47,6 +48,12 @@ public final class BodyReader {
     }
     Accumulator body;
     try {
+      if (declared > 0 && !compressed(request)) {
+        // What decoding will add is known too: reserved with the body, so that a request the
+        // budget cannot decode is refused before it is read rather than after.
+        reservation.grow(declared * (MemoryBudget.DECODED_BYTES_PER_BODY_BYTE - 1),
+            MemoryBudget.Stage.DECLARED_LENGTH);
+      }
       body = new Accumulator(declared >= 0 ? (int) declared
           : (int) Math.min(INITIAL_BYTES, maxBytes), maxBytes, reservation,
           declared >= 0 ? MemoryBudget.Stage.DECLARED_LENGTH : MemoryBudget.Stage.READING);
@@ -69,6 +76,14 @@ public final class BodyReader {
     request.exceptionHandler(failure -> done.tryFail(brokenOff(failure.getMessage())));
     request.resume();
     return done.future().onFailure(failure -> body.drop());
+  }
+
+  private static boolean compressed(HttpServerRequest request) {
+    try {
+      return RequestBodies.isCompressed(request.getHeader(HttpHeaders.CONTENT_ENCODING));
+    } catch (IngestException unsupported) {
+      return false; // refused once read
+    }
   }
 
   /** Reads what comes and keeps none of it: the client is answered while it still sends. */
