@@ -133,7 +133,7 @@ public final class OtlpHttpReceiver {
       MemoryBudget.Reservation reservation) {
     byte[] body = RequestBodies.decode(received, encoding, options.maxDecompressedBytes(),
         reservation);
-    ExportTraceServiceRequest request = json ? OtlpJson.parseRequest(Buffer.buffer(body))
+    ExportTraceServiceRequest request = json ? OtlpJson.parseRequest(body)
         : parseProtobuf(body);
     reservation.holdDecoded(body.length);
     return request;
