@@ -15,7 +15,8 @@
 # sampled. Reported per run: RSS once started (idle), as the overload starts (after the capacity
 # run), max and end; requests answered 2xx, 429 and otherwise;
 # spans acknowledged and spans PostgreSQL holds afterwards (lost: acknowledged, not stored);
-# whether the JVM survived. Results go to bench/target/overload-<time>/.
+# whether the JVM survived and how many OutOfMemoryErrors it logged. A request without an answer
+# for 30 s fails (counted as "io"). Results go to bench/target/overload-<time>/.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=$ROOT/bench/target/overload-$(date +%Y%m%d-%H%M%S)
@@ -83,7 +84,7 @@ for run in $RUNS; do
   rss_before=$(rss_mib)
   # Bounded: a server that stops answering must not hang the drill.
   timeout $(( LOAD_SECONDS * 4 )) $GEN --url "$url" --connections "$CONNECTIONS" \
-    --rate "$rate" --requests "$requests" \
+    --rate "$rate" --requests "$requests" --request-timeout 30 \
     > "$OUT/$name-load.json" 2> "$OUT/$name-load.log" || true
   sleep 3 # commits still in flight, though every ack was sent after its commit
   stored=$(( $(stored_spans) - before ))

@@ -164,10 +164,6 @@ public final class MemoryBudget {
       }
     }
 
-    public synchronized long held() {
-      return held;
-    }
-
     /** Gives everything back; again is nothing. */
     public synchronized void release() {
       if (!released) {
