@@ -15,7 +15,8 @@
 # sampled. Reported per run: RSS once started (idle), as the overload starts (after the capacity
 # run), max and end; requests answered 2xx, 429 and otherwise;
 # spans acknowledged and spans PostgreSQL holds afterwards (lost: acknowledged, not stored);
-# whether the JVM survived and how many OutOfMemoryErrors it logged. A request without an answer
+# whether the JVM survived, how many OutOfMemoryErrors it logged, and whether it then stopped on
+# SIGTERM within 40 s (else it is killed). A request without an answer
 # for 30 s fails (counted as "io"). Results go to bench/target/overload-<time>/.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -102,9 +103,17 @@ for run in $RUNS; do
   acked=$(( ok * SPANS ))
   lost=$(( acked > stored ? acked - stored : 0 ))
   oom=$(grep -c OutOfMemoryError "$OUT/$name.log" || true)
-  echo "{\"run\":\"$name\",\"maxBytesInFlight\":\"$budget\",\"heap\":\"$HEAP\",\"spansPerRequest\":$SPANS,\"connections\":$CONNECTIONS,\"capacitySpansPerSecond\":$capacity,\"rateSpansPerSecond\":$rate,\"requests\":$requests,\"okRequests\":$ok,\"failedRequests\":$failed,\"outcomes\":$outcomes,\"ackedSpans\":$acked,\"storedSpans\":$stored,\"lostSpans\":$lost,\"rssIdleMiB\":$RSS_IDLE,\"rssStartMiB\":$rss_before,\"rssMaxMiB\":$rss_max,\"rssEndMiB\":$rss_end,\"bytesInFlightMaxMiB\":$bytes_max,\"jvmAlive\":$alive,\"outOfMemoryErrors\":$oom}" \
-    | tee -a "$OUT/overload.jsonl"
+  # SIGTERM, as an orchestrator stops it; a JVM that has not exited 40 s later (drain and
+  # --shutdown-timeout are 30 s at most) is killed, and that is reported.
   kill "$MESHTRACE" 2>/dev/null || true
+  stopped=false
+  for _ in $(seq 1 80); do
+    [ -r "/proc/$MESHTRACE/status" ] || { stopped=true; break; }
+    sleep 0.5
+  done
+  [ "$stopped" = true ] || kill -9 "$MESHTRACE" 2>/dev/null || true
   wait "$MESHTRACE" 2>/dev/null || true
+  echo "{\"run\":\"$name\",\"maxBytesInFlight\":\"$budget\",\"heap\":\"$HEAP\",\"spansPerRequest\":$SPANS,\"connections\":$CONNECTIONS,\"capacitySpansPerSecond\":$capacity,\"rateSpansPerSecond\":$rate,\"requests\":$requests,\"okRequests\":$ok,\"failedRequests\":$failed,\"outcomes\":$outcomes,\"ackedSpans\":$acked,\"storedSpans\":$stored,\"lostSpans\":$lost,\"rssIdleMiB\":$RSS_IDLE,\"rssStartMiB\":$rss_before,\"rssMaxMiB\":$rss_max,\"rssEndMiB\":$rss_end,\"bytesInFlightMaxMiB\":$bytes_max,\"jvmAlive\":$alive,\"outOfMemoryErrors\":$oom,\"stoppedBySigterm\":$stopped}" \
+    | tee -a "$OUT/overload.jsonl"
 done
 echo "results in $OUT"
