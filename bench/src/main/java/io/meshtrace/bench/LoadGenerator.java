@@ -68,7 +68,8 @@ import zipkin2.codec.SpanBytesEncoder;
  * {@link JaegerThriftSpans}). {@code --rate SPANS_PER_SECOND} switches
  * to the open loop; {@code --unique-requests N} builds N distinct bodies and cycles through them;
  * {@code --spans-per-request} must be a multiple of {@code --spans-per-trace}; {@code --url A,B}
- * sends requests to several servers in turn (collectors behind one address in a deployment).
+ * sends requests to several servers in turn (collectors behind one address in a deployment);
+ * {@code --request-timeout SECONDS} fails an HTTP request that gets no answer for that long.
  */
 public final class LoadGenerator {
   private static final ServiceMethod<Buffer, Buffer> EXPORT = ServiceMethod.client(
@@ -76,6 +77,8 @@ public final class LoadGenerator {
       GrpcMessageEncoder.IDENTITY, GrpcMessageDecoder.IDENTITY);
 
   private final Map<String, String> args;
+  /** HTTP targets: a request with no answer for this long fails; 0 waits for ever. */
+  private final long requestTimeoutMillis;
   private final String target;
   private final int connections;
   private final int requests;
@@ -103,6 +106,8 @@ public final class LoadGenerator {
     this.spansPerRequest = Integer.parseInt(args.getOrDefault("spans-per-request", "100"));
     this.spansPerTrace = Integer.parseInt(args.getOrDefault("spans-per-trace", "10"));
     this.rate = Double.parseDouble(args.getOrDefault("rate", "0"));
+    this.requestTimeoutMillis = (long) (Double.parseDouble(
+        args.getOrDefault("request-timeout", "0")) * 1000);
     this.gzip = args.containsKey("gzip");
     this.urls = Arrays.stream(args.getOrDefault("url", "http://127.0.0.1:9411").split(","))
         .map(URI::create).toList();
@@ -490,6 +495,11 @@ public final class LoadGenerator {
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
         .setAbsoluteURI(url.resolve(path).toString())
         .putHeader("Content-Type", contentType);
+    if (requestTimeoutMillis > 0) {
+      // Fails a request that gets no answer for this long, so that a run against a server that
+      // stopped answering still ends with its counts (the failure counted as "io").
+      request.setIdleTimeout(requestTimeoutMillis);
+    }
     if (gzip) {
       request.putHeader("Content-Encoding", "gzip");
     }

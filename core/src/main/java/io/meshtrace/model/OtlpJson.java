@@ -7,8 +7,6 @@ import com.google.protobuf.util.JsonFormat;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -20,10 +18,10 @@ import java.util.HexFormat;
  * differences that {@link JsonFormat} alone gets wrong: trace and span IDs are hex strings, not
  * base64, and enums are numbers. Read: field names may be lowerCamelCase or the proto names,
  * enums names or numbers, unknown fields are ignored, as the OTLP specification requires of
- * receivers. Written: lowerCamelCase, enums as numbers, hex IDs.
+ * receivers; read in one pass into the builders ({@link OtlpJsonReader}), where it was parsed
+ * into a tree, written out and parsed again. Written: lowerCamelCase, enums as numbers, hex IDs.
  */
 public final class OtlpJson {
-  private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .omittingInsignificantWhitespace()
       .printingEnumsAsInts();
@@ -32,15 +30,24 @@ public final class OtlpJson {
 
   /** @throws IllegalArgumentException saying what is malformed */
   public static ExportTraceServiceRequest parseExportRequest(Buffer json) {
+    return parseExportRequest(json.getBytes());
+  }
+
+  /**
+   * Read in one pass ({@link OtlpJsonReader}).
+   *
+   * @throws IllegalArgumentException saying what is malformed
+   */
+  public static ExportTraceServiceRequest parseExportRequest(byte[] json) {
     ExportTraceServiceRequest.Builder request = ExportTraceServiceRequest.newBuilder();
-    parse(json, request, "an ExportTraceServiceRequest");
+    OtlpJsonReader.merge(json, request, "an ExportTraceServiceRequest");
     return request.build();
   }
 
   /** @throws IllegalArgumentException saying what is malformed */
   public static TracesData parseTracesData(Buffer json) {
     TracesData.Builder data = TracesData.newBuilder();
-    parse(json, data, "a TracesData");
+    OtlpJsonReader.merge(json.getBytes(), data, "a TracesData");
     return data.build();
   }
 
@@ -55,25 +62,6 @@ public final class OtlpJson {
     }
     forEachIdHolder(json, OtlpJson::base64ToHex);
     return json;
-  }
-
-  private static void parse(Buffer body, Message.Builder into, String what) {
-    JsonObject root;
-    try {
-      if (!(Json.decodeValue(body) instanceof JsonObject object)) {
-        throw new IllegalArgumentException(
-            "malformed OTLP JSON: the body must be " + what + " object");
-      }
-      root = object;
-    } catch (DecodeException e) {
-      throw new IllegalArgumentException("malformed OTLP JSON: " + e.getMessage(), e);
-    }
-    forEachIdHolder(root, OtlpJson::hexToBase64);
-    try {
-      PARSER.merge(root.encode(), into);
-    } catch (InvalidProtocolBufferException | RuntimeException e) {
-      throw new IllegalArgumentException("malformed OTLP JSON: " + e.getMessage(), e);
-    }
   }
 
   private interface IdRewrite {
@@ -108,29 +96,6 @@ public final class OtlpJson {
       }
     }
     return new JsonArray();
-  }
-
-  /**
-   * Rewrites a hex ID as the base64 that {@link JsonFormat} expects for bytes. A value that is
-   * not hex becomes empty bytes, so that the span is refused on its own for a missing ID rather
-   * than failing the whole request.
-   */
-  private static void hexToBase64(Object parent, String camelName, String protoName) {
-    if (!(parent instanceof JsonObject object)) {
-      return;
-    }
-    String key = object.containsKey(camelName) ? camelName
-        : object.containsKey(protoName) ? protoName : null;
-    if (key == null || !(object.getValue(key) instanceof String hex)) {
-      return;
-    }
-    byte[] bytes;
-    try {
-      bytes = hex.length() % 2 == 0 ? HexFormat.of().parseHex(hex) : new byte[0];
-    } catch (IllegalArgumentException notHex) {
-      bytes = new byte[0];
-    }
-    object.put(key, Base64.getEncoder().encodeToString(bytes));
   }
 
   /** Only ID fields: attribute {@code bytesValue}s stay base64, as OTLP JSON wants them. */

@@ -78,4 +78,76 @@ class OtlpJsonTest {
             Buffer.buffer("{\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [{\"kind\": {}}]}]}]}")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("malformed OTLP JSON");
   }
+
+  @Test
+  void everyFieldOfASpanRoundTripsThroughTheOnePassReader() {
+    AnyValue nested = AnyValue.newBuilder().setArrayValue(
+        io.opentelemetry.proto.common.v1.ArrayValue.newBuilder()
+            .addValues(AnyValue.newBuilder().setDoubleValue(1.5))
+            .addValues(AnyValue.newBuilder().setBoolValue(true))
+            .addValues(AnyValue.newBuilder().setKvlistValue(
+                io.opentelemetry.proto.common.v1.KeyValueList.newBuilder().addValues(
+                    KeyValue.newBuilder().setKey("k").setValue(
+                        AnyValue.newBuilder().setIntValue(Long.MIN_VALUE)))))).build();
+    Span span = Span.newBuilder()
+        .setTraceId(TraceId.fromHex(TRACE).toBytes())
+        .setSpanId(SpanIds.toBytes(SpanIds.fromHex(SPAN)))
+        .setParentSpanId(SpanIds.toBytes(SpanIds.fromHex("0000000000000001")))
+        .setTraceState("a=b").setFlags(0xFFFF_FFFF).setName("op")
+        .setKind(Span.SpanKind.SPAN_KIND_PRODUCER)
+        .setStartTimeUnixNano(-1L).setEndTimeUnixNano(Long.MAX_VALUE)
+        .addAttributes(KeyValue.newBuilder().setKey("nested").setValue(nested))
+        .addAttributes(KeyValue.newBuilder().setKey("b").setValue(
+            AnyValue.newBuilder().setBytesValue(ByteString.copyFrom(new byte[] {0, -1, 7}))))
+        .setDroppedAttributesCount(3)
+        .addEvents(Span.Event.newBuilder().setTimeUnixNano(5).setName("e")
+            .addAttributes(KeyValue.newBuilder().setKey("s").setValue(
+                AnyValue.newBuilder().setStringValue("\u00e9\n\"x\""))))
+        .setDroppedEventsCount(1)
+        .addLinks(Span.Link.newBuilder().setTraceId(TraceId.fromHex(TRACE).toBytes())
+            .setSpanId(SpanIds.toBytes(SpanIds.fromHex(SPAN))).setTraceState("c=d").setFlags(1))
+        .setDroppedLinksCount(2)
+        .setStatus(io.opentelemetry.proto.trace.v1.Status.newBuilder().setMessage("bad")
+            .setCode(io.opentelemetry.proto.trace.v1.Status.StatusCode.STATUS_CODE_ERROR))
+        .build();
+    TracesData data = TracesData.newBuilder().addResourceSpans(ResourceSpans.newBuilder()
+        .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder()
+            .addAttributes(KeyValue.newBuilder().setKey("service.name")
+                .setValue(AnyValue.newBuilder().setStringValue("svc"))))
+        .setSchemaUrl("https://schema")
+        .addScopeSpans(ScopeSpans.newBuilder()
+            .setScope(io.opentelemetry.proto.common.v1.InstrumentationScope.newBuilder()
+                .setName("lib").setVersion("1"))
+            .addSpans(span)))
+        .build();
+    assertThat(OtlpJson.parseTracesData(Buffer.buffer(OtlpJson.toJson(data).encode())))
+        .isEqualTo(data);
+  }
+
+  @Test
+  void numbersMayBeStringsAndNullsAndUnknownEnumNamesAreDefaults() {
+    Span span = OtlpJson.parseExportRequest(("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":"
+            + "[{\"startTimeUnixNano\":\"1700000000000000000\",\"endTimeUnixNano\":1.7e18,"
+            + "\"name\":null,\"kind\":\"SPAN_KIND_NOT_A_KIND\",\"flags\":\"4294967295\","
+            + "\"unknown\":{\"deep\":[1,{\"x\":[]}]}}]}]}]}").getBytes())
+        .getResourceSpans(0).getScopeSpans(0).getSpans(0);
+    assertThat(span.getStartTimeUnixNano()).isEqualTo(1_700_000_000_000_000_000L);
+    assertThat(span.getEndTimeUnixNano()).isEqualTo(1_700_000_000_000_000_000L);
+    assertThat(span.getName()).isEmpty();
+    assertThat(span.getKind()).isEqualTo(Span.SpanKind.SPAN_KIND_UNSPECIFIED);
+    assertThat(span.getFlags()).isEqualTo(-1);
+  }
+
+  @Test
+  void overDeepOrOutOfRangeValuesAreRefusedWithWhatIsWrong() {
+    String deep = "{\"arrayValue\":{\"values\":[".repeat(60) + "{}" + "]}}".repeat(60);
+    assertThatThrownBy(() -> OtlpJson.parseExportRequest(("{\"resourceSpans\":[{\"resource\":"
+            + "{\"attributes\":[{\"key\":\"k\",\"value\":" + deep + "}]}}]}").getBytes()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("levels deep");
+    assertThatThrownBy(() -> OtlpJson.parseExportRequest(("{\"resourceSpans\":[{\"scopeSpans\":"
+            + "[{\"spans\":[{\"droppedLinksCount\":4294967296}]}]}]}").getBytes()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
+    assertThatThrownBy(() -> OtlpJson.parseExportRequest("{} {}".getBytes()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("after the object");
+  }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
 import io.meshtrace.ingest.IngestException;
+import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.SpanRejection;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -72,6 +73,22 @@ class MetricsAtStartUpTest {
     assertThat(metrics).contains("meshtrace_partition_analyses_total{outcome=\"ok\"} 0.0",
         "meshtrace_partition_analyses_total{outcome=\"failed\"} 0.0",
         "meshtrace_partition_analyse_seconds_total 0.0");
+  }
+
+  @Test
+  void theMemoryBoundsAreThereFromStartUp() {
+    assertThat(metrics).contains("meshtrace_ingest_bytes_in_flight 0.0",
+        "meshtrace_ingest_bytes_in_flight_limit 2.68435456E8");
+    for (MemoryBudget.Stage stage : MemoryBudget.Stage.values()) {
+      assertThat(metrics).contains("meshtrace_ingest_budget_refusals_total{stage=\""
+          + stage.label() + "\"} 0.0");
+    }
+    for (String listener : List.of("zipkin", "otlpGrpc", "otlpHttp", "jaegerHttp", "query",
+        "samplingHttp", "samplingGrpc", "admin")) {
+      assertThat(metrics).contains("meshtrace_connections_refused_total{listener=\"" + listener
+          + "\"} 0.0");
+      assertThat(metrics).contains("meshtrace_connections_open{listener=\"" + listener + "\"}");
+    }
   }
 
   @Test

@@ -6,12 +6,16 @@ import io.jaegertracing.api_v2.Collector.PostSpansResponse;
 import io.meshtrace.ingest.GrpcUnaryMessage;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.LargeBodyDecoding;
+import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.ProblemLog;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
 import io.meshtrace.jaeger.codec.InvalidBatchException;
 import io.meshtrace.jaeger.codec.JaegerProtoDecoder;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcMessageDecoder;
@@ -49,6 +53,7 @@ public final class JaegerGrpcReceiver {
   private final SpanIngest ingest;
   private final long maxMessageBytes;
   private final long maxDecompressedBytes;
+  private final MemoryBudget budget;
   private final ProblemLog problems = new ProblemLog(LOG);
 
   /**
@@ -56,9 +61,16 @@ public final class JaegerGrpcReceiver {
    *     must allow at least this much
    */
   public JaegerGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes) {
+    this(ingest, maxMessageBytes, maxDecompressedBytes, MemoryBudget.unbounded());
+  }
+
+  /** @param budget the process's bytes in flight, which every call reserves from */
+  public JaegerGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes,
+      MemoryBudget budget) {
     this.ingest = ingest;
     this.maxMessageBytes = maxMessageBytes;
     this.maxDecompressedBytes = maxDecompressedBytes;
+    this.budget = budget;
   }
 
   /** Adds PostSpans to a gRPC server (one event loop's). */
@@ -68,35 +80,65 @@ public final class JaegerGrpcReceiver {
 
   private void postSpans(GrpcServerRequest<Buffer, Buffer> request) {
     GrpcServerResponse<Buffer, Buffer> response = request.response();
+    // The gRPC server buffers a message whole before it is handed over, so the budget can only
+    // count it then; a call that starts while the budget is spent is refused before that.
+    if (budget.spent()) {
+      refuse(response, budget.refuse(MemoryBudget.Stage.GRPC_CALL));
+      return;
+    }
     GrpcUnaryMessage.read(request, maxMessageBytes, "PostSpans", "PostSpansRequest")
         .onSuccess(message -> post(message, response))
         .onFailure(failure -> refuse(response, IngestException.of(failure)));
   }
 
+  /**
+   * Inflate and decode (on a worker when the message is large), holding the message's bytes in
+   * the budget until its spans are committed or refused; every path releases them.
+   */
   private void post(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response) {
-    List<ResourceSpans> spans;
+    MemoryBudget.Reservation reservation = budget.open();
+    Future<List<ResourceSpans>> decoded;
     try {
-      if (message.format() != WireFormat.PROTOBUF) {
-        throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
-            "only protobuf-encoded gRPC messages are read");
-      }
-      Buffer payload = RequestBodies.decode(message.payload(), message.encoding(),
-          maxDecompressedBytes);
-      PostSpansRequest request = PostSpansRequest.parseFrom(payload.getBytes());
-      spans = JaegerProtoDecoder.decode(request.getBatch());
-    } catch (InvalidProtocolBufferException e) {
-      invalid(response, "malformed PostSpansRequest: " + e.getMessage());
-      return;
-    } catch (InvalidBatchException e) {
-      invalid(response, "invalid Jaeger batch: " + e.getMessage());
-      return;
-    } catch (IngestException e) {
-      refuse(response, e);
-      return;
+      reservation.grow(message.payload().length(), MemoryBudget.Stage.GRPC_MESSAGE);
+      decoded = LargeBodyDecoding.run(Vertx.currentContext(), message.payload().length(),
+          message.encoding() != null && !message.encoding().equals("identity"),
+          () -> decode(message, reservation));
+    } catch (IngestException refused) {
+      decoded = Future.failedFuture(refused);
     }
-    ingest.accept(spans, SOURCE)
-        .onSuccess(result -> response.end(EMPTY_RESPONSE))
-        .onFailure(failure -> fail(response, IngestException.of(failure)));
+    decoded.onComplete(spans -> {
+      if (spans.failed()) {
+        reservation.release();
+        Throwable failure = spans.cause();
+        if (failure instanceof InvalidProtocolBufferException e) {
+          invalid(response, "malformed PostSpansRequest: " + e.getMessage());
+        } else if (failure instanceof InvalidBatchException e) {
+          invalid(response, "invalid Jaeger batch: " + e.getMessage());
+        } else {
+          refuse(response, IngestException.of(failure));
+        }
+        return;
+      }
+      ingest.accept(spans.result(), SOURCE)
+          .onComplete(done -> reservation.release())
+          .onSuccess(result -> response.end(EMPTY_RESPONSE))
+          .onFailure(failure -> fail(response, IngestException.of(failure)));
+    });
+  }
+
+  /** Runs on a worker for a large message: touches nothing of the call but its bytes. */
+  private List<ResourceSpans> decode(GrpcMessage message, MemoryBudget.Reservation reservation)
+      throws InvalidProtocolBufferException, InvalidBatchException {
+    if (message.format() != WireFormat.PROTOBUF) {
+      throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+          "only protobuf-encoded gRPC messages are read");
+    }
+    byte[] payload = RequestBodies.decode(message.payload().getBytes(), message.encoding(),
+        maxDecompressedBytes, reservation);
+    List<ResourceSpans> spans = JaegerProtoDecoder.decode(
+        PostSpansRequest.parseFrom(payload).getBatch());
+    reservation.holdDecoded(payload.length);
+    return spans;
   }
 
   private void invalid(GrpcServerResponse<Buffer, Buffer> response, String problem) {

@@ -4,6 +4,8 @@ import io.meshtrace.ingest.BodyReader;
 import io.meshtrace.ingest.HttpRefusal;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.LargeBodyDecoding;
+import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.ProblemLog;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
@@ -46,19 +48,39 @@ public final class JaegerHttpReceiver {
   private final Limits limits;
   private final ProblemLog problems = new ProblemLog(LOG);
 
+  private final MemoryBudget budget;
+
   public JaegerHttpReceiver(SpanIngest ingest, Limits limits) {
+    this(ingest, limits, MemoryBudget.unbounded());
+  }
+
+  /** @param budget the process's bytes in flight, which every request reserves from */
+  public JaegerHttpReceiver(SpanIngest ingest, Limits limits, MemoryBudget budget) {
     this.ingest = ingest;
     this.limits = limits;
+    this.budget = budget;
   }
 
   public void mount(Router router) {
     router.post(PATH).handler(this::receive).failureHandler(this::failure);
   }
 
+  /**
+   * Read, inflate and decode (on a worker when the body is large), holding the request's bytes
+   * in the budget until its spans are committed or refused; every path releases them.
+   */
   private void receive(RoutingContext ctx) {
-    BodyReader.read(ctx.request(), limits.maxRequestBytes())
-        .onSuccess(body -> handle(ctx, body))
-        .onFailure(failure -> refuse(ctx, source(ctx), IngestException.of(failure)));
+    MemoryBudget.Reservation reservation = budget.open();
+    String encoding = ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING);
+    BodyReader.read(ctx.request(), limits.maxRequestBytes(), reservation)
+        .onComplete(read -> {
+          if (read.failed()) {
+            reservation.release();
+            refuse(ctx, source(ctx), IngestException.of(read.cause()));
+          } else {
+            handle(ctx, read.result(), encoding, reservation);
+          }
+        });
   }
 
   /** The source of a request, {@code unsupported} when its content type is not Thrift. */
@@ -69,32 +91,54 @@ public final class JaegerHttpReceiver {
     return MEDIA_TYPES.contains(mediaType) ? SOURCE : UNSUPPORTED;
   }
 
-  private void handle(RoutingContext ctx, byte[] received) {
+  private void handle(RoutingContext ctx, byte[] received, String encoding,
+      MemoryBudget.Reservation reservation) {
     if (source(ctx) == UNSUPPORTED) {
+      reservation.release();
       refuse(ctx, UNSUPPORTED, new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
           "unsupported Content-Type '" + ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)
               + "' for " + PATH + "; send a Thrift binary Batch as application/x-thrift or "
               + "application/vnd.apache.thrift.binary"));
       return;
     }
-    List<ResourceSpans> spans;
+    LargeBodyDecoding.run(ctx.vertx().getOrCreateContext(), received.length,
+            compressed(encoding), () -> decode(received, encoding, reservation))
+        .onComplete(decoded -> {
+          if (decoded.failed()) {
+            reservation.release();
+            Throwable failure = decoded.cause();
+            if (failure instanceof InvalidBatchException malformed) {
+              problems.warn("malformed", "Refused a malformed Jaeger Thrift batch from "
+                  + ctx.request().remoteAddress() + ": " + malformed.getMessage());
+              failure = new IngestException(IngestException.Reason.INVALID,
+                  "malformed Jaeger Thrift batch: " + malformed.getMessage());
+            }
+            refuse(ctx, SOURCE, IngestException.of(failure));
+            return;
+          }
+          ingest.accept(decoded.result(), SOURCE)
+              .onComplete(done -> reservation.release())
+              .onSuccess(result -> ctx.response().setStatusCode(202).end())
+              .onFailure(failure -> respond(ctx, IngestException.of(failure)));
+        });
+  }
+
+  private static boolean compressed(String encoding) {
     try {
-      byte[] body = RequestBodies.decode(received,
-          ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING), limits.maxDecompressedBytes());
-      spans = JaegerThriftDecoder.decodeBatch(body, body.length);
-    } catch (IngestException refused) {
-      refuse(ctx, SOURCE, refused);
-      return;
-    } catch (InvalidBatchException malformed) {
-      problems.warn("malformed", "Refused a malformed Jaeger Thrift batch from "
-          + ctx.request().remoteAddress() + ": " + malformed.getMessage());
-      refuse(ctx, SOURCE, new IngestException(IngestException.Reason.INVALID,
-          "malformed Jaeger Thrift batch: " + malformed.getMessage()));
-      return;
+      return RequestBodies.isCompressed(encoding);
+    } catch (IngestException unsupported) {
+      return false; // refused as it is decoded
     }
-    ingest.accept(spans, SOURCE)
-        .onSuccess(result -> ctx.response().setStatusCode(202).end())
-        .onFailure(failure -> respond(ctx, IngestException.of(failure)));
+  }
+
+  /** Runs on a worker for a large body: touches nothing of the request but its bytes. */
+  private List<ResourceSpans> decode(byte[] received, String encoding,
+      MemoryBudget.Reservation reservation) throws InvalidBatchException {
+    byte[] body = RequestBodies.decode(received, encoding, limits.maxDecompressedBytes(),
+        reservation);
+    List<ResourceSpans> spans = JaegerThriftDecoder.decodeBatch(body, body.length);
+    reservation.holdDecoded(body.length);
+    return spans;
   }
 
   private void refuse(RoutingContext ctx, IngestSource source, IngestException refused) {

@@ -11,9 +11,11 @@ import java.util.List;
  * @param limits the pipeline's bounds
  * @param otlpHttpCorsOrigins origins browsers may send OTLP/HTTP from ({@code *} for any);
  *     empty turns CORS off
+ * @param maxBytesInFlight the process's budget for request bodies, inflated bodies and decoded
+ *     spans in flight ({@link io.meshtrace.ingest.MemoryBudget})
  */
 public record IngestConfig(long maxRequestBytes, long maxDecompressedBytes, IngestLimits limits,
-    List<String> otlpHttpCorsOrigins) {
+    List<String> otlpHttpCorsOrigins, long maxBytesInFlight) {
 
   public static final Setting<Long> MAX_REQUEST_BYTES = Setting.byteSize("max-request-bytes",
       "16MiB", "Largest request body accepted, as sent.");
@@ -37,9 +39,16 @@ public record IngestConfig(long maxRequestBytes, long maxDecompressedBytes, Inge
       "otlp-http-cors-origins", "ORIGINS", "", "Origins that browser SDKs may send OTLP/HTTP "
           + "from, comma-separated, or * for any; none turns CORS off.");
 
+  public static final Setting<Long> MAX_BYTES_IN_FLIGHT = Setting.byteSize(
+      "max-bytes-in-flight", "256MiB", "Memory that requests in flight may hold, all receivers "
+          + "together: bodies as read (reserved from Content-Length before the first byte), "
+          + "inflated, and their decoded spans until committed. Past it requests get 429 with "
+          + "Retry-After or RESOURCE_EXHAUSTED. The default suits a 1 GiB container.");
+
   public static final List<Setting<?>> SETTINGS = List.of(MAX_REQUEST_BYTES,
       MAX_DECOMPRESSED_BYTES, MAX_SPANS_PER_REQUEST, MAX_ATTRIBUTES_PER_SPAN,
-      MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPANS_IN_FLIGHT, OTLP_HTTP_CORS_ORIGINS);
+      MAX_ATTRIBUTE_VALUE_LENGTH, MAX_SPANS_IN_FLIGHT, OTLP_HTTP_CORS_ORIGINS,
+      MAX_BYTES_IN_FLIGHT);
 
   public IngestConfig {
     Validate.atLeast(MAX_REQUEST_BYTES, maxRequestBytes, 1024);
@@ -59,6 +68,15 @@ public record IngestConfig(long maxRequestBytes, long maxDecompressedBytes, Inge
           + limits.maxSpansInFlight() + " but must be at least " + MAX_SPANS_PER_REQUEST.name()
           + " (" + limits.maxSpansPerRequest() + "), or a full request could never be taken");
     }
+    // The largest request must fit alone; at its peak it holds its body as sent and twice its
+    // inflated body (the inflater's buffer and the copy out of it, then the decoded spans).
+    long largestRequest = maxRequestBytes + 2 * maxDecompressedBytes;
+    if (maxBytesInFlight < largestRequest) {
+      throw new InvalidConfigException(MAX_BYTES_IN_FLIGHT.name(), "is " + maxBytesInFlight
+          + " but must be at least " + MAX_REQUEST_BYTES.name() + " + 2 x "
+          + MAX_DECOMPRESSED_BYTES.name() + " (" + largestRequest
+          + "), or the largest request could never be taken");
+    }
     otlpHttpCorsOrigins = List.copyOf(otlpHttpCorsOrigins == null ? List.of()
         : otlpHttpCorsOrigins);
     for (String origin : otlpHttpCorsOrigins) {
@@ -73,6 +91,6 @@ public record IngestConfig(long maxRequestBytes, long maxDecompressedBytes, Inge
     return new IngestConfig(values.get(MAX_REQUEST_BYTES), values.get(MAX_DECOMPRESSED_BYTES),
         new IngestLimits(values.get(MAX_SPANS_PER_REQUEST), values.get(MAX_ATTRIBUTES_PER_SPAN),
             values.get(MAX_ATTRIBUTE_VALUE_LENGTH), values.get(MAX_SPANS_IN_FLIGHT)),
-        values.get(OTLP_HTTP_CORS_ORIGINS));
+        values.get(OTLP_HTTP_CORS_ORIGINS), values.get(MAX_BYTES_IN_FLIGHT));
   }
 }

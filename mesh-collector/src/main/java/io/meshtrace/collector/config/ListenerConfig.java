@@ -11,11 +11,13 @@ import java.util.Objects;
  * @param bind the address every listener binds to
  * @param httpEventLoops event loops serving each intake and query HTTP listener
  * @param portsFile where to write the bound ports once every listener is up, or null
+ * @param maxConnections open connections per HTTP and gRPC listener; more are closed at once
+ * @param maxConcurrentStreams HTTP/2 streams (gRPC calls) one connection may have open at once
  */
 public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int otlpHttpPort,
     int jaegerCompactPort, int jaegerBinaryPort, int jaegerHttpPort, int queryPort,
     int samplingHttpPort, int samplingGrpcPort, int adminPort, int httpEventLoops,
-    Path portsFile) {
+    Path portsFile, int maxConnections, int maxConcurrentStreams) {
   /** A Jaeger port set to this runs no listener. */
   public static final int OFF = -1;
 
@@ -58,9 +60,17 @@ public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int 
           + "\"samplingGrpc\":14250,\"xds\":18000,\"admin\":14269}; a key "
           + "per listener that runs.");
 
+  public static final Setting<Integer> MAX_CONNECTIONS = Setting.integer("max-connections", "N",
+      4096, "Open connections per HTTP and gRPC listener; a connection past it is closed as it "
+          + "opens, and counted (meshtrace_connections_refused_total).");
+  public static final Setting<Integer> MAX_CONCURRENT_STREAMS = Setting.integer(
+      "max-concurrent-streams", "N", 100, "HTTP/2 streams (gRPC calls) one connection may have "
+          + "open at once, announced in the connection's initial settings.");
+
   public static final List<Setting<?>> SETTINGS = List.of(BIND, ZIPKIN_PORT, OTLP_GRPC_PORT,
       OTLP_HTTP_PORT, JAEGER_COMPACT_PORT, JAEGER_BINARY_PORT, JAEGER_HTTP_PORT, QUERY_PORT,
-      SAMPLING_HTTP_PORT, SAMPLING_GRPC_PORT, ADMIN_PORT, HTTP_EVENT_LOOPS, PORTS_FILE);
+      SAMPLING_HTTP_PORT, SAMPLING_GRPC_PORT, ADMIN_PORT, HTTP_EVENT_LOOPS, PORTS_FILE,
+      MAX_CONNECTIONS, MAX_CONCURRENT_STREAMS);
 
   public ListenerConfig {
     if (bind == null || bind.isBlank()) {
@@ -77,6 +87,8 @@ public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int 
     Validate.port(SAMPLING_GRPC_PORT, samplingGrpcPort);
     Validate.port(ADMIN_PORT, adminPort);
     Validate.atLeast(HTTP_EVENT_LOOPS, httpEventLoops, 1);
+    Validate.atLeast(MAX_CONNECTIONS, maxConnections, 1);
+    Validate.atLeast(MAX_CONCURRENT_STREAMS, maxConcurrentStreams, 1);
   }
 
   public static ListenerConfig from(SettingValues values) {
@@ -85,6 +97,7 @@ public record ListenerConfig(String bind, int zipkinPort, int otlpGrpcPort, int 
         values.get(OTLP_GRPC_PORT), values.get(OTLP_HTTP_PORT), values.get(JAEGER_COMPACT_PORT),
         values.get(JAEGER_BINARY_PORT), values.get(JAEGER_HTTP_PORT), values.get(QUERY_PORT),
         values.get(SAMPLING_HTTP_PORT), values.get(SAMPLING_GRPC_PORT), values.get(ADMIN_PORT),
-        values.get(HTTP_EVENT_LOOPS), values.get(PORTS_FILE));
+        values.get(HTTP_EVENT_LOOPS), values.get(PORTS_FILE), values.get(MAX_CONNECTIONS),
+        values.get(MAX_CONCURRENT_STREAMS));
   }
 }

@@ -35,6 +35,7 @@ public final class HttpListener implements Listener {
   private final int instances;
   private final HttpServerOptions options;
   private final Function<Vertx, Handler<HttpServerRequest>> handler;
+  private final ConnectionLimit connections;
   private final AtomicInteger bound = new AtomicInteger();
   private final AtomicBoolean draining = new AtomicBoolean();
   /** How long stopping waits for requests in progress; zero until the listener drains. */
@@ -46,9 +47,11 @@ public final class HttpListener implements Listener {
    * @param port the port to listen on, 0 for a free one
    * @param instances event loops serving it
    * @param handler builds the request handler (a router, a gRPC server) for one instance
+   * @param connections the bound on its open connections, shared by every instance
    */
   public HttpListener(Vertx vertx, String name, String bind, int port, int instances,
-      HttpServerOptions options, Function<Vertx, Handler<HttpServerRequest>> handler) {
+      HttpServerOptions options, Function<Vertx, Handler<HttpServerRequest>> handler,
+      ConnectionLimit connections) {
     this.vertx = vertx;
     this.name = name;
     this.bind = bind;
@@ -56,6 +59,7 @@ public final class HttpListener implements Listener {
     this.instances = instances;
     this.options = options;
     this.handler = handler;
+    this.connections = connections;
   }
 
   /** Options every listener starts from. */
@@ -81,8 +85,8 @@ public final class HttpListener implements Listener {
   public Future<Void> start() {
     int listenPort = port != 0 ? port : -RANDOM_PORT_KEYS.incrementAndGet();
     return vertx.deployVerticle(
-            () -> new ListenerVerticle(bind, listenPort, options, handler, bound, draining,
-                () -> answerWithin),
+            () -> new ListenerVerticle(bind, listenPort, options, handler, connections, bound,
+                draining, () -> answerWithin),
             new DeploymentOptions().setInstances(instances))
         .<Void>map(id -> {
           deploymentId = id;
@@ -118,18 +122,20 @@ public final class HttpListener implements Listener {
     private final int port;
     private final HttpServerOptions options;
     private final Function<Vertx, Handler<HttpServerRequest>> handler;
+    private final ConnectionLimit connections;
     private final AtomicInteger bound;
     private final AtomicBoolean draining;
     private final Supplier<Duration> answerWithin;
     private HttpServer server;
 
     ListenerVerticle(String bind, int port, HttpServerOptions options,
-        Function<Vertx, Handler<HttpServerRequest>> handler, AtomicInteger bound,
-        AtomicBoolean draining, Supplier<Duration> answerWithin) {
+        Function<Vertx, Handler<HttpServerRequest>> handler, ConnectionLimit connections,
+        AtomicInteger bound, AtomicBoolean draining, Supplier<Duration> answerWithin) {
       this.bind = bind;
       this.port = port;
       this.options = options;
       this.handler = handler;
+      this.connections = connections;
       this.bound = bound;
       this.draining = draining;
       this.answerWithin = answerWithin;
@@ -139,6 +145,7 @@ public final class HttpListener implements Listener {
     public Future<?> start() {
       Handler<HttpServerRequest> requests = handler.apply(vertx);
       return vertx.createHttpServer(new HttpServerOptions(options))
+          .connectionHandler(connections)
           .requestHandler(request -> {
             if (draining.get() && request.version() != HttpVersion.HTTP_2) {
               // The client's next request then opens a new connection, which a load balancer

@@ -1,12 +1,14 @@
 package io.meshtrace.collector.server;
 
 import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.metrics.IntakeMemoryMetrics;
 import io.meshtrace.collector.config.Mode;
 import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
 import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
 import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
+import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.SpanIngest;
 import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
 import io.meshtrace.jaeger.receiver.JaegerGrpcReceiver;
@@ -24,6 +26,7 @@ import io.meshtrace.query.ui.UiAssets;
 import io.meshtrace.query.zipkin.ZipkinQueryApi;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.zipkin.receiver.ZipkinHttpReceiver;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
@@ -42,10 +45,21 @@ import java.util.function.Function;
 final class Listeners {
   private final Vertx vertx;
   private final MeshtraceConfig config;
+  /** One for the process: every HTTP and gRPC receiver reserves from it. */
+  private final MemoryBudget budget;
+  private final IntakeMemoryMetrics metrics;
 
-  Listeners(Vertx vertx, MeshtraceConfig config) {
+  Listeners(Vertx vertx, MeshtraceConfig config, MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
+    this.budget = new MemoryBudget(config.ingest().maxBytesInFlight());
+    this.metrics = new IntakeMemoryMetrics(registry);
+    metrics.registerBudget(budget);
+  }
+
+  /** The bytes requests hold in flight, all receivers together. */
+  MemoryBudget budget() {
+    return budget;
   }
 
   /**
@@ -55,7 +69,7 @@ final class Listeners {
   HttpListener zipkin(SpanIngest ingest, SpanStore store) {
     Mode mode = config.mode();
     ZipkinHttpReceiver receiver = new ZipkinHttpReceiver(ingest, new ZipkinHttpReceiver.Limits(
-        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()));
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()), budget);
     ZipkinQueryApi query = mode.runsQuery() ? new ZipkinQueryApi(store) : null;
     return http("zipkin", config.listeners().zipkinPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), v -> {
@@ -72,7 +86,7 @@ final class Listeners {
 
   HttpListener otlpGrpc(SpanIngest ingest) {
     OtlpGrpcReceiver receiver = new OtlpGrpcReceiver(ingest, config.ingest().maxRequestBytes(),
-        config.ingest().maxDecompressedBytes());
+        config.ingest().maxDecompressedBytes(), budget);
     return http("otlpGrpc", config.listeners().otlpGrpcPort(),
         config.listeners().httpEventLoops(), grpcOptions()
             // Exporters send large messages back to back: let them, within the in-flight bound.
@@ -84,7 +98,7 @@ final class Listeners {
   HttpListener otlpHttp(SpanIngest ingest) {
     OtlpHttpReceiver receiver = new OtlpHttpReceiver(ingest, new OtlpHttpReceiver.Options(
         config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(),
-        config.ingest().otlpHttpCorsOrigins()));
+        config.ingest().otlpHttpCorsOrigins()), budget);
     return http("otlpHttp", config.listeners().otlpHttpPort(),
         config.listeners().httpEventLoops(), HttpListener.defaultOptions(), receiver::router);
   }
@@ -98,7 +112,7 @@ final class Listeners {
   HttpListener jaegerHttp(SpanIngest ingest, SamplingStrategySource sampling,
       SamplingObserver observer) {
     JaegerHttpReceiver receiver = new JaegerHttpReceiver(ingest, new JaegerHttpReceiver.Limits(
-        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()));
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()), budget);
     RemoteSamplingHttp remote = sampling == null ? null : new RemoteSamplingHttp(sampling,
         observer);
     return http("jaegerHttp", config.listeners().jaegerHttpPort(),
@@ -171,7 +185,7 @@ final class Listeners {
     RemoteSamplingGrpc remote = sampling == null ? null
         : new RemoteSamplingGrpc(sampling, observer);
     JaegerGrpcReceiver receiver = ingest == null ? null : new JaegerGrpcReceiver(ingest,
-        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes());
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(), budget);
     if (receiver == null) {
       return http("samplingGrpc", config.listeners().samplingGrpcPort(), 1, grpcOptions(),
           remote::server);
@@ -198,9 +212,19 @@ final class Listeners {
     return HttpListener.defaultOptions().setCompressionSupported(false);
   }
 
+  /**
+   * Every listener with the connection limit and, for HTTP/2 (gRPC, h2c), the stream limit in
+   * its initial settings: together they bound the requests a listener can have in flight.
+   */
   private HttpListener http(String name, int port, int eventLoops, HttpServerOptions options,
       Function<Vertx, Handler<HttpServerRequest>> handler) {
+    Http2Settings settings = options.getInitialSettings() == null ? new Http2Settings()
+        : options.getInitialSettings();
+    options.setInitialSettings(settings.setMaxConcurrentStreams(
+        config.listeners().maxConcurrentStreams()));
+    ConnectionLimit connections = new ConnectionLimit(config.listeners().maxConnections());
+    metrics.registerConnections(name, connections::open, connections::refused);
     return new HttpListener(vertx, name, config.listeners().bind(), port, eventLoops, options,
-        handler);
+        handler, connections);
   }
 }

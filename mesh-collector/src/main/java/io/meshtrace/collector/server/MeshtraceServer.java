@@ -97,7 +97,7 @@ public final class MeshtraceServer {
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
     this.components = new Components(vertx, STOP_TIMEOUT);
-    this.listeners = new Listeners(vertx, config);
+    this.listeners = new Listeners(vertx, config, metrics);
   }
 
   /**

@@ -4,9 +4,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.meshtrace.ingest.GrpcUnaryMessage;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.LargeBodyDecoding;
+import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcMessage;
@@ -35,11 +38,19 @@ public final class OtlpGrpcReceiver {
   private final SpanIngest ingest;
   private final long maxMessageBytes;
   private final long maxDecompressedBytes;
+  private final MemoryBudget budget;
 
   public OtlpGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes) {
+    this(ingest, maxMessageBytes, maxDecompressedBytes, MemoryBudget.unbounded());
+  }
+
+  /** @param budget the process's bytes in flight, which every call reserves from */
+  public OtlpGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes,
+      MemoryBudget budget) {
     this.ingest = ingest;
     this.maxMessageBytes = maxMessageBytes;
     this.maxDecompressedBytes = maxDecompressedBytes;
+    this.budget = budget;
   }
 
   public GrpcServer server(Vertx vertx) {
@@ -56,32 +67,63 @@ public final class OtlpGrpcReceiver {
           .statusMessage("meshtrace serves " + EXPORT + " only").end();
       return;
     }
+    // The gRPC server buffers a message whole before it is handed over, so the budget can only
+    // count it then; a call that starts while the budget is spent is refused before that.
+    if (budget.spent()) {
+      refuse(response, budget.refuse(MemoryBudget.Stage.GRPC_CALL));
+      return;
+    }
     GrpcUnaryMessage.read(request, maxMessageBytes, "Export", "ExportTraceServiceRequest")
         .onSuccess(message -> export(message, response))
         .onFailure(failure -> refuse(response, IngestException.of(failure)));
   }
 
+  /**
+   * Inflate and parse (on a worker when the message is large), holding the message's bytes in
+   * the budget until its spans are committed or refused; every path releases them.
+   */
   private void export(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response) {
-    ExportTraceServiceRequest request;
+    MemoryBudget.Reservation reservation = budget.open();
+    Future<ExportTraceServiceRequest> parsed;
     try {
-      if (message.format() != WireFormat.PROTOBUF) {
-        throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
-            "only protobuf-encoded gRPC messages are read");
-      }
-      Buffer payload = RequestBodies.decode(message.payload(), message.encoding(),
-          maxDecompressedBytes);
-      request = OtlpProtobuf.parseRequest(payload);
-    } catch (InvalidProtocolBufferException e) {
-      refuse(response, new IngestException(IngestException.Reason.INVALID,
-          "malformed ExportTraceServiceRequest: " + e.getMessage()));
-      return;
-    } catch (IngestException e) {
-      refuse(response, e);
-      return;
+      reservation.grow(message.payload().length(), MemoryBudget.Stage.GRPC_MESSAGE);
+      parsed = LargeBodyDecoding.run(Vertx.currentContext(), message.payload().length(),
+          message.encoding() != null && !message.encoding().equals("identity"),
+          () -> parse(message, reservation));
+    } catch (IngestException refused) {
+      parsed = Future.failedFuture(refused);
     }
-    ingest.accept(request.getResourceSpansList(), SOURCE)
-        .onSuccess(result -> response.end(Buffer.buffer(OtlpResponses.success(result).toByteArray())))
-        .onFailure(failure -> fail(response, IngestException.of(failure)));
+    parsed.onComplete(request -> {
+      if (request.failed()) {
+        reservation.release();
+        refuse(response, IngestException.of(request.cause()));
+        return;
+      }
+      ingest.accept(request.result().getResourceSpansList(), SOURCE)
+          .onComplete(done -> reservation.release())
+          .onSuccess(result -> response.end(
+              Buffer.buffer(OtlpResponses.success(result).toByteArray())))
+          .onFailure(failure -> fail(response, IngestException.of(failure)));
+    });
+  }
+
+  /** Runs on a worker for a large message: touches nothing of the call but its bytes. */
+  private ExportTraceServiceRequest parse(GrpcMessage message,
+      MemoryBudget.Reservation reservation) {
+    if (message.format() != WireFormat.PROTOBUF) {
+      throw new IngestException(IngestException.Reason.UNSUPPORTED_MEDIA_TYPE,
+          "only protobuf-encoded gRPC messages are read");
+    }
+    byte[] payload = RequestBodies.decode(message.payload().getBytes(), message.encoding(),
+        maxDecompressedBytes, reservation);
+    try {
+      ExportTraceServiceRequest request = OtlpProtobuf.parseRequest(payload);
+      reservation.holdDecoded(payload.length);
+      return request;
+    } catch (InvalidProtocolBufferException e) {
+      throw new IngestException(IngestException.Reason.INVALID,
+          "malformed ExportTraceServiceRequest: " + e.getMessage());
+    }
   }
 
   private void refuse(GrpcServerResponse<Buffer, Buffer> response, IngestException refusal) {

@@ -6,6 +6,8 @@ import io.meshtrace.ingest.BodyReader;
 import io.meshtrace.ingest.HttpRefusal;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.LargeBodyDecoding;
+import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -47,10 +49,17 @@ public final class OtlpHttpReceiver {
 
   private final SpanIngest ingest;
   private final Options options;
+  private final MemoryBudget budget;
 
   public OtlpHttpReceiver(SpanIngest ingest, Options options) {
+    this(ingest, options, MemoryBudget.unbounded());
+  }
+
+  /** @param budget the process's bytes in flight, which every request reserves from */
+  public OtlpHttpReceiver(SpanIngest ingest, Options options, MemoryBudget budget) {
     this.ingest = ingest;
     this.options = options;
+    this.budget = budget;
   }
 
   public Router router(io.vertx.core.Vertx vertx) {
@@ -81,33 +90,53 @@ public final class OtlpHttpReceiver {
     return router;
   }
 
+  /**
+   * Read, inflate and parse (on a worker when the body is large), holding the request's bytes
+   * in the budget until its spans are committed or refused; every path releases them.
+   */
   private void receive(RoutingContext ctx) {
     boolean json = isJson(ctx);
-    BodyReader.read(ctx.request(), options.maxRequestBytes())
-        .onSuccess(body -> export(ctx, json, body))
-        .onFailure(failure -> {
-          IngestException refused = IngestException.of(failure);
-          ingest.requestRefused(json ? JSON_SOURCE : PROTOBUF_SOURCE, refused.reason());
-          respond(ctx, json, refused);
+    IngestSource source = json ? JSON_SOURCE : PROTOBUF_SOURCE;
+    MemoryBudget.Reservation reservation = budget.open();
+    String encoding = ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING);
+    BodyReader.read(ctx.request(), options.maxRequestBytes(), reservation)
+        .compose(received -> {
+          requireSupportedType(ctx);
+          return LargeBodyDecoding.run(ctx.vertx().getOrCreateContext(), received.length,
+              compressed(encoding), () -> parse(json, received, encoding, reservation));
+        })
+        .onComplete(parsed -> {
+          if (parsed.failed()) {
+            reservation.release();
+            IngestException refused = IngestException.of(parsed.cause());
+            ingest.requestRefused(source, refused.reason());
+            respond(ctx, json, refused);
+            return;
+          }
+          ingest.accept(parsed.result().getResourceSpansList(), source)
+              .onComplete(done -> reservation.release())
+              .onSuccess(result -> send(ctx, 200, json, OtlpResponses.success(result)))
+              .onFailure(failure -> respond(ctx, json, IngestException.of(failure)));
         });
   }
 
-  private void export(RoutingContext ctx, boolean json, byte[] received) {
-    IngestSource source = json ? JSON_SOURCE : PROTOBUF_SOURCE;
-    ExportTraceServiceRequest request;
+  private static boolean compressed(String encoding) {
     try {
-      requireSupportedType(ctx);
-      byte[] body = RequestBodies.decode(received,
-          ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING), options.maxDecompressedBytes());
-      request = json ? OtlpJson.parseRequest(Buffer.buffer(body)) : parseProtobuf(body);
-    } catch (IngestException refused) {
-      ingest.requestRefused(source, refused.reason());
-      respond(ctx, json, refused);
-      return;
+      return RequestBodies.isCompressed(encoding);
+    } catch (IngestException unsupported) {
+      return false; // refused as it is decoded
     }
-    ingest.accept(request.getResourceSpansList(), source)
-        .onSuccess(result -> send(ctx, 200, json, OtlpResponses.success(result)))
-        .onFailure(failure -> respond(ctx, json, IngestException.of(failure)));
+  }
+
+  /** Runs on a worker for a large body: touches nothing of the request but its bytes. */
+  private ExportTraceServiceRequest parse(boolean json, byte[] received, String encoding,
+      MemoryBudget.Reservation reservation) {
+    byte[] body = RequestBodies.decode(received, encoding, options.maxDecompressedBytes(),
+        reservation);
+    ExportTraceServiceRequest request = json ? OtlpJson.parseRequest(body)
+        : parseProtobuf(body);
+    reservation.holdDecoded(body.length);
+    return request;
   }
 
   private static ExportTraceServiceRequest parseProtobuf(byte[] body) {

@@ -20,7 +20,7 @@ final class OtlpJson {
 
   private OtlpJson() {}
 
-  static ExportTraceServiceRequest parseRequest(Buffer body) {
+  static ExportTraceServiceRequest parseRequest(byte[] body) {
     try {
       return io.meshtrace.model.OtlpJson.parseExportRequest(body);
     } catch (IllegalArgumentException malformed) {

@@ -4,6 +4,8 @@ import io.meshtrace.ingest.BodyReader;
 import io.meshtrace.ingest.HttpRefusal;
 import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
+import io.meshtrace.ingest.LargeBodyDecoding;
+import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
 import io.meshtrace.zipkin.codec.ZipkinJsonV2ToOtlp;
@@ -58,10 +60,17 @@ public final class ZipkinHttpReceiver {
 
   private final SpanIngest ingest;
   private final Limits limits;
+  private final MemoryBudget budget;
 
   public ZipkinHttpReceiver(SpanIngest ingest, Limits limits) {
+    this(ingest, limits, MemoryBudget.unbounded());
+  }
+
+  /** @param budget the process's bytes in flight, which every request reserves from */
+  public ZipkinHttpReceiver(SpanIngest ingest, Limits limits, MemoryBudget budget) {
     this.ingest = ingest;
     this.limits = limits;
+    this.budget = budget;
   }
 
   public void mount(Router router) {
@@ -69,40 +78,61 @@ public final class ZipkinHttpReceiver {
     router.post("/api/v1/spans").handler(ctx -> receive(ctx, 1)).failureHandler(this::failure);
   }
 
+  private record Decoded(Format format, List<ResourceSpans> spans) {}
+
+  /**
+   * Read, inflate and decode (on a worker when the body is large), holding the request's bytes
+   * in the budget until its spans are committed or refused; every path releases them.
+   */
   private void receive(RoutingContext ctx, int apiVersion) {
-    BodyReader.read(ctx.request(), limits.maxRequestBytes())
-        .onSuccess(body -> handle(ctx, apiVersion, body))
-        .onFailure(failure -> {
-          IngestException refused = IngestException.of(failure);
-          ingest.requestRefused(source(ctx, apiVersion), refused.reason());
-          respond(ctx, refused);
+    MemoryBudget.Reservation reservation = budget.open();
+    String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    String encoding = ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING);
+    BodyReader.read(ctx.request(), limits.maxRequestBytes(), reservation)
+        .compose(received -> LargeBodyDecoding.run(ctx.vertx().getOrCreateContext(),
+            received.length, compressed(encoding),
+            () -> decode(contentType, apiVersion, received, encoding, reservation)))
+        .onComplete(decoded -> {
+          if (decoded.failed()) {
+            reservation.release();
+            IngestException refused = IngestException.of(decoded.cause());
+            ingest.requestRefused(source(ctx, apiVersion), refused.reason());
+            respond(ctx, refused);
+            return;
+          }
+          if (decoded.result().spans().isEmpty()) {
+            reservation.release();
+            ctx.response().setStatusCode(202).end();
+            return;
+          }
+          ingest.accept(decoded.result().spans(), decoded.result().format().source)
+              .onComplete(done -> reservation.release())
+              .onSuccess(result -> ctx.response().setStatusCode(202).end())
+              .onFailure(failure -> respond(ctx, IngestException.of(failure)));
         });
   }
 
-  private void handle(RoutingContext ctx, int apiVersion, byte[] received) {
-    Format format;
-    List<ResourceSpans> spans;
+  private static boolean compressed(String encoding) {
     try {
-      format = format(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), apiVersion);
-      byte[] body = RequestBodies.decode(received,
-          ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING), limits.maxDecompressedBytes());
-      if (body.length == 0) {
-        throw new IngestException(IngestException.Reason.INVALID,
-            "empty body: send a list of spans (an empty list is [])");
-      }
-      spans = decode(format, body);
-    } catch (IngestException refused) {
-      ingest.requestRefused(source(ctx, apiVersion), refused.reason());
-      respond(ctx, refused);
-      return;
+      return RequestBodies.isCompressed(encoding);
+    } catch (IngestException unsupported) {
+      return false; // refused as it is decoded
     }
-    if (spans.isEmpty()) {
-      ctx.response().setStatusCode(202).end();
-      return;
+  }
+
+  /** Runs on a worker for a large body: touches nothing of the request but its bytes. */
+  private Decoded decode(String contentType, int apiVersion, byte[] received, String encoding,
+      MemoryBudget.Reservation reservation) {
+    Format format = format(contentType, apiVersion);
+    byte[] body = RequestBodies.decode(received, encoding, limits.maxDecompressedBytes(),
+        reservation);
+    if (body.length == 0) {
+      throw new IngestException(IngestException.Reason.INVALID,
+          "empty body: send a list of spans (an empty list is [])");
     }
-    ingest.accept(spans, format.source)
-        .onSuccess(result -> ctx.response().setStatusCode(202).end())
-        .onFailure(failure -> respond(ctx, IngestException.of(failure)));
+    List<ResourceSpans> spans = decode(format, body);
+    reservation.holdDecoded(body.length);
+    return new Decoded(format, spans);
   }
 
   /** Where a request's spans come from, also when its content type is not one we read. */
