@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 public final class PostgresStorage {
   static final long LINK_FLUSH_MILLIS = 5_000;
   static final Duration MAINTENANCE_INTERVAL = Duration.ofHours(1);
+  /** Beyond the statement timeout, so that the server cancels a slow read first. */
+  static final Duration READ_TIMEOUT_MARGIN = Duration.ofSeconds(1);
 
   private final Vertx vertx;
   private final Pool pool;
@@ -45,7 +47,7 @@ public final class PostgresStorage {
   private final SearchIndexBookkeeping searchIndex;
   private final SpanPartitions partitions;
   private final PostgresSpanWriter writer;
-  private final PostgresSpanStore store;
+  private final SpanStore store;
   private final SpanRowMapper mapper;
   private final DependencyLinker linker;
   private final RootSpanCounter rootSpans;
@@ -70,8 +72,9 @@ public final class PostgresStorage {
         config.maxFutureSkew(), splitter, config.indexedTagKeys());
     this.writer = new PostgresSpanWriter(vertx, pool, dictionaryWriter, searchIndex, partitions,
         mapper, config.writerConcurrency(), config.maxBatchSpans(), config.timeouts().write());
-    this.store = new PostgresSpanStore(readPool, new DictionaryReader(readPool),
-        config.indexedTagKeys());
+    this.store = new BoundedSpanStore(new PostgresSpanStore(readPool,
+        new DictionaryReader(readPool), config.indexedTagKeys()),
+        config.timeouts().statement().plus(READ_TIMEOUT_MARGIN));
     this.linker = new DependencyLinker(pool, dictionaryWriter, clock);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());

@@ -116,11 +116,12 @@ class StorageFaultsTest {
     PgConnectOptions connect = new PgConnectOptions().setHost(pg.host()).setPort(pg.port())
         .setUser(EmbeddedPostgres.USER).setDatabase(EmbeddedPostgres.DATABASE);
     PostgresTimeouts timeouts = new PostgresTimeouts(Duration.ofSeconds(1),
-        Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(1));
+        Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofSeconds(1));
     PostgresStorage storage = PostgresStorage.open(vertx,
         config(connect, 2, 3, 2, timeouts), Clock.systemUTC()).await();
     try {
       storage.spanSink().accept(trace(randomTraceId(), "before")).await();
+      storage.spanStore().getServiceNames().await(); // a read connection is open
       signalAll(pg, "STOP");
       try {
         long began = System.nanoTime();
@@ -132,6 +133,14 @@ class StorageFaultsTest {
             .hasMessageContaining("did not commit the spans within 1000 ms");
         assertThat(millis).isLessThan(5_000);
         assertThat(storage.timedOutWrites()).isEqualTo(1);
+        // Reads are answered too: by the pool's connection timeout when a connection has to be
+        // made, past the statement timeout (which a stopped server cannot apply) otherwise.
+        long readBegan = System.nanoTime();
+        Throwable read = storage.spanStore().getServiceNames()
+            .transform(ar -> Future.succeededFuture(ar.cause()))
+            .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(read).isInstanceOf(StorageUnavailableException.class);
+        assertThat((System.nanoTime() - readBegan) / 1_000_000).isLessThan(6_000);
         // Its statement is still out: /readyz's check sees the stall.
         assertThat(storage.ping().toCompletionStage().toCompletableFuture()
             .handle((ok, error) -> error).get(10, TimeUnit.SECONDS))
