@@ -46,12 +46,6 @@ public record StorageTimeoutConfig(Duration connectTimeout, Duration statementTi
     positive(PG_IDLE_TIMEOUT, idleTimeout);
     positive(STORAGE_WRITE_TIMEOUT, writeTimeout);
     positive(EMBEDDED_PG_RECOVERY_TIMEOUT, embeddedRecoveryTimeout);
-    if (statementTimeout.compareTo(writeTimeout) < 0) {
-      throw new InvalidConfigException(PG_STATEMENT_TIMEOUT.name(), "is "
-          + GoDuration.format(statementTimeout) + " but must not be shorter than "
-          + STORAGE_WRITE_TIMEOUT.name() + " (" + GoDuration.format(writeTimeout)
-          + "): an insert cancelled before its write timed out would be answered as bad input");
-    }
   }
 
   private static void positive(Setting<Duration> setting, Duration value) {

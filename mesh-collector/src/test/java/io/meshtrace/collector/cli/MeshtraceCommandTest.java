@@ -295,6 +295,21 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void faultSettingsAreCheckedNamingThem() {
+    Result zero = run(Map.of(), "all-in-one", "--storage-write-timeout", "0s");
+    assertThat(zero.exitCode).isEqualTo(2);
+    assertThat(zero.err).contains("invalid setting storage-write-timeout: is 0s")
+        .contains("at least 1ms");
+    Result drain = run(Map.of(), "all-in-one", "--shutdown-drain", "30s");
+    assertThat(drain.exitCode).isEqualTo(2);
+    assertThat(drain.err).contains("invalid setting shutdown-timeout: is 25s")
+        .contains("longer than shutdown-drain (30s)");
+    Result pools = run(Map.of(), "all-in-one", "--pg-write-pool-size", "2");
+    assertThat(pools.exitCode).isEqualTo(2);
+    assertThat(pools.err).contains("writer-concurrency").contains("less than pg-write-pool-size");
+  }
+
+  @Test
   void helpListsEveryFlag() {
     Result result = run(Map.of(), "all-in-one", "--help");
     assertThat(result.exitCode).isZero();

@@ -12,7 +12,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -81,6 +83,8 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     long timer = -1;
     long rejectedSpans;
     String firstRejection = "";
+    /** The connection its insert statement runs on, while it runs. */
+    volatile SqlConnection statement;
 
     PendingWrite(List<SpanRow> rows, Promise<Void> done, Context context,
         SourcePositions positions, boolean divisible) {
@@ -124,6 +128,8 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   private final int maxConcurrency;
   private final int maxBatchSpans;
   private final Duration writeTimeout;
+  /** How long a cancelled statement may take to end before its writes are answered anyway. */
+  private static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
   private final ArrayDeque<PendingWrite> queue = new ArrayDeque<>();
   /** In the order their batches went out: the first is the oldest write in flight. */
   private final Set<PendingWrite> writing = new LinkedHashSet<>();
@@ -225,9 +231,12 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   }
 
   /**
-   * A write the database did not commit in time is answered as storage unavailable; its client
-   * retries. If it was still queued it is not sent at all; if its statement is out, it may still
-   * commit later, and the retry then stores its spans twice rather than not at all.
+   * A write the database did not commit in time is answered as storage unavailable, and is not
+   * stored: if it was still queued it is not sent at all; if its statement is out, the statement
+   * is cancelled and its outcome answers (cancelled: 503; committed just before: the commit's
+   * answer). Only a database that answers nothing, not even the cancel, within a grace leaves
+   * the answer 503 with the outcome unknown: the statement may commit once the database is
+   * back, and the client's retry then stores the spans twice rather than not at all.
    */
   private void timeOut(PendingWrite write) {
     boolean wasQueued;
@@ -240,9 +249,26 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     if (write.done.future().isComplete()) {
       return;
     }
+    if (wasQueued) {
+      answerTimedOut(write, "still queued");
+      return;
+    }
+    SqlConnection running = write.statement;
+    if (running != null) {
+      PgConnection.cast(running).cancelRequest().onFailure(failure -> LOG.debug(
+          "Could not cancel a write's statement: {}", failure.toString()));
+    }
+    vertx.setTimer(CANCEL_GRACE.toMillis(), id -> {
+      if (!write.done.future().isComplete()) {
+        answerTimedOut(write, "in flight, the database not answering");
+      }
+    });
+  }
+
+  private void answerTimedOut(PendingWrite write, String where) {
     timedOut.incrementAndGet();
     LOG.warn("A write of {} spans was not committed within {} ms ({}); answering 503",
-        write.rows().size(), writeTimeout.toMillis(), wasQueued ? "still queued" : "in flight");
+        write.rows().size(), writeTimeout.toMillis(), where);
     write.complete(new StorageUnavailableException("storage did not commit the spans within "
         + writeTimeout.toMillis() + " ms; retry later", null));
   }
@@ -325,7 +351,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
       }
     }
     long started = System.nanoTime();
-    return insertWithPartitions(rows, positions, true).transform(ar -> {
+    return insertWithPartitions(batch, rows, positions, true).transform(ar -> {
       long nanos = System.nanoTime() - started;
       SpanBatchListener observer = listener;
       if (ar.succeeded()) {
@@ -376,7 +402,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
    * storage refuses; fails only when storage becomes unavailable.
    */
   private Future<Void> writeEach(PendingWrite write, List<SpanRow> rows) {
-    return insertWithPartitions(rows, null, true).recover(failure -> {
+    return insertWithPartitions(List.of(write), rows, null, true).recover(failure -> {
       if (PgErrors.isUnavailable(failure)) {
         return Future.failedFuture(failure);
       }
@@ -390,8 +416,9 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     });
   }
 
-  private Future<Void> insertWithPartitions(List<SpanRow> rows, SourcePositions positions,
-      boolean retryOnMissingPartition) {
+  /** @param owners the writes whose rows these are, told the connection their insert runs on */
+  private Future<Void> insertWithPartitions(List<PendingWrite> owners, List<SpanRow> rows,
+      SourcePositions positions, boolean retryOnMissingPartition) {
     Set<LocalDate> days = new HashSet<>();
     for (SpanRow row : rows) {
       days.add(row.day());
@@ -400,7 +427,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     return dictionaries.resolve(rows)
         .compose(v -> searchIndex.recordBeforeInsert(rows))
         .compose(v -> partitions.ensure(days))
-        .compose(v -> insert(rows, positions))
+        .compose(v -> insert(owners, rows, positions))
         .onSuccess(v -> {
           DependencyLinker links = linker;
           if (links != null) {
@@ -418,14 +445,15 @@ final class PostgresSpanWriter implements PositionedSpanSink {
         .recover(failure -> {
           if (retryOnMissingPartition && PgErrors.isMissingPartition(failure)) {
             // A partition this process believed in was dropped (retention, or by hand).
-            return partitions.refresh().compose(known -> insertWithPartitions(rows, positions,
-                false));
+            return partitions.refresh().compose(known -> insertWithPartitions(owners, rows,
+                positions, false));
           }
           return Future.failedFuture(failure);
         });
   }
 
-  private Future<Void> insert(List<SpanRow> rows, SourcePositions positions) {
+  private Future<Void> insert(List<PendingWrite> owners, List<SpanRow> rows,
+      SourcePositions positions) {
     int n = rows.size();
     Long[] start = new Long[n];
     Long[] duration = new Long[n];
@@ -462,18 +490,21 @@ final class PostgresSpanWriter implements PositionedSpanSink {
       days[i] = traceDay.day();
       tagHashes[i++] = traceDay.tagHash();
     }
-    return pool.preparedQuery(INSERT_SPANS)
-        .execute(Tuple.tuple().addValue(start).addValue(duration).addValue(traceId)
-            .addValue(operationId).addValue(attributeSetId)
-            .addValue(sourceId).addValue(failed).addValue(payload).addValue(dayTraces)
-            .addValue(days)
-            .addValue(tagHashes)
-            .addValue(positions == null ? "" : positions.consumer())
-            .addValue(positions == null ? "" : positions.topic())
-            .addValue(partitionsOf(positions))
-            .addValue(offsetsOf(positions, true))
-            .addValue(offsetsOf(positions, false)))
-        .mapEmpty();
+    Tuple arguments = Tuple.tuple().addValue(start).addValue(duration).addValue(traceId)
+        .addValue(operationId).addValue(attributeSetId)
+        .addValue(sourceId).addValue(failed).addValue(payload).addValue(dayTraces)
+        .addValue(days)
+        .addValue(tagHashes)
+        .addValue(positions == null ? "" : positions.consumer())
+        .addValue(positions == null ? "" : positions.topic())
+        .addValue(partitionsOf(positions))
+        .addValue(offsetsOf(positions, true))
+        .addValue(offsetsOf(positions, false));
+    return pool.withConnection(connection -> {
+      owners.forEach(write -> write.statement = connection);
+      return connection.preparedQuery(INSERT_SPANS).execute(arguments)
+          .onComplete(done -> owners.forEach(write -> write.statement = null));
+    }).mapEmpty();
   }
 
   /** In partition order: concurrent movers of one consumer's rows lock them in one order. */
