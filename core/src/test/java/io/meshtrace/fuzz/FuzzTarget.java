@@ -1,0 +1,189 @@
+package io.meshtrace.fuzz;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One decoder (or parser, or API) under fuzzing: runs each input on a worker thread with a
+ * deadline and sorts the outcome. A result or one of the documented bad-input exceptions is
+ * fine; any other throwable (NPE, IndexOutOfBounds, StackOverflowError, OutOfMemoryError...) is
+ * a crash and an input still running at the deadline a hang: both fail the property with the
+ * input, base64-encoded, so that it can become a regression test. The deadline is a hang bound
+ * (decodes take microseconds), not a speed check.
+ *
+ * <p>{@link #report()} prints one line per target, {@code FUZZ target=.. inputs=.. crashes=..
+ * hangs=..}; with the system property {@code fuzz.results} set to a file, the line is appended
+ * there too (bench/fuzz-long.sh collects them).
+ */
+public final class FuzzTarget {
+  /** The code under test, for one input. */
+  @FunctionalInterface
+  public interface Run {
+    void run() throws Exception;
+  }
+
+  /** Far beyond any decode: an input that takes this long is in a loop. */
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+
+  private final String name;
+  private final Duration deadline;
+  private final List<Class<? extends Throwable>> badInput;
+  private final AtomicLong inputs = new AtomicLong();
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong crashes = new AtomicLong();
+  private final AtomicLong hangs = new AtomicLong();
+  private final AtomicLong serverErrors = new AtomicLong();
+  private final long startedNanos = System.nanoTime();
+  private ExecutorService worker = newWorker();
+
+  /**
+   * @param badInput the exception types the target documents for input it refuses; their
+   *     subclasses count too
+   */
+  @SafeVarargs
+  public FuzzTarget(String name, Duration deadline, Class<? extends Throwable>... badInput) {
+    this.name = name;
+    this.deadline = deadline;
+    this.badInput = List.of(badInput);
+  }
+
+  @SafeVarargs
+  public FuzzTarget(String name, Class<? extends Throwable>... badInput) {
+    this(name, DEFAULT_DEADLINE, badInput);
+  }
+
+  /** Runs one input; fails with a description of it on a crash or a hang. */
+  public void check(byte[] input, Run run) {
+    check(() -> describe(input), run);
+  }
+
+  /** The same for inputs that are text (URLs, file contents). */
+  public void check(String input, Run run) {
+    check(() -> "text " + quote(input), run);
+  }
+
+  /** Counts an answer of 5xx (HTTP targets) and fails with the input. */
+  public void serverError(String input, String answer) {
+    serverErrors.incrementAndGet();
+    throw new AssertionError(name + ": 5xx answer " + abbreviate(answer) + " for "
+        + quote(input));
+  }
+
+  private void check(java.util.function.Supplier<String> input, Run run) {
+    inputs.incrementAndGet();
+    Future<?> done = worker.submit(() -> {
+      run.run();
+      return null;
+    });
+    try {
+      done.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+      accepted.incrementAndGet();
+    } catch (TimeoutException e) {
+      hangs.incrementAndGet();
+      done.cancel(true);
+      // The stuck thread may never return: leave it and carry on with a fresh one.
+      worker.shutdownNow();
+      worker = newWorker();
+      throw new AssertionError(name + ": no answer within " + deadline + " for " + input.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(name + ": interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable failure = e.getCause();
+      if (isBadInput(failure)) {
+        rejected.incrementAndGet();
+        return;
+      }
+      crashes.incrementAndGet();
+      throw new AssertionError(name + ": crashed with " + failure + " for " + input.get(),
+          failure);
+    }
+  }
+
+  private boolean isBadInput(Throwable failure) {
+    for (Class<? extends Throwable> type : badInput) {
+      if (type.isInstance(failure)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public long inputs() {
+    return inputs.get();
+  }
+
+  public long accepted() {
+    return accepted.get();
+  }
+
+  public long rejected() {
+    return rejected.get();
+  }
+
+  /** The summary line; printed and, with {@code -Dfuzz.results=FILE}, appended to FILE. */
+  public String report() {
+    String line = String.format(java.util.Locale.ROOT,
+        "FUZZ target=%s inputs=%d accepted=%d rejected=%d crashes=%d hangs=%d 5xx=%d seconds=%.1f",
+        name, inputs.get(), accepted.get(), rejected.get(), crashes.get(), hangs.get(),
+        serverErrors.get(), (System.nanoTime() - startedNanos) / 1e9);
+    System.out.println(line);
+    String results = System.getProperty("fuzz.results");
+    if (results != null && !results.isBlank()) {
+      try {
+        Files.writeString(Path.of(results), line + "\n", StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        System.err.println("cannot append to " + results + ": " + e);
+      }
+    }
+    worker.shutdownNow();
+    worker = newWorker();
+    return line;
+  }
+
+  private static ExecutorService newWorker() {
+    return Executors.newSingleThreadExecutor(task -> {
+      Thread thread = new Thread(task, "fuzz-input");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  static String describe(byte[] input) {
+    return input.length + " bytes, base64 " + Base64.getEncoder().encodeToString(
+        input.length <= 4096 ? input : java.util.Arrays.copyOf(input, 4096))
+        + (input.length <= 4096 ? "" : "...");
+  }
+
+  static String quote(String text) {
+    StringBuilder out = new StringBuilder("\"");
+    for (int i = 0; i < text.length() && i < 4096; i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == '"' || c == '\\' || c > 0x7e) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.append(text.length() > 4096 ? "...\"" : "\"").toString();
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 300 ? text : text.substring(0, 300) + "...";
+  }
+}
