@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,8 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One decoder (or parser, or API) under fuzzing: runs each input on a worker thread with a
  * deadline and sorts the outcome. A result or one of the documented bad-input exceptions is
  * fine; any other throwable (NPE, IndexOutOfBounds, StackOverflowError, OutOfMemoryError...) is
- * a crash and an input still running at the deadline a hang: both fail the property with the
- * input, base64-encoded, so that it can become a regression test. The deadline is a hang bound
+ * a crash and an input still running at the deadline a hang: both fail the property, and the
+ * input is saved whole under {@code target/fuzz-failures/} to become a regression test. The deadline is a hang bound
  * (decodes take microseconds), not a speed check.
  *
  * <p>{@link #report()} prints one line per target, {@code FUZZ target=.. inputs=.. crashes=..
@@ -68,12 +67,26 @@ public final class FuzzTarget {
 
   /** Runs one input; fails with a description of it on a crash or a hang. */
   public void check(byte[] input, Run run) {
-    check(() -> describe(input), run);
+    check(() -> input.length + " bytes, " + save(input), run);
   }
 
   /** The same for inputs that are text (URLs, file contents). */
   public void check(String input, Run run) {
-    check(() -> "text " + quote(input), run);
+    check(() -> "text " + quote(input) + " (" + save(input.getBytes(StandardCharsets.UTF_8))
+        + ")", run);
+  }
+
+  /** A failing input whole, in target/fuzz-failures/, for a regression test. */
+  private String save(byte[] input) {
+    try {
+      Path dir = Files.createDirectories(Path.of("target", "fuzz-failures"));
+      Path file = dir.resolve(name + "-" + System.currentTimeMillis() + "-" + inputs.get()
+          + ".bin");
+      Files.write(file, input);
+      return "saved as " + file.toAbsolutePath();
+    } catch (IOException e) {
+      return "not saved: " + e;
+    }
   }
 
   /** Counts an answer of 5xx (HTTP targets) and fails with the input. */
@@ -164,15 +177,9 @@ public final class FuzzTarget {
     });
   }
 
-  static String describe(byte[] input) {
-    return input.length + " bytes, base64 " + Base64.getEncoder().encodeToString(
-        input.length <= 4096 ? input : java.util.Arrays.copyOf(input, 4096))
-        + (input.length <= 4096 ? "" : "...");
-  }
-
   static String quote(String text) {
     StringBuilder out = new StringBuilder("\"");
-    for (int i = 0; i < text.length() && i < 4096; i++) {
+    for (int i = 0; i < text.length() && i < 512; i++) {
       char c = text.charAt(i);
       if (c < 0x20 || c == '"' || c == '\\' || c > 0x7e) {
         out.append(String.format("\\u%04x", (int) c));
@@ -180,7 +187,7 @@ public final class FuzzTarget {
         out.append(c);
       }
     }
-    return out.append(text.length() > 4096 ? "...\"" : "\"").toString();
+    return out.append(text.length() > 512 ? "...\"" : "\"").toString();
   }
 
   private static String abbreviate(String text) {
