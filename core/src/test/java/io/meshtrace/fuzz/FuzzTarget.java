@@ -23,9 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * input is saved whole under {@code target/fuzz-failures/} to become a regression test. The deadline is a hang bound
  * (decodes take microseconds), not a speed check.
  *
- * <p>{@link #report()} prints one line per target, {@code FUZZ target=.. inputs=.. crashes=..
- * hangs=..}; with the system property {@code fuzz.results} set to a file, the line is appended
- * there too (bench/fuzz-long.sh collects them).
+ * <p>HTTP targets also count answers of 5xx and answers with the database's error text. {@link
+ * #report()} prints one line per target, {@code FUZZ target=.. inputs=.. crashes=.. hangs=..
+ * 5xx=.. dbtext=..}; with the system property {@code fuzz.results} set to a file, the line is
+ * appended there too (bench/fuzz-long.sh collects them).
  */
 public final class FuzzTarget {
   /** The code under test, for one input. */
@@ -46,6 +47,10 @@ public final class FuzzTarget {
   private final AtomicLong crashes = new AtomicLong();
   private final AtomicLong hangs = new AtomicLong();
   private final AtomicLong serverErrors = new AtomicLong();
+  private final AtomicLong databaseText = new AtomicLong();
+  private final AtomicLong known = new AtomicLong();
+  private final java.util.Map<Integer, AtomicLong> statuses =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
   private final long startedNanos = System.nanoTime();
   private ExecutorService worker = newWorker();
 
@@ -94,6 +99,26 @@ public final class FuzzTarget {
     serverErrors.incrementAndGet();
     throw new AssertionError(name + ": 5xx answer " + abbreviate(answer) + " for "
         + quote(input));
+  }
+
+  /** Counts an answer that carries the database's own error text, and fails with the input. */
+  public void databaseText(String input, String answer) {
+    databaseText.incrementAndGet();
+    throw new AssertionError(name + ": database error text in " + abbreviate(answer) + " for "
+        + quote(input));
+  }
+
+  /** Counts an HTTP answer's status, for the summary ({@code statuses={200=.., 400=..}}). */
+  public void answered(int status) {
+    statuses.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
+  }
+
+  /**
+   * Counts an answer that shows a known, tracked problem someone else is fixing: reported in
+   * the summary ({@code known=N}) rather than failing the run.
+   */
+  public void known() {
+    known.incrementAndGet();
   }
 
   private void check(java.util.function.Supplier<String> input, Run run) {
@@ -151,9 +176,12 @@ public final class FuzzTarget {
   /** The summary line; printed and, with {@code -Dfuzz.results=FILE}, appended to FILE. */
   public String report() {
     String line = String.format(java.util.Locale.ROOT,
-        "FUZZ target=%s inputs=%d accepted=%d rejected=%d crashes=%d hangs=%d 5xx=%d seconds=%.1f",
+        "FUZZ target=%s inputs=%d accepted=%d rejected=%d crashes=%d hangs=%d 5xx=%d dbtext=%d"
+            + " known=%d seconds=%.1f%s",
         name, inputs.get(), accepted.get(), rejected.get(), crashes.get(), hangs.get(),
-        serverErrors.get(), (System.nanoTime() - startedNanos) / 1e9);
+        serverErrors.get(), databaseText.get(), known.get(),
+        (System.nanoTime() - startedNanos) / 1e9,
+        statuses.isEmpty() ? "" : " statuses=" + statuses.toString().replace(" ", ""));
     System.out.println(line);
     String results = System.getProperty("fuzz.results");
     if (results != null && !results.isBlank()) {

@@ -27,6 +27,11 @@ public final class OtlpSeeds {
   private OtlpSeeds() {}
 
   public static List<ExportTraceServiceRequest> requests() {
+    return requests(1_700_000_000_000_000_000L);
+  }
+
+  /** Requests whose spans start within a second after {@code startNanos}. */
+  public static List<ExportTraceServiceRequest> requests(long startNanos) {
     Random random = new Random(23);
     List<ExportTraceServiceRequest> requests = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
@@ -41,7 +46,7 @@ public final class OtlpSeeds {
             .setScope(InstrumentationScope.newBuilder().setName("io.opentelemetry.http")
                 .setVersion("1.0"));
         for (int s = 0, spans = 1 + random.nextInt(3); s < spans; s++) {
-          scope.addSpans(span(random));
+          scope.addSpans(span(random, startNanos));
         }
         request.addResourceSpans(resourceSpans.addScopeSpans(scope));
       }
@@ -51,19 +56,27 @@ public final class OtlpSeeds {
   }
 
   public static List<byte[]> protobuf() {
-    return requests().stream().map(ExportTraceServiceRequest::toByteArray).toList();
+    return protobuf(1_700_000_000_000_000_000L);
+  }
+
+  public static List<byte[]> protobuf(long startNanos) {
+    return requests(startNanos).stream().map(ExportTraceServiceRequest::toByteArray).toList();
   }
 
   public static List<byte[]> json() {
+    return json(1_700_000_000_000_000_000L);
+  }
+
+  public static List<byte[]> json(long startNanos) {
     List<byte[]> seeds = new ArrayList<>();
-    for (ExportTraceServiceRequest request : requests()) {
+    for (ExportTraceServiceRequest request : requests(startNanos)) {
       seeds.add(OtlpJson.toJson(request).encode().getBytes(StandardCharsets.UTF_8));
     }
     return seeds;
   }
 
-  private static Span span(Random random) {
-    long start = 1_700_000_000_000_000_000L + random.nextInt(1_000_000_000);
+  private static Span span(Random random, long startNanos) {
+    long start = startNanos + random.nextInt(1_000_000_000);
     Span.Builder span = Span.newBuilder()
         .setTraceId(bytes(random, 16)).setSpanId(bytes(random, 8))
         .setName(pick(random, "GET /api", "SELECT", "😀 emoji", ""))

@@ -4,6 +4,7 @@ import static io.meshtrace.collector.server.TestServers.post;
 import static io.meshtrace.collector.server.TestServers.url;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshtrace.collector.fuzz.Answers;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.RawHttp;
 import io.meshtrace.collector.server.TestServers;
@@ -25,10 +26,6 @@ import org.junit.jupiter.api.Test;
  * unavailable" that carries none of the database's text.
  */
 class QueryUnstorableTextTest {
-  /** Text of PostgreSQL's (or the writer's) errors that an answer must never carry. */
-  static final List<String> DATABASE_TEXT = List.of("invalid byte sequence", "SQLSTATE",
-      "ERROR:", "syntax error", "relation ", "storage refused", "PgException", "violates",
-      "unsupported Unicode escape", "does not exist", "column ");
   static final Duration DEADLINE = Duration.ofSeconds(30);
 
   static PgConnectOptions database;
@@ -110,7 +107,7 @@ class QueryUnstorableTextTest {
         "/api/v2/remoteServices?serviceName=%00", "/api/v2/traces?serviceName=%00",
         "/api/v2/traces?serviceName=svc&spanName=%00",
         "/api/v2/traces?serviceName=svc&remoteServiceName=%00",
-        "/api/v2/traces?annotationQuery=k%3Dv%00w", "/api/v2/traces?annotationQuery=k%00",
+        "/api/v2/traces?annotationQuery=k%3Dv%00w", "/api/v2/traces?annotationQuery=k%00x",
         "/api/v2/autocompleteValues?key=%00")) {
       RawHttp.Answer answer = RawHttp.get(zipkin, target, DEADLINE);
       assertClean(answer);
@@ -160,8 +157,7 @@ class QueryUnstorableTextTest {
   /** No 5xx but the storage-down 503, and none of the database's text. */
   static void assertClean(RawHttp.Answer answer) {
     assertThat(answer.status()).as(answer.body()).isBetween(200, 503);
-    for (String text : DATABASE_TEXT) {
-      assertThat(answer.body()).as("database text in the answer").doesNotContain(text);
-    }
+    assertThat(Answers.databaseText(answer.body())).as("database text in %s", answer.body())
+        .isNull();
   }
 }

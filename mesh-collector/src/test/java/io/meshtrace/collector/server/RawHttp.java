@@ -24,8 +24,9 @@ public final class RawHttp {
     return send(port, "GET", target, null, null, deadline);
   }
 
+  /** {@code extra} headers are name, value pairs sent after the content type. */
   public static Answer send(int port, String method, String target, String contentType,
-      byte[] body, Duration deadline) throws IOException {
+      byte[] body, Duration deadline, String... extra) throws IOException {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), (int) deadline.toMillis());
       socket.setSoTimeout((int) deadline.toMillis());
@@ -36,6 +37,9 @@ public final class RawHttp {
           + "\r\nConnection: close\r\n");
       if (contentType != null) {
         headers.append("Content-Type: ").append(contentType).append("\r\n");
+      }
+      for (int i = 0; i + 1 < extra.length; i += 2) {
+        headers.append(extra[i]).append(": ").append(extra[i + 1]).append("\r\n");
       }
       if (body != null) {
         headers.append("Content-Length: ").append(body.length).append("\r\n");
