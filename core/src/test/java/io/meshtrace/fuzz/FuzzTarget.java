@@ -51,7 +51,9 @@ public final class FuzzTarget {
   private final AtomicLong known = new AtomicLong();
   private final java.util.Map<Integer, AtomicLong> statuses =
       new java.util.concurrent.ConcurrentSkipListMap<>();
-  private final long startedNanos = System.nanoTime();
+  /** From the first input's start to the last one's end: the target's own time. */
+  private volatile long firstNanos;
+  private volatile long lastNanos;
   private ExecutorService worker = newWorker();
 
   /**
@@ -122,7 +124,17 @@ public final class FuzzTarget {
   }
 
   private void check(java.util.function.Supplier<String> input, Run run) {
-    inputs.incrementAndGet();
+    if (inputs.getAndIncrement() == 0) {
+      firstNanos = System.nanoTime();
+    }
+    try {
+      checkOnWorker(input, run);
+    } finally {
+      lastNanos = System.nanoTime();
+    }
+  }
+
+  private void checkOnWorker(java.util.function.Supplier<String> input, Run run) {
     Future<?> done = worker.submit(() -> {
       run.run();
       return null;
@@ -180,7 +192,7 @@ public final class FuzzTarget {
             + " known=%d seconds=%.1f%s",
         name, inputs.get(), accepted.get(), rejected.get(), crashes.get(), hangs.get(),
         serverErrors.get(), databaseText.get(), known.get(),
-        (System.nanoTime() - startedNanos) / 1e9,
+        (lastNanos - firstNanos) / 1e9,
         statuses.isEmpty() ? "" : " statuses=" + statuses.toString().replace(" ", ""));
     System.out.println(line);
     String results = System.getProperty("fuzz.results");
