@@ -9,9 +9,10 @@
 # (default 20,000). Each target prints one line,
 #   FUZZ target=.. inputs=.. accepted=.. rejected=.. crashes=.. hangs=.. 5xx=.. dbtext=.. known=..
 # collected into bench/results/fuzz-<time>.txt (the Maven log beside it in bench/target/).
-# A crash or a hang stops that target's property (jqwik then shrinks and reports the input,
-# saved whole under <module>/target/fuzz-failures/); the script goes on with the others and
-# exits 1. On this 2-core machine the whole run takes about 40 minutes; FUZZ_MODULES narrows
+# A crash or a hang stops that target's property (jqwik reports it; the input is saved whole
+# under <module>/target/fuzz-failures/); test failures do not stop the build
+# (-Dmaven.test.failure.ignore), so every other target still runs, and the script exits 1 when
+# a line shows a crash, a hang, a 5xx or database text, or fewer inputs than asked. On this 2-core machine the whole run takes about 40 minutes; FUZZ_MODULES narrows
 # the decoder part (for example FUZZ_MODULES=jaeger-receiver), FUZZ_HTTP_TRIES=0 skips the
 # HTTP part.
 set -uo pipefail
@@ -32,15 +33,24 @@ status=0
 # core's test jar (the fuzz support) comes from the reactor: -am builds it with the modules.
 echo "decoders: $TRIES inputs each ($MODULES)"
 $MVN -pl "$MODULES" -am test -Dtest='*FuzzTest' -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dfuzz.tries="$TRIES" -Dfuzz.results="$RESULTS" >> "$LOG" 2>&1 || status=1
+  -Dmaven.test.failure.ignore=true -Dfuzz.tries="$TRIES" -Dfuzz.results="$RESULTS" \
+  >> "$LOG" 2>&1 || status=1
 
 if [ "$HTTP_TRIES" -gt 0 ]; then
   echo "HTTP APIs: $HTTP_TRIES requests each"
   $MVN -pl mesh-collector -am test -Dtest=HttpApisFuzzTest -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dfuzz.tries="$HTTP_TRIES" -Dfuzz.results="$RESULTS" >> "$LOG" 2>&1 || status=1
+    -Dmaven.test.failure.ignore=true -Dfuzz.tries="$HTTP_TRIES" -Dfuzz.results="$RESULTS" \
+    >> "$LOG" 2>&1 || status=1
 fi
 
 cat "$RESULTS"
+# Every target must have run all its inputs with nothing found.
+awk -v tries="$TRIES" -v http="$HTTP_TRIES" '/^FUZZ / {
+    want = ($2 ~ /^target=http-/) ? http : tries
+    for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+    if (v["inputs"] < want || v["crashes"] > 0 || v["hangs"] > 0 || v["5xx"] > 0 \
+        || v["dbtext"] > 0) { print "FAILED " $2; bad = 1 }
+  } END { exit bad }' "$RESULTS" || status=1
 if [ "$status" -ne 0 ]; then
   echo "a target failed: see $LOG and */target/fuzz-failures/" >&2
 fi

@@ -213,4 +213,19 @@ class ZipkinJsonV2ToOtlpTest {
     assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(deep.getBytes(StandardCharsets.UTF_8),
         RECEIVED)).hasMessageContaining("nested deeper than");
   }
+
+  /**
+   * Found by ZipkinDecodersFuzzTest's comparison with zipkin2: zipkin2's reader takes JSON's
+   * literals in any case ("shared":True); the direct decoder refuses them, as JSON has them in
+   * lowercase only. A deliberate difference, kept.
+   */
+  @Test
+  void literalsInAnotherCaseAreRefusedThoughZipkin2ReadsThem() {
+    byte[] json = ("[{\"traceId\":\"ba67bfd5e801d355\",\"id\":\"2a06a4b23e7e9769\","
+        + "\"shared\":True}]").getBytes(StandardCharsets.UTF_8);
+    assertThat(SpanBytesDecoder.JSON_V2.decodeList(json)).hasSize(1);
+    assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(json, RECEIVED))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected true or false");
+  }
 }
