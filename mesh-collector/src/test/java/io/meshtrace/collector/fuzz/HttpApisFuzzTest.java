@@ -195,7 +195,8 @@ class HttpApisFuzzTest {
    * Counted as known, not failed; any other 5xx or database text still fails.
    */
   static boolean isKnownNulInTag(RawHttp.Answer answer) {
-    return answer.status() == 400 && answer.body().startsWith("storage refused the spans: ")
+    // Text or, over OTLP/protobuf, the message inside a google.rpc.Status.
+    return answer.status() == 400 && answer.body().contains("storage refused the spans: ")
         && (answer.body().contains("unsupported Unicode escape sequence")
             || answer.body().contains("invalid byte sequence for encoding \"UTF8\": 0x00"));
   }

@@ -66,7 +66,9 @@ public final class RawHttp {
   }
 
   private static Answer parse(String answer) {
-    if (!answer.startsWith("HTTP/1.1 ") || answer.length() < 12) {
+    // Netty answers a request line it refuses (414, 431) in HTTP/1.0.
+    if (!(answer.startsWith("HTTP/1.1 ") || answer.startsWith("HTTP/1.0 "))
+        || answer.length() < 12) {
       return new Answer(-1, answer);
     }
     int status;
