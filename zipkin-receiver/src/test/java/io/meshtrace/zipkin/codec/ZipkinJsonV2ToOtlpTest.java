@@ -216,8 +216,8 @@ class ZipkinJsonV2ToOtlpTest {
 
   /**
    * Found by ZipkinDecodersFuzzTest's comparison with zipkin2: zipkin2's reader takes JSON's
-   * literals in any case ("shared":True); the direct decoder refuses them, as JSON has them in
-   * lowercase only. A deliberate difference, kept.
+   * literals in any case ("shared":True) and escapes JSON does not have (\'); the direct
+   * decoder refuses both, as JSON does. Deliberate differences, kept.
    */
   @Test
   void literalsInAnotherCaseAreRefusedThoughZipkin2ReadsThem() {
@@ -227,5 +227,10 @@ class ZipkinJsonV2ToOtlpTest {
     assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(json, RECEIVED))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected true or false");
+    byte[] escape = ("[{\"traceId\":\"ba67bfd5e801d355\",\"id\":\"2a06a4b23e7e9769\","
+        + "\"name\":\"it\\'s\"}]").getBytes(StandardCharsets.UTF_8);
+    assertThat(SpanBytesDecoder.JSON_V2.decodeList(escape)).hasSize(1);
+    assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(escape, RECEIVED))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid escape");
   }
 }
