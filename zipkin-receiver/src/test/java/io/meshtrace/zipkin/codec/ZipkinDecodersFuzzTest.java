@@ -44,9 +44,11 @@ class ZipkinDecodersFuzzTest {
   /**
    * Where zipkin2 refuses, so does the direct decoder; where both accept, the spans are equal.
    * Three differences are deliberate, the direct decoder being strict where zipkin2 is lenient
-   * (all three found by the long run): zipkin2 ignores whatever follows the list of spans, reads
+   * (all found by the long run): zipkin2 ignores whatever follows the list of spans, reads
    * {@code True} or {@code nULL} as JSON's literals, which are lowercase (RFC 8259), and takes
-   * escapes JSON does not have ({@code \'}); each is a client's bug worth a 400.
+   * escapes JSON does not have ({@code \'}); each is a client's bug worth a 400. And one the
+   * other way: zipkin2 cannot skip a number of more than 20 digits in a field it does not
+   * know ({@link #zipkin2CannotSkipLongNumber}), valid JSON the direct decoder skips.
    * Compared as serialized ({@link #serialized}).
    */
   @Property
@@ -70,9 +72,21 @@ class ZipkinDecodersFuzzTest {
             .as("refused (%s) what zipkin2 accepts", refused.getMessage()).isTrue();
         return;
       }
-      assertThat(zipkin2Refusal).as("accepted what zipkin2 refuses").isNull();
+      assertThat(zipkin2Refusal == null || zipkin2CannotSkipLongNumber(body, zipkin2Refusal))
+          .as("accepted what zipkin2 refuses (%s)", zipkin2Refusal).isTrue();
       assertThat(serialized(actual)).isEqualTo(serialized(expected));
     });
+  }
+
+  /**
+   * zipkin2's reader refuses a number of more than about 20 digits even in a field it skips
+   * ("Malformed reading List<Span>"); such a number is valid JSON, and the direct decoder skips
+   * an unknown field's value whatever it is (found by the long run).
+   */
+  static boolean zipkin2CannotSkipLongNumber(byte[] body, String zipkin2Refusal) {
+    return zipkin2Refusal.startsWith("Malformed reading") && java.util.regex.Pattern
+        .compile("[0-9]{21,}").matcher(new String(body, java.nio.charset.StandardCharsets.UTF_8))
+        .find();
   }
 
   /** Whether the refusal points at true, false or null written in another case. */

@@ -233,4 +233,17 @@ class ZipkinJsonV2ToOtlpTest {
     assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(escape, RECEIVED))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid escape");
   }
+
+  /**
+   * Found the same way, the other direction: zipkin2's reader cannot skip a 25-digit number in
+   * a field it does not know; the direct decoder skips it, as the JSON is valid.
+   */
+  @Test
+  void aLongNumberInAnUnknownFieldIsSkippedThoughZipkin2CannotSkipIt() {
+    byte[] json = ("[{\"traceId\":\"f59c0157d00113d9\",\"id\":\"4a38f71812ccda41\","
+        + "\"annotationimestamp\":1844674407370955161699999}]").getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> SpanBytesDecoder.JSON_V2.decodeList(json))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("Malformed");
+    assertThat(ZipkinJsonV2ToOtlp.decode(json, RECEIVED)).hasSize(1);
+  }
 }
