@@ -429,6 +429,23 @@ class ProxyConfigDoctorTest {
           .isInstanceOf(UnreadableProxyConfigException.class)
           .hasMessageStartingWith("the input is neither JSON nor YAML");
     }
+    // found by the long run: a sampling percentage of Infinity (or YAML's .inf) is no value
+    for (String value : List.of("\"Infinity\"", ".inf", ".nan")) {
+      DoctorReport infinite = examine("""
+          static_resources:
+            listeners:
+            - name: ingress
+              filter_chains:
+              - filters:
+                - name: envoy.filters.network.http_connection_manager
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                    tracing:
+                      random_sampling: {value: %s}
+          """.formatted(value), MESHTRACE);
+      assertThat(infinite.tracing().listeners()).singleElement()
+          .satisfies(listener -> assertThat(listener.randomSampling()).isEqualTo(0.0));
+    }
     assertThatThrownBy(() -> examine("?", MESHTRACE))
         .isInstanceOf(UnreadableProxyConfigException.class)
         .hasMessageContaining("none of the shapes doctor reads");
