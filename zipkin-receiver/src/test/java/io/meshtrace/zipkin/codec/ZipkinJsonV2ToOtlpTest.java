@@ -216,8 +216,8 @@ class ZipkinJsonV2ToOtlpTest {
 
   /**
    * Found by ZipkinDecodersFuzzTest's comparison with zipkin2: zipkin2's reader takes JSON's
-   * literals in any case ("shared":True) and escapes JSON does not have (\'); the direct
-   * decoder refuses both, as JSON does. Deliberate differences, kept.
+   * literals in any case ("shared":True), escapes JSON does not have (\') and a short all-zero
+   * ID ("0", padded); the direct decoder refuses all three. Deliberate differences, kept.
    */
   @Test
   void literalsInAnotherCaseAreRefusedThoughZipkin2ReadsThem() {
@@ -232,6 +232,12 @@ class ZipkinJsonV2ToOtlpTest {
     assertThat(SpanBytesDecoder.JSON_V2.decodeList(escape)).hasSize(1);
     assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(escape, RECEIVED))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid escape");
+    // zipkin2 refuses "0000000000000000" but pads and takes "0"; both are refused here
+    byte[] zero = "[{\"traceId\":\"f59c0157d00113d9\",\"id\":\"0\"}]"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(SpanBytesDecoder.JSON_V2.decodeList(zero)).hasSize(1);
+    assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(zero, RECEIVED))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("id is all zeros");
   }
 
   /**
