@@ -114,10 +114,11 @@ class ZipkinDecodersFuzzTest {
   }
 
   /**
-   * As serialized, and with span attributes in key order of the serialized keys: a lone
-   * surrogate escape is '?' in the direct decoder's strings and becomes one when zipkin2's are
-   * encoded, as everything downstream encodes them; zipkin2 sorts tags before that, so such a
-   * key may sort elsewhere.
+   * As serialized, with span attributes in the order of their serialized keys and events in
+   * time order, then of their serialized names: a lone surrogate escape is '?' in the direct
+   * decoder's strings and becomes one when zipkin2's are encoded, as everything downstream
+   * encodes them; zipkin2 sorts tags and annotations before that, so such a key or an
+   * annotation at the same time may sort elsewhere.
    */
   static List<String> serialized(List<ResourceSpans> spans) {
     List<String> out = new ArrayList<>();
@@ -136,6 +137,13 @@ class ZipkinDecodersFuzzTest {
               io.opentelemetry.proto.common.v1.KeyValue::getKeyBytes,
               com.google.protobuf.ByteString.unsignedLexicographicalComparator()));
           span.clearAttributes().addAllAttributes(attributes);
+          List<io.opentelemetry.proto.trace.v1.Span.Event> events =
+              new ArrayList<>(span.getEventsList());
+          events.sort(java.util.Comparator.comparingLong(
+                  io.opentelemetry.proto.trace.v1.Span.Event::getTimeUnixNano)
+              .thenComparing(io.opentelemetry.proto.trace.v1.Span.Event::getNameBytes,
+                  com.google.protobuf.ByteString.unsignedLexicographicalComparator()));
+          span.clearEvents().addAllEvents(events);
         }
       }
       out.add(copy.build().toString());
