@@ -12,9 +12,10 @@
 # A crash or a hang stops that target's property (jqwik reports it; the input is saved whole
 # under <module>/target/fuzz-failures/); test failures do not stop the build
 # (-Dmaven.test.failure.ignore), so every other target still runs, and the script exits 1 when
-# a line shows a crash, a hang, a 5xx or database text, or fewer inputs than asked. On this 2-core machine the whole run takes about 40 minutes; FUZZ_MODULES narrows
-# the decoder part (for example FUZZ_MODULES=jaeger-receiver), FUZZ_HTTP_TRIES=0 skips the
-# HTTP part.
+# a line shows a crash, a hang, a 5xx or database text, or fewer inputs than asked. On this
+# 2-core machine the whole run takes about 40 minutes. FUZZ_MODULES narrows the decoder part
+# (FUZZ_MODULES=jaeger-receiver; the fuzz targets of the modules it is built on, core's, run
+# too), FUZZ_HTTP_TRIES=0 skips the HTTP part.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
