@@ -149,18 +149,21 @@ class OtlpJsonTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("out of range");
     assertThatThrownBy(() -> OtlpJson.parseExportRequest("{} {}".getBytes()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("after the object");
+  }
 
   /**
    * Found by OtlpJsonFuzzTest: an event time of "170000000021391e99961677" hung the decoding
-   * thread in protobuf's JsonFormat (BigDecimal.toBigIntegerExact of a 100-million-digit number).
-   * Every unsigned, fixed or 64-bit field with such a text is refused at once. (The bound is a
-   * hang detector: before the fix each of these ran for minutes.)
+   * thread (BigDecimal.toBigIntegerExact of a 100-million-digit number, in protobuf's JsonFormat
+   * and then in the one-pass reader, where a bare 1e99999999 did too). Every integer field with
+   * such a value is refused at once. (The bound is a hang detector: before the fix each of these
+   * ran for minutes.)
    */
   @Test
   void anIntegerFieldWithAHugeExponentIsRefusedAtOnce() {
     String[] spans = {
         "{\"events\": [{\"timeUnixNano\": \"170000000021391e99961677\"}]}",
         "{\"startTimeUnixNano\": \"1e99999999\"}",
+        "{\"startTimeUnixNano\": 1e99999999}",
         "{\"end_time_unix_nano\": \"1E+99999999\"}",
         "{\"flags\": \"1e999999\"}",
         "{\"droppedAttributesCount\": \"1e999999\"}",
