@@ -223,7 +223,8 @@ final class OtlpJsonReader {
       if (token == JsonToken.VALUE_NUMBER_INT) {
         return parser.getBigIntegerValue();
       }
-      if (token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_STRING) {
+      if ((token == JsonToken.VALUE_NUMBER_FLOAT || token == JsonToken.VALUE_STRING)
+          && OtlpJsonIntegers.bounded(parser.getText().trim())) {
         return new BigDecimal(parser.getText().trim()).toBigIntegerExact();
       }
     } catch (NumberFormatException | ArithmeticException notAnInteger) {

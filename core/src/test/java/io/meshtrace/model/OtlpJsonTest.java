@@ -150,4 +150,45 @@ class OtlpJsonTest {
     assertThatThrownBy(() -> OtlpJson.parseExportRequest("{} {}".getBytes()))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("after the object");
   }
+
+  /**
+   * Found by OtlpJsonFuzzTest: an event time of "170000000021391e99961677" hung the decoding
+   * thread (BigDecimal.toBigIntegerExact of a 100-million-digit number, in protobuf's JsonFormat
+   * and then in the one-pass reader, where a bare 1e99999999 did too). Every integer field with
+   * such a value is refused at once. (The bound is a hang detector: before the fix each of these
+   * ran for minutes.)
+   */
+  @Test
+  void anIntegerFieldWithAHugeExponentIsRefusedAtOnce() {
+    String[] spans = {
+        "{\"events\": [{\"timeUnixNano\": \"170000000021391e99961677\"}]}",
+        "{\"startTimeUnixNano\": \"1e99999999\"}",
+        "{\"startTimeUnixNano\": 1e99999999}",
+        "{\"end_time_unix_nano\": \"1E+99999999\"}",
+        "{\"flags\": \"1e999999\"}",
+        "{\"droppedAttributesCount\": \"1e999999\"}",
+        "{\"links\": [{\"droppedAttributesCount\": \"1e999999\"}]}",
+        "{\"attributes\": [{\"key\": \"k\", \"value\": {\"intValue\": \"1e999999\"}}]}",
+        "{\"startTimeUnixNano\": \"" + "1".repeat(100_000) + "\"}"};
+    for (String span : spans) {
+      String body = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" + span + "]}]}]}";
+      org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(10),
+          () -> assertThatThrownBy(() -> OtlpJson.parseExportRequest(Buffer.buffer(body)))
+              .as(span).isInstanceOf(IllegalArgumentException.class)
+              .hasMessageContaining("must be an integer"));
+    }
+  }
+
+  @Test
+  void integerFieldsInAnyFormProtobufAcceptsStillParse() {
+    Span span = OtlpJson.parseExportRequest(Buffer.buffer("""
+        {"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano": "1700000000000000001",
+         "endTimeUnixNano": "1.7e18", "flags": 769,
+         "events": [{"timeUnixNano": 1700000000000000002}]}]}]}]}"""))
+        .getResourceSpans(0).getScopeSpans(0).getSpans(0);
+    assertThat(span.getStartTimeUnixNano()).isEqualTo(1_700_000_000_000_000_001L);
+    assertThat(span.getEndTimeUnixNano()).isEqualTo(1_700_000_000_000_000_000L);
+    assertThat(span.getFlags()).isEqualTo(769);
+    assertThat(span.getEvents(0).getTimeUnixNano()).isEqualTo(1_700_000_000_000_000_002L);
+  }
 }

@@ -2,7 +2,6 @@ package io.meshtrace.query;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.meshtrace.storage.StorageUnavailableException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -42,10 +41,5 @@ public final class HttpResponses {
     ctx.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
         .end(text + "\n");
-  }
-
-  /** 503 when storage cannot be reached, else 500. */
-  public static int statusOf(Throwable failure) {
-    return failure instanceof StorageUnavailableException ? 503 : 500;
   }
 }

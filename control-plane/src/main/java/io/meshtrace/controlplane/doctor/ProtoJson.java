@@ -68,17 +68,19 @@ final class ProtoJson {
 
   /** A number written as a JSON number or (64-bit fields, YAML) as a string; null otherwise. */
   static Double number(Object value) {
-    if (value instanceof Number number) {
-      return number.doubleValue();
-    }
-    if (value instanceof String text) {
+    Double number = null;
+    if (value instanceof Number given) {
+      number = given.doubleValue();
+    } else if (value instanceof String text) {
       try {
-        return Double.parseDouble(text.trim());
+        number = Double.parseDouble(text.trim());
       } catch (NumberFormatException e) {
         return null;
       }
     }
-    return null;
+    // "Infinity", "NaN" and YAML's .inf are no value Envoy takes (found by fuzzing: formatting
+    // such a percentage threw NumberFormatException).
+    return number != null && Double.isFinite(number) ? number : null;
   }
 
   /** A BoolValue or bool field: JSON writes wrappers as bare values; YAML may write strings. */

@@ -16,7 +16,6 @@ import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * One proxy's configuration as doctor reads it: whichever of the four shapes people have at hand
@@ -202,11 +201,11 @@ public record ProxyConfigInput(Kind kind, KeyStyle keyStyle, Located bootstrap,
         clustersKnown = true;
         List<Object> clusterList = list(resources, "clusters");
         for (int i = 0; i < clusterList.size(); i++) {
-          cluster(cast(clusterList.get(i)), at + ".clusters[" + i + "]");
+          cluster(objectOrNull(clusterList.get(i)), at + ".clusters[" + i + "]");
         }
         List<Object> listenerList = list(resources, "listeners");
         for (int i = 0; i < listenerList.size(); i++) {
-          listener(cast(listenerList.get(i)), at + ".listeners[" + i + "]");
+          listener(objectOrNull(listenerList.get(i)), at + ".listeners[" + i + "]");
         }
       }
     }
@@ -218,7 +217,7 @@ public record ProxyConfigInput(Kind kind, KeyStyle keyStyle, Located bootstrap,
     }
 
     void cluster(Map<String, Object> value, String path) {
-      String name = string(value, "name");
+      String name = value == null ? null : string(value, "name");
       if (name != null) {
         clusters.putIfAbsent(name, new Located(value, path));
       }
@@ -269,7 +268,10 @@ public record ProxyConfigInput(Kind kind, KeyStyle keyStyle, Located bootstrap,
       LoaderOptions options = new LoaderOptions();
       options.setCodePointLimit(64 * 1024 * 1024);
       return new Yaml(new SafeConstructor(options)).load(trimmed);
-    } catch (YAMLException e) {
+    } catch (RuntimeException e) {
+      // Not only YAMLException: SnakeYAML's constructors throw whatever a tag's conversion
+      // throws (IllegalArgumentException for !!binary that is not base64, ClassCastException
+      // for !!binary on a mapping), and every one of them means the text is not usable YAML.
       throw new UnreadableProxyConfigException("the input is neither JSON nor YAML: "
           + e.getMessage().lines().findFirst().orElse(""));
     }
@@ -279,7 +281,7 @@ public record ProxyConfigInput(Kind kind, KeyStyle keyStyle, Located bootstrap,
   private static KeyStyle keyStyle(Object tree) {
     if (tree instanceof Map<?, ?> map) {
       for (Map.Entry<?, ?> entry : map.entrySet()) {
-        String key = entry.getKey().toString();
+        String key = String.valueOf(entry.getKey()); // YAML's "? : x" has a null key
         // Upper-case keys (Istio's node metadata: ISTIO_VERSION) are data, not field names.
         if (!key.startsWith("@") && !key.equals(key.toUpperCase())) {
           if (key.indexOf('_') > 0) {
@@ -305,6 +307,14 @@ public record ProxyConfigInput(Kind kind, KeyStyle keyStyle, Located bootstrap,
       }
     }
     return KeyStyle.UNKNOWN;
+  }
+
+  /**
+   * An element that is an object, else null: like ProtoJson's readers, doctor passes over what
+   * is not the shape it looks for (a list element that is a string) rather than failing on it.
+   */
+  static Map<String, Object> objectOrNull(Object value) {
+    return value instanceof Map<?, ?> map ? cast(map) : null;
   }
 
   @SuppressWarnings("unchecked")

@@ -138,7 +138,10 @@ final class ProxyTracingExtractor {
         }
         List<String> tags = new ArrayList<>();
         for (Object tag : list(tracing, "custom_tags")) {
-          tags.add(string(tag, "tag"));
+          String tagName = string(tag, "tag");
+          if (tagName != null) { // a custom tag without its name is Envoy's error, not ours
+            tags.add(tagName);
+          }
         }
         ListenerTracing entry = new ListenerTracing(name, hcmPath, 1, tracing != null, tracerName,
             percent(field(tracing, "random_sampling")), percent(field(tracing, "client_sampling")),

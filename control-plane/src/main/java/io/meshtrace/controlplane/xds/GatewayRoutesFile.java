@@ -20,7 +20,6 @@ import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -73,7 +72,9 @@ public final class GatewayRoutesFile {
           + (e.getProblem() == null ? e.getContext() : e.getProblem())
           + " (line " + (e.getProblemMark().getLine() + 1) + ", column "
           + (e.getProblemMark().getColumn() + 1) + ")"));
-    } catch (YAMLException e) {
+    } catch (RuntimeException e) {
+      // YAMLException, and what SnakeYAML's scanner throws besides (found by fuzzing: a
+      // truncated unicode escape in a quoted key is a NumberFormatException).
       throw new InvalidGatewayRoutesException(List.of("not valid YAML: " + e.getMessage()));
     }
     if (root == null) {

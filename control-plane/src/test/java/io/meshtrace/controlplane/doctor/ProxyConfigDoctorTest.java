@@ -393,4 +393,61 @@ class ProxyConfigDoctorTest {
     }
     return tree;
   }
+
+  /**
+   * Found by ProxyConfigDoctorFuzzTest (mutated fixtures, reduced by hand): a list element that
+   * is not an object, a custom tag without its name, YAML whose tags cannot be constructed and
+   * a null key crashed doctor (ClassCastException, NullPointerException, IllegalArgumentException)
+   * instead of reporting or refusing.
+   */
+  @Test
+  void malformedShapesFoundByFuzzingAreReportedOrRefusedNeverACrash() throws Exception {
+    DoctorReport notObjects = examine("""
+        {"static_resources": {"clusters": ["not a cluster"], "listeners": [7]}}""", MESHTRACE);
+    assertThat(notObjects.tracing().listeners()).isEmpty();
+
+    DoctorReport unnamedTag = examine("""
+        static_resources:
+          listeners:
+          - name: ingress
+            filter_chains:
+            - filters:
+              - name: envoy.filters.network.http_connection_manager
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                  tracing:
+                    custom_tags:
+                    - literal: {value: "x"}
+                    - tag: zone
+                      literal: {value: "eu"}
+        """, MESHTRACE);
+    assertThat(unnamedTag.tracing().listeners()).singleElement()
+        .satisfies(listener -> assertThat(listener.customTags()).containsExactly("zone"));
+
+    for (String yaml : List.of("static_resources: !!binary A", "tracing: !!binary {a: b}")) {
+      assertThatThrownBy(() -> examine(yaml, MESHTRACE))
+          .isInstanceOf(UnreadableProxyConfigException.class)
+          .hasMessageStartingWith("the input is neither JSON nor YAML");
+    }
+    // found by the long run: a sampling percentage of Infinity (or YAML's .inf) is no value
+    for (String value : List.of("\"Infinity\"", ".inf", ".nan")) {
+      DoctorReport infinite = examine("""
+          static_resources:
+            listeners:
+            - name: ingress
+              filter_chains:
+              - filters:
+                - name: envoy.filters.network.http_connection_manager
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                    tracing:
+                      random_sampling: {value: %s}
+          """.formatted(value), MESHTRACE);
+      assertThat(infinite.tracing().listeners()).singleElement()
+          .satisfies(listener -> assertThat(listener.randomSampling()).isEqualTo(0.0));
+    }
+    assertThatThrownBy(() -> examine("?", MESHTRACE))
+        .isInstanceOf(UnreadableProxyConfigException.class)
+        .hasMessageContaining("none of the shapes doctor reads");
+  }
 }

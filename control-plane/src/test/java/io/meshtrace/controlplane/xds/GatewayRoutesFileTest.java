@@ -135,4 +135,13 @@ class GatewayRoutesFileTest {
     assertThatThrownBy(() -> GatewayRoutesFile.load(missing))
         .hasMessage("cannot read " + missing + ": no such file");
   }
+
+  /** Found by GatewayRoutesFileFuzzTest: SnakeYAML's scanner threw NumberFormatException. */
+  @Test
+  void aTruncatedUnicodeEscapeIsNotValidYaml() {
+    assertThatThrownBy(() -> GatewayRoutesFile.parse(
+            new byte[] {'{', '"', (byte) 0xc3, (byte) 0xbf, 'l', 'i', 's', 't', '\\', 'u'}))
+        .isInstanceOf(InvalidGatewayRoutesException.class)
+        .hasMessageContaining("not valid YAML");
+  }
 }

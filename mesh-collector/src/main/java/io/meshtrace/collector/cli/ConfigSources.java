@@ -16,7 +16,6 @@ import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -137,7 +136,10 @@ final class ConfigSources implements CommandLine.IDefaultValueProvider {
       document = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
     } catch (IOException e) {
       throw new InvalidConfigException("config", "cannot read " + file + ": " + e.getMessage());
-    } catch (YAMLException e) {
+    } catch (RuntimeException e) {
+      // Not only YAMLException: SnakeYAML's constructors throw whatever a tag's conversion
+      // throws (IllegalArgumentException for a !!binary that is not base64, ClassCastException
+      // for !!binary on a mapping); each is a file that is not usable YAML.
       throw new InvalidConfigException("config", file + " is not valid YAML: " + e.getMessage());
     }
     if (document == null) {

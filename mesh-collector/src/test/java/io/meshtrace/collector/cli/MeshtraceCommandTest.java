@@ -255,6 +255,19 @@ class MeshtraceCommandTest {
     assertThat(result.err).contains("not valid YAML");
   }
 
+  /** The YAML tags that crashed doctor's reader when fuzzed crashed start-up here too. */
+  @Test
+  void yamlWhoseTagsCannotBeConstructedIsReported() throws IOException {
+    for (String yaml : java.util.List.of("zipkin-port: !!binary A\n",
+        "zipkin-port: !!binary {a: b}\n")) {
+      Path file = dir.resolve("tags.yaml");
+      Files.writeString(file, yaml);
+      Result result = run(Map.of(), "all-in-one", "--config", file.toString());
+      assertThat(result.exitCode).as(yaml).isEqualTo(2);
+      assertThat(result.err).as(yaml).contains("not valid YAML");
+    }
+  }
+
   @Test
   void invalidPgUrlAndByteSizesAreRefused() {
     assertThatThrownBy(() -> MeshtraceCommand.parseConfig(

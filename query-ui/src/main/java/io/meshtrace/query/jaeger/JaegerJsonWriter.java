@@ -79,6 +79,11 @@ public final class JaegerJsonWriter {
       writeReference(json, "CHILD_OF", traceId, SpanIds.fromBytes(span.getParentSpanId()));
     }
     for (Span.Link link : span.getLinksList()) {
+      // OTLP senders can link to anything (OTLP JSON's non-hex IDs become empty bytes) and
+      // intake keeps a span whose links are odd: such a link is no reference Jaeger can show.
+      if (link.getTraceId().size() != 16 || link.getSpanId().size() != 8) {
+        continue;
+      }
       writeReference(json, referenceType(link),
           TraceId.fromBytes(link.getTraceId()).toShortestHex(),
           SpanIds.fromBytes(link.getSpanId()));

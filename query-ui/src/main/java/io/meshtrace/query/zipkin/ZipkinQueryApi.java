@@ -2,6 +2,7 @@ package io.meshtrace.query.zipkin;
 
 import io.meshtrace.model.TraceId;
 import io.meshtrace.query.HttpResponses;
+import io.meshtrace.query.StoreReplies;
 import io.meshtrace.storage.SpanStore;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -9,8 +10,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import zipkin2.storage.QueryRequest;
 
 /**
@@ -19,7 +18,6 @@ import zipkin2.storage.QueryRequest;
  * body says which, an unknown trace a 404, empty results {@code []}.
  */
 public final class ZipkinQueryApi {
-  private static final Logger LOG = LoggerFactory.getLogger(ZipkinQueryApi.class);
 
   private final ZipkinNames names;
   private final ZipkinTraceReader reader;
@@ -97,8 +95,8 @@ public final class ZipkinQueryApi {
 
   /**
    * Runs a handler whose parameters may be refused: an IllegalArgumentException thrown while
-   * reading them is the client's mistake (400 with its message); a failed future is storage's
-   * (503 when unreachable, else 500).
+   * reading them is the client's mistake (400 with its message); a failed future is answered by
+   * {@link StoreReplies#fail} (503 when storage failed, with none of its text).
    */
   private static void answer(RoutingContext ctx, Function<RoutingContext, Future<Buffer>> handler) {
     Future<Buffer> body;
@@ -113,8 +111,6 @@ public final class ZipkinQueryApi {
   }
 
   private static void fail(RoutingContext ctx, Throwable failure) {
-    LOG.warn("{} failed: {}", ctx.request().path(), failure.getMessage());
-    HttpResponses.sendText(ctx, HttpResponses.statusOf(failure),
-        String.valueOf(failure.getMessage()));
+    StoreReplies.fail(ctx, failure, HttpResponses::sendText);
   }
 }

@@ -60,7 +60,6 @@ final class PostgresSpanStore implements SpanStore {
     UUID[] ids = traceIds.stream().distinct().map(TraceId::toUuid).toArray(UUID[]::new);
     return pool.preparedQuery(SELECT_TRACES)
         .execute(Tuple.of(ids))
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .compose(rows -> assemble(rows).map(byTrace -> {
           List<List<ResourceSpans>> traces = new ArrayList<>();
           for (UUID id : ids) {
@@ -70,12 +69,16 @@ final class PostgresSpanStore implements SpanStore {
             }
           }
           return traces;
-        }));
+        }))
+        .recover(ReadFailures::unavailable);
   }
 
   @Override
   public Future<List<TraceId>> findTraceIds(TraceQuery query) {
-    return search.find(query);
+    if (!StorableText.storable(query)) {
+      return Future.succeededFuture(List.of());
+    }
+    return search.find(query).recover(ReadFailures::unavailable);
   }
 
   @Override
@@ -85,22 +88,28 @@ final class PostgresSpanStore implements SpanStore {
 
   @Override
   public Future<List<SpanName>> getOperations(String serviceName, Integer spanKind) {
+    if (!StorableText.storable(serviceName)) {
+      return Future.succeededFuture(List.of());
+    }
     String sql = "SELECT o.name, o.span_kind FROM operations o JOIN services s ON s.id = o.service_id"
         + " WHERE s.name = $1" + (spanKind == null ? "" : " AND o.span_kind = $2")
         + " ORDER BY o.name, o.span_kind";
     Tuple args = spanKind == null ? Tuple.of(serviceName)
         : Tuple.of(serviceName, spanKind.shortValue());
     return pool.preparedQuery(sql).execute(args)
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
-        .map(rows -> {
+        .<List<SpanName>>map(rows -> {
           List<SpanName> names = new ArrayList<>();
           rows.forEach(row -> names.add(new SpanName(row.getString(0), row.getShort(1))));
           return names;
-        });
+        })
+        .recover(ReadFailures::unavailable);
   }
 
   @Override
   public Future<List<String>> getRemoteServiceNames(String serviceName) {
+    if (!StorableText.storable(serviceName)) {
+      return Future.succeededFuture(List.of());
+    }
     return strings("SELECT r.name FROM remote_services r JOIN services s ON s.id = r.service_id"
         + " WHERE s.name = $1 ORDER BY r.name", Tuple.of(serviceName));
   }
@@ -113,13 +122,13 @@ final class PostgresSpanStore implements SpanStore {
             WHERE hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2
             GROUP BY parent, child ORDER BY parent, child""")
         .execute(Tuple.of(start.atOffset(ZoneOffset.UTC), end.atOffset(ZoneOffset.UTC)))
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
-        .map(rows -> {
+        .<List<DependencyLink>>map(rows -> {
           List<DependencyLink> links = new ArrayList<>();
           rows.forEach(row -> links.add(new DependencyLink(row.getString(0), row.getString(1),
               row.getLong(2), row.getLong(3))));
           return links;
-        });
+        })
+        .recover(ReadFailures::unavailable);
   }
 
   @Override
@@ -130,18 +139,21 @@ final class PostgresSpanStore implements SpanStore {
 
   @Override
   public Future<List<String>> getTagValues(String key) {
+    if (!StorableText.storable(key)) {
+      return Future.succeededFuture(List.of());
+    }
     return strings("SELECT DISTINCT tags->>$1 AS v FROM attribute_sets WHERE tags ? $1 ORDER BY v",
         Tuple.of(key));
   }
 
   private Future<List<String>> strings(String sql, Tuple args) {
     return pool.preparedQuery(sql).execute(args)
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
-        .map(rows -> {
+        .<List<String>>map(rows -> {
           List<String> values = new ArrayList<>();
           rows.forEach(row -> values.add(row.getString(0)));
           return values;
-        });
+        })
+        .recover(ReadFailures::unavailable);
   }
 
   /** Rows of {@link #SELECT_TRACES}'s shape, grouped by trace and source. */
@@ -166,7 +178,6 @@ final class PostgresSpanStore implements SpanStore {
       ordered.add(row);
     }
     return dictionaries.load(sources, operations, sets, keys)
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .map(loaded -> {
           ordered.sort(Comparator.comparingLong((Row r) -> r.getLong(1)));
           Map<UUID, Map<Integer, List<Span>>> byTrace = new LinkedHashMap<>();

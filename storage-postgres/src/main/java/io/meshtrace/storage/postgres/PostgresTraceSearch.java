@@ -344,7 +344,6 @@ final class PostgresTraceSearch {
     sql.append(" ORDER BY s.start_time DESC, s.trace_id DESC LIMIT $").append(args.size());
     boolean payload = plan.needsPayload();
     return pool.preparedQuery(selectRows(payload) + sql).execute(args)
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .compose(rows -> collect(plan, rows, payload, found))
         .compose(read -> {
           int total = scanned + read.rows();
@@ -373,7 +372,6 @@ final class PostgresTraceSearch {
     args.addValue(pageSize);
     sql.append(" ORDER BY s.start_time DESC LIMIT $").append(args.size());
     return pool.preparedQuery(sql.toString()).execute(args)
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .compose(times -> {
           List<OffsetDateTime> starts = new ArrayList<>(times.size());
           times.forEach(row -> starts.add(row.getOffsetDateTime(0)));
@@ -411,7 +409,6 @@ final class PostgresTraceSearch {
     sql.append(" ORDER BY s.start_time DESC, s.trace_id DESC");
     boolean payload = plan.needsPayload();
     return pool.preparedQuery(selectRows(payload) + sql).execute(args)
-        .recover(failure -> Future.failedFuture(PgErrors.classify(failure)))
         .compose(rows -> collect(plan, rows, payload, found))
         .mapEmpty();
   }

@@ -213,4 +213,43 @@ class ZipkinJsonV2ToOtlpTest {
     assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(deep.getBytes(StandardCharsets.UTF_8),
         RECEIVED)).hasMessageContaining("nested deeper than");
   }
+
+  /**
+   * Found by ZipkinDecodersFuzzTest's comparison with zipkin2: zipkin2's reader takes JSON's
+   * literals in any case ("shared":True), escapes JSON does not have (\') and a short all-zero
+   * ID ("0", padded); the direct decoder refuses all three. Deliberate differences, kept.
+   */
+  @Test
+  void literalsInAnotherCaseAreRefusedThoughZipkin2ReadsThem() {
+    byte[] json = ("[{\"traceId\":\"ba67bfd5e801d355\",\"id\":\"2a06a4b23e7e9769\","
+        + "\"shared\":True}]").getBytes(StandardCharsets.UTF_8);
+    assertThat(SpanBytesDecoder.JSON_V2.decodeList(json)).hasSize(1);
+    assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(json, RECEIVED))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected true or false");
+    byte[] escape = ("[{\"traceId\":\"ba67bfd5e801d355\",\"id\":\"2a06a4b23e7e9769\","
+        + "\"name\":\"it\\'s\"}]").getBytes(StandardCharsets.UTF_8);
+    assertThat(SpanBytesDecoder.JSON_V2.decodeList(escape)).hasSize(1);
+    assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(escape, RECEIVED))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("invalid escape");
+    // zipkin2 refuses "0000000000000000" but pads and takes "0"; both are refused here
+    byte[] zero = "[{\"traceId\":\"f59c0157d00113d9\",\"id\":\"0\"}]"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThat(SpanBytesDecoder.JSON_V2.decodeList(zero)).hasSize(1);
+    assertThatThrownBy(() -> ZipkinJsonV2ToOtlp.decode(zero, RECEIVED))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("id is all zeros");
+  }
+
+  /**
+   * Found the same way, the other direction: zipkin2's reader cannot skip a 25-digit number in
+   * a field it does not know; the direct decoder skips it, as the JSON is valid.
+   */
+  @Test
+  void aLongNumberInAnUnknownFieldIsSkippedThoughZipkin2CannotSkipIt() {
+    byte[] json = ("[{\"traceId\":\"f59c0157d00113d9\",\"id\":\"4a38f71812ccda41\","
+        + "\"annotationimestamp\":1844674407370955161699999}]").getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> SpanBytesDecoder.JSON_V2.decodeList(json))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("Malformed");
+    assertThat(ZipkinJsonV2ToOtlp.decode(json, RECEIVED)).hasSize(1);
+  }
 }
