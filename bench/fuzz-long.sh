@@ -7,7 +7,7 @@
 # HttpApisFuzzTest: Jaeger v1, v3 and Zipkin v2 queries, the Zipkin, OTLP and Jaeger intakes,
 # against a real all-in-one on the embedded PostgreSQL) FUZZ_HTTP_TRIES requests each
 # (default 20,000). Each target prints one line,
-#   FUZZ target=.. inputs=.. accepted=.. rejected=.. crashes=.. hangs=.. 5xx=.. dbtext=.. known=..
+#   FUZZ target=.. inputs=.. accepted=.. rejected=.. crashes=.. hangs=.. 5xx=.. dbtext=..
 # collected into bench/results/fuzz-<time>.txt (the Maven log beside it in bench/target/).
 # A crash or a hang stops that target's property (jqwik reports it; the input is saved whole
 # under <module>/target/fuzz-failures/); test failures do not stop the build

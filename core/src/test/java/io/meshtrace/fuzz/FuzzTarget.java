@@ -48,7 +48,6 @@ public final class FuzzTarget {
   private final AtomicLong hangs = new AtomicLong();
   private final AtomicLong serverErrors = new AtomicLong();
   private final AtomicLong databaseText = new AtomicLong();
-  private final AtomicLong known = new AtomicLong();
   private final java.util.Map<Integer, AtomicLong> statuses =
       new java.util.concurrent.ConcurrentSkipListMap<>();
   /** From the first input's start to the last one's end: the target's own time. */
@@ -113,14 +112,6 @@ public final class FuzzTarget {
   /** Counts an HTTP answer's status, for the summary ({@code statuses={200=.., 400=..}}). */
   public void answered(int status) {
     statuses.computeIfAbsent(status, s -> new AtomicLong()).incrementAndGet();
-  }
-
-  /**
-   * Counts an answer that shows a known, tracked problem someone else is fixing: reported in
-   * the summary ({@code known=N}) rather than failing the run.
-   */
-  public void known() {
-    known.incrementAndGet();
   }
 
   private void check(java.util.function.Supplier<String> input, Run run) {
@@ -189,9 +180,9 @@ public final class FuzzTarget {
   public String report() {
     String line = String.format(java.util.Locale.ROOT,
         "FUZZ target=%s inputs=%d accepted=%d rejected=%d crashes=%d hangs=%d 5xx=%d dbtext=%d"
-            + " known=%d seconds=%.1f%s",
+            + " seconds=%.1f%s",
         name, inputs.get(), accepted.get(), rejected.get(), crashes.get(), hangs.get(),
-        serverErrors.get(), databaseText.get(), known.get(),
+        serverErrors.get(), databaseText.get(),
         (lastNanos - firstNanos) / 1e9,
         statuses.isEmpty() ? "" : " statuses=" + statuses.toString().replace(" ", ""));
     System.out.println(line);

@@ -181,24 +181,7 @@ class HttpApisFuzzTest {
     String described = "POST " + path + " (" + type + ", " + body.length + " bytes)";
     target.check(body, () -> answer.set(RawHttp.send(server.ports().get(listener), "POST",
         path, type, body, SOCKET_DEADLINE, headers)));
-    if (isKnownNulInTag(answer.get())) {
-      target.answered(answer.get().status());
-      target.known();
-      return;
-    }
     judge(target, described, answer.get());
-  }
-
-  /**
-   * Issue 17's known ingest case, being fixed with poison isolation (NUL replaced in every
-   * stored string): a NUL in a tag key or value is refused with 400 and PostgreSQL's words.
-   * Counted as known, not failed; any other 5xx or database text still fails.
-   */
-  static boolean isKnownNulInTag(RawHttp.Answer answer) {
-    // Text or, over OTLP/protobuf, the message inside a google.rpc.Status.
-    return answer.status() == 400 && answer.body().contains("storage refused the spans: ")
-        && (answer.body().contains("unsupported Unicode escape sequence")
-            || answer.body().contains("invalid byte sequence for encoding \"UTF8\": 0x00"));
   }
 
   /** Below 500, no database text; a malformed answer (status -1) counts as a 5xx. */
