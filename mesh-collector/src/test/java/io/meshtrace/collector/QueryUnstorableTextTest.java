@@ -71,6 +71,16 @@ class QueryUnstorableTextTest {
   }
 
   @Test
+  void invalidPercentEncodingIsA400ThatSaysSo() throws Exception {
+    for (String path : List.of("/api/traces?lookback=%G0", "/api/dependencies?endTs=%2",
+        "/api/v3/operations?service=%G0")) {
+      RawHttp.Answer answer = RawHttp.get(query, path, DEADLINE);
+      assertThat(answer.status()).as(path).isEqualTo(400);
+      assertThat(answer.body()).as(path).startsWith("malformed request: ");
+    }
+  }
+
+  @Test
   void otherTextPostgresCannotTakeIsAnUnknownNameToo() throws Exception {
     // invalid UTF-8 after percent-decoding, an encoded surrogate, a lone surrogate in JSON
     assertEmptyData(RawHttp.get(query, "/api/traces?service=%C3%28", DEADLINE));

@@ -73,7 +73,7 @@ final class Listeners {
     ZipkinQueryApi query = mode.runsQuery() ? new ZipkinQueryApi(store) : null;
     return http("zipkin", config.listeners().zipkinPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), v -> {
-          Router router = Router.router(v);
+          Router router = MalformedRequests.answeredOn(Router.router(v));
           if (mode.runsIngest()) {
             receiver.mount(router);
           }
@@ -117,7 +117,7 @@ final class Listeners {
         observer);
     return http("jaegerHttp", config.listeners().jaegerHttpPort(),
         config.listeners().httpEventLoops(), HttpListener.defaultOptions(), v -> {
-          Router router = Router.router(v);
+          Router router = MalformedRequests.answeredOn(Router.router(v));
           receiver.mount(router);
           if (remote != null) {
             remote.mountApiSampling(router);
@@ -150,7 +150,7 @@ final class Listeners {
     BrowserUi ui = new BrowserUi(UiAssets.load());
     return http("query", config.listeners().queryPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), v -> {
-          Router router = Router.router(v);
+          Router router = MalformedRequests.answeredOn(Router.router(v));
           jaeger.mount(router);
           jaegerV3.mount(router);
           if (adminApi != null) {
@@ -167,7 +167,7 @@ final class Listeners {
     RemoteSamplingHttp remote = new RemoteSamplingHttp(served, observer);
     return http("samplingHttp", config.listeners().samplingHttpPort(), 1,
         HttpListener.defaultOptions(), v -> {
-          Router router = remote.router(v);
+          Router router = MalformedRequests.answeredOn(remote.router(v));
           adminApi.mount(v, router);
           return router;
         });
