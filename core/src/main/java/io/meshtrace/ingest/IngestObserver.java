@@ -28,4 +28,7 @@ public interface IngestObserver {
 
   /** Strings whose NUL characters or malformed UTF-8 were replaced so that they can be stored. */
   default void stringsCleaned(long count) {}
+
+  /** Span links dropped because their trace or span ID has the wrong length. */
+  default void linksDropped(long count) {}
 }

@@ -94,6 +94,9 @@ public final class IngestPipeline implements SpanIngest {
     if (outcome.stringsCleaned() > 0) {
       observer.stringsCleaned(outcome.stringsCleaned());
     }
+    if (outcome.linksDropped() > 0) {
+      observer.linksDropped(outcome.linksDropped());
+    }
     long rejected = outcome.rejectedSpans();
     if (rejected > 0 && !source.partialSuccess()) {
       // Counted by reason here, so accept()'s recover() passes the refusal on uncounted.

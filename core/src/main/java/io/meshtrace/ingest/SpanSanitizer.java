@@ -24,7 +24,8 @@ final class SpanSanitizer {
 
   /** The request after sanitizing. */
   record Outcome(List<ResourceSpans> kept, long keptSpans, Map<SpanRejection, Long> rejectedByReason,
-      String firstProblem, long attributesDropped, long valuesTruncated, long stringsCleaned) {
+      String firstProblem, long attributesDropped, long valuesTruncated, long stringsCleaned,
+      long linksDropped) {
     long rejectedSpans() {
       return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -95,7 +96,8 @@ final class SpanSanitizer {
       kept.add(rebuilt == null ? resourceSpans : rebuilt.build());
     }
     return new Outcome(kept, counters.kept, counters.rejected, counters.firstProblem,
-        counters.attributesDropped, counters.valuesTruncated, counters.stringsCleaned);
+        counters.attributesDropped, counters.valuesTruncated, counters.stringsCleaned,
+        counters.linksDropped);
   }
 
   private ScopeSpans cleanScope(ScopeSpans scopeSpans, Counters counters) {
@@ -176,7 +178,37 @@ final class SpanSanitizer {
                 + link.getAttributesCount() - linkAttributes.size()));
       }
     }
+    if (hasUnreadableLink(span)) {
+      builder = builder == null ? span.toBuilder() : builder;
+      List<Span.Link> readable = new ArrayList<>();
+      for (Span.Link link : builder.getLinksList()) {
+        if (isReadable(link)) {
+          readable.add(link);
+        }
+      }
+      counters.linksDropped += builder.getLinksCount() - readable.size();
+      builder.setDroppedLinksCount(span.getDroppedLinksCount() + builder.getLinksCount()
+          - readable.size()).clearLinks().addAllLinks(readable);
+    }
     return builder == null ? span : builder.build();
+  }
+
+  /**
+   * A link to a trace or span ID of the wrong length points nowhere, and no API can show it
+   * (Jaeger's references need both IDs): dropped and counted in {@code dropped_links_count}
+   * rather than stored to trouble every read of its trace.
+   */
+  private static boolean hasUnreadableLink(Span span) {
+    for (int i = 0; i < span.getLinksCount(); i++) {
+      if (!isReadable(span.getLinks(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isReadable(Span.Link link) {
+    return link.getTraceId().size() == 16 && link.getSpanId().size() == 8;
   }
 
   /**
@@ -333,6 +365,7 @@ final class SpanSanitizer {
     long attributesDropped;
     long valuesTruncated;
     long stringsCleaned;
+    long linksDropped;
 
     void reject(SpanProblem problem) {
       rejected.merge(problem.reason(), 1L, Long::sum);

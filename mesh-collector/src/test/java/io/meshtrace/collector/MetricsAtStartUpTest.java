@@ -69,7 +69,8 @@ class MetricsAtStartUpTest {
     assertThat(metrics).contains("meshtrace_attributes_dropped_total 0.0",
         "meshtrace_attribute_values_truncated_total 0.0", "meshtrace_spans_in_flight 0.0",
         "meshtrace_storage_commit_seconds_count{outcome=\"failed\"} 0",
-        "meshtrace_strings_cleaned_total 0.0", "meshtrace_storage_write_timeouts_total 0.0");
+        "meshtrace_strings_cleaned_total 0.0", "meshtrace_links_dropped_total 0.0",
+        "meshtrace_storage_write_timeouts_total 0.0");
     assertThat(metrics).contains("meshtrace_partition_analyses_total{outcome=\"ok\"} 0.0",
         "meshtrace_partition_analyses_total{outcome=\"failed\"} 0.0",
         "meshtrace_partition_analyse_seconds_total 0.0");

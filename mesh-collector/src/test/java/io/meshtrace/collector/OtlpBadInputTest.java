@@ -108,6 +108,28 @@ class OtlpBadInputTest {
   }
 
   @Test
+  void linksWithIdsOfTheWrongLengthAreDroppedAndCounted() throws Exception {
+    ByteString traceId = OtlpPayloads.randomTraceId();
+    ExportTraceServiceRequest request = OtlpPayloads.trace(traceId, 1, "links", span ->
+        span.toBuilder()
+            .addLinks(Span.Link.newBuilder().setTraceId(traceId)
+                .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})))
+            .addLinks(Span.Link.newBuilder().setTraceId(ByteString.copyFrom(new byte[] {1, 2}))
+                .setSpanId(ByteString.copyFrom(new byte[8])))
+            .build());
+    String before = get(url(server, "admin", "/metrics")).body();
+    assertThat(postBytes(otlpHttp, "application/x-protobuf", request.toByteArray()).statusCode())
+        .isEqualTo(200);
+    Span stored = server.storage().spanStore().getTrace(TraceId.fromBytes(traceId)).await()
+        .get(0).getScopeSpans(0).getSpans(0);
+    assertThat(stored.getLinksCount()).isEqualTo(1);
+    assertThat(stored.getDroppedLinksCount()).isEqualTo(1);
+    String after = get(url(server, "admin", "/metrics")).body();
+    assertThat(counter(after, "meshtrace_links_dropped_total")
+        - counter(before, "meshtrace_links_dropped_total")).isEqualTo(1.0);
+  }
+
+  @Test
   void spansTheDatabaseRefusesAreReportedThroughPartialSuccessAndTheRestStored()
       throws Exception {
     PoisonSpans.refuse(server.storage().pool());

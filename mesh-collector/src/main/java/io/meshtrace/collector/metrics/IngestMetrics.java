@@ -36,6 +36,7 @@ import java.util.function.Supplier;
  *       meshtrace_attribute_values_truncated_total}: the attribute limits at work
  *   <li>{@code meshtrace_strings_cleaned_total}: strings stored with U+FFFD in place of NUL
  *       characters or malformed UTF-8, which PostgreSQL's text cannot hold
+ *   <li>{@code meshtrace_links_dropped_total}: span links whose IDs have the wrong length
  *   <li>{@code meshtrace_spans_in_flight}: spans accepted and not yet committed
  *   <li>{@code meshtrace_storage_batch_spans}: spans per insert (group commit)
  *   <li>{@code meshtrace_storage_commit_seconds{outcome}}: insert latency
@@ -53,6 +54,7 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
   private final Counter attributesDropped;
   private final Counter valuesTruncated;
   private final Counter stringsCleaned;
+  private final Counter linksDropped;
   private final DistributionSummary batchSpans;
   private final Timer commitOk;
   private final Timer commitFailed;
@@ -90,6 +92,9 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
         .description("Attribute values cut to the maximum length").register(registry);
     this.stringsCleaned = Counter.builder("meshtrace.strings.cleaned")
         .description("Strings stored with U+FFFD in place of NUL characters or malformed UTF-8")
+        .register(registry);
+    this.linksDropped = Counter.builder("meshtrace.links.dropped")
+        .description("Span links dropped because their trace or span ID has the wrong length")
         .register(registry);
     this.batchSpans = DistributionSummary.builder("meshtrace.storage.batch.spans")
         .description("Spans per insert statement").baseUnit("spans")
@@ -153,6 +158,11 @@ public final class IngestMetrics implements IngestObserver, SpanBatchListener {
   @Override
   public void stringsCleaned(long count) {
     stringsCleaned.increment(count);
+  }
+
+  @Override
+  public void linksDropped(long count) {
+    linksDropped.increment(count);
   }
 
   @Override
