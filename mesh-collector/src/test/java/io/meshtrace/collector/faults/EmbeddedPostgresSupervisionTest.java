@@ -67,7 +67,9 @@ class EmbeddedPostgresSupervisionTest {
     Path version = dataDir.resolve("postgres/PG_VERSION");
     Path moved = dataDir.resolve("PG_VERSION.moved");
     Files.move(version, moved);
-    server.embeddedPostgres().postmaster().destroyForcibly();
+    ProcessHandle postmaster = server.embeddedPostgres().postmaster();
+    postmaster.destroyForcibly();
+    postmaster.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
     assertThat(sendOnce()).isEqualTo(503);
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     HttpResponse<String> health = get(url(server, "admin", "/healthz"));
@@ -82,6 +84,12 @@ class EmbeddedPostgresSupervisionTest {
 
     Files.move(moved, version);
     acknowledged.add(sendUntil(status -> status == 202, Duration.ofSeconds(60)));
+    // Healthy again once the supervisor has seen it up (a moment after it answers).
+    long healthy = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (get(url(server, "admin", "/healthz")).statusCode() != 200
+        && System.nanoTime() < healthy) {
+      Thread.sleep(100);
+    }
     assertThat(get(url(server, "admin", "/healthz")).statusCode()).isEqualTo(200);
 
     for (String traceId : acknowledged) {
