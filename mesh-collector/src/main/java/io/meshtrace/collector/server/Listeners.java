@@ -73,7 +73,8 @@ final class Listeners {
     ZipkinQueryApi query = mode.runsQuery() ? new ZipkinQueryApi(store) : null;
     return http("zipkin", config.listeners().zipkinPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), v -> {
-          Router router = MalformedRequests.answeredOn(Router.router(v));
+          Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),
+              "/*");
           if (mode.runsIngest()) {
             receiver.mount(router);
           }
@@ -100,7 +101,8 @@ final class Listeners {
         config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(),
         config.ingest().otlpHttpCorsOrigins()), budget);
     return http("otlpHttp", config.listeners().otlpHttpPort(),
-        config.listeners().httpEventLoops(), HttpListener.defaultOptions(), receiver::router);
+        config.listeners().httpEventLoops(), HttpListener.defaultOptions(),
+        v -> ApiResponseHeaders.on(receiver.router(v), "/*"));
   }
 
   /**
@@ -117,7 +119,8 @@ final class Listeners {
         observer);
     return http("jaegerHttp", config.listeners().jaegerHttpPort(),
         config.listeners().httpEventLoops(), HttpListener.defaultOptions(), v -> {
-          Router router = MalformedRequests.answeredOn(Router.router(v));
+          Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),
+              "/*");
           receiver.mount(router);
           if (remote != null) {
             remote.mountApiSampling(router);
@@ -150,7 +153,8 @@ final class Listeners {
     BrowserUi ui = new BrowserUi(UiAssets.load());
     return http("query", config.listeners().queryPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), v -> {
-          Router router = MalformedRequests.answeredOn(Router.router(v));
+          Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),
+              "/api/*");
           jaeger.mount(router);
           jaegerV3.mount(router);
           if (adminApi != null) {
@@ -167,7 +171,8 @@ final class Listeners {
     RemoteSamplingHttp remote = new RemoteSamplingHttp(served, observer);
     return http("samplingHttp", config.listeners().samplingHttpPort(), 1,
         HttpListener.defaultOptions(), v -> {
-          Router router = MalformedRequests.answeredOn(remote.router(v));
+          Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(remote.router(v)),
+              "/*");
           adminApi.mount(v, router);
           return router;
         });
@@ -204,7 +209,7 @@ final class Listeners {
 
   HttpListener admin(AdminRoutes routes) {
     return http("admin", config.listeners().adminPort(), 1, HttpListener.defaultOptions(),
-        routes::router);
+        v -> ApiResponseHeaders.on(routes.router(v), "/*"));
   }
 
   /** gRPC compresses messages itself; HTTP-level compression would only confuse clients. */
