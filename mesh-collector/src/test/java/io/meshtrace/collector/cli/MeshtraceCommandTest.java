@@ -308,6 +308,18 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void thePgUrlsPasswordIsNeverPrintedWithTheConfiguration() {
+    MeshtraceConfig config = MeshtraceCommand.parseConfig(new String[] {"all-in-one",
+        "--pg-url", "postgresql://meshtrace:s3cr3t-pw@db.example:5432/traces"}, Map.of());
+    assertThat(config.storage().pgUrl()).contains("s3cr3t-pw");
+    assertThat(config.toString()).doesNotContain("s3cr3t-pw")
+        .contains("postgresql://(credentials)@db.example:5432/traces");
+    MeshtraceConfig fromEnvironment = MeshtraceCommand.parseConfig(new String[] {"query"},
+        Map.of("MESHTRACE_PG_URL", "postgres://meshtrace:s3cr3t-pw@db/traces"));
+    assertThat(fromEnvironment.toString()).doesNotContain("s3cr3t-pw");
+  }
+
+  @Test
   void faultSettingsAreCheckedNamingThem() {
     Result zero = run(Map.of(), "all-in-one", "--storage-write-timeout", "0s");
     assertThat(zero.exitCode).isEqualTo(2);
