@@ -79,11 +79,7 @@ public final class BodyReader {
   }
 
   private static boolean compressed(HttpServerRequest request) {
-    try {
-      return RequestBodies.isCompressed(request.getHeader(HttpHeaders.CONTENT_ENCODING));
-    } catch (IngestException unsupported) {
-      return false; // refused once read
-    }
+    return RequestBodies.isCompressed(request.getHeader(HttpHeaders.CONTENT_ENCODING));
   }
 
   /** Reads what comes and keeps none of it: the client is answered while it still sends. */

@@ -45,9 +45,16 @@ public final class RequestBodies {
     return compressed(contentEncoding) ? gunzip(body, maxDecompressedBytes, reservation) : body;
   }
 
-  /** Whether a body in this encoding is inflated before it is decoded. */
+  /**
+   * Whether a body in this encoding is inflated before it is decoded, for sizing it before it
+   * is: false for an encoding meshtrace does not take, which {@link #decode} then refuses.
+   */
   public static boolean isCompressed(String contentEncoding) {
-    return compressed(contentEncoding);
+    try {
+      return compressed(contentEncoding);
+    } catch (IngestException unsupported) {
+      return false;
+    }
   }
 
   /** Whether the body is gzip; an encoding this is not is refused. */

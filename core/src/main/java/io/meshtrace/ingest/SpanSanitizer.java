@@ -23,9 +23,9 @@ import java.util.Map;
 final class SpanSanitizer {
 
   /** The request after sanitizing. */
-  record Outcome(List<ResourceSpans> kept, long keptSpans, Map<SpanRejection, Long> rejectedByReason,
-      String firstProblem, long attributesDropped, long valuesTruncated, long stringsCleaned,
-      long linksDropped) {
+  record Outcome(List<ResourceSpans> kept, long keptSpans,
+      Map<SpanRejection, Long> rejectedByReason, String firstProblem, long attributesDropped,
+      long valuesTruncated, long stringsCleaned, long linksDropped) {
     long rejectedSpans() {
       return rejectedByReason.values().stream().mapToLong(Long::longValue).sum();
     }

@@ -102,7 +102,7 @@ public final class JaegerHttpReceiver {
       return;
     }
     LargeBodyDecoding.run(ctx.vertx().getOrCreateContext(), received.length,
-            compressed(encoding), () -> decode(received, encoding, reservation))
+            RequestBodies.isCompressed(encoding), () -> decode(received, encoding, reservation))
         .onComplete(decoded -> {
           if (decoded.failed()) {
             reservation.release();
@@ -121,14 +121,6 @@ public final class JaegerHttpReceiver {
               .onSuccess(result -> ctx.response().setStatusCode(202).end())
               .onFailure(failure -> respond(ctx, IngestException.of(failure)));
         });
-  }
-
-  private static boolean compressed(String encoding) {
-    try {
-      return RequestBodies.isCompressed(encoding);
-    } catch (IngestException unsupported) {
-      return false; // refused as it is decoded
-    }
   }
 
   /** Runs on a worker for a large body: touches nothing of the request but its bytes. */

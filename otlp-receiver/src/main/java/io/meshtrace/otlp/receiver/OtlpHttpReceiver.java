@@ -103,7 +103,8 @@ public final class OtlpHttpReceiver {
         .compose(received -> {
           requireSupportedType(ctx);
           return LargeBodyDecoding.run(ctx.vertx().getOrCreateContext(), received.length,
-              compressed(encoding), () -> parse(json, received, encoding, reservation));
+              RequestBodies.isCompressed(encoding),
+              () -> parse(json, received, encoding, reservation));
         })
         .onComplete(parsed -> {
           if (parsed.failed()) {
@@ -118,14 +119,6 @@ public final class OtlpHttpReceiver {
               .onSuccess(result -> send(ctx, 200, json, OtlpResponses.success(result)))
               .onFailure(failure -> respond(ctx, json, IngestException.of(failure)));
         });
-  }
-
-  private static boolean compressed(String encoding) {
-    try {
-      return RequestBodies.isCompressed(encoding);
-    } catch (IngestException unsupported) {
-      return false; // refused as it is decoded
-    }
   }
 
   /** Runs on a worker for a large body: touches nothing of the request but its bytes. */

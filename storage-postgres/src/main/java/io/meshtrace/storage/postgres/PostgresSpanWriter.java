@@ -106,14 +106,6 @@ final class PostgresSpanWriter implements PositionedSpanSink {
           : new PartialWrite(rejectedSpans, firstRejection);
     }
 
-    List<SpanRow> rows() {
-      return rows;
-    }
-
-    SourcePositions positions() {
-      return positions;
-    }
-
     void complete(Throwable failure) {
       CallerContext.complete(done, context, failure);
     }
@@ -243,7 +235,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     synchronized (this) {
       wasQueued = queue.remove(write);
       if (wasQueued) {
-        queuedSpans -= write.rows().size();
+        queuedSpans -= write.rows.size();
       }
     }
     if (write.done.future().isComplete()) {
@@ -268,7 +260,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   private void answerTimedOut(PendingWrite write, String where) {
     timedOut.incrementAndGet();
     LOG.warn("A write of {} spans was not committed within {} ms ({}); answering 503",
-        write.rows().size(), writeTimeout.toMillis(), where);
+        write.rows.size(), writeTimeout.toMillis(), where);
     write.complete(new StorageUnavailableException("storage did not commit the spans within "
         + writeTimeout.toMillis() + " ms; retry later", null));
   }
@@ -294,9 +286,8 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     if (queued != null) {
       oldest = queued.acceptedNanos;
     }
-    for (PendingWrite write : writing) {
-      oldest = Math.min(oldest, write.acceptedNanos);
-      break;
+    if (!writing.isEmpty()) {
+      oldest = Math.min(oldest, writing.iterator().next().acceptedNanos);
     }
     return oldest == Long.MAX_VALUE ? Duration.ZERO
         : Duration.ofNanos(System.nanoTime() - oldest);
@@ -314,12 +305,12 @@ final class PostgresSpanWriter implements PositionedSpanSink {
         // that moves positions, whose statement can then move them in one call.
         boolean positioned = false;
         while (!queue.isEmpty()
-            && (batch.isEmpty() || spans + queue.peek().rows().size() <= maxBatchSpans)
-            && !(positioned && queue.peek().positions() != null)) {
+            && (batch.isEmpty() || spans + queue.peek().rows.size() <= maxBatchSpans)
+            && !(positioned && queue.peek().positions != null)) {
           PendingWrite next = queue.poll();
-          positioned |= next.positions() != null;
+          positioned |= next.positions != null;
           batch.add(next);
-          spans += next.rows().size();
+          spans += next.rows.size();
         }
         inFlight++;
         writing.addAll(batch);
@@ -328,7 +319,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
         synchronized (this) {
           inFlight--;
           for (PendingWrite write : batch) {
-            queuedSpans -= write.rows().size();
+            queuedSpans -= write.rows.size();
             writing.remove(write);
           }
         }
@@ -345,9 +336,9 @@ final class PostgresSpanWriter implements PositionedSpanSink {
     List<SpanRow> rows = new ArrayList<>();
     SourcePositions positions = null;
     for (PendingWrite write : batch) {
-      rows.addAll(write.rows());
-      if (write.positions() != null) {
-        positions = write.positions();
+      rows.addAll(write.rows);
+      if (write.positions != null) {
+        positions = write.positions;
       }
     }
     long started = System.nanoTime();

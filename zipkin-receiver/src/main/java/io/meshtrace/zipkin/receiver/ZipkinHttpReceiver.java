@@ -90,7 +90,7 @@ public final class ZipkinHttpReceiver {
     String encoding = ctx.request().getHeader(HttpHeaders.CONTENT_ENCODING);
     BodyReader.read(ctx.request(), limits.maxRequestBytes(), reservation)
         .compose(received -> LargeBodyDecoding.run(ctx.vertx().getOrCreateContext(),
-            received.length, compressed(encoding),
+            received.length, RequestBodies.isCompressed(encoding),
             () -> decode(contentType, apiVersion, received, encoding, reservation)))
         .onComplete(decoded -> {
           if (decoded.failed()) {
@@ -110,14 +110,6 @@ public final class ZipkinHttpReceiver {
               .onSuccess(result -> ctx.response().setStatusCode(202).end())
               .onFailure(failure -> respond(ctx, IngestException.of(failure)));
         });
-  }
-
-  private static boolean compressed(String encoding) {
-    try {
-      return RequestBodies.isCompressed(encoding);
-    } catch (IngestException unsupported) {
-      return false; // refused as it is decoded
-    }
   }
 
   /** Runs on a worker for a large body: touches nothing of the request but its bytes. */
