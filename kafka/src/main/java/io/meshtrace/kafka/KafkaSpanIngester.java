@@ -297,16 +297,9 @@ public final class KafkaSpanIngester implements Component {
           if (start != null && record.offset() < start) {
             continue; // stored already: the consumer was behind the stored position
           }
-          List<ResourceSpans> decoded;
-          try {
-            if (record.value() == null) {
-              throw new IllegalArgumentException("the record has no value");
-            }
-            decoded = settings.decoder().decodeSpans(record.value());
-          } catch (RuntimeException undecodable) {
+          List<ResourceSpans> decoded = decodeOrSkip(record, partition);
+          if (decoded == null) {
             skippedRecords++;
-            LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
-                undecodable.getMessage());
             continue;
           }
           storable(decoded, spans, spanCounts);
@@ -353,15 +346,9 @@ public final class KafkaSpanIngester implements Component {
               Map.of(partition.partition(), start), Map.of(partition.partition(), next));
           List<ResourceSpans> spans = new ArrayList<>();
           long[] counts = new long[2];
-          boolean decoded = false;
-          try {
-            if (record.value() != null) {
-              storable(settings.decoder().decodeSpans(record.value()), spans, counts);
-              decoded = true;
-            }
-          } catch (RuntimeException undecodable) {
-            LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
-                undecodable.getMessage());
+          List<ResourceSpans> decoded = decodeOrSkip(record, partition);
+          if (decoded != null) {
+            storable(decoded, spans, counts);
           }
           try {
             await(sink.accept(spans, moved));
@@ -374,7 +361,7 @@ public final class KafkaSpanIngester implements Component {
             await(sink.accept(List.of(), moved));
           }
           expected.put(partition, next);
-          if (decoded) {
+          if (decoded != null) {
             recordsStored.incrementAndGet();
           } else {
             recordsSkipped.incrementAndGet();
@@ -410,6 +397,21 @@ public final class KafkaSpanIngester implements Component {
         }
       }
       return counts;
+    }
+
+    /** The record's spans, or null (logged) when it has no value or cannot be decoded. */
+    private List<ResourceSpans> decodeOrSkip(ConsumerRecord<String, byte[]> record,
+        TopicPartition partition) {
+      try {
+        if (record.value() == null) {
+          throw new IllegalArgumentException("the record has no value");
+        }
+        return settings.decoder().decodeSpans(record.value());
+      } catch (RuntimeException undecodable) {
+        LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
+            undecodable.getMessage());
+        return null;
+      }
     }
 
     /** The spans storage can hold, by the same rules as the collectors' (counts: kept, dropped). */
