@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.common.GrpcMessageDecoder;
@@ -69,7 +70,10 @@ import zipkin2.codec.SpanBytesEncoder;
  * to the open loop; {@code --unique-requests N} builds N distinct bodies and cycles through them;
  * {@code --spans-per-request} must be a multiple of {@code --spans-per-trace}; {@code --url A,B}
  * sends requests to several servers in turn (collectors behind one address in a deployment);
- * {@code --request-timeout SECONDS} fails an HTTP request that gets no answer for that long.
+ * {@code --request-timeout SECONDS} fails an HTTP request that gets no answer for that long;
+ * {@code --headers k:v,k2:v2} adds headers (gRPC metadata) to every request, for example a
+ * tenant or {@code authorization}; an {@code https} URL connects over TLS, trusting the PEM
+ * certificates of {@code --ca-file} (gRPC negotiates HTTP/2 by ALPN).
  */
 public final class LoadGenerator {
   private static final ServiceMethod<Buffer, Buffer> EXPORT = ServiceMethod.client(
@@ -93,6 +97,8 @@ public final class LoadGenerator {
       new java.util.concurrent.atomic.AtomicInteger();
   /** The trace IDs in each body (but Jaeger's), for {@code --acked-file}. */
   private final List<List<String>> bodyTraceIds = new ArrayList<>();
+  /** {@code --headers}: sent with every request. */
+  private final Map<String, String> headers = new LinkedHashMap<>();
   private Vertx vertx;
   private HttpClientAgent http;
   private GrpcClient grpc;
@@ -111,6 +117,16 @@ public final class LoadGenerator {
     this.gzip = args.containsKey("gzip");
     this.urls = Arrays.stream(args.getOrDefault("url", "http://127.0.0.1:9411").split(","))
         .map(URI::create).toList();
+    for (String header : args.getOrDefault("headers", "").split(",")) {
+      if (!header.isBlank()) {
+        int colon = header.indexOf(':');
+        if (colon < 1) {
+          throw new IllegalArgumentException("--headers takes name:value pairs separated by "
+              + "commas, not " + header);
+        }
+        headers.put(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+      }
+    }
     if (spansPerTrace < WorkloadOptions.MIN_SPANS_PER_TRACE || spansPerRequest < 1
         || spansPerRequest % spansPerTrace != 0) {
       throw new IllegalArgumentException("--spans-per-trace must be at least "
@@ -152,12 +168,13 @@ public final class LoadGenerator {
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     if (target.equals("otlp-grpc")) {
       // One stream per connection and `connections` connections, like the HTTP targets.
-      grpc = GrpcClient.client(vertx, vertx.createHttpClient(new HttpClientOptions()
+      grpc = GrpcClient.client(vertx, vertx.createHttpClient(tls(new HttpClientOptions()
               .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
-              .setHttp2MultiplexingLimit(1).setTcpNoDelay(true),
+              .setHttp2MultiplexingLimit(1).setTcpNoDelay(true)),
           new PoolOptions().setHttp2MaxSize(connections)));
     } else {
-      http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+      http = vertx.createHttpClient(tls(new HttpClientOptions().setKeepAlive(true)
+              .setTcpNoDelay(true)),
           new PoolOptions().setHttp1MaxSize(connections).setHttp2MaxSize(connections));
     }
     Pool pg = args.containsKey("pg-url") ? PgBuilder.pool()
@@ -467,6 +484,18 @@ public final class LoadGenerator {
     });
   }
 
+  /** TLS when the URLs say {@code https}, trusting {@code --ca-file}. */
+  private HttpClientOptions tls(HttpClientOptions options) {
+    if (!"https".equals(urls.get(0).getScheme())) {
+      return options;
+    }
+    options.setSsl(true).setUseAlpn(true);
+    if (args.containsKey("ca-file")) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(args.get("ca-file")));
+    }
+    return options;
+  }
+
   /** One request; fails unless the server acknowledged it. */
   private Future<Void> sendOne(Buffer body) {
     URI url = urls.get(Math.floorMod(nextUrl.getAndIncrement(), urls.size()));
@@ -476,6 +505,7 @@ public final class LoadGenerator {
             if (gzip) {
               request.encoding("gzip");
             }
+            headers.forEach(request.headers()::set);
             return request.send(body);
           })
           .compose(response -> response.last().transform(ar -> response.status() == GrpcStatus.OK
@@ -503,6 +533,7 @@ public final class LoadGenerator {
     if (gzip) {
       request.putHeader("Content-Encoding", "gzip");
     }
+    headers.forEach(request::putHeader);
     return http.request(request)
         .compose(req -> req.send(body))
         .compose(response -> response.body().compose(answer -> response.statusCode() / 100 == 2
