@@ -66,7 +66,13 @@ meshtrace_runs() { # server-label jar
   local pgport pgpid pgurl
   pgport=$(grep -o "ready on 127.0.0.1:[0-9]*" "$OUT/$server.log" | tail -1 | grep -o "[0-9]*$")
   pgpid=$(head -1 "$data/postgres/postmaster.pid")
+  # Since issue 18 the embedded server asks for the password in the data directory (an older
+  # jar's trusts any local connection: no file, no password).
   pgurl=postgresql://meshtrace@127.0.0.1:$pgport/postgres
+  if [ -f "$data/postgres-password" ]; then
+    export PGPASSWORD=$(cat "$data/postgres-password")
+    pgurl=postgresql://meshtrace:$PGPASSWORD@127.0.0.1:$pgport/postgres
+  fi
   run() { # label target url connections [more generator flags]
     local label=$1 target=$2 url=$3 conns=$4; shift 4
     $GEN --target "$target" --url "$url" --connections "$conns" --requests "$REQUESTS" \

@@ -59,6 +59,8 @@ $BENCH load --url http://127.0.0.1:9411 --spans "$SPANS" --hours 26 --end-micros
   --samples "$OUT/samples.jsonl" 2>"$OUT/load.err" | tee "$OUT/load-meshtrace.json"
 echo "meshtrace RSS KiB: $(ps -o rss= -p $MESHTRACE)" | tee "$OUT/meshtrace-memory.txt"
 PGPORT=$(grep -o "ready on 127.0.0.1:[0-9]*" "$OUT/meshtrace.log" | tail -1 | grep -o "[0-9]*$")
+# The embedded server asks for the password meshtrace generated (an owner-only file).
+export PGPASSWORD=$(cat "$OUT/meshtrace-data/postgres-password")
 PSQL="psql -tA -h 127.0.0.1 -p $PGPORT -U meshtrace postgres"
 # Dependency links are counted at ingest and flushed on a timer; give the last flush a moment.
 sleep 12

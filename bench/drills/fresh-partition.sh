@@ -70,6 +70,7 @@ for JAR in $JARS; do
   ZIPKIN_PORT=$(port "$RUN/ports.json" zipkin)
   QUERY_PORT=$(port "$RUN/ports.json" query)
   PGPORT=$(grep -o "ready on 127.0.0.1:[0-9]*" "$RUN/meshtrace.log" | tail -1 | grep -o "[0-9]*$")
+  export PGPASSWORD=$(cat "$RUN/data/postgres-password" 2>/dev/null)
   PSQL="psql -tA -h 127.0.0.1 -p $PGPORT -U meshtrace postgres"
   if [ "$HOLD_AUTOVACUUM" = 1 ]; then
     for table in $($PSQL -c "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

@@ -44,6 +44,7 @@ meshtrace_start() {
   MESHTRACE=$!
   wait_for "http://127.0.0.1:$ADMIN/readyz"
   PGPORT=$(grep -o 'PostgreSQL is ready on 127.0.0.1:[0-9]*' "$OUT/meshtrace.log" | tail -1 | cut -d: -f2)
+  export PGPASSWORD=$(cat "$DATA/postgres-password")
 }
 cleanup() {
   [ -n "$MESHTRACE" ] && kill "$MESHTRACE" 2>/dev/null && wait "$MESHTRACE" 2>/dev/null || true

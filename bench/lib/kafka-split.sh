@@ -41,7 +41,8 @@ pg_start() {
   exec 7> "$PG_FIFO"
   for _ in $(seq 1 240); do grep -q '^port ' "$OUT/pg.out" 2>/dev/null && break; sleep 0.5; done
   PGPORT=$(grep '^port ' "$OUT/pg.out" | cut -d' ' -f2)
-  PG_URL=postgresql://meshtrace@127.0.0.1:$PGPORT/postgres
+  export PGPASSWORD=$(grep '^password ' "$OUT/pg.out" | cut -d' ' -f2)
+  PG_URL=postgresql://meshtrace:$PGPASSWORD@127.0.0.1:$PGPORT/postgres
   echo "PostgreSQL on $PGPORT"
 }
 pg_command() { # stop|start: returns when it is done

@@ -60,7 +60,7 @@ import zipkin2.codec.SpanBytesEncoder;
  * <pre>
  * java -jar bench/target/meshtrace-bench.jar --target zipkin --url http://127.0.0.1:9411 \
  *     --connections 2 --requests 3000 --spans-per-request 100 \
- *     --pg-url postgresql://meshtrace@127.0.0.1:PORT/postgres --server-pids PID
+ *     --pg-url postgresql://meshtrace:PASSWORD@127.0.0.1:PORT/postgres --server-pids PID
  * </pre>
  *
  * Targets: {@code zipkin} (POST /api/v2/spans, JSON), {@code otlp-http} (POST /v1/traces,

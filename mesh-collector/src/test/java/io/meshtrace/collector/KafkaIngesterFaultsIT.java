@@ -130,9 +130,7 @@ class KafkaIngesterFaultsIT {
     broker.createTopic("pg-drill", 4);
     try (EmbeddedPostgres postgres = EmbeddedPostgres.start(dir.resolve("pg"),
         EmbeddedPostgres.defaultBinariesCache())) {
-      PgConnectOptions database = new PgConnectOptions().setHost(postgres.host())
-          .setPort(postgres.port()).setUser(EmbeddedPostgres.USER)
-          .setDatabase(EmbeddedPostgres.DATABASE);
+      PgConnectOptions database = postgres.connectOptions();
       Ingester ingester = start("ingester", url(database), "pg-drill");
       Ingester other = start("other", url(database), "pg-drill");
       await(() -> ingester.holdsPartitions() && other.holdsPartitions(),
@@ -272,8 +270,7 @@ class KafkaIngesterFaultsIT {
   }
 
   private static String url(PgConnectOptions options) {
-    return "postgresql://" + options.getUser() + "@" + options.getHost() + ":"
-        + options.getPort() + "/" + options.getDatabase();
+    return TestPostgres.url(options);
   }
 
   private static void await(BooleanSupplier condition, String what, int seconds)

@@ -45,8 +45,7 @@ final class EmbeddedPostgresServer implements Component {
 
   /** Where to connect, once started. */
   PgConnectOptions connectOptions() {
-    return new PgConnectOptions().setHost(server.host()).setPort(server.port())
-        .setUser(EmbeddedPostgres.USER).setDatabase(EmbeddedPostgres.DATABASE);
+    return server.connectOptions();
   }
 
   /** The running server, or null before start. */

@@ -107,7 +107,7 @@ public final class PostgresStorage {
         .compose(v -> storage.maintain())
         .map(v -> storage)
         .recover(failure -> pool.close().eventually(readPool::close)
-            .transform(ignored -> Future.failedFuture(failure)));
+            .transform(ignored -> Future.failedFuture(ServerCertificateCheck.explained(failure))));
   }
 
   /**

@@ -113,8 +113,7 @@ class StorageFaultsTest {
   void aHungDatabaseGetsWritesAnswered503WithinTheWriteTimeoutAndRecovers() throws Exception {
     Path dir = Files.createTempDirectory("meshtrace-hung-pg-");
     EmbeddedPostgres pg = EmbeddedPostgres.start(dir, EmbeddedPostgres.defaultBinariesCache());
-    PgConnectOptions connect = new PgConnectOptions().setHost(pg.host()).setPort(pg.port())
-        .setUser(EmbeddedPostgres.USER).setDatabase(EmbeddedPostgres.DATABASE);
+    PgConnectOptions connect = pg.connectOptions();
     PostgresTimeouts timeouts = new PostgresTimeouts(Duration.ofSeconds(1),
         Duration.ofSeconds(2), Duration.ofMinutes(5), Duration.ofSeconds(1));
     PostgresStorage storage = PostgresStorage.open(vertx,

@@ -45,9 +45,7 @@ public final class TestPostgres {
 
   /** Options that reach the test server's default database. */
   public static PgConnectOptions serverOptions() {
-    EmbeddedPostgres pg = server();
-    return new PgConnectOptions().setHost(pg.host()).setPort(pg.port())
-        .setUser(EmbeddedPostgres.USER).setDatabase(EmbeddedPostgres.DATABASE);
+    return server().connectOptions();
   }
 
   /** Creates an empty database and returns options that reach it. */
@@ -64,7 +62,12 @@ public final class TestPostgres {
   /** A {@code postgresql://} URL for {@code --pg-url} that reaches a fresh database. */
   public static String freshDatabaseUrl() {
     PgConnectOptions options = freshDatabase();
-    return "postgresql://" + options.getUser() + "@" + options.getHost() + ":"
-        + options.getPort() + "/" + options.getDatabase();
+    return url(options);
+  }
+
+  /** The {@code postgresql://} URL of options (the embedded server's password is URL-safe). */
+  public static String url(PgConnectOptions options) {
+    return "postgresql://" + options.getUser() + ":" + options.getPassword() + "@"
+        + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
   }
 }

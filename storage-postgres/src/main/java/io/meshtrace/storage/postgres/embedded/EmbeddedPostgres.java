@@ -1,5 +1,6 @@
 package io.meshtrace.storage.postgres.embedded;
 
+import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -25,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * binaries on the classpath and stopped with the process.
  *
  * <p>Layout of the data directory: {@code postgres/} is PGDATA, {@code postgres.log} the server's
- * log, {@code meshtrace.lock} held while a meshtrace process owns the directory.
+ * log, {@code meshtrace.lock} held while a meshtrace process owns the directory, {@code
+ * postgres-password} (owner-only) the password of the {@value #USER} role. The server listens on
+ * 127.0.0.1 only and asks every connection for that password (SCRAM-SHA-256): another user of
+ * the machine cannot read or write the spans.
  *
  * <p>Why not zonky's own {@code EmbeddedPostgres}: PostgreSQL refuses to run as root, and
  * containers and CI often are root; here the server then runs inside a user namespace where it
@@ -49,6 +53,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
   private final Path pgData;
   private final Path binaries;
   private final int port;
+  private final String password;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private volatile Process process;
@@ -56,12 +61,13 @@ public final class EmbeddedPostgres implements AutoCloseable {
   /** Stopped by {@link #stopServer()}: down on purpose, not to be restarted by a supervisor. */
   private volatile boolean heldDown;
 
-  private EmbeddedPostgres(Path dataDir, Path pgData, Path binaries, int port,
+  private EmbeddedPostgres(Path dataDir, Path pgData, Path binaries, int port, String password,
       FileChannel lockChannel, FileLock lock) {
     this.dataDir = dataDir;
     this.pgData = pgData;
     this.binaries = binaries;
     this.port = port;
+    this.password = password;
     this.lockChannel = lockChannel;
     this.lock = lock;
   }
@@ -93,11 +99,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
       Path binaries = PostgresBinaries.unpack(binariesCache);
       Path pgData = dataDir.resolve("postgres");
       stopOrphan(pgData);
+      PasswordFile passwordFile = new PasswordFile(dataDir);
+      passwordFile.deleteTemporaries();
+      Optional<String> stored = passwordFile.read();
+      String password;
       if (!Files.exists(pgData.resolve("PG_VERSION"))) {
-        initdb(binaries, dataDir, pgData);
+        password = stored.orElseGet(PasswordFile::generate);
+        initdb(binaries, dataDir, pgData, passwordFile, password);
+        if (stored.isEmpty()) {
+          passwordFile.write(password);
+        }
+      } else {
+        password = requirePassword(binaries, dataDir, pgData, passwordFile, stored);
       }
-      EmbeddedPostgres pg =
-          new EmbeddedPostgres(dataDir, pgData, binaries, freePort(), lockChannel, lock);
+      EmbeddedPostgres pg = new EmbeddedPostgres(dataDir, pgData, binaries, freePort(),
+          password, lockChannel, lock);
       pg.startServer();
       return pg;
     } catch (IOException | RuntimeException e) {
@@ -113,6 +129,17 @@ public final class EmbeddedPostgres implements AutoCloseable {
 
   public String host() {
     return "127.0.0.1";
+  }
+
+  /** Where and how to log in: the {@value #USER} role with its password, database {@value #DATABASE}. */
+  public PgConnectOptions connectOptions() {
+    return new PgConnectOptions().setHost(host()).setPort(port).setUser(USER)
+        .setPassword(password).setDatabase(DATABASE);
+  }
+
+  /** The file that holds the password, for tools (psql: {@code PGPASSWORD=$(cat ...)}). */
+  public Path passwordFile() {
+    return new PasswordFile(dataDir).path();
   }
 
   public Path dataDirectory() {
@@ -235,21 +262,28 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
   }
 
-  private static void initdb(Path binaries, Path dataDir, Path pgData) throws IOException {
+  /**
+   * A new cluster whose {@value #USER} role has {@code password}, and that asks every
+   * connection for it (SCRAM-SHA-256, local and TCP alike).
+   */
+  private static void initdb(Path binaries, Path dataDir, Path pgData, PasswordFile passwordFile,
+      String password) throws IOException {
     // initdb into a sibling directory and rename, so an interrupted initdb never leaves a
     // half-made cluster behind that the next start would take for a real one.
     Path staging = dataDir.resolve("postgres.initdb");
     PostgresBinaries.deleteRecursively(staging);
+    Path pwfile = passwordFile.writeTemporary(password);
     List<String> command = new ArrayList<>(dropRootPrefix());
     command.addAll(List.of(binaries.resolve("bin/initdb").toString(),
-        "--auth=trust", "--username=" + USER, "--encoding=UTF8", "--locale=C",
+        "--auth=" + HbaFile.METHOD, "--pwfile=" + pwfile, "--username=" + USER,
+        "--set=password_encryption=" + HbaFile.METHOD, "--encoding=UTF8", "--locale=C",
         "--pgdata=" + staging));
     LOG.info("Creating a PostgreSQL cluster in {}", pgData);
-    Process initdb = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("postgres.log").toFile()))
-        .start();
     try {
+      Process initdb = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("postgres.log").toFile()))
+          .start();
       if (!initdb.waitFor(120, TimeUnit.SECONDS) || initdb.exitValue() != 0) {
         initdb.destroyForcibly();
         throw new IOException("initdb failed; see " + dataDir.resolve("postgres.log"));
@@ -257,18 +291,58 @@ public final class EmbeddedPostgres implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running initdb", e);
+    } finally {
+      Files.deleteIfExists(pwfile);
     }
     PostgresBinaries.deleteRecursively(pgData);
     Files.move(staging, pgData);
   }
 
-  private static Process startPostmaster(Path binaries, Path dataDir, Path pgData, int port)
+  /**
+   * The password of an existing cluster. Without a usable password file (a cluster of a
+   * meshtrace that used {@code trust}, a file deleted to rotate the password, or one others
+   * could read), or with a {@code pg_hba.conf} that still trusts, a password is set in
+   * single-user mode before the server starts, every {@code trust} becomes {@code
+   * scram-sha-256}, and the file is written last: a crash at any step is redone at the next
+   * start.
+   */
+  private static String requirePassword(Path binaries, Path dataDir, Path pgData,
+      PasswordFile passwordFile, Optional<String> stored) throws IOException {
+    HbaFile hba = new HbaFile(pgData);
+    boolean trusting = hba.trustsAnyone();
+    if (stored.isPresent() && !trusting) {
+      return stored.get();
+    }
+    if (trusting) {
+      LOG.warn("The PostgreSQL cluster in {} lets local users in without a password (made by an "
+          + "earlier meshtrace); setting a password and requiring it", pgData);
+    } else {
+      LOG.info("Setting a new password for the PostgreSQL cluster in {}", pgData);
+    }
+    String password = stored.orElseGet(PasswordFile::generate);
+    List<String> postgres = new ArrayList<>(dropRootPrefix());
+    postgres.add(binaries.resolve("bin/postgres").toString());
+    RolePassword.set(postgres, pgData, dataDir.resolve("postgres.log"), USER, password);
+    if (trusting) {
+      hba.requirePasswords();
+    }
+    if (stored.isEmpty()) {
+      passwordFile.write(password);
+    }
+    LOG.info("The password of PostgreSQL's {} role is in {} (owner-only)", USER,
+        passwordFile.path());
+    return password;
+  }
+
+  static Process startPostmaster(Path binaries, Path dataDir, Path pgData, int port)
       throws IOException {
     List<String> command = new ArrayList<>(dropRootPrefix());
     command.addAll(List.of(binaries.resolve("bin/postgres").toString(),
         "-D", pgData.toString(),
         "-p", Integer.toString(port),
+        // Loopback only, and pg_hba.conf asks every connection for the password.
         "-c", "listen_addresses=127.0.0.1",
+        "-c", "password_encryption=" + HbaFile.METHOD,
         // No Unix socket: /tmp may not be writable for the namespace user, and TCP is what the
         // pool uses anyway.
         "-c", "unix_socket_directories=",
@@ -295,7 +369,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
    * it has an ordinary uid; that uid maps back to root outside, so it can still read and write
    * root's files.
    */
-  private static List<String> dropRootPrefix() {
+  static List<String> dropRootPrefix() {
     if (!isRoot()) {
       return List.of();
     }
@@ -341,7 +415,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     Files.deleteIfExists(pidFile);
   }
 
-  private static void stopProcess(ProcessHandle handle, String what) {
+  static void stopProcess(ProcessHandle handle, String what) {
     if (!handle.isAlive()) {
       return;
     }
@@ -376,7 +450,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket()) {
       socket.setReuseAddress(false);
       socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
