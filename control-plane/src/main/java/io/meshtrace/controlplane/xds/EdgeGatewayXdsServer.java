@@ -2,10 +2,18 @@ package io.meshtrace.controlplane.xds;
 
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.meshtrace.controlplane.file.FollowedFile;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.lifecycle.Listener;
+import io.meshtrace.tls.ServedTls;
+import io.meshtrace.tls.TlsMaterial;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -28,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * built and tested on, rather than bridged into Vert.x: the discovery server is a grpc-java
  * {@code BindableService} with long-lived bidirectional streams and its own executors, and its
  * shaded Netty cannot collide with the one Vert.x uses.
+ *
+ * <p>With {@link Security#tls()} the port serves TLS from the {@link ServedTls}'s swapping key
+ * manager (a rotated certificate is served from the next handshake), and with client
+ * certificates, {@link Security#identities()} decides which may claim which node cluster
+ * ({@link NodeIdentityGate}).
  */
 public final class EdgeGatewayXdsServer implements Listener {
   private static final Logger LOG = LoggerFactory.getLogger(EdgeGatewayXdsServer.class);
@@ -41,10 +54,38 @@ public final class EdgeGatewayXdsServer implements Listener {
    */
   public record Settings(String bind, int port, String nodeCluster, Path routesFile,
       GatewayRoutes.Endpoint defaultCollector, Duration pollInterval,
-      Duration routesReloadInterval) {
+      Duration routesReloadInterval, Security security) {
     public Settings {
       Objects.requireNonNull(nodeCluster, "nodeCluster");
       Objects.requireNonNull(routesFile, "routesFile");
+      Objects.requireNonNull(security, "security");
+    }
+
+    /** A plain-text port. */
+    public Settings(String bind, int port, String nodeCluster, Path routesFile,
+        GatewayRoutes.Endpoint defaultCollector, Duration pollInterval,
+        Duration routesReloadInterval) {
+      this(bind, port, nodeCluster, routesFile, defaultCollector, pollInterval,
+          routesReloadInterval, Security.PLAINTEXT);
+    }
+  }
+
+  /**
+   * How the port is secured.
+   *
+   * @param tls what it serves TLS from, started and stopped by its owner; null for plain text
+   * @param identities with client certificates ({@link ServedTls#mutual()}), which may claim
+   *     which node cluster; required then, and null otherwise
+   */
+  public record Security(ServedTls tls, NodeIdentities identities) {
+    public static final Security PLAINTEXT = new Security(null, null);
+
+    public Security {
+      boolean mutual = tls != null && tls.mutual();
+      if (mutual != (identities != null)) {
+        throw new IllegalArgumentException(mutual ? "client certificates need node identities"
+            : "node identities need client certificates");
+      }
     }
   }
 
@@ -53,6 +94,7 @@ public final class EdgeGatewayXdsServer implements Listener {
   private final FollowedFile<GatewayRoutes> routesFile;
   private final EdgeGatewaySnapshots snapshots;
   private final NackTracker streams;
+  private final XdsObserver observer;
   private volatile Server server;
 
   /**
@@ -84,6 +126,7 @@ public final class EdgeGatewayXdsServer implements Listener {
         settings.defaultCollector(), settings.pollInterval(), routesFile::current, strategies,
         observer);
     this.streams = new NackTracker(settings.nodeCluster(), observer);
+    this.observer = observer;
   }
 
   @Override
@@ -108,27 +151,53 @@ public final class EdgeGatewayXdsServer implements Listener {
   private Future<Void> listen() {
     V3DiscoveryServer discovery = new V3DiscoveryServer(streams,
         streams.correcting(snapshots.cache()));
+    Security security = settings.security();
+    ServerServiceDefinition ads = discovery.getAggregatedDiscoveryServiceImpl().bindService();
+    if (security.identities() != null) {
+      ads = ServerInterceptors.intercept(ads, new NodeIdentityGate(security.identities(),
+          observer));
+    }
+    ServerServiceDefinition service = ads;
     // Binding blocks, briefly.
     return vertx.executeBlocking(() -> {
       try {
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bind(),
-                settings.port()))
-            .addService(discovery.getAggregatedDiscoveryServiceImpl())
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(
+                settings.bind(), settings.port()))
+            .addService(service)
             // Envoy keeps its ADS stream open for hours: ping it so dead peers are noticed.
             .keepAliveTime(30, TimeUnit.SECONDS)
-            .permitKeepAliveTime(10, TimeUnit.SECONDS)
-            .build()
-            .start();
+            .permitKeepAliveTime(10, TimeUnit.SECONDS);
+        if (security.tls() != null) {
+          builder.sslContext(sslContext(security.tls()));
+        }
+        server = builder.build().start();
       } catch (IOException e) {
         Throwable cause = e.getCause() == null ? e : e.getCause();
         throw new IOException("cannot listen on " + settings.bind() + ":" + settings.port()
             + " for xds: " + cause.getMessage(), e);
       }
-      LOG.info("xDS (ADS) for Envoy nodes of cluster '{}' on {}:{}, routes from {} (snapshot "
+      LOG.info("xDS (ADS) for Envoy nodes of cluster '{}' on {}:{}{}, routes from {} (snapshot "
           + "version {})", settings.nodeCluster(), settings.bind(), port(),
+          security.tls() == null ? "" : security.identities() == null ? " (TLS)"
+              : " (mTLS, node identities " + security.identities() + ")",
           settings.routesFile(), version());
       return null;
     });
+  }
+
+  /**
+   * grpc-java's server context over the swapping managers, on the JDK's TLS (as Vert.x's
+   * listeners are), TLS 1.2 and 1.3 only.
+   */
+  private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(ServedTls tls)
+      throws IOException {
+    SslContextBuilder builder = GrpcSslContexts.configure(
+        SslContextBuilder.forServer(tls.keyManager()), SslProvider.JDK)
+        .protocols(TlsMaterial.PROTOCOLS);
+    if (tls.mutual()) {
+      builder.trustManager(tls.trustManager()).clientAuth(ClientAuth.REQUIRE);
+    }
+    return builder.build();
   }
 
   /** Closes the streams and the port, then stops updating snapshots and following the file. */

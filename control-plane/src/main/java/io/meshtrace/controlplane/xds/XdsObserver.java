@@ -15,4 +15,10 @@ public interface XdsObserver {
 
   /** Nodes of the served cluster with an open ADS stream, now. */
   default void connectedNodes(int nodes) {}
+
+  /**
+   * A stream was refused because its client certificate may not speak for the node cluster it
+   * claimed ({@code --xds-node-identities}).
+   */
+  default void nodeIdentityRefused() {}
 }

@@ -40,9 +40,20 @@ public final class AdsClient implements AutoCloseable {
 
   /** @param nodeOnFirstMessageOnly as Envoy's {@code set_node_on_first_message_only} */
   public AdsClient(int port, String nodeId, String nodeCluster, boolean nodeOnFirstMessageOnly) {
+    this(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build(), nodeId,
+        nodeCluster, nodeOnFirstMessageOnly);
+  }
+
+  /** Over a channel of the caller's, such as one with TLS and a client certificate. */
+  public AdsClient(ManagedChannel channel, String nodeId, String nodeCluster) {
+    this(channel, nodeId, nodeCluster, false);
+  }
+
+  private AdsClient(ManagedChannel channel, String nodeId, String nodeCluster,
+      boolean nodeOnFirstMessageOnly) {
     this.node = Node.newBuilder().setId(nodeId).setCluster(nodeCluster).build();
     this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    this.channel = channel;
     requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
         new StreamObserver<>() {
           @Override

@@ -14,14 +14,14 @@ import java.util.Objects;
  */
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
     StorageTimeoutConfig storageTimeouts, ShutdownConfig shutdown, KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
-    SamplingConfig sampling, XdsConfig xds) {
+    SamplingConfig sampling, XdsConfig xds, TlsConfig tls) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
       StorageConfig.SETTINGS, StorageTimeoutConfig.SETTINGS, ShutdownConfig.SETTINGS,
       KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
       JaegerUdpConfig.SETTINGS,
-      QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS);
+      QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS, TlsConfig.SETTINGS);
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -43,6 +43,10 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     Objects.requireNonNull(query, "query");
     Objects.requireNonNull(sampling, "sampling");
     Objects.requireNonNull(xds, "xds");
+    Objects.requireNonNull(tls, "tls");
+    if (runsXds(mode, xds)) {
+      checkNodeIdentities(xds, tls);
+    }
     Map<Integer, String> used = new LinkedHashMap<>();
     for (Map.Entry<String, Integer> listener
         : listenerPorts(mode, listeners, runsXds(mode, xds) ? xds : null).entrySet()) {
@@ -66,7 +70,47 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
         StorageTimeoutConfig.from(values), ShutdownConfig.from(values),
         KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
         QueryConfig.from(values), SamplingConfig.from(values),
-        XdsConfig.from(values));
+        XdsConfig.from(values), TlsConfig.from(values));
+  }
+
+  /**
+   * Client certificates on the xDS listener are only worth having with the rule that says which
+   * may claim which node cluster; the rule is meaningless without them.
+   */
+  private static void checkNodeIdentities(XdsConfig xds, TlsConfig tls) {
+    TlsConfig.ListenerTls xdsTls = tls.forListener(TcpListener.XDS);
+    boolean mutual = xdsTls != null && xdsTls.files().mutual();
+    if (mutual && xds.nodeIdentities() == null) {
+      throw new InvalidConfigException(XdsConfig.NODE_IDENTITIES.name(), "is needed with client "
+          + "certificates on the xDS listener (" + xdsTls.clientCaSetting().flag() + "): which "
+          + "certificate may speak for which node cluster, for example " + xds.nodeCluster()
+          + "=spiffe://cluster.local/ns/istio-system/sa/" + xds.nodeCluster());
+    }
+    if (!mutual && xds.nodeIdentities() != null) {
+      throw new InvalidConfigException(XdsConfig.NODE_IDENTITIES.name(), "needs client "
+          + "certificates on the xDS listener to check: set " + TlsConfig.TLS_CLIENT_CA.flag()
+          + " or " + TlsConfig.LISTENER_SETTINGS.get(TcpListener.XDS).clientCa().flag()
+          + " (with a certificate)");
+    }
+    if (mutual && !xds.nodeIdentities().clusters().contains(xds.nodeCluster())) {
+      throw new InvalidConfigException(XdsConfig.NODE_IDENTITIES.name(), "names no identity "
+          + "for the served node cluster '" + xds.nodeCluster() + "' ("
+          + XdsConfig.NODE_CLUSTER.flag() + "), so no Envoy could be configured");
+    }
+  }
+
+  /** The TCP listeners this process runs, with the files each serves TLS from. */
+  public Map<TcpListener, TlsConfig.ListenerTls> tlsListeners() {
+    Map<TcpListener, TlsConfig.ListenerTls> served = new LinkedHashMap<>();
+    for (String portSetting : listenerPorts(mode, listeners, runsXds() ? xds : null).keySet()) {
+      for (TcpListener listener : TcpListener.values()) {
+        TlsConfig.ListenerTls files = tls.forListener(listener);
+        if (listener.portSetting().name().equals(portSetting) && files != null) {
+          served.put(listener, files);
+        }
+      }
+    }
+    return served;
   }
 
   /** Whether this process needs PostgreSQL: all but a collector that writes to Kafka. */

@@ -15,12 +15,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code meshtrace_xds_snapshot_version}: the snapshot version served
  *   <li>{@code meshtrace_xds_connected_nodes}: Envoy nodes of the served cluster with an open
  *       ADS stream
+ *   <li>{@code meshtrace_xds_node_identity_refusals_total}: streams refused because their client
+ *       certificate may not claim their node cluster ({@code --xds-node-identities})
  * </ul>
  */
 public final class XdsMetrics implements XdsObserver {
   private final MeterRegistry registry;
   private final AtomicLong version = new AtomicLong();
   private final AtomicLong nodes = new AtomicLong();
+  private final Counter identityRefusals;
 
   public XdsMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -29,6 +32,10 @@ public final class XdsMetrics implements XdsObserver {
         .register(registry);
     Gauge.builder("meshtrace.xds.connected.nodes", nodes, AtomicLong::get)
         .description("Envoy nodes of the served cluster with an open ADS stream")
+        .register(registry);
+    identityRefusals = Counter.builder("meshtrace.xds.node.identity.refusals")
+        .description("xDS streams refused because the client certificate may not speak for "
+            + "the node cluster claimed")
         .register(registry);
     // Present from the start for the types served, so that an alert has a series to watch.
     for (String type : new String[] {"cluster.v3.Cluster", "listener.v3.Listener",
@@ -47,6 +54,11 @@ public final class XdsMetrics implements XdsObserver {
         .description("xDS responses an Envoy refused (NACK), by resource type")
         .tag("type_url", typeUrl)
         .register(registry);
+  }
+
+  @Override
+  public void nodeIdentityRefused() {
+    identityRefusals.increment();
   }
 
   @Override

@@ -3,15 +3,19 @@ package io.meshtrace.collector.server;
 import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.SamplingConfig;
+import io.meshtrace.collector.config.TlsConfig;
 import io.meshtrace.collector.config.XdsConfig;
 import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
 import io.meshtrace.controlplane.sampling.file.SamplingStrategyFile;
 import io.meshtrace.controlplane.xds.GatewayRoutesFile;
 import io.meshtrace.controlplane.xds.InvalidGatewayRoutesException;
+import io.meshtrace.tls.TlsFiles;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
- * The files settings name, read once before anything starts: a strategies or routes file that
- * is missing or invalid stops start-up at once, naming the setting, rather than after PostgreSQL
+ * The files settings name, read once before anything starts: a strategies or routes file, or a
+ * TLS certificate, key or CA file, that is missing or invalid stops start-up at once, naming the setting, rather than after PostgreSQL
  * has started. Only once there is a good file to keep serving is a broken one survivable (the
  * followers then keep the last good content).
  */
@@ -26,6 +30,13 @@ final class ConfigurationFiles {
       } catch (InvalidSamplingStrategiesException e) {
         throw new InvalidConfigException(SamplingConfig.SAMPLING_STRATEGIES.name(),
             sampling.strategiesFile() + ": " + e.getMessage());
+      }
+    }
+    // Each distinct set of files once: most listeners share --tls-cert.
+    Set<TlsFiles> checked = new HashSet<>();
+    for (TlsConfig.ListenerTls tls : config.tlsListeners().values()) {
+      if (checked.add(tls.files())) {
+        ServerTls.check(tls);
       }
     }
     if (config.runsXds()) {

@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One HTTP listener served by several event loops: a verticle instance per loop, each with its
@@ -26,6 +29,7 @@ import java.util.function.Supplier;
  * a negative port unique to this listener.
  */
 public final class HttpListener implements Listener {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpListener.class);
   private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
 
   private final Vertx vertx;
@@ -36,6 +40,7 @@ public final class HttpListener implements Listener {
   private final HttpServerOptions options;
   private final Function<Vertx, Handler<HttpServerRequest>> handler;
   private final ConnectionLimit connections;
+  private final ServerTls tls;
   private final AtomicInteger bound = new AtomicInteger();
   private final AtomicBoolean draining = new AtomicBoolean();
   /** How long stopping waits for requests in progress; zero until the listener drains. */
@@ -48,10 +53,12 @@ public final class HttpListener implements Listener {
    * @param instances event loops serving it
    * @param handler builds the request handler (a router, a gRPC server) for one instance
    * @param connections the bound on its open connections, shared by every instance
+   * @param tls its TLS, already applied to {@code options}, started before it listens; null
+   *     for a plain listener
    */
-  public HttpListener(Vertx vertx, String name, String bind, int port, int instances,
+  HttpListener(Vertx vertx, String name, String bind, int port, int instances,
       HttpServerOptions options, Function<Vertx, Handler<HttpServerRequest>> handler,
-      ConnectionLimit connections) {
+      ConnectionLimit connections, ServerTls tls) {
     this.vertx = vertx;
     this.name = name;
     this.bind = bind;
@@ -60,6 +67,7 @@ public final class HttpListener implements Listener {
     this.options = options;
     this.handler = handler;
     this.connections = connections;
+    this.tls = tls;
   }
 
   /** Options every listener starts from. */
@@ -84,16 +92,21 @@ public final class HttpListener implements Listener {
   @Override
   public Future<Void> start() {
     int listenPort = port != 0 ? port : -RANDOM_PORT_KEYS.incrementAndGet();
-    return vertx.deployVerticle(
-            () -> new ListenerVerticle(bind, listenPort, options, handler, connections, bound,
-                draining, () -> answerWithin),
+    Future<Void> secured = tls == null ? Future.succeededFuture() : tls.start();
+    return secured.compose(v -> vertx.deployVerticle(
+            () -> new ListenerVerticle(name, bind, listenPort, options, handler, connections,
+                tls, bound, draining, () -> answerWithin),
             new DeploymentOptions().setInstances(instances))
+        .recover(failure -> tls == null ? Future.failedFuture(failure)
+            : tls.stop().transform(stopped -> Future.failedFuture(failure))))
         .<Void>map(id -> {
           deploymentId = id;
           return null;
         })
-        .recover(failure -> Future.failedFuture(new IllegalStateException("cannot listen on "
-            + bind + ":" + port + ": " + failure.getMessage(), failure)));
+        .recover(failure -> Future.failedFuture(
+            failure instanceof io.meshtrace.collector.config.InvalidConfigException ? failure
+                : new IllegalStateException("cannot listen on " + bind + ":" + port + ": "
+                    + failure.getMessage(), failure)));
   }
 
   @Override
@@ -114,28 +127,34 @@ public final class HttpListener implements Listener {
   @Override
   public Future<Void> stop() {
     String id = deploymentId;
-    return id == null ? Future.succeededFuture() : vertx.undeploy(id);
+    Future<Void> closed = id == null ? Future.succeededFuture() : vertx.undeploy(id);
+    return tls == null ? closed : closed.transform(done -> tls.stop());
   }
 
   private static final class ListenerVerticle extends VerticleBase {
+    private final String name;
     private final String bind;
     private final int port;
     private final HttpServerOptions options;
     private final Function<Vertx, Handler<HttpServerRequest>> handler;
     private final ConnectionLimit connections;
+    private final ServerTls tls;
     private final AtomicInteger bound;
     private final AtomicBoolean draining;
     private final Supplier<Duration> answerWithin;
     private HttpServer server;
 
-    ListenerVerticle(String bind, int port, HttpServerOptions options,
+    ListenerVerticle(String name, String bind, int port, HttpServerOptions options,
         Function<Vertx, Handler<HttpServerRequest>> handler, ConnectionLimit connections,
-        AtomicInteger bound, AtomicBoolean draining, Supplier<Duration> answerWithin) {
+        ServerTls tls, AtomicInteger bound, AtomicBoolean draining,
+        Supplier<Duration> answerWithin) {
+      this.name = name;
       this.bind = bind;
       this.port = port;
       this.options = options;
       this.handler = handler;
       this.connections = connections;
+      this.tls = tls;
       this.bound = bound;
       this.draining = draining;
       this.answerWithin = answerWithin;
@@ -144,7 +163,11 @@ public final class HttpListener implements Listener {
     @Override
     public Future<?> start() {
       Handler<HttpServerRequest> requests = handler.apply(vertx);
-      return vertx.createHttpServer(new HttpServerOptions(options))
+      HttpServer created = vertx.createHttpServer(new HttpServerOptions(options));
+      if (tls != null) {
+        created.exceptionHandler(this::connectionFailed);
+      }
+      return created
           .connectionHandler(connections)
           .requestHandler(request -> {
             if (draining.get() && request.version() != HttpVersion.HTTP_2) {
@@ -160,6 +183,24 @@ public final class HttpListener implements Listener {
             server = listening;
             bound.set(listening.actualPort());
           });
+    }
+
+    /**
+     * A client that sends plain text to a TLS port, offers TLS 1.1 or no trusted certificate
+     * fails its handshake: counted and logged in one line at debug, not as Vert.x's unhandled
+     * exception with its stack trace, so that a scanner cannot flood the log.
+     */
+    private void connectionFailed(Throwable failure) {
+      boolean handshake = false;
+      for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+        handshake |= cause instanceof SSLException;
+      }
+      if (handshake) {
+        tls.metrics().handshakeFailed();
+        LOG.debug("{} listener: TLS handshake failed: {}", name, failure.toString());
+      } else {
+        LOG.debug("{} listener: connection failed: {}", name, failure.toString());
+      }
     }
 
     @Override

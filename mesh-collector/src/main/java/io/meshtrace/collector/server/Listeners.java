@@ -1,7 +1,10 @@
 package io.meshtrace.collector.server;
 
 import io.meshtrace.collector.config.MeshtraceConfig;
+import io.meshtrace.collector.config.TcpListener;
+import io.meshtrace.collector.config.TlsConfig;
 import io.meshtrace.collector.metrics.IntakeMemoryMetrics;
+import io.meshtrace.collector.metrics.TlsMetrics;
 import io.meshtrace.collector.config.Mode;
 import io.meshtrace.controlplane.remote.RemoteSamplingGrpc;
 import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
@@ -48,13 +51,25 @@ final class Listeners {
   /** One for the process: every HTTP and gRPC receiver reserves from it. */
   private final MemoryBudget budget;
   private final IntakeMemoryMetrics metrics;
+  private final TlsMetrics tlsMetrics;
 
   Listeners(Vertx vertx, MeshtraceConfig config, MeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
     this.budget = new MemoryBudget(config.ingest().maxBytesInFlight());
     this.metrics = new IntakeMemoryMetrics(registry);
+    this.tlsMetrics = new TlsMetrics(registry);
     metrics.registerBudget(budget);
+  }
+
+  /**
+   * The TLS of a listener, as the settings give it ({@link TlsConfig#forListener}); null when
+   * that listener is plain. The xDS server gets its own here too.
+   */
+  ServerTls tls(TcpListener listener) {
+    TlsConfig.ListenerTls settings = config.tls().forListener(listener);
+    return settings == null ? null
+        : new ServerTls(vertx, settings, config.tls().reloadInterval(), tlsMetrics);
   }
 
   /** The bytes requests hold in flight, all receivers together. */
@@ -219,7 +234,8 @@ final class Listeners {
 
   /**
    * Every listener with the connection limit and, for HTTP/2 (gRPC, h2c), the stream limit in
-   * its initial settings: together they bound the requests a listener can have in flight.
+   * its initial settings: together they bound the requests a listener can have in flight; and
+   * with TLS when the settings give it a certificate.
    */
   private HttpListener http(String name, int port, int eventLoops, HttpServerOptions options,
       Function<Vertx, Handler<HttpServerRequest>> handler) {
@@ -229,7 +245,11 @@ final class Listeners {
         config.listeners().maxConcurrentStreams()));
     ConnectionLimit connections = new ConnectionLimit(config.listeners().maxConnections());
     metrics.registerConnections(name, connections::open, connections::refused);
+    ServerTls tls = tls(TcpListener.ofKey(name));
+    if (tls != null) {
+      tls.apply(options);
+    }
     return new HttpListener(vertx, name, config.listeners().bind(), port, eventLoops, options,
-        handler, connections);
+        handler, connections, tls);
   }
 }

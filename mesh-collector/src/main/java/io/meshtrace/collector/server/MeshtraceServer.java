@@ -4,6 +4,7 @@ import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.ListenerConfig;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
+import io.meshtrace.collector.config.TcpListener;
 import io.meshtrace.collector.config.XdsConfig;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.KafkaMetrics;
@@ -273,13 +274,23 @@ public final class MeshtraceServer {
     Listener zipkin = listening.get("zipkin");
     int collectorPort = zipkin != null ? zipkin.port()
         : config.listeners().zipkinPort() != 0 ? config.listeners().zipkinPort() : 9411;
+    ServerTls tls = listeners.tls(TcpListener.XDS);
+    EdgeGatewayXdsServer.Security security = tls == null
+        ? EdgeGatewayXdsServer.Security.PLAINTEXT
+        : new EdgeGatewayXdsServer.Security(tls.served(),
+            tls.served().mutual() ? settings.nodeIdentities() : null);
     xds = new EdgeGatewayXdsServer(vertx, new EdgeGatewayXdsServer.Settings(
         config.listeners().bind(), settings.port(), settings.nodeCluster(),
         settings.gatewayRoutes(), new GatewayRoutes.Endpoint("127.0.0.1", collectorPort),
-        Duration.ofMillis(200), config.sampling().reloadInterval()),
+        Duration.ofMillis(200), config.sampling().reloadInterval(), security),
         sampling.served(), new XdsMetrics(metrics));
     listening.put("xds", xds);
-    return List.of(ConfiguredFile.of(xds, XdsConfig.GATEWAY_ROUTES));
+    List<Component> list = new ArrayList<>();
+    if (tls != null) {
+      list.add(tls); // before the server, which serves from it
+    }
+    list.add(ConfiguredFile.of(xds, XdsConfig.GATEWAY_ROUTES));
+    return list;
   }
 
   private void warnIfTheEdgeHasNoCollector() {
