@@ -1,5 +1,8 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.collector.auth.CredentialsFile;
+import io.meshtrace.collector.auth.InvalidCredentialsFileException;
+import io.meshtrace.collector.config.AuthConfig;
 import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.SamplingConfig;
@@ -10,9 +13,9 @@ import io.meshtrace.controlplane.xds.GatewayRoutesFile;
 import io.meshtrace.controlplane.xds.InvalidGatewayRoutesException;
 
 /**
- * The files settings name, read once before anything starts: a strategies or routes file that
- * is missing or invalid stops start-up at once, naming the setting, rather than after PostgreSQL
- * has started. Only once there is a good file to keep serving is a broken one survivable (the
+ * The files settings name, read once before anything starts: a strategies, routes or
+ * credentials file that is missing or invalid stops start-up at once, naming the setting, rather
+ * than after PostgreSQL has started. Only once there is a good file to keep serving is a broken one survivable (the
  * followers then keep the last good content).
  */
 final class ConfigurationFiles {
@@ -26,6 +29,14 @@ final class ConfigurationFiles {
       } catch (InvalidSamplingStrategiesException e) {
         throw new InvalidConfigException(SamplingConfig.SAMPLING_STRATEGIES.name(),
             sampling.strategiesFile() + ": " + e.getMessage());
+      }
+    }
+    if (config.auth().file() != null) {
+      try {
+        CredentialsFile.load(config.auth().file());
+      } catch (InvalidCredentialsFileException e) {
+        throw new InvalidConfigException(AuthConfig.AUTH_FILE.name(), config.auth().file() + ": "
+            + e.getMessage());
       }
     }
     if (config.runsXds()) {
