@@ -14,14 +14,15 @@ import java.util.Objects;
  */
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
     StorageTimeoutConfig storageTimeouts, ShutdownConfig shutdown, KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
-    SamplingConfig sampling, XdsConfig xds, TlsConfig tls) {
+    SamplingConfig sampling, XdsConfig xds, TlsConfig tls, AuthConfig auth) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
       StorageConfig.SETTINGS, StorageTimeoutConfig.SETTINGS, ShutdownConfig.SETTINGS,
       KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
       JaegerUdpConfig.SETTINGS,
-      QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS, TlsConfig.SETTINGS);
+      QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS, TlsConfig.SETTINGS,
+      AuthConfig.SETTINGS);
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -47,6 +48,7 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     if (runsXds(mode, xds)) {
       checkNodeIdentities(xds, tls);
     }
+    Objects.requireNonNull(auth, "auth");
     Map<Integer, String> used = new LinkedHashMap<>();
     for (Map.Entry<String, Integer> listener
         : listenerPorts(mode, listeners, runsXds(mode, xds) ? xds : null).entrySet()) {
@@ -70,7 +72,7 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
         StorageTimeoutConfig.from(values), ShutdownConfig.from(values),
         KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
         QueryConfig.from(values), SamplingConfig.from(values),
-        XdsConfig.from(values), TlsConfig.from(values));
+        XdsConfig.from(values), TlsConfig.from(values), AuthConfig.from(values));
   }
 
   /**

@@ -1,5 +1,8 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.collector.auth.CredentialsFile;
+import io.meshtrace.collector.auth.InvalidCredentialsFileException;
+import io.meshtrace.collector.config.AuthConfig;
 import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.SamplingConfig;
@@ -14,9 +17,10 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The files settings name, read once before anything starts: a strategies or routes file, or a
- * TLS certificate, key or CA file, that is missing or invalid stops start-up at once, naming the setting, rather than after PostgreSQL
- * has started. Only once there is a good file to keep serving is a broken one survivable (the
+ * The files settings name, read once before anything starts: a strategies, routes or
+ * credentials file, or a TLS certificate, key or CA file, that is missing or invalid stops
+ * start-up at once, naming the setting, rather than after PostgreSQL has started. Only once
+ * there is a good file to keep serving is a broken one survivable (the
  * followers then keep the last good content).
  */
 final class ConfigurationFiles {
@@ -37,6 +41,14 @@ final class ConfigurationFiles {
     for (TlsConfig.ListenerTls tls : config.tlsListeners().values()) {
       if (checked.add(tls.files())) {
         ServerTls.check(tls);
+      }
+    }
+    if (config.auth().file() != null) {
+      try {
+        CredentialsFile.load(config.auth().file());
+      } catch (InvalidCredentialsFileException e) {
+        throw new InvalidConfigException(AuthConfig.AUTH_FILE.name(), config.auth().file() + ": "
+            + e.getMessage());
       }
     }
     if (config.runsXds()) {

@@ -1,5 +1,6 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.collector.auth.Authentication;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.TcpListener;
 import io.meshtrace.collector.config.TlsConfig;
@@ -52,10 +53,13 @@ final class Listeners {
   private final MemoryBudget budget;
   private final IntakeMemoryMetrics metrics;
   private final TlsMetrics tlsMetrics;
+  private final Authentication authentication;
 
-  Listeners(Vertx vertx, MeshtraceConfig config, MeterRegistry registry) {
+  Listeners(Vertx vertx, MeshtraceConfig config, MeterRegistry registry,
+      Authentication authentication) {
     this.vertx = vertx;
     this.config = config;
+    this.authentication = authentication;
     this.budget = new MemoryBudget(config.ingest().maxBytesInFlight());
     this.metrics = new IntakeMemoryMetrics(registry);
     this.tlsMetrics = new TlsMetrics(registry);
@@ -233,9 +237,17 @@ final class Listeners {
   }
 
   /**
+   * The header tenancy reads the request's tenant from. The tenancy work makes it configurable
+   * ({@code --tenant-header}); until that is merged, the default, which the guard overwrites for
+   * callers bound to a tenant.
+   */
+  private static final String TENANT_HEADER = "x-scope-orgid";
+
+  /**
    * Every listener with the connection limit and, for HTTP/2 (gRPC, h2c), the stream limit in
-   * its initial settings: together they bound the requests a listener can have in flight; and
-   * with TLS when the settings give it a certificate.
+   * its initial settings: together they bound the requests a listener can have in flight; with
+   * TLS when the settings give it a certificate. Its guard sees each request first ({@link
+   * Authentication#guard}): credentials and roles, before any router or gRPC server.
    */
   private HttpListener http(String name, int port, int eventLoops, HttpServerOptions options,
       Function<Vertx, Handler<HttpServerRequest>> handler) {
@@ -250,6 +262,6 @@ final class Listeners {
       tls.apply(options);
     }
     return new HttpListener(vertx, name, config.listeners().bind(), port, eventLoops, options,
-        handler, connections, tls);
+        v -> authentication.guard(name, handler.apply(v), TENANT_HEADER), connections, tls);
   }
 }

@@ -1,11 +1,14 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.collector.auth.Authentication;
+import io.meshtrace.collector.config.AuthConfig;
 import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.config.ListenerConfig;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
 import io.meshtrace.collector.config.TcpListener;
 import io.meshtrace.collector.config.XdsConfig;
+import io.meshtrace.collector.metrics.AuthMetrics;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.KafkaMetrics;
 import io.meshtrace.collector.metrics.Metrics;
@@ -76,6 +79,7 @@ public final class MeshtraceServer {
   private final PrometheusMeterRegistry metrics;
   private final Vertx vertx;
   private final Components components;
+  private final Authentication authentication;
   private final Listeners listeners;
   /** By their {@code --ports-file} key. */
   private final Map<String, Listener> listening = new LinkedHashMap<>();
@@ -98,7 +102,10 @@ public final class MeshtraceServer {
         .withMetrics(new MicrometerMetricsFactory(metrics))
         .build();
     this.components = new Components(vertx, STOP_TIMEOUT);
-    this.listeners = new Listeners(vertx, config, metrics);
+    this.authentication = new Authentication(vertx, config.auth(),
+        config.sampling().adminToken(), config.sampling().reloadInterval(),
+        new AuthMetrics(metrics));
+    this.listeners = new Listeners(vertx, config, metrics, authentication);
   }
 
   /**
@@ -130,9 +137,11 @@ public final class MeshtraceServer {
     return server;
   }
 
-  /** The admin listener, then PostgreSQL (the embedded server, unless --pg-url) and storage. */
+  /** Authentication, the admin listener, then PostgreSQL (the embedded server, unless --pg-url) and storage. */
   private List<Component> storageComponents() {
     List<Component> list = new ArrayList<>();
+    // First: the admin listener's /metrics is checked against the credentials file too.
+    list.add(ConfiguredFile.of(authentication, AuthConfig.AUTH_FILE));
     list.add(listen(listeners.admin(new AdminRoutes(
         () -> embedded == null ? null : embedded.unhealthy(), this::pingStorage,
         () -> started && !stopped, metrics,
@@ -197,7 +206,8 @@ public final class MeshtraceServer {
     SamplingMetrics samplingMetrics = null;
     if (mode.runsSampling()) {
       samplingMetrics = new SamplingMetrics(metrics);
-      sampling = new SamplingControlPlane(vertx, config.sampling(), store, samplingMetrics);
+      sampling = new SamplingControlPlane(vertx, config.sampling(), store, samplingMetrics,
+          config.auth().enabled());
       list.addAll(sampling.components());
     }
     if (mode.runsIngest()) {

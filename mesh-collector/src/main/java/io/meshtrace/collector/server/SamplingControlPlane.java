@@ -31,8 +31,12 @@ final class SamplingControlPlane {
   private final SamplingStrategySource served;
   private final SamplingAdminApi adminApi;
 
+  /**
+   * @param authenticated whether the listeners authenticate callers (then they give the admin
+   *     API's writes to role admin, and it checks no token itself)
+   */
   SamplingControlPlane(Vertx vertx, SamplingConfig config, PostgresStorage storage,
-      SamplingMetrics metrics) {
+      SamplingMetrics metrics, boolean authenticated) {
     Clock clock = Clock.systemUTC();
     AdaptiveSamplingSettings adaptiveSettings = config.adaptive()
         ? AdaptiveSamplingSettings.jaegerDefaults(config.adaptiveTargetSamplesPerSecond())
@@ -58,7 +62,9 @@ final class SamplingControlPlane {
     AdaptiveProbabilitiesPoller adaptiveProbabilities = adaptive;
     served = new ServedSamplingStrategies(base, adminVersions, traffic::current,
         adaptiveProbabilities == null ? () -> null : adaptiveProbabilities::current);
-    adminApi = new SamplingAdminApi(served, base, adminVersions, versions, config.adminToken());
+    adminApi = authenticated
+        ? SamplingAdminApi.authorizedByListener(served, base, adminVersions, versions)
+        : new SamplingAdminApi(served, base, adminVersions, versions, config.adminToken());
   }
 
   /** The strategies file, followed as it changes, or Jaeger's built-in default without one. */

@@ -60,6 +60,8 @@ public final class SamplingAdminApi {
   private final AdminVersionPoller versions;
   private final AdminStrategyVersions store;
   private final byte[] token;
+  /** The listener's guard checked the caller's admin role already. */
+  private final boolean authorizedByListener;
 
   /**
    * @param served what the remote sampling endpoints serve: the base with the API's document
@@ -70,12 +72,29 @@ public final class SamplingAdminApi {
    */
   public SamplingAdminApi(SamplingStrategySource served, SamplingStrategySource base,
       AdminVersionPoller versions, AdminStrategyVersions store, String adminToken) {
+    this(served, base, versions, store, adminToken, false);
+  }
+
+  private SamplingAdminApi(SamplingStrategySource served, SamplingStrategySource base,
+      AdminVersionPoller versions, AdminStrategyVersions store, String adminToken,
+      boolean authorizedByListener) {
     this.served = served;
     this.base = base;
     this.versions = versions;
     this.store = store;
     this.token = adminToken == null || adminToken.isEmpty() ? null
         : adminToken.getBytes(StandardCharsets.UTF_8);
+    this.authorizedByListener = authorizedByListener;
+  }
+
+  /**
+   * The API behind listeners that authorize every request themselves (meshtrace's
+   * authentication, which gives writes and the history to role admin): it checks no token of
+   * its own.
+   */
+  public static SamplingAdminApi authorizedByListener(SamplingStrategySource served,
+      SamplingStrategySource base, AdminVersionPoller versions, AdminStrategyVersions store) {
+    return new SamplingAdminApi(served, base, versions, store, null, true);
   }
 
   /** Mounts the routes on {@code router}. */
@@ -95,6 +114,10 @@ public final class SamplingAdminApi {
   }
 
   private void authorize(RoutingContext ctx) {
+    if (authorizedByListener) {
+      ctx.next();
+      return;
+    }
     if (token == null) {
       error(ctx, 403, List.of("changes through the admin API are disabled: no admin token is"
           + " configured (--admin-token or MESHTRACE_ADMIN_TOKEN)"));
