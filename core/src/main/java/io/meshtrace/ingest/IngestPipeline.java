@@ -5,6 +5,8 @@ import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.SpanSink;
 import io.meshtrace.storage.StorageOverloadedException;
 import io.meshtrace.storage.StorageUnavailableException;
+import io.meshtrace.tenant.SpanTenant;
+import io.meshtrace.tenant.Tenant;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.vertx.core.Future;
@@ -17,8 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Between every receiver and storage. For each request: refuse it when it brings too many spans
  * or when the spans in flight would go over the bound (429 / RESOURCE_EXHAUSTED: the client
  * retries later, nothing is dropped silently); apply the attribute limits; refuse spans storage
- * cannot hold (one by one for OTLP, the whole request for Zipkin); hand the rest to the writer
- * and report once they are committed.
+ * cannot hold (one by one for OTLP, the whole request for Zipkin); mark the rest as the request's
+ * tenant's ({@link SpanTenant}: a mark a client sent is dropped), hand them to the writer and
+ * report once they are committed.
  */
 public final class IngestPipeline implements SpanIngest {
   /** How long a client should wait when the pipeline is full. */
@@ -46,7 +49,8 @@ public final class IngestPipeline implements SpanIngest {
   }
 
   @Override
-  public Future<IngestResult> accept(List<ResourceSpans> request, IngestSource source) {
+  public Future<IngestResult> accept(List<ResourceSpans> request, IngestSource source,
+      Tenant tenant) {
     long spans = countSpans(request);
     observer.received(source, spans);
     if (spans == 0) {
@@ -67,7 +71,7 @@ public final class IngestPipeline implements SpanIngest {
     }
     Future<IngestResult> result;
     try {
-      result = sanitizeAndWrite(request, source);
+      result = sanitizeAndWrite(request, source, tenant);
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
@@ -83,7 +87,8 @@ public final class IngestPipeline implements SpanIngest {
         });
   }
 
-  private Future<IngestResult> sanitizeAndWrite(List<ResourceSpans> request, IngestSource source) {
+  private Future<IngestResult> sanitizeAndWrite(List<ResourceSpans> request, IngestSource source,
+      Tenant tenant) {
     SpanSanitizer.Outcome outcome = sanitizer.sanitize(request);
     if (outcome.attributesDropped() > 0) {
       observer.attributesDropped(outcome.attributesDropped());
@@ -116,8 +121,10 @@ public final class IngestPipeline implements SpanIngest {
     if (outcome.keptSpans() == 0) {
       return Future.succeededFuture(new IngestResult(0, rejected, outcome.firstProblem()));
     }
+    // After sanitizing, so that the attribute limits can never cut the tenant's mark off.
+    List<ResourceSpans> kept = SpanTenant.assign(outcome.kept(), tenant);
     if (source.partialSuccess()) {
-      return sink.acceptEach(outcome.kept()).map(written -> {
+      return sink.acceptEach(kept).map(written -> {
         long stored = outcome.keptSpans() - written.rejectedSpans();
         if (stored > 0) {
           observer.accepted(source, stored);
@@ -130,7 +137,7 @@ public final class IngestPipeline implements SpanIngest {
         return new IngestResult(stored, rejected + written.rejectedSpans(), problem);
       });
     }
-    return sink.accept(outcome.kept()).map(v -> {
+    return sink.accept(kept).map(v -> {
       observer.accepted(source, outcome.keptSpans());
       return new IngestResult(outcome.keptSpans(), rejected, outcome.firstProblem());
     });

@@ -6,6 +6,7 @@ import io.meshtrace.storage.PositionConflictException;
 import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SourcePositions;
 import io.meshtrace.storage.SpanChecker;
+import io.meshtrace.tenant.SpanTenant;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -399,14 +400,19 @@ public final class KafkaSpanIngester implements Component {
       return counts;
     }
 
-    /** The record's spans, or null (logged) when it has no value or cannot be decoded. */
+    /**
+     * The record's spans, marked as the tenant its header names (a tenant the value itself
+     * names is dropped), or null (logged) when it has no value, cannot be decoded or its tenant
+     * header is invalid.
+     */
     private List<ResourceSpans> decodeOrSkip(ConsumerRecord<String, byte[]> record,
         TopicPartition partition) {
       try {
         if (record.value() == null) {
           throw new IllegalArgumentException("the record has no value");
         }
-        return settings.decoder().decodeSpans(record.value());
+        return SpanTenant.assign(settings.decoder().decodeSpans(record.value()),
+            TenantHeader.of(record.headers()));
       } catch (RuntimeException undecodable) {
         LOG.warn("Skipped record {} of {}: {}", record.offset(), partition,
             undecodable.getMessage());

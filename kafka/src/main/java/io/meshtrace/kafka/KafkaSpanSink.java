@@ -114,14 +114,21 @@ public final class KafkaSpanSink implements SpanSink, Component {
       return Future.failedFuture(new StorageUnavailableException("the Kafka sink is stopping",
           null));
     }
-    List<TraceRecords.TraceRecord> traces = TraceRecords.split(resourceSpans);
-    if (traces.isEmpty()) {
+    List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+    // A record is one tenant's: its tenant goes into a header, the value is plain OTLP.
+    TenantHeader.byTenant(resourceSpans).forEach((tenant, spans) -> {
+      byte[] tenantHeader = TenantHeader.value(tenant);
+      for (TraceRecords.TraceRecord trace : TraceRecords.split(spans)) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(settings.topic(),
+            trace.key(), settings.encoding().encode(trace.request()));
+        if (tenantHeader != null) {
+          record.headers().add(TenantHeader.NAME, tenantHeader);
+        }
+        records.add(record);
+      }
+    });
+    if (records.isEmpty()) {
       return Future.succeededFuture();
-    }
-    List<ProducerRecord<String, byte[]>> records = new ArrayList<>(traces.size());
-    for (TraceRecords.TraceRecord trace : traces) {
-      records.add(new ProducerRecord<>(settings.topic(), trace.key(),
-          settings.encoding().encode(trace.request())));
     }
     Promise<Void> done = Promise.promise();
     queue.add(new PendingWrite(records, done, Vertx.currentContext()));

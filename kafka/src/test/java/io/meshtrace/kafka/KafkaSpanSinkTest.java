@@ -90,6 +90,28 @@ class KafkaSpanSinkTest {
   }
 
   @Test
+  void aTenantsSpansAreRecordsWithTheTenantInAHeaderAndPlainOtlpAsTheValue() throws Exception {
+    broker.createTopic("spans-tenant", 1);
+    KafkaSpanSink sink = sink("spans-tenant", SpanRecordEncoding.OTLP_PROTO);
+    try {
+      sink.accept(io.meshtrace.tenant.SpanTenant.assign(List.of(resource("cart", span(4, 41))),
+          io.meshtrace.tenant.Tenant.of("team-a"))).await(30, TimeUnit.SECONDS);
+      sink.accept(List.of(resource("cart", span(5, 51)))).await(30, TimeUnit.SECONDS);
+      List<ConsumerRecord<String, byte[]>> records = consume("spans-tenant", 2);
+      assertThat(records).hasSize(2);
+      for (ConsumerRecord<String, byte[]> record : records) {
+        ExportTraceServiceRequest request = SpanRecordEncoding.OTLP_PROTO.decode(record.value());
+        assertThat(request.getResourceSpans(0).getResource())
+            .isEqualTo(resource("cart").getResource());
+        assertThat(TenantHeader.of(record.headers())).isEqualTo(record.key().equals(traceKey(4))
+            ? io.meshtrace.tenant.Tenant.of("team-a") : io.meshtrace.tenant.Tenant.DEFAULT);
+      }
+    } finally {
+      sink.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void otlpJsonRecordsReadBackEqual() {
     ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder()
         .addResourceSpans(resource("cart", span(5, 51))).build();

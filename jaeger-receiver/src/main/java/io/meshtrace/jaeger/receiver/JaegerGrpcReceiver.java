@@ -11,6 +11,8 @@ import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.ProblemLog;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.tenant.RequestTenant;
+import io.meshtrace.tenant.Tenant;
 import io.meshtrace.jaeger.codec.InvalidBatchException;
 import io.meshtrace.jaeger.codec.JaegerProtoDecoder;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -51,6 +53,8 @@ public final class JaegerGrpcReceiver {
       Buffer.buffer(PostSpansResponse.getDefaultInstance().toByteArray());
 
   private final SpanIngest ingest;
+  /** Whose spans a request sends: never a header read here. */
+  private final RequestTenant tenants;
   private final long maxMessageBytes;
   private final long maxDecompressedBytes;
   private final MemoryBudget budget;
@@ -67,7 +71,13 @@ public final class JaegerGrpcReceiver {
   /** @param budget the process's bytes in flight, which every call reserves from */
   public JaegerGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes,
       MemoryBudget budget) {
+    this(ingest, maxMessageBytes, maxDecompressedBytes, budget, RequestTenant.NONE);
+  }
+
+  public JaegerGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes,
+      MemoryBudget budget, RequestTenant tenants) {
     this.ingest = ingest;
+    this.tenants = tenants;
     this.maxMessageBytes = maxMessageBytes;
     this.maxDecompressedBytes = maxDecompressedBytes;
     this.budget = budget;
@@ -86,8 +96,9 @@ public final class JaegerGrpcReceiver {
       refuse(response, budget.refuse(MemoryBudget.Stage.GRPC_CALL));
       return;
     }
+    Tenant tenant = tenants.of(request);
     GrpcUnaryMessage.read(request, maxMessageBytes, "PostSpans", "PostSpansRequest")
-        .onSuccess(message -> post(message, response))
+        .onSuccess(message -> post(message, response, tenant))
         .onFailure(failure -> refuse(response, IngestException.of(failure)));
   }
 
@@ -95,7 +106,8 @@ public final class JaegerGrpcReceiver {
    * Inflate and decode (on a worker when the message is large), holding the message's bytes in
    * the budget until its spans are committed or refused; every path releases them.
    */
-  private void post(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response) {
+  private void post(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response,
+      Tenant tenant) {
     MemoryBudget.Reservation reservation = budget.open();
     Future<List<ResourceSpans>> decoded;
     try {
@@ -119,7 +131,7 @@ public final class JaegerGrpcReceiver {
         }
         return;
       }
-      ingest.accept(spans.result(), SOURCE)
+      ingest.accept(spans.result(), SOURCE, tenant)
           .onComplete(done -> reservation.release())
           .onSuccess(result -> response.end(EMPTY_RESPONSE))
           .onFailure(failure -> fail(response, IngestException.of(failure)));

@@ -9,6 +9,7 @@ import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.ProblemLog;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.tenant.RequestTenant;
 import io.meshtrace.jaeger.codec.InvalidBatchException;
 import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -45,6 +46,8 @@ public final class JaegerHttpReceiver {
   public record Limits(long maxRequestBytes, long maxDecompressedBytes) {}
 
   private final SpanIngest ingest;
+  /** Whose spans a request sends: never a header read here. */
+  private final RequestTenant tenants;
   private final Limits limits;
   private final ProblemLog problems = new ProblemLog(LOG);
 
@@ -56,7 +59,13 @@ public final class JaegerHttpReceiver {
 
   /** @param budget the process's bytes in flight, which every request reserves from */
   public JaegerHttpReceiver(SpanIngest ingest, Limits limits, MemoryBudget budget) {
+    this(ingest, limits, budget, RequestTenant.NONE);
+  }
+
+  public JaegerHttpReceiver(SpanIngest ingest, Limits limits, MemoryBudget budget,
+      RequestTenant tenants) {
     this.ingest = ingest;
+    this.tenants = tenants;
     this.limits = limits;
     this.budget = budget;
   }
@@ -116,7 +125,7 @@ public final class JaegerHttpReceiver {
             refuse(ctx, SOURCE, IngestException.of(failure));
             return;
           }
-          ingest.accept(decoded.result(), SOURCE)
+          ingest.accept(decoded.result(), SOURCE, tenants.of(ctx.request()))
               .onComplete(done -> reservation.release())
               .onSuccess(result -> ctx.response().setStatusCode(202).end())
               .onFailure(failure -> respond(ctx, IngestException.of(failure)));

@@ -4,6 +4,7 @@ import io.meshtrace.ingest.IngestException;
 import io.meshtrace.ingest.IngestSource;
 import io.meshtrace.ingest.ProblemLog;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.tenant.Tenant;
 import io.meshtrace.jaeger.codec.InvalidBatchException;
 import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
 import io.meshtrace.lifecycle.Listener;
@@ -66,6 +67,8 @@ public final class JaegerUdpReceiver implements Listener {
   private final Vertx vertx;
   private final Settings settings;
   private final SpanIngest ingest;
+  /** UDP has no headers: every packet's spans are this configured tenant's. */
+  private final Tenant tenant;
   private final UdpPacketObserver observer;
   private final IngestSource source;
   private final ProblemLog problems = new ProblemLog(LOG);
@@ -75,9 +78,15 @@ public final class JaegerUdpReceiver implements Listener {
 
   public JaegerUdpReceiver(Vertx vertx, Settings settings, SpanIngest ingest,
       UdpPacketObserver observer) {
+    this(vertx, settings, ingest, observer, Tenant.DEFAULT);
+  }
+
+  public JaegerUdpReceiver(Vertx vertx, Settings settings, SpanIngest ingest,
+      UdpPacketObserver observer, Tenant tenant) {
     this.vertx = vertx;
     this.settings = settings;
     this.ingest = ingest;
+    this.tenant = tenant;
     this.observer = observer;
     this.source = settings.protocol() == JaegerThriftDecoder.Protocol.COMPACT ? COMPACT_SOURCE
         : BINARY_SOURCE;
@@ -244,7 +253,7 @@ public final class JaegerUdpReceiver implements Listener {
       inFlight.incrementAndGet();
       Context context = contexts[next];
       next = (next + 1) % contexts.length;
-      context.runOnContext(v -> ingest.accept(spans, source).onComplete(done -> {
+      context.runOnContext(v -> ingest.accept(spans, source, tenant).onComplete(done -> {
         inFlight.decrementAndGet();
         if (done.succeeded()) {
           observer.packet(port, UdpPacketOutcome.STORED);

@@ -8,6 +8,8 @@ import io.meshtrace.ingest.LargeBodyDecoding;
 import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.tenant.RequestTenant;
+import io.meshtrace.tenant.Tenant;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,6 +38,8 @@ public final class OtlpGrpcReceiver {
   public static final List<IngestSource> SOURCES = List.of(SOURCE);
 
   private final SpanIngest ingest;
+  /** Whose spans a request sends: never a header read here. */
+  private final RequestTenant tenants;
   private final long maxMessageBytes;
   private final long maxDecompressedBytes;
   private final MemoryBudget budget;
@@ -47,7 +51,13 @@ public final class OtlpGrpcReceiver {
   /** @param budget the process's bytes in flight, which every call reserves from */
   public OtlpGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes,
       MemoryBudget budget) {
+    this(ingest, maxMessageBytes, maxDecompressedBytes, budget, RequestTenant.NONE);
+  }
+
+  public OtlpGrpcReceiver(SpanIngest ingest, long maxMessageBytes, long maxDecompressedBytes,
+      MemoryBudget budget, RequestTenant tenants) {
     this.ingest = ingest;
+    this.tenants = tenants;
     this.maxMessageBytes = maxMessageBytes;
     this.maxDecompressedBytes = maxDecompressedBytes;
     this.budget = budget;
@@ -73,8 +83,9 @@ public final class OtlpGrpcReceiver {
       refuse(response, budget.refuse(MemoryBudget.Stage.GRPC_CALL));
       return;
     }
+    Tenant tenant = tenants.of(request);
     GrpcUnaryMessage.read(request, maxMessageBytes, "Export", "ExportTraceServiceRequest")
-        .onSuccess(message -> export(message, response))
+        .onSuccess(message -> export(message, response, tenant))
         .onFailure(failure -> refuse(response, IngestException.of(failure)));
   }
 
@@ -82,7 +93,8 @@ public final class OtlpGrpcReceiver {
    * Inflate and parse (on a worker when the message is large), holding the message's bytes in
    * the budget until its spans are committed or refused; every path releases them.
    */
-  private void export(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response) {
+  private void export(GrpcMessage message, GrpcServerResponse<Buffer, Buffer> response,
+      Tenant tenant) {
     MemoryBudget.Reservation reservation = budget.open();
     Future<ExportTraceServiceRequest> parsed;
     try {
@@ -99,7 +111,7 @@ public final class OtlpGrpcReceiver {
         refuse(response, IngestException.of(request.cause()));
         return;
       }
-      ingest.accept(request.result().getResourceSpansList(), SOURCE)
+      ingest.accept(request.result().getResourceSpansList(), SOURCE, tenant)
           .onComplete(done -> reservation.release())
           .onSuccess(result -> response.end(
               Buffer.buffer(OtlpResponses.success(result).toByteArray())))

@@ -10,6 +10,7 @@ import io.meshtrace.ingest.LargeBodyDecoding;
 import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.tenant.RequestTenant;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -48,6 +49,8 @@ public final class OtlpHttpReceiver {
   public record Options(long maxRequestBytes, long maxDecompressedBytes, List<String> corsOrigins) {}
 
   private final SpanIngest ingest;
+  /** Whose spans a request sends: never a header read here. */
+  private final RequestTenant tenants;
   private final Options options;
   private final MemoryBudget budget;
 
@@ -57,7 +60,13 @@ public final class OtlpHttpReceiver {
 
   /** @param budget the process's bytes in flight, which every request reserves from */
   public OtlpHttpReceiver(SpanIngest ingest, Options options, MemoryBudget budget) {
+    this(ingest, options, budget, RequestTenant.NONE);
+  }
+
+  public OtlpHttpReceiver(SpanIngest ingest, Options options, MemoryBudget budget,
+      RequestTenant tenants) {
     this.ingest = ingest;
+    this.tenants = tenants;
     this.options = options;
     this.budget = budget;
   }
@@ -114,7 +123,8 @@ public final class OtlpHttpReceiver {
             respond(ctx, json, refused);
             return;
           }
-          ingest.accept(parsed.result().getResourceSpansList(), source)
+          ingest.accept(parsed.result().getResourceSpansList(), source,
+                  tenants.of(ctx.request()))
               .onComplete(done -> reservation.release())
               .onSuccess(result -> send(ctx, 200, json, OtlpResponses.success(result)))
               .onFailure(failure -> respond(ctx, json, IngestException.of(failure)));

@@ -9,6 +9,8 @@ import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.storage.DependencyLink;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
+import io.meshtrace.storage.SpanStores;
+import io.meshtrace.tenant.RequestTenant;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
@@ -35,16 +37,29 @@ public final class JaegerQueryApi {
   /** Jaeger's default for {@code /api/dependencies} without {@code lookback}. */
   static final Duration DEFAULT_DEPENDENCY_LOOKBACK = Duration.ofDays(1);
 
-  private final SpanStore store;
+  private final SpanStores stores;
+  private final RequestTenant tenants;
   private final TraceAdjuster adjuster;
   private final Clock clock;
   private final JaegerTraceQueryParser traceQueryParser;
 
   public JaegerQueryApi(SpanStore store, TraceAdjuster adjuster, Clock clock) {
-    this.store = store;
+    this(SpanStores.ofDefaultTenant(store), RequestTenant.NONE, adjuster, clock);
+  }
+
+  /** Every request reads the store of its tenant. */
+  public JaegerQueryApi(SpanStores stores, RequestTenant tenants, TraceAdjuster adjuster,
+      Clock clock) {
+    this.stores = stores;
+    this.tenants = tenants;
     this.adjuster = adjuster;
     this.clock = clock;
     this.traceQueryParser = new JaegerTraceQueryParser(clock);
+  }
+
+  /** The store of the request's tenant: no read can forget whose spans it may see. */
+  private SpanStore store(RoutingContext ctx) {
+    return stores.forTenant(tenants.of(ctx.request()));
   }
 
   public void mount(Router router) {
@@ -57,14 +72,14 @@ public final class JaegerQueryApi {
   }
 
   private void getServices(RoutingContext ctx) {
-    reply(ctx, store.getServiceNames(), services ->
+    reply(ctx, store(ctx).getServiceNames(), services ->
         JaegerResponses.sendData(ctx, services.size(), json -> writeStrings(json, services),
             List.of()));
   }
 
   /** The older form: names only, of every kind, each once. */
   private void getServiceOperations(RoutingContext ctx) {
-    reply(ctx, store.getOperations(ctx.pathParam("service"), null), operations -> {
+    reply(ctx, store(ctx).getOperations(ctx.pathParam("service"), null), operations -> {
       Set<String> names = new TreeSet<>();
       operations.forEach(operation -> names.add(operation.name()));
       JaegerResponses.sendData(ctx, names.size(), json -> writeStrings(json, names), List.of());
@@ -85,7 +100,7 @@ public final class JaegerQueryApi {
       JaegerResponses.sendError(ctx, 400, e.getMessage());
       return;
     }
-    reply(ctx, store.getOperations(service, kind), operations ->
+    reply(ctx, store(ctx).getOperations(service, kind), operations ->
         JaegerResponses.sendData(ctx, operations.size(), json -> {
           json.writeStartArray();
           for (SpanName operation : operations) {
@@ -106,6 +121,7 @@ public final class JaegerQueryApi {
       JaegerResponses.sendError(ctx, 400, e.getMessage());
       return;
     }
+    SpanStore store = store(ctx);
     Future<List<TraceId>> ids = search.byIds() ? Future.succeededFuture(search.traceIds())
         : store.findTraceIds(search.query());
     reply(ctx, ids.compose(store::getTraces), traces -> {
@@ -140,7 +156,7 @@ public final class JaegerQueryApi {
       JaegerResponses.sendError(ctx, 400, e.getMessage());
       return;
     }
-    reply(ctx, store.getTrace(traceId), trace -> {
+    reply(ctx, store(ctx).getTrace(traceId), trace -> {
       if (trace.isEmpty()) {
         JaegerResponses.sendError(ctx, 404, "trace not found");
       } else {
@@ -179,7 +195,7 @@ public final class JaegerQueryApi {
     Instant from = until.minus(lookback).isBefore(Instant.EPOCH) ? Instant.EPOCH
         : until.minus(lookback);
     String service = params.first("service");
-    reply(ctx, store.getDependencies(from, until), links -> {
+    reply(ctx, store(ctx).getDependencies(from, until), links -> {
       // calls and errors per (parent, child), summed over the hours of the window
       Map<List<String>, long[]> counts = new TreeMap<>((a, b) -> {
         int c = a.get(0).compareTo(b.get(0));

@@ -4,6 +4,8 @@ import io.meshtrace.model.TraceId;
 import io.meshtrace.query.HttpResponses;
 import io.meshtrace.query.StoreReplies;
 import io.meshtrace.storage.SpanStore;
+import io.meshtrace.storage.SpanStores;
+import io.meshtrace.tenant.RequestTenant;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
@@ -15,15 +17,24 @@ import zipkin2.storage.QueryRequest;
 /**
  * Zipkin's v2 query API (what the Zipkin UI and Grafana's Zipkin data source call), answered
  * with Zipkin's own JSON encoders. As Zipkin's server: bad parameters are a 400 whose plain-text
- * body says which, an unknown trace a 404, empty results {@code []}.
+ * body says which, an unknown trace a 404, empty results {@code []}. Every request reads the
+ * store of its tenant.
  */
 public final class ZipkinQueryApi {
 
-  private final ZipkinNames names;
-  private final ZipkinTraceReader reader;
-  private final ZipkinTraceSearch search;
-  private final ZipkinDependencies dependencies;
-  private final ZipkinAutocomplete autocomplete;
+  /** The queries over one tenant's store: a few references, made for each request. */
+  private record TenantQueries(ZipkinNames names, ZipkinTraceReader reader,
+      ZipkinTraceSearch search, ZipkinDependencies dependencies,
+      ZipkinAutocomplete autocomplete) {
+    TenantQueries(SpanStore store, List<String> autocompleteKeys) {
+      this(new ZipkinNames(store), new ZipkinTraceReader(store), new ZipkinTraceSearch(store),
+          new ZipkinDependencies(store), new ZipkinAutocomplete(store, autocompleteKeys));
+    }
+  }
+
+  private final SpanStores stores;
+  private final RequestTenant tenants;
+  private final List<String> autocompleteKeys;
 
   public ZipkinQueryApi(SpanStore store) {
     this(store, List.of());
@@ -31,42 +42,50 @@ public final class ZipkinQueryApi {
 
   /** @param autocompleteKeys the tag keys to offer for autocomplete; empty for all */
   public ZipkinQueryApi(SpanStore store, List<String> autocompleteKeys) {
-    this.names = new ZipkinNames(store);
-    this.reader = new ZipkinTraceReader(store);
-    this.search = new ZipkinTraceSearch(store);
-    this.dependencies = new ZipkinDependencies(store);
-    this.autocomplete = new ZipkinAutocomplete(store, autocompleteKeys);
+    this(SpanStores.ofDefaultTenant(store), RequestTenant.NONE, autocompleteKeys);
+  }
+
+  /** @param autocompleteKeys the tag keys to offer for autocomplete; empty for all */
+  public ZipkinQueryApi(SpanStores stores, RequestTenant tenants, List<String> autocompleteKeys) {
+    this.stores = stores;
+    this.tenants = tenants;
+    this.autocompleteKeys = List.copyOf(autocompleteKeys);
+  }
+
+  private TenantQueries of(RoutingContext ctx) {
+    return new TenantQueries(stores.forTenant(tenants.of(ctx.request())), autocompleteKeys);
   }
 
   public void mount(Router router) {
     router.get("/api/v2/services").handler(ctx ->
-        answer(ctx, c -> names.serviceNames().map(ZipkinJson::strings)));
+        answer(ctx, c -> of(c).names().serviceNames().map(ZipkinJson::strings)));
     router.get("/api/v2/spans").handler(ctx -> answer(ctx, c ->
-        names.spanNames(required(c, "serviceName")).map(ZipkinJson::strings)));
+        of(c).names().spanNames(required(c, "serviceName")).map(ZipkinJson::strings)));
     router.get("/api/v2/remoteServices").handler(ctx -> answer(ctx, c ->
-        names.remoteServiceNames(required(c, "serviceName")).map(ZipkinJson::strings)));
+        of(c).names().remoteServiceNames(required(c, "serviceName")).map(ZipkinJson::strings)));
     router.get("/api/v2/traces").handler(ctx -> answer(ctx, this::searchTraces));
     router.get("/api/v2/trace/:traceId").handler(this::getTrace);
     router.get("/api/v2/traceMany").handler(ctx -> answer(ctx, c ->
-        reader.traces(ZipkinQueryParameters.traceIds(c.request().getParam("traceIds")))
+        of(c).reader().traces(ZipkinQueryParameters.traceIds(c.request().getParam("traceIds")))
             .map(ZipkinJson::traces)));
     router.get("/api/v2/dependencies").handler(ctx -> answer(ctx, this::getDependencies));
     router.get("/api/v2/autocompleteKeys").handler(ctx ->
-        answer(ctx, c -> autocomplete.keys().map(ZipkinJson::strings)));
+        answer(ctx, c -> of(c).autocomplete().keys().map(ZipkinJson::strings)));
     router.get("/api/v2/autocompleteValues").handler(ctx -> answer(ctx, c ->
-        autocomplete.values(required(c, "key")).map(ZipkinJson::strings)));
+        of(c).autocomplete().values(required(c, "key")).map(ZipkinJson::strings)));
   }
 
   private Future<Buffer> searchTraces(RoutingContext ctx) {
     QueryRequest request =
         ZipkinQueryParameters.traces(ctx.queryParams(), System.currentTimeMillis());
-    return search.search(request).map(ZipkinJson::traces);
+    return of(ctx).search().search(request).map(ZipkinJson::traces);
   }
 
   private Future<Buffer> getDependencies(RoutingContext ctx) {
     ZipkinQueryParameters.DependencyWindow window =
         ZipkinQueryParameters.dependencies(ctx.queryParams(), System.currentTimeMillis());
-    return dependencies.links(window.endTs(), window.lookback()).map(ZipkinJson::dependencies);
+    return of(ctx).dependencies().links(window.endTs(), window.lookback())
+        .map(ZipkinJson::dependencies);
   }
 
   private void getTrace(RoutingContext ctx) {
@@ -77,7 +96,7 @@ public final class ZipkinQueryApi {
       HttpResponses.sendText(ctx, 400, e.getMessage());
       return;
     }
-    reader.trace(traceId)
+    of(ctx).reader().trace(traceId)
         .onSuccess(trace -> {
           if (trace.isEmpty()) {
             // Zipkin answers with the normalized ID.

@@ -47,11 +47,12 @@ final class DependencyLinker {
   private record Pending(UUID traceId, long callerSpanId, int childServiceId, boolean error,
       long hourMillis, long seenMillis) {}
 
-  private record LinkKey(long hourMillis, String parent, String child)
+  private record LinkKey(long hourMillis, String tenant, String parent, String child)
       implements Comparable<LinkKey> {
     @Override
     public int compareTo(LinkKey o) {
       int c = Long.compare(hourMillis, o.hourMillis);
+      c = c != 0 ? c : tenant.compareTo(o.tenant);
       c = c != 0 ? c : parent.compareTo(o.parent);
       return c != 0 ? c : child.compareTo(o.child);
     }
@@ -66,8 +67,8 @@ final class DependencyLinker {
   private final List<Pending> pending = new ArrayList<>();
   /** Calls and errors by link. */
   private final PendingCounts<LinkKey> counts = new PendingCounts<>(2);
-  /** Names of known services, to tell an uninstrumented peer.service from one of ours. */
-  private final Set<String> serviceNames = ConcurrentHashMap.newKeySet();
+  /** Known services, to tell an uninstrumented peer.service from one of the tenant's. */
+  private final Set<ServiceName> serviceNames = ConcurrentHashMap.newKeySet();
 
   DependencyLinker(Pool pool, DictionaryWriter dictionaries, java.time.Clock clock) {
     this.pool = pool;
@@ -77,8 +78,8 @@ final class DependencyLinker {
   }
 
   Future<Void> loadServiceNames() {
-    return pool.query("SELECT name FROM services").execute().map(rows -> {
-      rows.forEach(row -> serviceNames.add(row.getString(0)));
+    return pool.query("SELECT tenant, name FROM services").execute().map(rows -> {
+      rows.forEach(row -> serviceNames.add(new ServiceName(row.getString(0), row.getString(1))));
       return null;
     });
   }
@@ -94,7 +95,7 @@ final class DependencyLinker {
   synchronized void committed(List<SpanRow> rows) {
     rotateIfDue(clock.millis());
     for (SpanRow row : rows) {
-      serviceNames.add(row.source.serviceName());
+      serviceNames.add(row.source.service());
       if (row.spanKind == CLIENT || row.spanKind == PRODUCER) {
         callers.put(key(row.traceId, row.spanId), row.serviceId);
       }
@@ -102,9 +103,10 @@ final class DependencyLinker {
     long now = clock.millis();
     for (SpanRow row : rows) {
       long hour = Math.floorDiv(row.startMicros / 1000, 3_600_000L) * 3_600_000L;
-      if (row.spanKind == CLIENT && row.peerService != null
-          && !serviceNames.contains(row.peerService)) {
-        count(hour, row.source.serviceName(), row.peerService, row.error);
+      if (row.spanKind == CLIENT && row.peerService != null && !serviceNames.contains(
+          new ServiceName(row.source.service().tenant(), row.peerService))) {
+        count(hour, row.source.service().tenant(), row.source.serviceName(), row.peerService,
+            row.error);
       }
       if (row.spanKind != SERVER && row.spanKind != CONSUMER) {
         continue;
@@ -136,16 +138,17 @@ final class DependencyLinker {
 
   private void linkIds(int parentServiceId, int childServiceId, boolean error, long hour) {
     if (parentServiceId != childServiceId) {
-      String parent = dictionaries.serviceName(parentServiceId);
-      String child = dictionaries.serviceName(childServiceId);
-      if (parent != null && child != null) {
-        count(hour, parent, child, error);
+      ServiceName parent = dictionaries.service(parentServiceId);
+      ServiceName child = dictionaries.service(childServiceId);
+      // Two tenants may send the same trace and span IDs: their spans never call each other.
+      if (parent != null && child != null && parent.tenant().equals(child.tenant())) {
+        count(hour, child.tenant(), parent.name(), child.name(), error);
       }
     }
   }
 
-  private void count(long hour, String parent, String child, boolean error) {
-    counts.add(new LinkKey(hour, parent, child), 1, error ? 1 : 0);
+  private void count(long hour, String tenant, String parent, String child, boolean error) {
+    counts.add(new LinkKey(hour, tenant, parent, child), 1, error ? 1 : 0);
   }
 
 
@@ -187,26 +190,28 @@ final class DependencyLinker {
     UUID[] traces = waiting.stream().map(Pending::traceId).distinct().toArray(UUID[]::new);
     long oldest = waiting.stream().mapToLong(Pending::hourMillis).min().orElse(0);
     return pool.preparedQuery("""
-            SELECT s.trace_id, sv.name, s.payload FROM spans s
+            SELECT s.trace_id, sv.tenant, sv.name, s.payload FROM spans s
             JOIN operations o ON o.id = s.operation_id
             JOIN services sv ON sv.id = o.service_id
             WHERE s.trace_id = ANY($1) AND s.start_time >= $2 AND o.span_kind IN (3, 4)""")
         .execute(Tuple.of(traces, OffsetDateTime.ofInstant(
             Instant.ofEpochMilli(oldest).minus(1, ChronoUnit.DAYS), ZoneOffset.UTC)))
         .map(rows -> {
-          Map<Long, String> found = new HashMap<>();
+          // By tenant too: two tenants' spans may share trace and span IDs.
+          Map<List<Object>, String> found = new HashMap<>();
           for (Row row : rows) {
             UUID traceId = row.getUUID(0);
-            long spanId = StoredSpanCodec.spanId(StoredSpanCodec.parse(row.getBuffer(2).getBytes(),
+            long spanId = StoredSpanCodec.spanId(StoredSpanCodec.parse(row.getBuffer(3).getBytes(),
                 TraceId.fromUuid(traceId)));
-            found.put(key(traceId, spanId), row.getString(1));
+            found.put(List.of(key(traceId, spanId), row.getString(1)), row.getString(2));
           }
           synchronized (this) {
             for (Pending p : waiting) {
-              String parent = found.get(key(p.traceId(), p.callerSpanId()));
-              String child = dictionaries.serviceName(p.childServiceId());
-              if (parent != null && child != null && !parent.equals(child)) {
-                count(p.hourMillis(), parent, child, p.error());
+              ServiceName child = dictionaries.service(p.childServiceId());
+              String parent = child == null ? null
+                  : found.get(List.of(key(p.traceId(), p.callerSpanId()), child.tenant()));
+              if (parent != null && !parent.equals(child.name())) {
+                count(p.hourMillis(), child.tenant(), parent, child.name(), p.error());
               }
             }
           }
@@ -222,6 +227,7 @@ final class DependencyLinker {
     return counts.flush(batch -> {
       int n = batch.size();
       OffsetDateTime[] hours = new OffsetDateTime[n];
+      String[] tenants = new String[n];
       String[] parents = new String[n];
       String[] children = new String[n];
       Long[] calls = new Long[n];
@@ -230,19 +236,22 @@ final class DependencyLinker {
       for (Map.Entry<LinkKey, long[]> e : batch.entrySet()) {
         hours[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.getKey().hourMillis()),
             ZoneOffset.UTC);
+        tenants[i] = e.getKey().tenant();
         parents[i] = e.getKey().parent();
         children[i] = e.getKey().child();
         calls[i] = e.getValue()[0];
         errors[i++] = e.getValue()[1];
       }
       return pool.preparedQuery("""
-              INSERT INTO dependency_links (hour, parent, child, call_count, error_count)
-              SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::bigint[],
-                                   $5::bigint[])
-              ON CONFLICT (hour, parent, child) DO UPDATE
+              INSERT INTO dependency_links
+                (hour, tenant, parent, child, call_count, error_count)
+              SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[],
+                                   $5::bigint[], $6::bigint[])
+              ON CONFLICT (hour, tenant, parent, child) DO UPDATE
               SET call_count = dependency_links.call_count + excluded.call_count,
                   error_count = dependency_links.error_count + excluded.error_count""")
-          .execute(Tuple.tuple().addValue(hours).addValue(parents).addValue(children)
+          .execute(Tuple.tuple().addValue(hours).addValue(tenants).addValue(parents)
+              .addValue(children)
               .addValue(calls).addValue(errors))
           .mapEmpty();
     }, failure -> LOG.warn("Could not write dependency links: {}", failure.getMessage()));

@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class DictionaryReader {
   /** An operation as the reader needs it. */
-  record Operation(int serviceId, String serviceName, String name, int spanKind) {}
+  record Operation(int serviceId, String tenant, String serviceName, String name, int spanKind) {}
 
   private final Pool pool;
   private final Map<Integer, String> keysById = new ConcurrentHashMap<>();
@@ -65,14 +65,15 @@ final class DictionaryReader {
             });
     Future<Void> loadOperations = missingOperations.isEmpty() ? Future.succeededFuture()
         : pool.preparedQuery("""
-                SELECT o.id, s.id, s.name, o.name, o.span_kind
+                SELECT o.id, s.id, s.tenant, s.name, o.name, o.span_kind
                 FROM operations o JOIN services s ON s.id = o.service_id
                 WHERE o.id = ANY($1)""")
             .execute(Tuple.of(missingOperations.toArray(new Integer[0])))
             .map(rows -> {
               for (Row row : rows) {
                 BoundedCache.put(operationsById, row.getInteger(0), new Operation(
-                    row.getInteger(1), row.getString(2), row.getString(3), row.getShort(4)));
+                    row.getInteger(1), row.getString(2), row.getString(3), row.getString(4),
+                    row.getShort(5)));
               }
               return null;
             });

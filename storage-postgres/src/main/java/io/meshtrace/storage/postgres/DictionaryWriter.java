@@ -36,8 +36,8 @@ final class DictionaryWriter {
   private final Pool pool;
   private final DictionaryReader reader;
   private final SearchIndexBookkeeping searchIndex;
-  private final Map<String, Integer> serviceIds = new ConcurrentHashMap<>();
-  private final Map<Integer, String> serviceNames = new ConcurrentHashMap<>();
+  private final Map<ServiceName, Integer> serviceIds = new ConcurrentHashMap<>();
+  private final Map<Integer, ServiceName> serviceNames = new ConcurrentHashMap<>();
   private final Map<OperationKey, Integer> operationIds = new ConcurrentHashMap<>();
   private final Map<ByteString, Integer> sourceIds = new ConcurrentHashMap<>();
   private final Map<AttributeSet, Integer> attributeSetIds = new ConcurrentHashMap<>();
@@ -59,10 +59,10 @@ final class DictionaryWriter {
     if (assignFromCaches(rows)) {
       return Future.succeededFuture();
     }
-    Set<String> newServices = new LinkedHashSet<>();
+    Set<ServiceName> newServices = new LinkedHashSet<>();
     for (SpanRow row : rows) {
-      if (!serviceIds.containsKey(row.source.serviceName())) {
-        newServices.add(row.source.serviceName());
+      if (!serviceIds.containsKey(row.source.service())) {
+        newServices.add(row.source.service());
       }
     }
     return upsertServices(newServices).compose(v -> {
@@ -109,7 +109,7 @@ final class DictionaryWriter {
     int count = rows.size();
     for (int i = 0; i < count; i++) {
       SpanRow row = rows.get(i);
-      Integer serviceId = serviceIds.get(row.source.serviceName());
+      Integer serviceId = serviceIds.get(row.source.service());
       if (serviceId == null) {
         return false;
       }
@@ -149,34 +149,42 @@ final class DictionaryWriter {
     return id;
   }
 
-  /** The name of a service this process has written spans of, or null. */
-  String serviceName(int id) {
+  /** A service this process has written spans of (its tenant and name), or null. */
+  ServiceName service(int id) {
     return serviceNames.get(id);
   }
 
   private OperationKey operationKey(SpanRow row) {
-    Integer serviceId = serviceIds.get(row.source.serviceName());
+    Integer serviceId = serviceIds.get(row.source.service());
     return serviceId == null ? null : new OperationKey(serviceId, row.operationName, row.spanKind);
   }
 
-  private Future<Void> upsertServices(Collection<String> names) {
-    if (names.isEmpty()) {
+  private Future<Void> upsertServices(Collection<ServiceName> services) {
+    if (services.isEmpty()) {
       return Future.succeededFuture();
     }
     String sql = """
-        WITH input AS (SELECT DISTINCT unnest($1::text[]) AS name),
+        WITH input AS (
+          SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS t(tenant, name)),
         inserted AS (
-          INSERT INTO services (name) SELECT name FROM input ORDER BY name
-          ON CONFLICT (name) DO NOTHING RETURNING id, name)
-        SELECT id, name FROM inserted
+          INSERT INTO services (tenant, name) SELECT tenant, name FROM input ORDER BY 1, 2
+          ON CONFLICT (tenant, name) DO NOTHING RETURNING id, tenant, name)
+        SELECT id, tenant, name FROM inserted
         UNION ALL
-        SELECT s.id, s.name FROM services s JOIN input USING (name)""";
+        SELECT s.id, s.tenant, s.name FROM services s JOIN input USING (tenant, name)""";
     return upsert(sql, () -> {
-      List<String> missing = names.stream().filter(n -> !serviceIds.containsKey(n)).toList();
-      return missing.isEmpty() ? null : Tuple.of(missing.toArray(new String[0]));
+      List<ServiceName> missing =
+          services.stream().filter(n -> !serviceIds.containsKey(n)).toList();
+      if (missing.isEmpty()) {
+        return null;
+      }
+      String[] tenants = missing.stream().map(ServiceName::tenant).toArray(String[]::new);
+      String[] names = missing.stream().map(ServiceName::name).toArray(String[]::new);
+      return Tuple.tuple().addValue(tenants).addValue(names);
     }, row -> {
-      BoundedCache.put(serviceIds, row.getString(1), row.getInteger(0));
-      BoundedCache.put(serviceNames, row.getInteger(0), row.getString(1));
+      ServiceName service = new ServiceName(row.getString(1), row.getString(2));
+      BoundedCache.put(serviceIds, service, row.getInteger(0));
+      BoundedCache.put(serviceNames, row.getInteger(0), service);
     });
   }
 
@@ -234,7 +242,7 @@ final class DictionaryWriter {
       // A source whose service ID fell out of the cache is left to resolve()'s next attempt.
       List<SpanSource> missing = sources.stream()
           .filter(s -> !sourceIds.containsKey(s.digest()))
-          .filter(s -> serviceIds.containsKey(s.serviceName()))
+          .filter(s -> serviceIds.containsKey(s.service()))
           .toList();
       if (missing.isEmpty()) {
         return null;
@@ -245,7 +253,7 @@ final class DictionaryWriter {
       for (int i = 0; i < missing.size(); i++) {
         SpanSource source = missing.get(i);
         digests[i] = Buffer.buffer(source.digest().toByteArray());
-        services[i] = serviceIds.get(source.serviceName());
+        services[i] = serviceIds.get(source.service());
         encoded[i] = Buffer.buffer(source.encoded());
       }
       return Tuple.of(digests, services, encoded);
@@ -266,18 +274,18 @@ final class DictionaryWriter {
     String sql = """
         WITH input AS (
           SELECT DISTINCT ON (digest) *
-          FROM unnest($1::bytea[], $2::bytea[], $3::jsonb[], $4::boolean[])
-            AS t(digest, attributes, tags, only_failed)),
+          FROM unnest($1::bytea[], $2::bytea[], $3::jsonb[], $4::boolean[], $5::text[])
+            AS t(digest, attributes, tags, only_failed, tenant)),
         inserted AS (
-          INSERT INTO attribute_sets (digest, attributes, tags, only_failed)
-          SELECT digest, attributes, tags, only_failed FROM input ORDER BY digest
+          INSERT INTO attribute_sets (digest, attributes, tags, only_failed, tenant)
+          SELECT digest, attributes, tags, only_failed, tenant FROM input ORDER BY digest
           ON CONFLICT (digest) DO NOTHING RETURNING id, digest, only_failed)
         SELECT id, digest, only_failed FROM inserted
         UNION ALL
         SELECT s.id, s.digest, s.only_failed FROM attribute_sets s JOIN input USING (digest)""";
     Map<ByteString, AttributeSet> byDigest = new LinkedHashMap<>();
     for (AttributeSet set : sets) {
-      byDigest.put(digest(set.bytes()), set);
+      byDigest.put(digest(set.bytes(), set.tenant()), set);
     }
     return upsert(sql, () -> {
       List<Map.Entry<ByteString, AttributeSet>> missing = byDigest.entrySet().stream()
@@ -289,13 +297,15 @@ final class DictionaryWriter {
       Buffer[] attributes = new Buffer[missing.size()];
       JsonObject[] tags = new JsonObject[missing.size()];
       Boolean[] failedOnly = new Boolean[missing.size()];
+      String[] tenants = new String[missing.size()];
       for (int i = 0; i < missing.size(); i++) {
         digests[i] = Buffer.buffer(missing.get(i).getKey().toByteArray());
         attributes[i] = Buffer.buffer(missing.get(i).getValue().bytes().toByteArray());
         tags[i] = tags(DictionaryReader.parseAttributes(missing.get(i).getValue().bytes()));
         failedOnly[i] = onlyFailed.get(missing.get(i).getValue());
+        tenants[i] = missing.get(i).getValue().tenant();
       }
-      return Tuple.of(digests, attributes, tags, failedOnly);
+      return Tuple.of(digests, attributes, tags, failedOnly, tenants);
     }, row -> {
       AttributeSet set = byDigest.get(ByteString.copyFrom(row.getBuffer(1).getBytes()));
       if (set != null) {
@@ -338,10 +348,15 @@ final class DictionaryWriter {
     return tags;
   }
 
-  private static ByteString digest(ByteString bytes) {
+  /** The default tenant's digests are those of the attributes alone, as before tenants. */
+  private static ByteString digest(ByteString bytes, String tenant) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(bytes.asReadOnlyByteBuffer());
+      if (!tenant.isEmpty()) {
+        sha.update((byte) 0);
+        sha.update(tenant.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
       return ByteString.copyFrom(sha.digest(), 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

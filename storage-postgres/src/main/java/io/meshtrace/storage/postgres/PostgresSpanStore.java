@@ -5,6 +5,7 @@ import io.meshtrace.storage.DependencyLink;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.TraceQuery;
+import io.meshtrace.tenant.Tenant;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -24,7 +25,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-/** Reads spans back from {@code spans} and re-assembles them into OTLP. */
+/**
+ * Reads one tenant's spans back from {@code spans} and re-assembles them into OTLP. Every read
+ * is the tenant's: names through its services ({@code services.tenant}), spans through its
+ * services' operations, dependency links and attribute sets by their own tenant column.
+ */
 final class PostgresSpanStore implements SpanStore {
   /**
    * A trace's spans, read by {@code meshtrace_trace_spans} (migration V6) from the partitions of
@@ -39,12 +44,22 @@ final class PostgresSpanStore implements SpanStore {
   private final Pool pool;
   private final DictionaryReader dictionaries;
   private final PostgresTraceSearch search;
+  /** The tenant's ID as stored, {@code ""} for the default tenant. */
+  private final String tenant;
 
   PostgresSpanStore(Pool pool, DictionaryReader dictionaries,
       java.util.Set<String> indexedTagKeys) {
+    this(pool, dictionaries, new PostgresTraceSearch(pool, dictionaries, indexedTagKeys),
+        Tenant.DEFAULT);
+  }
+
+  /** The tenant's store; the dictionaries and the search are shared by every tenant's. */
+  PostgresSpanStore(Pool pool, DictionaryReader dictionaries, PostgresTraceSearch search,
+      Tenant tenant) {
     this.pool = pool;
     this.dictionaries = dictionaries;
-    this.search = new PostgresTraceSearch(pool, dictionaries, indexedTagKeys);
+    this.search = search;
+    this.tenant = tenant.id();
   }
 
   @Override
@@ -78,12 +93,13 @@ final class PostgresSpanStore implements SpanStore {
     if (!StorableText.storable(query)) {
       return Future.succeededFuture(List.of());
     }
-    return search.find(query).recover(ReadFailures::unavailable);
+    return search.find(query, tenant).recover(ReadFailures::unavailable);
   }
 
   @Override
   public Future<List<String>> getServiceNames() {
-    return strings("SELECT name FROM services ORDER BY name", Tuple.tuple());
+    return strings("SELECT name FROM services WHERE tenant = $1 ORDER BY name",
+        Tuple.of(tenant));
   }
 
   @Override
@@ -92,10 +108,11 @@ final class PostgresSpanStore implements SpanStore {
       return Future.succeededFuture(List.of());
     }
     String sql = "SELECT o.name, o.span_kind FROM operations o JOIN services s ON s.id = o.service_id"
-        + " WHERE s.name = $1" + (spanKind == null ? "" : " AND o.span_kind = $2")
+        + " WHERE s.tenant = $1 AND s.name = $2"
+        + (spanKind == null ? "" : " AND o.span_kind = $3")
         + " ORDER BY o.name, o.span_kind";
-    Tuple args = spanKind == null ? Tuple.of(serviceName)
-        : Tuple.of(serviceName, spanKind.shortValue());
+    Tuple args = spanKind == null ? Tuple.of(tenant, serviceName)
+        : Tuple.of(tenant, serviceName, spanKind.shortValue());
     return pool.preparedQuery(sql).execute(args)
         .<List<SpanName>>map(rows -> {
           List<SpanName> names = new ArrayList<>();
@@ -111,7 +128,7 @@ final class PostgresSpanStore implements SpanStore {
       return Future.succeededFuture(List.of());
     }
     return strings("SELECT r.name FROM remote_services r JOIN services s ON s.id = r.service_id"
-        + " WHERE s.name = $1 ORDER BY r.name", Tuple.of(serviceName));
+        + " WHERE s.tenant = $1 AND s.name = $2 ORDER BY r.name", Tuple.of(tenant, serviceName));
   }
 
   @Override
@@ -120,8 +137,9 @@ final class PostgresSpanStore implements SpanStore {
             SELECT parent, child, sum(call_count)::bigint, sum(error_count)::bigint
             FROM dependency_links
             WHERE hour >= date_trunc('hour', $1::timestamptz, 'UTC') AND hour <= $2
+              AND tenant = $3
             GROUP BY parent, child ORDER BY parent, child""")
-        .execute(Tuple.of(start.atOffset(ZoneOffset.UTC), end.atOffset(ZoneOffset.UTC)))
+        .execute(Tuple.of(start.atOffset(ZoneOffset.UTC), end.atOffset(ZoneOffset.UTC), tenant))
         .<List<DependencyLink>>map(rows -> {
           List<DependencyLink> links = new ArrayList<>();
           rows.forEach(row -> links.add(new DependencyLink(row.getString(0), row.getString(1),
@@ -133,8 +151,8 @@ final class PostgresSpanStore implements SpanStore {
 
   @Override
   public Future<List<String>> getTagKeys() {
-    return strings("SELECT DISTINCT k FROM attribute_sets, jsonb_object_keys(tags) AS k ORDER BY k",
-        Tuple.tuple());
+    return strings("SELECT DISTINCT k FROM attribute_sets, jsonb_object_keys(tags) AS k"
+        + " WHERE tenant = $1 ORDER BY k", Tuple.of(tenant));
   }
 
   @Override
@@ -142,8 +160,8 @@ final class PostgresSpanStore implements SpanStore {
     if (!StorableText.storable(key)) {
       return Future.succeededFuture(List.of());
     }
-    return strings("SELECT DISTINCT tags->>$1 AS v FROM attribute_sets WHERE tags ? $1 ORDER BY v",
-        Tuple.of(key));
+    return strings("SELECT DISTINCT tags->>$1 AS v FROM attribute_sets"
+        + " WHERE tags ? $1 AND tenant = $2 ORDER BY v", Tuple.of(key, tenant));
   }
 
   private Future<List<String>> strings(String sql, Tuple args) {
@@ -156,7 +174,10 @@ final class PostgresSpanStore implements SpanStore {
         .recover(ReadFailures::unavailable);
   }
 
-  /** Rows of {@link #SELECT_TRACES}'s shape, grouped by trace and source. */
+  /**
+   * Rows of {@link #SELECT_TRACES}'s shape, grouped by trace and source; only the tenant's (two
+   * tenants may have sent the same trace ID: each reads its own spans of it).
+   */
   Future<Map<UUID, List<ResourceSpans>>> assemble(RowSet<Row> rows) {
     if (rows.size() == 0) {
       return Future.succeededFuture(Map.of());
@@ -189,6 +210,9 @@ final class PostgresSpanStore implements SpanStore {
             if (operation == null || set == null) {
               throw new IllegalStateException("dictionary entries of trace " + traceId
                   + " are missing");
+            }
+            if (!operation.tenant().equals(tenant)) {
+              continue;
             }
             Span span = StoredSpanCodec.restore(parsed.get(row), TraceId.fromUuid(traceId),
                 operation.name(), operation.spanKind(), row.getLong(1), row.getLong(2), set,

@@ -7,6 +7,8 @@ import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SpanSink;
 import io.meshtrace.storage.SpanStore;
+import io.meshtrace.storage.SpanStores;
+import io.meshtrace.tenant.Tenant;
 import io.meshtrace.storage.postgres.sampling.AdvisoryLockLeadership;
 import io.meshtrace.storage.postgres.sampling.PostgresAdaptiveProbabilityStore;
 import io.meshtrace.storage.postgres.sampling.PostgresStrategyDocumentLog;
@@ -47,6 +49,7 @@ public final class PostgresStorage {
   private final SearchIndexBookkeeping searchIndex;
   private final SpanPartitions partitions;
   private final PostgresSpanWriter writer;
+  private final SpanStores stores;
   private final SpanStore store;
   private final SpanRowMapper mapper;
   private final DependencyLinker linker;
@@ -72,9 +75,14 @@ public final class PostgresStorage {
         config.maxFutureSkew(), splitter, config.indexedTagKeys());
     this.writer = new PostgresSpanWriter(vertx, pool, dictionaryWriter, searchIndex, partitions,
         mapper, config.writerConcurrency(), config.maxBatchSpans(), config.timeouts().write());
-    this.store = new BoundedSpanStore(new PostgresSpanStore(readPool,
-        new DictionaryReader(readPool), config.indexedTagKeys()),
-        config.timeouts().statement().plus(READ_TIMEOUT_MARGIN));
+    DictionaryReader readDictionaries = new DictionaryReader(readPool);
+    PostgresTraceSearch search = new PostgresTraceSearch(readPool, readDictionaries,
+        config.indexedTagKeys());
+    Duration readTimeout = config.timeouts().statement().plus(READ_TIMEOUT_MARGIN);
+    // A store is a few references: one per request costs less than a cache of them would.
+    this.stores = tenant -> new BoundedSpanStore(
+        new PostgresSpanStore(readPool, readDictionaries, search, tenant), readTimeout);
+    this.store = stores.forTenant(Tenant.DEFAULT);
     this.linker = new DependencyLinker(pool, dictionaryWriter, clock);
     this.maintainer = new PartitionMaintainer(pool, partitions, clock,
         config.partitionDaysAhead(), config.retentionDays());
@@ -189,6 +197,11 @@ public final class PostgresStorage {
     return writer;
   }
 
+  public SpanStores spanStores() {
+    return stores;
+  }
+
+  /** The default tenant's spans: with tenancy off, every span. */
   public SpanStore spanStore() {
     return store;
   }

@@ -31,6 +31,11 @@ import java.util.UUID;
  * <p>A tag whose key is indexed ({@code trace_days}: values that name one request, like Envoy's
  * request ID) first narrows the search to the traces the index lists for that value; the walk
  * then only reads those traces' spans, wherever in the time range they are.
+ *
+ * <p>A search is one tenant's: its spans are those of the tenant's operations, so the walk
+ * filters by the tenant's operation IDs even when the query names no service, operation or kind
+ * (only a default-tenant search in a database no other tenant has written to skips that filter,
+ * as before tenants existed); attribute sets and volatile keys are the tenant's too.
  */
 final class PostgresTraceSearch {
   private static final org.slf4j.Logger LOG =
@@ -86,8 +91,9 @@ final class PostgresTraceSearch {
     }
   }
 
-  Future<List<TraceId>> find(TraceQuery query) {
-    return plan(query).compose(plan -> narrow(plan, query)).compose(plan -> {
+  /** @param tenant the tenant's ID as stored, {@code ""} for the default tenant */
+  Future<List<TraceId>> find(TraceQuery query, String tenant) {
+    return plan(query, tenant).compose(plan -> narrow(plan, query)).compose(plan -> {
       if (plan == null) {
         return Future.succeededFuture(List.of());
       }
@@ -108,17 +114,17 @@ final class PostgresTraceSearch {
   }
 
   /** Null when the query cannot match anything (an unknown service or operation). */
-  private Future<Plan> plan(TraceQuery query) {
+  private Future<Plan> plan(TraceQuery query, String tenant) {
     Future<Integer> service = query.serviceName() == null ? Future.succeededFuture(null)
-        : pool.preparedQuery("SELECT id FROM services WHERE name = $1")
-            .execute(Tuple.of(query.serviceName()))
+        : pool.preparedQuery("SELECT id FROM services WHERE tenant = $1 AND name = $2")
+            .execute(Tuple.of(tenant, query.serviceName()))
             .map(rows -> rows.size() == 0 ? -1 : rows.iterator().next().getInteger(0));
     return service.compose(serviceId -> {
       if (serviceId != null && serviceId == -1) {
         return Future.succeededFuture(null);
       }
-      Future<Integer[]> operations = operations(query, serviceId);
-      Future<List<Term>> terms = terms(query, serviceId);
+      Future<Integer[]> operations = operations(query, serviceId, tenant);
+      Future<List<Term>> terms = terms(query, serviceId, tenant);
       return Future.all(operations, terms).map(all -> {
         Integer[] ops = operations.result();
         if (ops != null && ops.length == 0) {
@@ -185,40 +191,62 @@ final class PostgresTraceSearch {
     });
   }
 
-  /** The operations a span may have; null for any. A service is searched as its operations. */
-  private Future<Integer[]> operations(TraceQuery query, Integer serviceId) {
+  /**
+   * The operations a span may have; null for any. A service is searched as its operations, and
+   * a tenant as its services' operations.
+   */
+  private Future<Integer[]> operations(TraceQuery query, Integer serviceId, String tenant) {
     if (query.operationName() == null && query.spanKind() == null && serviceId == null) {
-      return Future.succeededFuture(null);
+      if (!tenant.isEmpty()) {
+        return tenantOperations(tenant);
+      }
+      // Any operation is the default tenant's unless another tenant has services.
+      return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM services WHERE tenant <> '')")
+          .execute()
+          .compose(rows -> rows.iterator().next().getBoolean(0) ? tenantOperations(tenant)
+              : Future.succeededFuture(null));
     }
-    StringBuilder sql = new StringBuilder("SELECT id FROM operations WHERE true");
-    Tuple args = Tuple.tuple();
+    // The service, when given, is the tenant's: its operations are.
+    StringBuilder sql = new StringBuilder(serviceId != null
+        ? "SELECT o.id FROM operations o WHERE true"
+        : "SELECT o.id FROM operations o JOIN services s ON s.id = o.service_id"
+            + " WHERE s.tenant = $1");
+    Tuple args = serviceId != null ? Tuple.tuple() : Tuple.of(tenant);
     if (query.operationName() != null) {
       args.addValue(query.operationName());
-      sql.append(" AND name = $").append(args.size());
+      sql.append(" AND o.name = $").append(args.size());
     }
     if (query.spanKind() != null) {
       args.addValue(query.spanKind().shortValue());
-      sql.append(" AND span_kind = $").append(args.size());
+      sql.append(" AND o.span_kind = $").append(args.size());
     }
     if (serviceId != null) {
       args.addValue(serviceId);
-      sql.append(" AND service_id = $").append(args.size());
+      sql.append(" AND o.service_id = $").append(args.size());
     }
-    return pool.preparedQuery(sql.toString()).execute(args).map(rows -> {
-      List<Integer> ids = new ArrayList<>();
-      rows.forEach(row -> ids.add(row.getInteger(0)));
-      return ids.toArray(new Integer[0]);
-    });
+    return pool.preparedQuery(sql.toString()).execute(args).map(PostgresTraceSearch::ids);
   }
 
-  private Future<List<Term>> terms(TraceQuery query, Integer serviceId) {
+  private Future<Integer[]> tenantOperations(String tenant) {
+    return pool.preparedQuery("SELECT o.id FROM operations o"
+            + " JOIN services s ON s.id = o.service_id WHERE s.tenant = $1")
+        .execute(Tuple.of(tenant)).map(PostgresTraceSearch::ids);
+  }
+
+  private static Integer[] ids(RowSet<Row> rows) {
+    List<Integer> ids = new ArrayList<>(rows.size());
+    rows.forEach(row -> ids.add(row.getInteger(0)));
+    return ids.toArray(new Integer[0]);
+  }
+
+  private Future<List<Term>> terms(TraceQuery query, Integer serviceId, String tenant) {
     if (query.tags().isEmpty()) {
       return Future.succeededFuture(List.of());
     }
     return dictionaries.allSources().compose(sources -> {
       List<Future<Term>> terms = new ArrayList<>();
       for (Map.Entry<String, String> tag : query.tags().entrySet()) {
-        terms.add(term(tag.getKey(), tag.getValue(), serviceId, sources));
+        terms.add(term(tag.getKey(), tag.getValue(), serviceId, tenant, sources));
       }
       return Future.all(terms).map(all -> {
         List<Term> resolved = new ArrayList<>();
@@ -230,18 +258,21 @@ final class PostgresTraceSearch {
     });
   }
 
-  private Future<Term> term(String key, String value, Integer serviceId,
+  private Future<Term> term(String key, String value, Integer serviceId, String tenant,
       Map<Integer, ResourceSpans> sources) {
     Future<RowSet<Row>> sets = value == null
-        ? pool.preparedQuery("SELECT id, only_failed FROM attribute_sets WHERE tags ? $1")
-            .execute(Tuple.of(key))
-        : pool.preparedQuery("SELECT id, only_failed FROM attribute_sets WHERE tags @> $1::jsonb")
-            .execute(Tuple.of(new io.vertx.core.json.JsonObject().put(key, value)));
+        ? pool.preparedQuery("SELECT id, only_failed FROM attribute_sets"
+                + " WHERE tags ? $1 AND tenant = $2")
+            .execute(Tuple.of(key, tenant))
+        : pool.preparedQuery("SELECT id, only_failed FROM attribute_sets"
+                + " WHERE tags @> $1::jsonb AND tenant = $2")
+            .execute(Tuple.of(new io.vertx.core.json.JsonObject().put(key, value), tenant));
     Future<Boolean> payload = pool.preparedQuery(serviceId == null
-            ? "SELECT EXISTS (SELECT 1 FROM volatile_attribute_keys WHERE key = $1)"
+            ? "SELECT EXISTS (SELECT 1 FROM volatile_attribute_keys v"
+                + " JOIN services s ON s.id = v.service_id WHERE v.key = $1 AND s.tenant = $2)"
             : "SELECT EXISTS (SELECT 1 FROM volatile_attribute_keys WHERE key = $1"
                 + " AND service_id = $2)")
-        .execute(serviceId == null ? Tuple.of(key) : Tuple.of(key, serviceId))
+        .execute(serviceId == null ? Tuple.of(key, tenant) : Tuple.of(key, serviceId))
         .map(rows -> rows.iterator().next().getBoolean(0));
     List<Integer> matchingSources = new ArrayList<>();
     sources.forEach((id, source) -> {

@@ -30,11 +30,12 @@ final class RootSpanCounter {
   static final String SAMPLER_TYPE = "sampler.type";
   static final String SAMPLER_PARAM = "sampler.param";
 
-  private record Key(long minuteMillis, String service, String operation, String samplerType,
-      double samplerParam) implements Comparable<Key> {
+  private record Key(long minuteMillis, String tenant, String service, String operation,
+      String samplerType, double samplerParam) implements Comparable<Key> {
     @Override
     public int compareTo(Key o) {
       int c = Long.compare(minuteMillis, o.minuteMillis);
+      c = c != 0 ? c : tenant.compareTo(o.tenant);
       c = c != 0 ? c : service.compareTo(o.service);
       c = c != 0 ? c : operation.compareTo(o.operation);
       c = c != 0 ? c : samplerType.compareTo(o.samplerType);
@@ -72,7 +73,8 @@ final class RootSpanCounter {
         }
       }
       long minute = Math.floorDiv(row.startMicros / 1000, 60_000L) * 60_000L;
-      counts.add(new Key(minute, row.source.serviceName(), row.operationName, type, param), 1);
+      counts.add(new Key(minute, row.source.service().tenant(), row.source.serviceName(),
+          row.operationName, type, param), 1);
     }
   }
 
@@ -125,6 +127,7 @@ final class RootSpanCounter {
     return counts.flush(batch -> {
       int n = batch.size();
       OffsetDateTime[] minutes = new OffsetDateTime[n];
+      String[] tenants = new String[n];
       String[] services = new String[n];
       String[] operations = new String[n];
       String[] types = new String[n];
@@ -134,6 +137,7 @@ final class RootSpanCounter {
       for (Map.Entry<Key, long[]> e : batch.entrySet()) {
         minutes[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(e.getKey().minuteMillis()),
             ZoneOffset.UTC);
+        tenants[i] = e.getKey().tenant();
         services[i] = e.getKey().service();
         operations[i] = e.getKey().operation();
         types[i] = e.getKey().samplerType();
@@ -142,23 +146,31 @@ final class RootSpanCounter {
       }
       return pool.preparedQuery("""
               INSERT INTO root_span_throughput
-                (minute, service, operation, sampler_type, sampler_param, root_spans)
+                (minute, tenant, service, operation, sampler_type, sampler_param, root_spans)
               SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[],
-                                   $5::float8[], $6::bigint[])
-              ON CONFLICT (minute, service, operation, sampler_type, sampler_param) DO UPDATE
+                                   $5::text[], $6::float8[], $7::bigint[])
+              ON CONFLICT (minute, tenant, service, operation, sampler_type, sampler_param)
+              DO UPDATE
               SET root_spans = root_span_throughput.root_spans + excluded.root_spans""")
-          .execute(Tuple.tuple().addValue(minutes).addValue(services).addValue(operations)
+          .execute(Tuple.tuple().addValue(minutes).addValue(tenants).addValue(services)
+              .addValue(operations)
               .addValue(types).addValue(params).addValue(spans))
           .mapEmpty();
     }, failure -> LOG.warn("Could not write root span throughput: {}",
         PgErrors.describe(failure)));
   }
 
-  /** The counts of the minutes in [from, to), oldest first. */
+  /**
+   * The counts of the minutes in [from, to), oldest first, every tenant's together: sampling
+   * strategies are mesh-wide, by service name, and a service that two tenants run is sampled
+   * for the traffic of both.
+   */
   Future<List<RootSpanThroughput>> read(Instant from, Instant to) {
     return pool.preparedQuery("""
-            SELECT minute, service, operation, sampler_type, sampler_param, root_spans
+            SELECT minute, service, operation, sampler_type, sampler_param,
+                   sum(root_spans)::bigint
             FROM root_span_throughput WHERE minute >= $1 AND minute < $2
+            GROUP BY minute, service, operation, sampler_type, sampler_param
             ORDER BY minute, service, operation, sampler_type, sampler_param""")
         .execute(Tuple.of(OffsetDateTime.ofInstant(from, ZoneOffset.UTC),
             OffsetDateTime.ofInstant(to, ZoneOffset.UTC)))

@@ -52,18 +52,23 @@ final class SchemaMigrator {
   static final List<Migration> MIGRATIONS = List.of(new Migration(1, "spans"),
       new Migration(2, "sampling_strategies"), new Migration(3, "root_span_throughput"),
       new Migration(4, "adaptive_sampling_probabilities"), new Migration(5, "source_positions"),
-      new Migration(6, "trace_spans"));
+      new Migration(6, "trace_spans"), new Migration(7, "tenants"));
 
   private SchemaMigrator() {}
 
   static Future<Void> migrate(Pool pool) {
+    return migrate(pool, MIGRATIONS.get(MIGRATIONS.size() - 1).version());
+  }
+
+  /** Up to a version only: for tests of what a migration does to a database made before it. */
+  static Future<Void> migrate(Pool pool, int upToVersion) {
     return pool.withConnection(conn -> conn.query("SET client_min_messages = warning").execute()
         .compose(quiet -> conn.query("SELECT pg_advisory_lock(" + LOCK_KEY + ")").execute())
-        .compose(locked -> applyPending(conn)
+        .compose(locked -> applyPending(conn, upToVersion)
             .eventually(() -> conn.query("SELECT pg_advisory_unlock(" + LOCK_KEY + ")").execute())));
   }
 
-  private static Future<Void> applyPending(SqlConnection conn) {
+  private static Future<Void> applyPending(SqlConnection conn, int upToVersion) {
     return conn.query("""
             CREATE TABLE IF NOT EXISTS meshtrace_schema_version (
               version     integer     PRIMARY KEY,
@@ -88,6 +93,9 @@ final class SchemaMigrator {
           }
           Future<Void> chain = Future.succeededFuture();
           for (Migration migration : MIGRATIONS) {
+            if (migration.version() > upToVersion) {
+              break;
+            }
             chain = chain.compose(v -> apply(conn, migration, applied.get(migration.version())));
           }
           return chain;

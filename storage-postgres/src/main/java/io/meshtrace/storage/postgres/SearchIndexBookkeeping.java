@@ -36,11 +36,12 @@ final class SearchIndexBookkeeping {
   /** Loads the recorded volatile keys into the splitter; at start-up. */
   Future<Void> loadVolatileKeys() {
     return pool.query("""
-            SELECT s.name, v.key FROM volatile_attribute_keys v
+            SELECT s.tenant, s.name, v.key FROM volatile_attribute_keys v
             JOIN services s ON s.id = v.service_id""").execute()
         .map(rows -> {
           for (Row row : rows) {
-            splitter.markVolatile(row.getString(0), row.getString(1));
+            splitter.markVolatile(new ServiceName(row.getString(0), row.getString(1)).key(),
+                row.getString(2));
           }
           return null;
         });
@@ -110,7 +111,7 @@ final class SearchIndexBookkeeping {
         }
         for (String key : row.newlyVolatileKeys) {
           keys.putIfAbsent(List.of(row.serviceId, key),
-              new String[] {row.source.serviceName(), key});
+              new String[] {row.source.service().key(), key});
         }
       }
     }

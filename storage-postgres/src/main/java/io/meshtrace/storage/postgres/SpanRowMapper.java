@@ -8,6 +8,7 @@ import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.SpanProblem;
 import io.meshtrace.storage.StorableSpanChecker;
+import io.meshtrace.tenant.SpanTenant;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -54,9 +55,13 @@ final class SpanRowMapper {
   List<SpanRow> map(List<ResourceSpans> resourceSpansList) {
     StorableSpanChecker.Window window = checker.window();
     List<SpanRow> rows = new ArrayList<>();
-    SharedSets sharedSets = new SharedSets();
-    for (ResourceSpans resourceSpans : resourceSpansList) {
-      String service = serviceName(resourceSpans.getResource());
+    // Attribute sets are one tenant's; a batch may hold several tenants' requests.
+    java.util.Map<String, SharedSets> sharedSetsByTenant = new java.util.HashMap<>(2);
+    for (ResourceSpans marked : resourceSpansList) {
+      String tenant = SpanTenant.of(marked).id();
+      ResourceSpans resourceSpans = SpanTenant.strip(marked);
+      SharedSets sharedSets = sharedSetsByTenant.computeIfAbsent(tenant, SharedSets::new);
+      ServiceName service = new ServiceName(tenant, serviceName(resourceSpans.getResource()));
       for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
         if (scopeSpans.getSpansCount() == 0) {
           continue;
@@ -76,9 +81,9 @@ final class SpanRowMapper {
     return rows;
   }
 
-  private SpanRow row(Span span, SpanSource source, String service, SharedSets sharedSets) {
+  private SpanRow row(Span span, SpanSource source, ServiceName service, SharedSets sharedSets) {
     List<KeyValue> attributes = span.getAttributesList();
-    AttributeSplitter.Split split = splitter.split(service, attributes);
+    AttributeSplitter.Split split = splitter.split(service.key(), attributes);
     AttributeSet attributeSet = split.sharedCount() == 0 ? null
         : sharedSets.serialized(attributes, split.shared());
     return new SpanRow(StoredSpanCodec.startMicros(span), StoredSpanCodec.durationMicros(span),
@@ -143,14 +148,19 @@ final class SpanRowMapper {
    * serialized again, and the same bytes (whose hash protobuf keeps) go to the dictionary.
    */
   private static final class SharedSets {
+    private final String tenant;
     private final java.util.Map<SharedAttributes, AttributeSet> serialized =
         new java.util.HashMap<>();
+
+    SharedSets(String tenant) {
+      this.tenant = tenant;
+    }
 
     AttributeSet serialized(List<KeyValue> attributes, boolean[] shared) {
       SharedAttributes key = new SharedAttributes(attributes, shared);
       AttributeSet set = serialized.get(key);
       if (set == null) {
-        set = serializeShared(attributes, shared);
+        set = serializeShared(attributes, shared, tenant);
         serialized.put(key, set);
       }
       return set;
@@ -198,7 +208,8 @@ final class SpanRowMapper {
   }
 
   /** The shared attributes as a Span message holding only them: the set's identity. */
-  private static AttributeSet serializeShared(List<KeyValue> attributes, boolean[] shared) {
+  private static AttributeSet serializeShared(List<KeyValue> attributes, boolean[] shared,
+      String tenant) {
     int size = 0;
     for (int i = 0; i < shared.length; i++) {
       if (shared[i]) {
@@ -217,7 +228,7 @@ final class SpanRowMapper {
     } catch (java.io.IOException e) {
       throw new IllegalStateException(e);
     }
-    return new AttributeSet(bytes);
+    return new AttributeSet(bytes, tenant);
   }
 
   /** What the table can hold; also the pipeline's per-span check. */
@@ -258,7 +269,7 @@ final class SpanRowMapper {
   }
 
   private static SpanSource source(ResourceSpans resourceSpans, ScopeSpans scopeSpans,
-      String service) {
+      ServiceName service) {
     byte[] encoded = ResourceSpans.newBuilder()
         .setResource(resourceSpans.getResource())
         .setSchemaUrl(resourceSpans.getSchemaUrl())
@@ -267,12 +278,19 @@ final class SpanRowMapper {
             .setSchemaUrl(scopeSpans.getSchemaUrl()))
         .build()
         .toByteArray();
-    return new SpanSource(digest(encoded), encoded, service);
+    return new SpanSource(digest(encoded, service.tenant()), encoded, service);
   }
 
-  private static ByteString digest(byte[] encoded) {
+  /** The default tenant's digests are those of the sources alone, as before tenants. */
+  static ByteString digest(byte[] encoded, String tenant) {
     try {
-      byte[] sha = MessageDigest.getInstance("SHA-256").digest(encoded);
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      sha256.update(encoded);
+      if (!tenant.isEmpty()) {
+        sha256.update((byte) 0);
+        sha256.update(tenant.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      byte[] sha = sha256.digest();
       return ByteString.copyFrom(sha, 0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -8,6 +8,7 @@ import io.meshtrace.ingest.LargeBodyDecoding;
 import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.RequestBodies;
 import io.meshtrace.ingest.SpanIngest;
+import io.meshtrace.tenant.RequestTenant;
 import io.meshtrace.zipkin.codec.ZipkinJsonV2ToOtlp;
 import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -59,6 +60,8 @@ public final class ZipkinHttpReceiver {
       Format.PROTO3.source, Format.JSON_V1.source, UNSUPPORTED);
 
   private final SpanIngest ingest;
+  /** Whose spans a request sends: never a header read here. */
+  private final RequestTenant tenants;
   private final Limits limits;
   private final MemoryBudget budget;
 
@@ -68,7 +71,13 @@ public final class ZipkinHttpReceiver {
 
   /** @param budget the process's bytes in flight, which every request reserves from */
   public ZipkinHttpReceiver(SpanIngest ingest, Limits limits, MemoryBudget budget) {
+    this(ingest, limits, budget, RequestTenant.NONE);
+  }
+
+  public ZipkinHttpReceiver(SpanIngest ingest, Limits limits, MemoryBudget budget,
+      RequestTenant tenants) {
     this.ingest = ingest;
+    this.tenants = tenants;
     this.limits = limits;
     this.budget = budget;
   }
@@ -105,7 +114,8 @@ public final class ZipkinHttpReceiver {
             ctx.response().setStatusCode(202).end();
             return;
           }
-          ingest.accept(decoded.result().spans(), decoded.result().format().source)
+          ingest.accept(decoded.result().spans(), decoded.result().format().source,
+                  tenants.of(ctx.request()))
               .onComplete(done -> reservation.release())
               .onSuccess(result -> ctx.response().setStatusCode(202).end())
               .onFailure(failure -> respond(ctx, IngestException.of(failure)));

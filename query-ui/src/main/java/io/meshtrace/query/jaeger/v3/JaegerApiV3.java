@@ -10,6 +10,8 @@ import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.jaeger.JaegerSpanKinds;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
+import io.meshtrace.storage.SpanStores;
+import io.meshtrace.tenant.RequestTenant;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -28,12 +30,24 @@ import java.util.List;
 public final class JaegerApiV3 {
   static final String NO_TRACES = "No traces found";
 
-  private final SpanStore store;
+  private final SpanStores stores;
+  private final RequestTenant tenants;
   private final TraceAdjuster adjuster;
 
   public JaegerApiV3(SpanStore store, TraceAdjuster adjuster) {
-    this.store = store;
+    this(SpanStores.ofDefaultTenant(store), RequestTenant.NONE, adjuster);
+  }
+
+  /** Every request reads the store of its tenant. */
+  public JaegerApiV3(SpanStores stores, RequestTenant tenants, TraceAdjuster adjuster) {
+    this.stores = stores;
+    this.tenants = tenants;
     this.adjuster = adjuster;
+  }
+
+  /** The store of the request's tenant: no read can forget whose spans it may see. */
+  private SpanStore store(RoutingContext ctx) {
+    return stores.forTenant(tenants.of(ctx.request()));
   }
 
   public void mount(Router router) {
@@ -44,7 +58,7 @@ public final class JaegerApiV3 {
   }
 
   private void getServices(RoutingContext ctx) {
-    reply(ctx, store.getServiceNames(), services -> HttpResponses.sendJson(ctx, 200,
+    reply(ctx, store(ctx).getServiceNames(), services -> HttpResponses.sendJson(ctx, 200,
         new JsonObject().put("services", new JsonArray(new ArrayList<>(services))).toBuffer()));
   }
 
@@ -63,7 +77,7 @@ public final class JaegerApiV3 {
       sendBadParameter(ctx, e);
       return;
     }
-    reply(ctx, store.getOperations(service, kind), operations -> {
+    reply(ctx, store(ctx).getOperations(service, kind), operations -> {
       JsonArray list = new JsonArray();
       for (SpanName operation : operations) {
         String name = JaegerSpanKinds.name(operation.spanKind());
@@ -82,6 +96,7 @@ public final class JaegerApiV3 {
       sendBadParameter(ctx, e);
       return;
     }
+    SpanStore store = store(ctx);
     reply(ctx, store.findTraceIds(search.query()).compose(store::getTraces),
         traces -> sendTraces(ctx, traces, search.raw()));
   }
@@ -109,7 +124,7 @@ public final class JaegerApiV3 {
       sendBadParameter(ctx, e);
       return;
     }
-    reply(ctx, store.getTrace(traceId), trace -> sendTraces(ctx,
+    reply(ctx, store(ctx).getTrace(traceId), trace -> sendTraces(ctx,
         trace.isEmpty() ? List.of() : List.of(trace), raw));
   }
 
