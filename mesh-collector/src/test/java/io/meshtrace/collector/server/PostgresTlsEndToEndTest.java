@@ -76,6 +76,10 @@ class PostgresTlsEndToEndTest {
           .anyMatch(c -> c.startsWith("meshtrace-postgres-write "))
           .anyMatch(c -> c.startsWith("meshtrace-postgres-read "))
           .allMatch(c -> c.endsWith(" true"));
+      // Pool metrics name the server, never the credentials.
+      String metrics = TestServers.get(TestServers.url(server, "admin", "/metrics")).body();
+      assertThat(metrics).contains("meshtrace-postgres-write")
+          .doesNotContain(pg.connectOptions().getPassword());
     } finally {
       server.stop();
     }
