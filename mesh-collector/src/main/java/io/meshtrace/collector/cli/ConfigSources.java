@@ -140,7 +140,10 @@ final class ConfigSources implements CommandLine.IDefaultValueProvider {
       // Not only YAMLException: SnakeYAML's constructors throw whatever a tag's conversion
       // throws (IllegalArgumentException for a !!binary that is not base64, ClassCastException
       // for !!binary on a mapping); each is a file that is not usable YAML.
-      throw new InvalidConfigException("config", file + " is not valid YAML: " + e.getMessage());
+      // SnakeYAML quotes the offending line, which may be a pg-url with its password (cut
+      // short, so maybe without its @): no URL of the file is quoted past its scheme.
+      throw new InvalidConfigException("config", file + " is not valid YAML: "
+          + String.valueOf(e.getMessage()).replaceAll("(\\w+://)\\S*", "$1(hidden)"));
     }
     if (document == null) {
       return Map.of();

@@ -44,7 +44,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.pgclient.PgConnectOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -163,7 +162,7 @@ public final class MeshtraceServer {
     }
     storage = new StorageComponent(vertx, config.storage(), config.storageTimeouts(),
         embedded != null
-        ? embedded::connectOptions : () -> PgConnectOptions.fromUri(config.storage().pgUrl()));
+        ? embedded::connectOptions : config.storage()::pgConnectOptions);
     list.add(storage);
     return list;
   }

@@ -320,6 +320,78 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void pgUrlTlsSettingsAreCheckedNamingThemWithoutPrintingThePassword() {
+    Result mode = run(Map.of(), "all-in-one",
+        "--pg-url", "postgresql://meshtrace:s3cr3t-pw@db:5432/traces?sslmode=verify-everything");
+    assertThat(mode.exitCode).isEqualTo(2);
+    assertThat(mode.err).contains("invalid setting pg-url: sslmode 'verify-everything' is not "
+        + "one of disable, allow, prefer, require, verify-ca, verify-full")
+        .doesNotContain("s3cr3t-pw");
+    Result noCa = run(Map.of("MESHTRACE_PG_URL",
+        "postgresql://meshtrace:s3cr3t-pw@db/traces?sslmode=verify-full"), "collector");
+    assertThat(noCa.exitCode).isEqualTo(2);
+    assertThat(noCa.err).contains("invalid setting pg-url: sslmode=verify-full needs the CA")
+        .contains("(set by environment variable MESHTRACE_PG_URL)").doesNotContain("s3cr3t-pw");
+    Result missingRootCert = run(Map.of(), "collector", "--pg-url",
+        "postgresql://meshtrace:s3cr3t-pw@db/traces?sslmode=verify-ca&sslrootcert=/no/ca.crt");
+    assertThat(missingRootCert.exitCode).isEqualTo(2);
+    assertThat(missingRootCert.err)
+        .contains("invalid setting pg-url: sslrootcert /no/ca.crt does not exist")
+        .doesNotContain("s3cr3t-pw");
+    Result missingCaFile = run(Map.of(), "collector", "--pg-url",
+        "postgresql://meshtrace:s3cr3t-pw@db/traces?sslmode=verify-full",
+        "--pg-ca-file", "/no/ca.crt");
+    assertThat(missingCaFile.exitCode).isEqualTo(2);
+    assertThat(missingCaFile.err)
+        .contains("invalid setting pg-ca-file: --pg-ca-file /no/ca.crt does not exist")
+        .doesNotContain("s3cr3t-pw");
+    Result embedded = run(Map.of(), "all-in-one", "--pg-ca-file", "/etc/hostname");
+    assertThat(embedded.err).contains("invalid setting pg-ca-file: is only for a server given "
+        + "by pg-url");
+  }
+
+  @Test
+  void anInvalidPgUrlIsReportedWithoutItsPassword() {
+    // Unencoded / and + in a password (openssl rand -base64): not a URL libpq reads either.
+    for (String url : new String[] {"postgresql://meshtrace:s3cr3t/pw+x@db:5432/traces",
+        "postgresql://meshtrace:s3cr3t-pw@db:5432/traces?s3cr3t-pw", "mysql://u:s3cr3t-pw@db"}) {
+      Result result = run(Map.of(), "all-in-one", "--pg-url", url);
+      assertThat(result.exitCode).as(url).isEqualTo(2);
+      assertThat(result.err).as(url).contains("invalid setting pg-url")
+          .doesNotContain("s3cr3t");
+    }
+  }
+
+  @Test
+  void neitherHelpNorAUsageErrorPrintsThePgUrlFromTheEnvironmentOrConfigFile() throws Exception {
+    Path file = dir.resolve("meshtrace.yaml");
+    Files.writeString(file, "pg-url: postgresql://meshtrace:s3cr3t-file@db/traces\n");
+    Map<String, String> env = Map.of("MESHTRACE_PG_URL",
+        "postgresql://meshtrace:s3cr3t-env@db/traces");
+    Result help = run(env, "all-in-one", "--help");
+    assertThat(help.out + help.err).doesNotContain("s3cr3t");
+    Result usage = run(env, "all-in-one", "--zipkin-port", "not-a-port");
+    assertThat(usage.exitCode).isEqualTo(2);
+    assertThat(usage.out + usage.err).doesNotContain("s3cr3t");
+    Result fromFile = run(Map.of(), "collector", "--config", file.toString(), "--help");
+    assertThat(fromFile.out + fromFile.err).doesNotContain("s3cr3t");
+    Result badYaml = run(Map.of(), "collector", "--config", writeBadYaml());
+    assertThat(badYaml.exitCode).isEqualTo(2);
+    assertThat(badYaml.err).contains("not valid YAML").doesNotContain("s3cr3t");
+    Path quoted = dir.resolve("quoted.yaml");
+    Files.writeString(quoted, "pg-url: \"postgresql://meshtrace:s3cr3t-file@db/traces\n");
+    Result unterminated = run(Map.of(), "collector", "--config", quoted.toString());
+    assertThat(unterminated.err).contains("not valid YAML").doesNotContain("s3cr3t");
+  }
+
+  private String writeBadYaml() throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "pg-url: postgresql://meshtrace:s3cr3t-file@db/traces\n"
+        + "zipkin-port: [9411\n");
+    return file.toString();
+  }
+
+  @Test
   void faultSettingsAreCheckedNamingThem() {
     Result zero = run(Map.of(), "all-in-one", "--storage-write-timeout", "0s");
     assertThat(zero.exitCode).isEqualTo(2);

@@ -84,11 +84,9 @@ class IstioManifestsTest {
         "IstioOperator istio-system/meshtrace-tracing",
         "Telemetry istio-system/mesh-default",
         "Namespace observability",
-        "Secret observability/meshtrace-postgres",
         "Service observability/postgres",
         "StatefulSet observability/postgres",
         "ConfigMap observability/meshtrace-config",
-        "Secret observability/meshtrace-admin",
         "Deployment observability/meshtrace",
         "Service observability/meshtrace");
     // kubectl apply -f istio/kubernetes/ goes through the files in name order: the namespace
@@ -449,14 +447,72 @@ class IstioManifestsTest {
     return files;
   }
 
+  /**
+   * The value of a Secret's key as the README's required step makes it ({@code kubectl create
+   * secret generic NAME --from-literal=KEY="$(openssl rand -hex 32)"}): 64 random hex digits,
+   * the same for the same key within a run.
+   */
   private static String secretValue(Map<String, Object> secretKeyRef) {
-    Map<String, Object> secret = resource(key("Secret", "observability",
-        (String) secretKeyRef.get("name")));
-    Object value = map(secret.get("stringData")).get(secretKeyRef.get("key"));
-    assertThat(value).as("key %s of Secret %s", secretKeyRef.get("key"), secretKeyRef.get("name"))
-        .isInstanceOf(String.class);
-    assertThat((String) value).isNotBlank();
-    return (String) value;
+    String name = (String) secretKeyRef.get("name");
+    String key = (String) secretKeyRef.get("key");
+    assertThat(documentedSecrets()).as("README step that creates Secret %s", name)
+        .contains(name + "/" + key);
+    return CREATED_SECRETS.computeIfAbsent(name + "/" + key, k -> java.util.HexFormat.of()
+        .formatHex(java.security.SecureRandom.getSeed(32)));
+  }
+
+  private static final Map<String, String> CREATED_SECRETS = new HashMap<>();
+
+  /** The Secrets (name/key) istio/README.md says to create, each with a random value. */
+  private static List<String> documentedSecrets() {
+    try {
+      Matcher step = Pattern.compile("kubectl -n observability create secret generic "
+          + "([a-z0-9-]+) \\\\\\s+--from-literal=([a-z]+)=\"\\$\\(openssl rand -hex 32\\)\"")
+          .matcher(Files.readString(ISTIO.resolve("README.md")));
+      List<String> secrets = new ArrayList<>();
+      while (step.find()) {
+        secrets.add(step.group(1) + "/" + step.group(2));
+      }
+      return secrets;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void noManifestShipsASecretEveryReferenceIsToOneTheReadmeCreates() throws IOException {
+    // A placeholder password in a manifest is a password that works as it is.
+    assertThat(RESOURCES.keySet()).noneMatch(key -> key.startsWith("Secret "));
+    List<String> referenced = new ArrayList<>();
+    for (Map<String, Object> resource : RESOURCES.values()) {
+      collectSecretKeyRefs(resource, referenced);
+    }
+    assertThat(referenced).containsExactlyInAnyOrder("meshtrace-postgres/password",
+        "meshtrace-postgres/password", "meshtrace-admin/token");
+    assertThat(documentedSecrets()).containsExactlyInAnyOrder("meshtrace-postgres/password",
+        "meshtrace-admin/token");
+    try (Stream<Path> walk = Files.walk(ISTIO)) {
+      for (Path file : walk.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+        String text = Files.readString(file);
+        assertThat(text).as(file.toString())
+            .doesNotContainPattern("(?im)^\\s*(password|token|POSTGRES_PASSWORD)\\s*:\\s*\\S")
+            .doesNotContainPattern("(?i)change-?me");
+      }
+    }
+  }
+
+  /** Every secretKeyRef under a node, as name/key; none optional (a pod must wait for it). */
+  private static void collectSecretKeyRefs(Object node, List<String> found) {
+    if (node instanceof Map<?, ?> m) {
+      Object ref = m.get("secretKeyRef");
+      if (ref instanceof Map<?, ?> secret) {
+        assertThat(secret.get("optional")).as("secretKeyRef %s", secret).isNotEqualTo(true);
+        found.add(secret.get("name") + "/" + secret.get("key"));
+      }
+      m.values().forEach(value -> collectSecretKeyRefs(value, found));
+    } else if (node instanceof List<?> l) {
+      l.forEach(value -> collectSecretKeyRefs(value, found));
+    }
   }
 
   /** Kubernetes' $(VAR) substitution from the variables defined before. */
