@@ -14,14 +14,14 @@ import java.util.Objects;
  */
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
     StorageTimeoutConfig storageTimeouts, ShutdownConfig shutdown, KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
-    SamplingConfig sampling, XdsConfig xds) {
+    SamplingConfig sampling, XdsConfig xds, TenancyConfig tenancy) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
       StorageConfig.SETTINGS, StorageTimeoutConfig.SETTINGS, ShutdownConfig.SETTINGS,
       KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
       JaegerUdpConfig.SETTINGS,
-      QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS);
+      QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS, TenancyConfig.SETTINGS);
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -43,6 +43,16 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     Objects.requireNonNull(query, "query");
     Objects.requireNonNull(sampling, "sampling");
     Objects.requireNonNull(xds, "xds");
+    Objects.requireNonNull(tenancy, "tenancy");
+    if (tenancy.enabled() && tenancy.jaegerUdpTenant().isDefault() && mode.runsIngest()
+        && (listeners.jaegerCompactPort() != ListenerConfig.OFF
+            || listeners.jaegerBinaryPort() != ListenerConfig.OFF)) {
+      throw new InvalidConfigException(TenancyConfig.JAEGER_UDP_TENANT.name(), "is needed with "
+          + "--" + TenancyConfig.TENANCY.name() + " true while the Jaeger agent UDP ports are on "
+          + "(UDP carries no tenant header): name their tenant, or turn them off with --"
+          + ListenerConfig.JAEGER_COMPACT_PORT.name() + " -1 --"
+          + ListenerConfig.JAEGER_BINARY_PORT.name() + " -1");
+    }
     Map<Integer, String> used = new LinkedHashMap<>();
     for (Map.Entry<String, Integer> listener
         : listenerPorts(mode, listeners, runsXds(mode, xds) ? xds : null).entrySet()) {
@@ -66,7 +76,7 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
         StorageTimeoutConfig.from(values), ShutdownConfig.from(values),
         KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
         QueryConfig.from(values), SamplingConfig.from(values),
-        XdsConfig.from(values));
+        XdsConfig.from(values), TenancyConfig.from(values));
   }
 
   /** Whether this process needs PostgreSQL: all but a collector that writes to Kafka. */
