@@ -87,6 +87,8 @@ public final class LoadGenerator {
   private final int spansPerTrace;
   private final double rate;
   private final boolean gzip;
+  /** --tenant: sent as X-Scope-OrgID, for a server with --tenancy true; null sends none. */
+  private final String tenant;
   /** {@code --url}: one server, or several separated by commas that requests go to in turn. */
   private final List<URI> urls;
   private final java.util.concurrent.atomic.AtomicInteger nextUrl =
@@ -109,6 +111,7 @@ public final class LoadGenerator {
     this.requestTimeoutMillis = (long) (Double.parseDouble(
         args.getOrDefault("request-timeout", "0")) * 1000);
     this.gzip = args.containsKey("gzip");
+    this.tenant = args.get("tenant");
     this.urls = Arrays.stream(args.getOrDefault("url", "http://127.0.0.1:9411").split(","))
         .map(URI::create).toList();
     if (spansPerTrace < WorkloadOptions.MIN_SPANS_PER_TRACE || spansPerRequest < 1
@@ -476,6 +479,9 @@ public final class LoadGenerator {
             if (gzip) {
               request.encoding("gzip");
             }
+            if (tenant != null) {
+              request.headers().set("x-scope-orgid", tenant);
+            }
             return request.send(body);
           })
           .compose(response -> response.last().transform(ar -> response.status() == GrpcStatus.OK
@@ -502,6 +508,9 @@ public final class LoadGenerator {
     }
     if (gzip) {
       request.putHeader("Content-Encoding", "gzip");
+    }
+    if (tenant != null) {
+      request.putHeader("X-Scope-OrgID", tenant);
     }
     return http.request(request)
         .compose(req -> req.send(body))
