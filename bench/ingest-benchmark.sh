@@ -5,6 +5,9 @@
 #   bench/ingest-benchmark.sh [RUNS]                       (default 5)
 #   BEFORE_JAR=/path/to/older/meshtrace.jar bench/ingest-benchmark.sh [RUNS]
 #   PHASES="python" bench/ingest-benchmark.sh [RUNS]      (only some parts: python closed rate)
+#   TENANT=bench bench/ingest-benchmark.sh [RUNS]          (meshtrace with --tenancy true, the
+#                                 generator sending X-Scope-OrgID: bench; the python phase, which
+#                                 sends no tenant header, is then left out)
 # It starts meshtrace all-in-one with its embedded PostgreSQL on a fresh data directory (with
 # BEFORE_JAR, first that jar the same way, so that a change is measured before and after in one
 # run), then Zipkin's own server (in-memory storage, exec jar from Maven Central) on the same
@@ -30,7 +33,16 @@ GEN="java -Xmx3g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar $ROOT/bench/targe
 PY_LOADGEN=$ROOT/../shared/tools/zipkin_loadgen.py
 REQUESTS=${REQUESTS:-3000}      # 100 spans (10 traces) each
 # Which parts run: python (the shared generator), closed (closed loop), rate (30k spans/s).
-PHASES=${PHASES:-python closed rate}
+TENANT=${TENANT:-}
+if [ -n "$TENANT" ]; then
+  PHASES=${PHASES:-closed rate}
+  TENANCY_FLAGS="--tenancy true --jaeger-udp-tenant $TENANT"
+  TENANT_FLAGS="--tenant $TENANT"
+else
+  PHASES=${PHASES:-python closed rate}
+  TENANCY_FLAGS=
+  TENANT_FLAGS=
+fi
 has_phase() { case " $PHASES " in *" $1 "*) return 0;; *) return 1;; esac; }
 ZIPKIN_VERSION=3.6.1
 MESHTRACE=
@@ -60,7 +72,9 @@ meshtrace_runs() { # server-label jar
   local server=$1 jar=$2
   echo "== $server: $jar"
   local data=$OUT/$server-data
-  java -jar "$jar" all-in-one --bind 127.0.0.1 --data-dir "$data" > "$OUT/$server.log" 2>&1 &
+  # shellcheck disable=SC2086 # TENANCY_FLAGS is several words or none
+  java -jar "$jar" all-in-one --bind 127.0.0.1 --data-dir "$data" $TENANCY_FLAGS \
+    > "$OUT/$server.log" 2>&1 &
   MESHTRACE=$!
   wait_for http://127.0.0.1:14269/readyz
   local pgport pgpid pgurl
@@ -76,7 +90,7 @@ meshtrace_runs() { # server-label jar
   run() { # label target url connections [more generator flags]
     local label=$1 target=$2 url=$3 conns=$4; shift 4
     $GEN --target "$target" --url "$url" --connections "$conns" --requests "$REQUESTS" \
-      --warmup 300 --server-pids "$MESHTRACE,$pgpid" --pg-url "$pgurl" "$@" 2>/dev/null \
+      --warmup 300 --server-pids "$MESHTRACE,$pgpid" --pg-url "$pgurl" $TENANT_FLAGS "$@" 2>/dev/null \
       | sed "s/^{/{\"label\":\"$label\",\"server\":\"$server\",/" >> "$OUT/results.jsonl"
     tail -1 "$OUT/results.jsonl" | cut -c1-160
   }

@@ -1,4 +1,5 @@
 // The client of the Jaeger v1 JSON API that the same server answers on this origin.
+import {tenantHeaders} from './tenant.js';
 
 /** A failed request: status 0 when the server could not be reached. */
 export class ApiError extends Error {
@@ -11,7 +12,7 @@ export class ApiError extends Error {
 async function getJson(url, signal) {
   let response;
   try {
-    response = await fetch(url, {headers: {Accept: 'application/json'}, signal});
+    response = await fetch(url, {headers: {Accept: 'application/json', ...tenantHeaders()}, signal});
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, `cannot reach the meshtrace server (${error.message})`);

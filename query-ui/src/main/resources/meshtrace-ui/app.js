@@ -6,6 +6,7 @@ import {renderComparePage} from './compare.js';
 import {renderDependenciesPage} from './dependencies.js';
 import {renderSamplingPage} from './sampling.js';
 import {el, message} from './dom.js';
+import {mountTenantField} from './tenant.js';
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
 
@@ -47,6 +48,7 @@ document.getElementById('trace-id-form').addEventListener('submit', event => {
 document.getElementById('trace-id-input').addEventListener('input', event =>
   event.target.setCustomValidity(''));
 
+mountTenantField(document.querySelector('.topbar'), document.getElementById('trace-id-form'));
 window.addEventListener('popstate', markActiveNav);
 document.addEventListener('click', () => setTimeout(markActiveNav));
 start(document.getElementById('page'));

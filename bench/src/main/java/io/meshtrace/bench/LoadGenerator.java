@@ -91,6 +91,8 @@ public final class LoadGenerator {
   private final int spansPerTrace;
   private final double rate;
   private final boolean gzip;
+  /** --tenant: sent as X-Scope-OrgID, for a server with --tenancy true; null sends none. */
+  private final String tenant;
   /** {@code --url}: one server, or several separated by commas that requests go to in turn. */
   private final List<URI> urls;
   private final java.util.concurrent.atomic.AtomicInteger nextUrl =
@@ -115,6 +117,7 @@ public final class LoadGenerator {
     this.requestTimeoutMillis = (long) (Double.parseDouble(
         args.getOrDefault("request-timeout", "0")) * 1000);
     this.gzip = args.containsKey("gzip");
+    this.tenant = args.get("tenant");
     this.urls = Arrays.stream(args.getOrDefault("url", "http://127.0.0.1:9411").split(","))
         .map(URI::create).toList();
     for (String header : args.getOrDefault("headers", "").split(",")) {
@@ -506,6 +509,9 @@ public final class LoadGenerator {
               request.encoding("gzip");
             }
             headers.forEach(request.headers()::set);
+            if (tenant != null) {
+              request.headers().set("x-scope-orgid", tenant);
+            }
             return request.send(body);
           })
           .compose(response -> response.last().transform(ar -> response.status() == GrpcStatus.OK
@@ -534,6 +540,9 @@ public final class LoadGenerator {
       request.putHeader("Content-Encoding", "gzip");
     }
     headers.forEach(request::putHeader);
+    if (tenant != null) {
+      request.putHeader("X-Scope-OrgID", tenant);
+    }
     return http.request(request)
         .compose(req -> req.send(body))
         .compose(response -> response.body().compose(answer -> response.statusCode() / 100 == 2

@@ -14,7 +14,8 @@ import java.util.Objects;
  */
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
     StorageTimeoutConfig storageTimeouts, ShutdownConfig shutdown, KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
-    SamplingConfig sampling, XdsConfig xds, TlsConfig tls, AuthConfig auth) {
+    SamplingConfig sampling, XdsConfig xds, TlsConfig tls, AuthConfig auth,
+    TenancyConfig tenancy) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
@@ -22,7 +23,7 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
       KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
       JaegerUdpConfig.SETTINGS,
       QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS, TlsConfig.SETTINGS,
-      AuthConfig.SETTINGS);
+      AuthConfig.SETTINGS, TenancyConfig.SETTINGS);
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -49,6 +50,16 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
       checkNodeIdentities(xds, tls);
     }
     Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(tenancy, "tenancy");
+    if (tenancy.enabled() && tenancy.jaegerUdpTenant().isDefault() && mode.runsIngest()
+        && (listeners.jaegerCompactPort() != ListenerConfig.OFF
+            || listeners.jaegerBinaryPort() != ListenerConfig.OFF)) {
+      throw new InvalidConfigException(TenancyConfig.JAEGER_UDP_TENANT.name(), "is needed with "
+          + "--" + TenancyConfig.TENANCY.name() + " true while the Jaeger agent UDP ports are on "
+          + "(UDP carries no tenant header): name their tenant, or turn them off with --"
+          + ListenerConfig.JAEGER_COMPACT_PORT.name() + " -1 --"
+          + ListenerConfig.JAEGER_BINARY_PORT.name() + " -1");
+    }
     Map<Integer, String> used = new LinkedHashMap<>();
     for (Map.Entry<String, Integer> listener
         : listenerPorts(mode, listeners, runsXds(mode, xds) ? xds : null).entrySet()) {
@@ -72,7 +83,8 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
         StorageTimeoutConfig.from(values), ShutdownConfig.from(values),
         KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
         QueryConfig.from(values), SamplingConfig.from(values),
-        XdsConfig.from(values), TlsConfig.from(values), AuthConfig.from(values));
+        XdsConfig.from(values), TlsConfig.from(values), AuthConfig.from(values),
+        TenancyConfig.from(values));
   }
 
   /**

@@ -28,7 +28,10 @@ import io.meshtrace.query.jaeger.v3.JaegerApiV3;
 import io.meshtrace.query.ui.BrowserUi;
 import io.meshtrace.query.ui.UiAssets;
 import io.meshtrace.query.zipkin.ZipkinQueryApi;
-import io.meshtrace.storage.SpanStore;
+import io.meshtrace.collector.tenant.HeaderTenant;
+import io.meshtrace.collector.tenant.TenantGuard;
+import io.meshtrace.storage.SpanStores;
+import io.meshtrace.tenant.RequestTenant;
 import io.meshtrace.zipkin.receiver.ZipkinHttpReceiver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Handler;
@@ -41,10 +44,13 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import java.time.Clock;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The HTTP and gRPC listeners of a process, each with what it serves mounted. The names are the
- * keys of {@code --ports-file}.
+ * keys of {@code --ports-file}. With tenancy on, each listener's requests that act for a tenant
+ * pass a {@link TenantGuard} first, and receivers and query APIs get their tenant from {@link
+ * #tenants}.
  */
 final class Listeners {
   private final Vertx vertx;
@@ -54,12 +60,29 @@ final class Listeners {
   private final IntakeMemoryMetrics metrics;
   private final TlsMetrics tlsMetrics;
   private final Authentication authentication;
+  /** Every request's tenant: the header's with tenancy on, else the default tenant. */
+  private final RequestTenant tenants;
+
+  /** Requests that act for a tenant, by listener: whatever does not is mesh-wide. */
+  private static final Predicate<HttpServerRequest> EVERY_REQUEST = request -> true;
+  private static final Predicate<HttpServerRequest> NO_REQUEST = request -> false;
+  /** Remote sampling and the strategies' admin API are mesh-wide. */
+  private static final Predicate<HttpServerRequest> BUT_SAMPLING =
+      request -> !request.path().startsWith("/api/sampling");
+  /** On the query port: the APIs; the UI's pages and assets need no tenant. */
+  private static final Predicate<HttpServerRequest> QUERY_APIS =
+      request -> request.path().startsWith("/api/") && BUT_SAMPLING.test(request);
+  /** On Jaeger's gRPC port: PostSpans, not remote sampling. */
+  private static final Predicate<HttpServerRequest> JAEGER_SPAN_INTAKE =
+      request -> request.path().startsWith("/jaeger.api_v2.CollectorService/");
 
   Listeners(Vertx vertx, MeshtraceConfig config, MeterRegistry registry,
       Authentication authentication) {
     this.vertx = vertx;
     this.config = config;
     this.authentication = authentication;
+    this.tenants = config.tenancy().enabled() ? new HeaderTenant(config.tenancy().header())
+        : RequestTenant.NONE;
     this.budget = new MemoryBudget(config.ingest().maxBytesInFlight());
     this.metrics = new IntakeMemoryMetrics(registry);
     this.tlsMetrics = new TlsMetrics(registry);
@@ -85,13 +108,15 @@ final class Listeners {
    * Zipkin's port: intake in the modes that ingest, the Zipkin v2 query API in those that
    * query, both in all-in-one (as Zipkin's own server does).
    */
-  HttpListener zipkin(SpanIngest ingest, SpanStore store) {
+  HttpListener zipkin(SpanIngest ingest, SpanStores stores) {
     Mode mode = config.mode();
     ZipkinHttpReceiver receiver = new ZipkinHttpReceiver(ingest, new ZipkinHttpReceiver.Limits(
-        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()), budget);
-    ZipkinQueryApi query = mode.runsQuery() ? new ZipkinQueryApi(store) : null;
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()), budget,
+        tenants);
+    ZipkinQueryApi query = mode.runsQuery()
+        ? new ZipkinQueryApi(stores, tenants, java.util.List.of()) : null;
     return http("zipkin", config.listeners().zipkinPort(), config.listeners().httpEventLoops(),
-        HttpListener.defaultOptions(), v -> {
+        HttpListener.defaultOptions(), EVERY_REQUEST, v -> {
           Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),
               "/*");
           if (mode.runsIngest()) {
@@ -106,21 +131,21 @@ final class Listeners {
 
   HttpListener otlpGrpc(SpanIngest ingest) {
     OtlpGrpcReceiver receiver = new OtlpGrpcReceiver(ingest, config.ingest().maxRequestBytes(),
-        config.ingest().maxDecompressedBytes(), budget);
+        config.ingest().maxDecompressedBytes(), budget, tenants);
     return http("otlpGrpc", config.listeners().otlpGrpcPort(),
         config.listeners().httpEventLoops(), grpcOptions()
             // Exporters send large messages back to back: let them, within the in-flight bound.
             .setHttp2ConnectionWindowSize(8 << 20)
             .setInitialSettings(new Http2Settings().setInitialWindowSize(4 << 20)),
-        receiver::server);
+        EVERY_REQUEST, receiver::server);
   }
 
   HttpListener otlpHttp(SpanIngest ingest) {
     OtlpHttpReceiver receiver = new OtlpHttpReceiver(ingest, new OtlpHttpReceiver.Options(
         config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(),
-        config.ingest().otlpHttpCorsOrigins()), budget);
+        config.ingest().otlpHttpCorsOrigins()), budget, tenants);
     return http("otlpHttp", config.listeners().otlpHttpPort(),
-        config.listeners().httpEventLoops(), HttpListener.defaultOptions(),
+        config.listeners().httpEventLoops(), HttpListener.defaultOptions(), EVERY_REQUEST,
         v -> ApiResponseHeaders.on(receiver.router(v), "/*"));
   }
 
@@ -133,11 +158,12 @@ final class Listeners {
   HttpListener jaegerHttp(SpanIngest ingest, SamplingStrategySource sampling,
       SamplingObserver observer) {
     JaegerHttpReceiver receiver = new JaegerHttpReceiver(ingest, new JaegerHttpReceiver.Limits(
-        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()), budget);
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()), budget,
+        tenants);
     RemoteSamplingHttp remote = sampling == null ? null : new RemoteSamplingHttp(sampling,
         observer);
     return http("jaegerHttp", config.listeners().jaegerHttpPort(),
-        config.listeners().httpEventLoops(), HttpListener.defaultOptions(), v -> {
+        config.listeners().httpEventLoops(), HttpListener.defaultOptions(), BUT_SAMPLING, v -> {
           Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),
               "/*");
           receiver.mount(router);
@@ -156,7 +182,7 @@ final class Listeners {
     return new JaegerUdpReceiver(vertx, new JaegerUdpReceiver.Settings(config.listeners().bind(),
         port, protocol, config.jaegerUdp().sockets(), config.jaegerUdp().queuePackets(),
         config.jaegerUdp().maxPacketBytes(), config.jaegerUdp().socketBufferBytes(),
-        config.listeners().httpEventLoops()), ingest, observer);
+        config.listeners().httpEventLoops()), ingest, observer, config.tenancy().jaegerUdpTenant());
   }
 
   /**
@@ -165,13 +191,13 @@ final class Listeners {
    *
    * @param adminApi null when this process serves no sampling
    */
-  HttpListener query(SpanStore store, SamplingAdminApi adminApi) {
+  HttpListener query(SpanStores stores, SamplingAdminApi adminApi) {
     TraceAdjuster adjuster = TraceAdjusters.standard(config.query().maxClockSkewAdjustment());
-    JaegerQueryApi jaeger = new JaegerQueryApi(store, adjuster, Clock.systemUTC());
-    JaegerApiV3 jaegerV3 = new JaegerApiV3(store, adjuster);
+    JaegerQueryApi jaeger = new JaegerQueryApi(stores, tenants, adjuster, Clock.systemUTC());
+    JaegerApiV3 jaegerV3 = new JaegerApiV3(stores, tenants, adjuster);
     BrowserUi ui = new BrowserUi(UiAssets.load());
     return http("query", config.listeners().queryPort(), config.listeners().httpEventLoops(),
-        HttpListener.defaultOptions(), v -> {
+        HttpListener.defaultOptions(), QUERY_APIS, v -> {
           Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),
               "/api/*");
           jaeger.mount(router);
@@ -189,7 +215,7 @@ final class Listeners {
       SamplingObserver observer) {
     RemoteSamplingHttp remote = new RemoteSamplingHttp(served, observer);
     return http("samplingHttp", config.listeners().samplingHttpPort(), 1,
-        HttpListener.defaultOptions(), v -> {
+        HttpListener.defaultOptions(), NO_REQUEST, v -> {
           Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(remote.router(v)),
               "/*");
           adminApi.mount(v, router);
@@ -209,13 +235,14 @@ final class Listeners {
     RemoteSamplingGrpc remote = sampling == null ? null
         : new RemoteSamplingGrpc(sampling, observer);
     JaegerGrpcReceiver receiver = ingest == null ? null : new JaegerGrpcReceiver(ingest,
-        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(), budget);
+        config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes(), budget,
+        tenants);
     if (receiver == null) {
       return http("samplingGrpc", config.listeners().samplingGrpcPort(), 1, grpcOptions(),
-          remote::server);
+          NO_REQUEST, remote::server);
     }
     return http("samplingGrpc", config.listeners().samplingGrpcPort(),
-        config.listeners().httpEventLoops(), grpcOptions(), v -> {
+        config.listeners().httpEventLoops(), grpcOptions(), JAEGER_SPAN_INTAKE, v -> {
           GrpcServer server = GrpcServer.server(v,
               new GrpcServerOptions().setMaxMessageSize(config.ingest().maxRequestBytes()));
           receiver.register(server);
@@ -228,7 +255,7 @@ final class Listeners {
 
   HttpListener admin(AdminRoutes routes) {
     return http("admin", config.listeners().adminPort(), 1, HttpListener.defaultOptions(),
-        v -> ApiResponseHeaders.on(routes.router(v), "/*"));
+        NO_REQUEST, v -> ApiResponseHeaders.on(routes.router(v), "/*"));
   }
 
   /** gRPC compresses messages itself; HTTP-level compression would only confuse clients. */
@@ -237,20 +264,17 @@ final class Listeners {
   }
 
   /**
-   * The header tenancy reads the request's tenant from. The tenancy work makes it configurable
-   * ({@code --tenant-header}); until that is merged, the default, which the guard overwrites for
-   * callers bound to a tenant.
-   */
-  private static final String TENANT_HEADER = "x-scope-orgid";
-
-  /**
    * Every listener with the connection limit and, for HTTP/2 (gRPC, h2c), the stream limit in
    * its initial settings: together they bound the requests a listener can have in flight; with
    * TLS when the settings give it a certificate. Its guard sees each request first ({@link
-   * Authentication#guard}): credentials and roles, before any router or gRPC server.
+   * Authentication#guard}): credentials and roles, before any router or gRPC server; it
+   * overwrites the tenant header for a caller bound to a tenant. Then, with tenancy on, the
+   * requests {@code needsTenant} says act for a tenant pass a {@link TenantGuard}.
    */
   private HttpListener http(String name, int port, int eventLoops, HttpServerOptions options,
-      Function<Vertx, Handler<HttpServerRequest>> handler) {
+      Predicate<HttpServerRequest> needsTenant, Function<Vertx, Handler<HttpServerRequest>> routes) {
+    Function<Vertx, Handler<HttpServerRequest>> handler = !config.tenancy().enabled() ? routes
+        : v -> new TenantGuard(config.tenancy().header(), needsTenant, routes.apply(v));
     Http2Settings settings = options.getInitialSettings() == null ? new Http2Settings()
         : options.getInitialSettings();
     options.setInitialSettings(settings.setMaxConcurrentStreams(
@@ -262,6 +286,7 @@ final class Listeners {
       tls.apply(options);
     }
     return new HttpListener(vertx, name, config.listeners().bind(), port, eventLoops, options,
-        v -> authentication.guard(name, handler.apply(v), TENANT_HEADER), connections, tls);
+        v -> authentication.guard(name, handler.apply(v), config.tenancy().header()),
+        connections, tls);
   }
 }

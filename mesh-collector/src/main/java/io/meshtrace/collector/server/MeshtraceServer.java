@@ -218,7 +218,7 @@ public final class MeshtraceServer {
       ingestMetrics.registerSources(JaegerGrpcReceiver.SOURCES);
     }
     if (mode.runsZipkin()) {
-      list.add(listen(listeners.zipkin(ingest, store == null ? null : store.spanStore())));
+      list.add(listen(listeners.zipkin(ingest, store == null ? null : store.spanStores())));
     }
     if (mode.runsIngest()) {
       list.add(listen(listeners.otlpGrpc(ingest)));
@@ -226,7 +226,7 @@ public final class MeshtraceServer {
       list.addAll(jaegerListeners(samplingMetrics));
     }
     if (mode.runsQuery()) {
-      list.add(listen(listeners.query(store.spanStore(),
+      list.add(listen(listeners.query(store.spanStores(),
           sampling == null ? null : sampling.adminApi())));
     }
     if (mode.runsSampling()) {
