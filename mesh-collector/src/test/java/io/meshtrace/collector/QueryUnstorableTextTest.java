@@ -36,8 +36,7 @@ class QueryUnstorableTextTest {
   @BeforeAll
   static void start() throws Exception {
     database = TestPostgres.freshDatabase();
-    server = TestServers.startOn("postgresql://" + database.getUser() + "@" + database.getHost()
-        + ":" + database.getPort() + "/" + database.getDatabase(), "all-in-one");
+    server = TestServers.startOn(TestPostgres.url(database), "all-in-one");
     query = server.ports().get("query");
     zipkin = server.ports().get("zipkin");
     long now = java.time.temporal.ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
