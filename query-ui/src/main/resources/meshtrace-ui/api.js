@@ -1,4 +1,5 @@
 // The client of the Jaeger v1 JSON API that the same server answers on this origin.
+import {authorizedFetch} from './auth.js';
 
 /** A failed request: status 0 when the server could not be reached. */
 export class ApiError extends Error {
@@ -11,7 +12,7 @@ export class ApiError extends Error {
 async function getJson(url, signal) {
   let response;
   try {
-    response = await fetch(url, {headers: {Accept: 'application/json'}, signal});
+    response = await authorizedFetch(url, {headers: {Accept: 'application/json'}, signal});
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, `cannot reach the meshtrace server (${error.message})`);
@@ -70,6 +71,10 @@ export function describeError(error) {
         + `refused with 503, not lost silently. Try again shortly. (${error.message})`];
     case 400:
       return ['The query was refused', error.message];
+    case 401:
+      return ['Log in to see this', error.message];
+    case 403:
+      return ['Not allowed', error.message];
     case 404:
       return ['Not found', error.message];
     default:

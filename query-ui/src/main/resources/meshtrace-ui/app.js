@@ -6,6 +6,7 @@ import {renderComparePage} from './compare.js';
 import {renderDependenciesPage} from './dependencies.js';
 import {renderSamplingPage} from './sampling.js';
 import {el, message} from './dom.js';
+import {startAuth} from './auth.js';
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
 
@@ -51,3 +52,5 @@ window.addEventListener('popstate', markActiveNav);
 document.addEventListener('click', () => setTimeout(markActiveNav));
 start(document.getElementById('page'));
 markActiveNav();
+// After a login the page asks the API again, now with the credential.
+startAuth(() => navigate(location.pathname + location.search + location.hash, {replace: true}));
