@@ -1,5 +1,6 @@
 // The client of the Jaeger v1 JSON API that the same server answers on this origin.
 import {tenantHeaders} from './tenant.js';
+import {authorizedFetch} from './auth.js';
 
 /** A failed request: status 0 when the server could not be reached. */
 export class ApiError extends Error {
@@ -12,7 +13,8 @@ export class ApiError extends Error {
 async function getJson(url, signal) {
   let response;
   try {
-    response = await fetch(url, {headers: {Accept: 'application/json', ...tenantHeaders()}, signal});
+    response = await authorizedFetch(url,
+        {headers: {Accept: 'application/json', ...tenantHeaders()}, signal});
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, `cannot reach the meshtrace server (${error.message})`);
@@ -71,6 +73,10 @@ export function describeError(error) {
         + `refused with 503, not lost silently. Try again shortly. (${error.message})`];
     case 400:
       return ['The query was refused', error.message];
+    case 401:
+      return ['Log in to see this', error.message];
+    case 403:
+      return ['Not allowed', error.message];
     case 404:
       return ['Not found', error.message];
     default:

@@ -7,6 +7,7 @@ import {renderDependenciesPage} from './dependencies.js';
 import {renderSamplingPage} from './sampling.js';
 import {el, message} from './dom.js';
 import {mountTenantField} from './tenant.js';
+import {startAuth} from './auth.js';
 
 const TRACE_ID = /^[0-9a-fA-F]{1,32}$/;
 
@@ -53,3 +54,5 @@ window.addEventListener('popstate', markActiveNav);
 document.addEventListener('click', () => setTimeout(markActiveNav));
 start(document.getElementById('page'));
 markActiveNav();
+// After a login the page asks the API again, now with the credential.
+startAuth(() => navigate(location.pathname + location.search + location.hash, {replace: true}));

@@ -6,6 +6,7 @@
 // query listener runs without the control plane (the `query` command), the answer is 404 and
 // the page says the control plane is not available.
 import {api, ApiError, describeError} from './api.js';
+import {authorizedFetch} from './auth.js';
 import {el, message, replace} from './dom.js';
 
 export function strategyUrl(service) {
@@ -102,11 +103,13 @@ function editForm(services, reload) {
   async function send(method, body) {
     sessionStorage.setItem(TOKEN_KEY, token.value);
     replace(outcome, message('info', 'Sending…'));
-    const headers = {Accept: 'application/json', Authorization: `Bearer ${token.value}`};
+    // The admin token when one is typed in, else the credential this tab logged in with.
+    const headers = {Accept: 'application/json'};
+    if (token.value) headers.Authorization = `Bearer ${token.value}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response;
     try {
-      response = await fetch(strategyUrl(service.value), {method, headers,
+      response = await authorizedFetch(strategyUrl(service.value), {method, headers,
         body: body === undefined ? undefined : JSON.stringify(body)});
     } catch (error) {
       replace(outcome, message('error', 'Cannot reach the server', error.message));

@@ -30,7 +30,6 @@ final class GuardedEcho implements AutoCloseable {
   final Authentication authentication;
   final RecordingObserver observer = new RecordingObserver();
   private final HttpServer server;
-  private final HttpClient http1;
   private final HttpClient http2;
 
   GuardedEcho(String listener, AuthConfig config) throws Exception {
@@ -48,7 +47,6 @@ final class GuardedEcho implements AutoCloseable {
                   .put("bytes", bytes[0]).encode()));
         }, "x-scope-orgid"))
         .listen(0, "127.0.0.1").await(30, TimeUnit.SECONDS);
-    http1 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_1_1));
     http2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false));
   }
@@ -64,7 +62,10 @@ final class GuardedEcho implements AutoCloseable {
 
   Echo send(HttpVersion version, HttpMethod method, String path, Map<String, String> headers,
       Buffer body) throws Exception {
-    HttpClient client = version == HttpVersion.HTTP_2 ? http2 : http1;
+    if (version != HttpVersion.HTTP_2) {
+      return sendHttp1(method, path, headers, body);
+    }
+    HttpClient client = http2;
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1")
         .setPort(port()).setURI(path);
     headers.forEach(options::putHeader);
@@ -83,6 +84,30 @@ final class GuardedEcho implements AutoCloseable {
               response.headers());
         }))
         .await(60, TimeUnit.SECONDS);
+  }
+
+  /** HTTP/1.1 through the JDK's client, as Grafana's Go client would send it. */
+  private Echo sendHttp1(HttpMethod method, String path, Map<String, String> headers,
+      Buffer body) throws Exception {
+    java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + port() + path))
+        .timeout(Duration.ofSeconds(30))
+        .method(method.name(), body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofByteArray(body.getBytes()));
+    headers.forEach(request::header);
+    java.net.http.HttpResponse<String> response = io.meshtrace.collector.server.TestServers.HTTP
+        .send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    String tenant = null;
+    long bytes = -1;
+    if (response.statusCode() == 200 && response.headers().firstValue("content-type")
+        .orElse("").equals("application/json")) {
+      JsonObject json = new JsonObject(response.body());
+      tenant = json.getString("tenant");
+      bytes = json.getLong("bytes", -1L);
+    }
+    io.vertx.core.MultiMap answerHeaders = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+    response.headers().map().forEach(answerHeaders::add);
+    return new Echo(response.statusCode(), tenant, bytes, response.body(), answerHeaders);
   }
 
   @Override
