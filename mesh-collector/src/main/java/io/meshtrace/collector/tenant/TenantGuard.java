@@ -72,7 +72,7 @@ public final class TenantGuard implements Handler<HttpServerRequest> {
           .end();
       return;
     }
-    if (request.version() != HttpVersion.HTTP_2 && !request.isEnded()) {
+    if (request.version() != HttpVersion.HTTP_2 && hasBody(request)) {
       // The body is not read: the connection cannot carry another request.
       response.putHeader(HttpHeaders.CONNECTION, "close");
     }
@@ -81,6 +81,12 @@ public final class TenantGuard implements Handler<HttpServerRequest> {
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Cache-Control", "no-store")
         .end(message + "\n");
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return !request.isEnded() && ((length != null && !length.equals("0"))
+        || request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null);
   }
 
   /** gRPC's percent-encoding of grpc-message (spaces may stay, as in grpc-java). */
