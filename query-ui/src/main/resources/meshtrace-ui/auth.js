@@ -9,6 +9,9 @@ import {el, replace, message} from './dom.js';
 const KEY = 'meshtrace.authorization';
 let onLogin = () => {};
 let loginShown = false;
+// What /api/me said: 'on', 'off' (nothing is protected: a 401 is then the sampling admin API's
+// own --admin-token check, answered by its form), or null before it answered.
+let authentication = null;
 
 /** The Authorization header value kept for this tab, or null. */
 export function credential() {
@@ -21,11 +24,15 @@ export function credential() {
  */
 export async function authorizedFetch(url, init = {}) {
   const headers = new Headers(init.headers || {});
+  const own = headers.has('Authorization');
   const kept = credential();
-  if (kept && !headers.has('Authorization')) headers.set('Authorization', kept);
+  if (kept && !own) headers.set('Authorization', kept);
   headers.set('X-Requested-With', 'XMLHttpRequest');
   const response = await fetch(url, {...init, headers});
-  if (response.status === 401) showLogin(kept ? 'These credentials are not accepted any more.' : '');
+  // A credential the caller chose itself (the admin token field) is the caller's to report.
+  if (response.status === 401 && !own && authentication !== 'off') {
+    showLogin(kept ? 'These credentials are not accepted any more.' : '');
+  }
   return response;
 }
 
@@ -42,7 +49,13 @@ export async function startAuth(redraw) {
   } catch {
     return; // the pages say when the server cannot be reached
   }
-  if (response.ok) showCaller(await response.json().catch(() => null));
+  if (response.ok) {
+    const me = await response.json().catch(() => null);
+    authentication = me?.authentication ?? null;
+    showCaller(me);
+  } else if (response.status === 401 || response.status === 403) {
+    authentication = 'on';
+  }
 }
 
 function showCaller(me) {
@@ -113,6 +126,7 @@ async function tryLogin(header, dialog, outcome) {
     return;
   }
   sessionStorage.setItem(KEY, header);
+  authentication = 'on';
   dialog.remove();
   loginShown = false;
   showCaller(body);

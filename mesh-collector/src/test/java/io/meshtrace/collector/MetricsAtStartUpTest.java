@@ -89,7 +89,13 @@ class MetricsAtStartUpTest {
       assertThat(metrics).contains("meshtrace_connections_refused_total{listener=\"" + listener
           + "\"} 0.0");
       assertThat(metrics).contains("meshtrace_connections_open{listener=\"" + listener + "\"}");
+      for (String reason : List.of("missing_credentials", "invalid_credentials", "missing_role",
+          "rate_limited")) {
+        assertThat(metrics).contains("meshtrace_auth_failures_total{listener=\"" + listener
+            + "\",reason=\"" + reason + "\"} 0.0");
+      }
     }
+    assertThat(metrics).contains("meshtrace_auth_file_reloads_total{outcome=\"failed\"} 0.0");
   }
 
   @Test

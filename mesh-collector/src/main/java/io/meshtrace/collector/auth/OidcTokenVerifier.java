@@ -50,7 +50,7 @@ final class OidcTokenVerifier {
         settings.refetchInterval(), clock);
   }
 
-  /** Whether a bearer token has a JWT's shape (three base64url parts), as opposed to a plain one. */
+  /** Whether a bearer token has a JWT's shape (three dot-separated parts), unlike a plain one. */
   static boolean looksLikeJwt(String token) {
     int first = token.indexOf('.');
     int second = first < 0 ? -1 : token.indexOf('.', first + 1);
@@ -189,7 +189,7 @@ final class OidcTokenVerifier {
     }
   }
 
-  /** A claim by its name, else by a dotted path into nested objects ({@code realm_access.roles}). */
+  /** A claim by its name, else by a dotted path into nested objects (realm_access.roles). */
   private static Object claim(Map<String, Object> claims, String path) {
     if (claims.containsKey(path)) {
       return claims.get(path); // namespaced claims are URLs, dots and all

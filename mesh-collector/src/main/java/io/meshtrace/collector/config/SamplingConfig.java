@@ -32,8 +32,8 @@ public record SamplingConfig(Path strategiesFile, Duration reloadInterval,
           + "probabilistic at --sampling-default-probability.");
   public static final Setting<Duration> RELOAD_INTERVAL = Setting.duration(
       "sampling-strategies-reload-interval", "10s", "How often the strategies file (and the "
-          + "gateway routes and credentials files) is re-read besides when the file watch reports a change "
-          + "(0s: only then).");
+          + "gateway routes and credentials files) is re-read besides when the file watch "
+          + "reports a change (0s: only then).");
   public static final Setting<Double> DEFAULT_PROBABILITY = Setting.number(
       "sampling-default-probability", "P", SamplingStrategies.JAEGER_DEFAULT_PROBABILITY,
       "Jaeger's default sampling probability: for every service when no strategies file is "

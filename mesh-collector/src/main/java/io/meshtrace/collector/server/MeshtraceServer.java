@@ -136,7 +136,10 @@ public final class MeshtraceServer {
     return server;
   }
 
-  /** Authentication, the admin listener, then PostgreSQL (the embedded server, unless --pg-url) and storage. */
+  /**
+   * Authentication, the admin listener, then PostgreSQL (the embedded server, unless --pg-url)
+   * and storage.
+   */
   private List<Component> storageComponents() {
     List<Component> list = new ArrayList<>();
     // First: the admin listener's /metrics is checked against the credentials file too.
