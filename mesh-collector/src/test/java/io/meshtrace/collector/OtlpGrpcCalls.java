@@ -59,8 +59,14 @@ public final class OtlpGrpcCalls implements AutoCloseable {
 
   /** Sends one message as is; {@code gzipPayload} says the bytes are already gzip-compressed. */
   public Reply export(byte[] message, boolean gzipPayload) throws Exception {
+    return export(message, gzipPayload, MultiMap.caseInsensitiveMultiMap());
+  }
+
+  /** As {@link #export(byte[], boolean)}, with this metadata ({@code authorization}, ...). */
+  public Reply export(byte[] message, boolean gzipPayload, MultiMap metadata) throws Exception {
     return client.request(SocketAddress.inetSocketAddress(port, "127.0.0.1"), EXPORT)
         .compose(request -> {
+          request.headers().addAll(metadata);
           if (gzipPayload) {
             request.encoding("gzip");
           }
