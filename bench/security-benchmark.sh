@@ -55,10 +55,12 @@ flags() {
   esac
 }
 scheme() { case $1 in tls|all) echo https;; *) echo http;; esac; }
+# The generator's --headers for a configuration, in the array HEADERS (a value has a space).
 headers() {
   case $1 in
-    tenancy) echo "--headers x-scope-orgid:team-a";;
-    all) echo "--headers x-scope-orgid:team-a,authorization:Bearer $TOKEN";;
+    tenancy) HEADERS=(--headers "x-scope-orgid:team-a");;
+    all) HEADERS=(--headers "x-scope-orgid:team-a,authorization:Bearer $TOKEN");;
+    *) HEADERS=();;
   esac
 }
 
@@ -87,9 +89,9 @@ done
 
 run() { # config label target port connections [more generator flags]
   local c=$1 label=$2 target=$3 port=$4 conns=$5; shift 5
-  # shellcheck disable=SC2046
+  headers "$c"
   $GEN --target "$target" --url "$(scheme $c)://127.0.0.1:$(( $(base_port $c) + port ))" \
-    --ca-file "$OUT/ca.crt" $(headers $c) --connections "$conns" --requests "$REQUESTS" \
+    --ca-file "$OUT/ca.crt" "${HEADERS[@]}" --connections "$conns" --requests "$REQUESTS" \
     --warmup 300 --server-pids "${SERVER_PIDS[$c]}" --pg-url "${PG_URLS[$c]}" "$@" 2>>"$OUT/generator.log" \
     | sed "s/^{/{\"label\":\"$label\",\"server\":\"$c\",/" >> "$OUT/results.jsonl"
   tail -1 "$OUT/results.jsonl" | cut -c1-160

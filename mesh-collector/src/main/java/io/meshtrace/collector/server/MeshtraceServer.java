@@ -164,6 +164,7 @@ public final class MeshtraceServer {
       list.add(embedded);
     }
     storage = new StorageComponent(vertx, config.storage(), config.storageTimeouts(),
+        config.spanMetrics(),
         embedded != null
         ? embedded::connectOptions : config.storage()::pgConnectOptions);
     list.add(storage);

@@ -1,5 +1,6 @@
 package io.meshtrace.collector.server;
 
+import io.meshtrace.collector.config.SpanMetricsConfig;
 import io.meshtrace.collector.config.StorageConfig;
 import io.meshtrace.collector.config.StorageTimeoutConfig;
 import io.meshtrace.lifecycle.Component;
@@ -23,15 +24,17 @@ final class StorageComponent implements Component {
   private final Vertx vertx;
   private final StorageConfig config;
   private final StorageTimeoutConfig timeouts;
+  private final SpanMetricsConfig spanMetrics;
   private final Supplier<PgConnectOptions> connect;
   private volatile PostgresStorage storage;
 
   /** @param connect where the server is, asked at start (the embedded one starts first) */
   StorageComponent(Vertx vertx, StorageConfig config, StorageTimeoutConfig timeouts,
-      Supplier<PgConnectOptions> connect) {
+      SpanMetricsConfig spanMetrics, Supplier<PgConnectOptions> connect) {
     this.vertx = vertx;
     this.config = config;
     this.timeouts = timeouts;
+    this.spanMetrics = spanMetrics;
     this.connect = connect;
   }
 
@@ -47,7 +50,8 @@ final class StorageComponent implements Component {
             config.pgWritePoolSize(), config.writerConcurrency(), config.maxBatchSpans(),
             config.partitionsAhead(), config.retentionDays(),
             PostgresStorageConfig.DEFAULT_MAX_FUTURE_SKEW, Set.copyOf(config.indexedTagKeys()),
-            timeouts.postgresTimeouts()))
+            timeouts.postgresTimeouts(), spanMetrics.aggregatorSettings(),
+            spanMetrics.export()))
         .<Void>map(opened -> {
           storage = opened;
           return null;

@@ -30,14 +30,16 @@ final class PartitionMaintainer {
 
   private final Pool pool;
   private final SpanPartitions partitions;
+  private final PostgresSpanMetrics spanMetrics;
   private final Clock clock;
   private final int daysAhead;
   private final int retentionDays;
 
-  PartitionMaintainer(Pool pool, SpanPartitions partitions, Clock clock, int daysAhead,
-      int retentionDays) {
+  PartitionMaintainer(Pool pool, SpanPartitions partitions, PostgresSpanMetrics spanMetrics,
+      Clock clock, int daysAhead, int retentionDays) {
     this.pool = pool;
     this.partitions = partitions;
+    this.spanMetrics = spanMetrics;
     this.clock = clock;
     this.daysAhead = daysAhead;
     this.retentionDays = retentionDays;
@@ -55,7 +57,9 @@ final class PartitionMaintainer {
     for (int i = -1; i <= daysAhead; i++) {
       ahead.add(today.plusDays(i));
     }
-    return partitions.ensure(ahead).compose(v -> dropExpired()).mapEmpty();
+    return partitions.ensure(ahead)
+        .compose(v -> spanMetrics.ensurePartitions(new java.util.TreeSet<>(ahead)))
+        .compose(v -> dropExpired()).mapEmpty();
   }
 
   /** Drops the days before {@link #firstKeptDay()}; returns the dropped days. */
@@ -114,6 +118,7 @@ final class PartitionMaintainer {
               .compose(v -> conn.preparedQuery(
                       "DELETE FROM root_span_throughput WHERE minute < $1")
                   .execute(Tuple.of(cutoff.atStartOfDay().atOffset(ZoneOffset.UTC))))
+              .compose(v -> spanMetrics.dropBefore(conn, cutoff))
               .map(v -> dropped);
         });
   }

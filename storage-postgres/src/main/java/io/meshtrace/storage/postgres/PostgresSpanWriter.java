@@ -129,6 +129,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   private volatile SpanBatchListener listener;
   private volatile DependencyLinker linker;
   private volatile RootSpanCounter rootSpans;
+  private volatile SpanMetricsFeed spanMetrics;
   private volatile PartitionAnalyzer analyzer;
   private int inFlight;
   private int queuedSpans;
@@ -149,6 +150,10 @@ final class PostgresSpanWriter implements PositionedSpanSink {
 
   void setDependencyLinker(DependencyLinker linker) {
     this.linker = linker;
+  }
+
+  void setSpanMetricsFeed(SpanMetricsFeed spanMetrics) {
+    this.spanMetrics = spanMetrics;
   }
 
   void setRootSpanCounter(RootSpanCounter rootSpans) {
@@ -427,6 +432,10 @@ final class PostgresSpanWriter implements PositionedSpanSink {
           RootSpanCounter roots = rootSpans;
           if (roots != null) {
             roots.committed(rows);
+          }
+          SpanMetricsFeed metrics = spanMetrics;
+          if (metrics != null) {
+            metrics.committed(rows);
           }
           PartitionAnalyzer analyses = analyzer;
           if (analyses != null) {

@@ -2,6 +2,9 @@ package io.meshtrace.storage.postgres;
 
 import io.meshtrace.lifecycle.Component;
 import io.meshtrace.lifecycle.PeriodicTask;
+import io.meshtrace.metrics.SpanMetricsAggregator;
+import io.meshtrace.metrics.SpanMetricsExport;
+import io.meshtrace.metrics.SpanMetricsStore;
 import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.PositionedSpanSink;
@@ -25,6 +28,7 @@ import io.vertx.sqlclient.PoolOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +62,11 @@ public final class PostgresStorage {
   private final PartitionMaintainer maintainer;
   private final PostgresStrategyDocumentLog strategyDocuments;
   private final PostgresAdaptiveProbabilityStore adaptiveProbabilities;
+  private final PostgresSpanMetrics spanMetrics;
+  /** Null when this process does not count the spans it stores. */
+  private final SpanMetricsAggregator spanMetricsAggregator;
+  private final SpanMetricsExport spanMetricsExport;
+  private final SpanMetricsFlusher spanMetricsFlusher;
 
   private PostgresStorage(Vertx vertx, Pool pool, Pool readPool, PostgresStorageConfig config,
       Clock clock) {
@@ -84,8 +93,21 @@ public final class PostgresStorage {
         new PostgresSpanStore(readPool, readDictionaries, search, tenant), readTimeout);
     this.store = stores.forTenant(Tenant.DEFAULT);
     this.linker = new DependencyLinker(pool, dictionaryWriter, clock);
-    this.maintainer = new PartitionMaintainer(pool, partitions, clock,
+    SpanMetricsAggregator.Settings metricsSettings = config.spanMetrics();
+    this.spanMetrics = new PostgresSpanMetrics(pool, readPool, clock, metricsSettings != null
+        ? metricsSettings.closeAfter() : PostgresStorageConfig.DEFAULT_SPAN_METRICS.closeAfter());
+    this.maintainer = new PartitionMaintainer(pool, partitions, spanMetrics, clock,
         config.partitionDaysAhead(), config.retentionDays());
+    this.spanMetricsExport = metricsSettings != null && config.exportSpanMetrics()
+        ? new SpanMetricsExport() : null;
+    this.spanMetricsAggregator = metricsSettings == null ? null
+        : new SpanMetricsAggregator(metricsSettings, clock::millis, spanMetricsExport);
+    this.spanMetricsFlusher = spanMetricsAggregator == null ? null
+        : new SpanMetricsFlusher(vertx, spanMetricsAggregator, spanMetrics,
+            () -> maintainer.firstKeptDay().atStartOfDay().toInstant(ZoneOffset.UTC));
+    if (spanMetricsAggregator != null) {
+      writer.setSpanMetricsFeed(new SpanMetricsFeed(spanMetricsAggregator));
+    }
     writer.setDependencyLinker(linker);
     this.rootSpans = new RootSpanCounter(pool);
     writer.setRootSpanCounter(rootSpans);
@@ -166,12 +188,16 @@ public final class PostgresStorage {
    * gathered at ingest every few seconds, once more when stopped.
    */
   public List<Component> components() {
-    return List.of(
+    List<Component> components = new java.util.ArrayList<>(List.of(
         new PeriodicTask(vertx, "partition maintenance", MAINTENANCE_INTERVAL, this::maintain,
             false),
         new PeriodicTask(vertx, "dependency link and root span counts",
             Duration.ofMillis(LINK_FLUSH_MILLIS),
-            () -> linker.flush().compose(flushed -> rootSpans.flush()), true));
+            () -> linker.flush().compose(flushed -> rootSpans.flush()), true)));
+    if (spanMetricsFlusher != null) {
+      components.add(spanMetricsFlusher);
+    }
+    return List.copyOf(components);
   }
 
   /** Creates partitions ahead and drops the days past retention. */
@@ -288,6 +314,43 @@ public final class PostgresStorage {
     return rootSpans.read(from, to);
   }
 
+  /** RED metrics of the stored spans, as every replica wrote them. */
+  public SpanMetricsStore spanMetrics() {
+    return spanMetrics;
+  }
+
+  /** What this process counted since start-up, for /metrics; null when not exported. */
+  public SpanMetricsExport spanMetricsExport() {
+    return spanMetricsExport;
+  }
+
+  /** What this process counts; null when it does not count the spans it stores. */
+  public SpanMetricsAggregator spanMetricsAggregator() {
+    return spanMetricsAggregator;
+  }
+
+  /** RED metrics writes that failed and were kept for the next try. */
+  public long spanMetricsFailedWrites() {
+    return spanMetricsFlusher == null ? 0 : spanMetricsFlusher.failedWrites();
+  }
+
+  /**
+   * For tests and tools: writes every minute counted so far, closed or not, and rolls up the
+   * hours that are due.
+   */
+  public Future<Void> flushSpanMetrics() {
+    if (spanMetricsFlusher == null) {
+      return Future.succeededFuture();
+    }
+    return spanMetricsFlusher.flushAll();
+  }
+
+  /** For tests and tools: rolls up the hours that are due now. */
+  public Future<Integer> rollUpSpanMetrics() {
+    return spanMetrics.rollUp(maintainer.firstKeptDay().atStartOfDay()
+        .toInstant(ZoneOffset.UTC));
+  }
+
   /** The admin API's sampling strategies documents. */
   public StrategyDocumentLog strategyDocumentLog() {
     return strategyDocuments;
@@ -308,7 +371,8 @@ public final class PostgresStorage {
 
   /** Writes what counts are left (when {@link #components()} did not run) and closes the pool. */
   public Future<Void> close() {
-    return linker.flush().compose(v -> rootSpans.flush()).eventually(pool::close)
+    return linker.flush().compose(v -> rootSpans.flush()).compose(v -> flushSpanMetrics())
+        .eventually(pool::close)
         .eventually(readPool::close);
   }
 }

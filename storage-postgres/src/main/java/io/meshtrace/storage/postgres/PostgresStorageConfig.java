@@ -1,5 +1,6 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.metrics.SpanMetricsAggregator;
 import io.vertx.pgclient.PgConnectOptions;
 import java.time.Duration;
 import java.util.Objects;
@@ -22,6 +23,9 @@ import java.util.Objects;
  * @param indexedTagKeys attribute keys whose values are indexed per trace ({@code trace_days}),
  *     for fast searches by values that name one request, such as Envoy's request ID
  * @param timeouts what bounds every wait on the database
+ * @param spanMetrics how RED metrics of the committed spans are added up; null for not at all
+ *     (they are still read, for what other replicas write)
+ * @param exportSpanMetrics whether they are also added up since start-up for Prometheus
  */
 public record PostgresStorageConfig(
     PgConnectOptions connect,
@@ -33,7 +37,9 @@ public record PostgresStorageConfig(
     int retentionDays,
     Duration maxFutureSkew,
     java.util.Set<String> indexedTagKeys,
-    PostgresTimeouts timeouts) {
+    PostgresTimeouts timeouts,
+    SpanMetricsAggregator.Settings spanMetrics,
+    boolean exportSpanMetrics) {
 
   public PostgresStorageConfig {
     Objects.requireNonNull(connect, "connect");
@@ -71,11 +77,19 @@ public record PostgresStorageConfig(
   /** Envoy's request ID: what people paste from an access log to find the trace. */
   public static final String DEFAULT_INDEXED_TAG_KEY = "guid:x-request-id";
 
+  /**
+   * 200 operations a service; minutes closed 30 s after their end; 200,000 spans held back for
+   * their trace's probability; 100,000 traces' probabilities remembered.
+   */
+  public static final SpanMetricsAggregator.Settings DEFAULT_SPAN_METRICS =
+      new SpanMetricsAggregator.Settings(200, Duration.ofSeconds(30), 200_000, 100_000);
+
   /** Defaults for everything but the connection. */
   public static PostgresStorageConfig defaults(PgConnectOptions connect) {
     return new PostgresStorageConfig(connect, DEFAULT_POOL_SIZE, DEFAULT_WRITE_POOL_SIZE,
         DEFAULT_WRITER_CONCURRENCY, DEFAULT_MAX_BATCH_SPANS, DEFAULT_PARTITION_DAYS_AHEAD,
         DEFAULT_RETENTION_DAYS, DEFAULT_MAX_FUTURE_SKEW,
-        java.util.Set.of(DEFAULT_INDEXED_TAG_KEY), PostgresTimeouts.DEFAULTS);
+        java.util.Set.of(DEFAULT_INDEXED_TAG_KEY), PostgresTimeouts.DEFAULTS,
+        DEFAULT_SPAN_METRICS, true);
   }
 }

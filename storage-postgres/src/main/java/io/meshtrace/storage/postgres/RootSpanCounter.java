@@ -1,7 +1,7 @@
 package io.meshtrace.storage.postgres;
 
+import io.meshtrace.metrics.SamplingProbability;
 import io.meshtrace.storage.RootSpanThroughput;
-import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
@@ -27,8 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RootSpanCounter {
   private static final Logger LOG = LoggerFactory.getLogger(RootSpanCounter.class);
-  static final String SAMPLER_TYPE = "sampler.type";
-  static final String SAMPLER_PARAM = "sampler.param";
 
   private record Key(long minuteMillis, String tenant, String service, String operation,
       String samplerType, double samplerParam) implements Comparable<Key> {
@@ -59,14 +57,14 @@ final class RootSpanCounter {
       String type = "";
       double param = -1;
       for (KeyValue attribute : row.span.getAttributesList()) {
-        if (attribute.getKey().equals(SAMPLER_TYPE)) {
+        if (attribute.getKey().equals(SamplingProbability.SAMPLER_TYPE)) {
           type = attribute.getValue().getStringValue();
-        } else if (attribute.getKey().equals(SAMPLER_PARAM)) {
-          param = number(attribute.getValue());
+        } else if (attribute.getKey().equals(SamplingProbability.SAMPLER_PARAM)) {
+          param = SamplingProbability.number(attribute.getValue());
         }
       }
       if (type.isEmpty()) {
-        double probability = otelThresholdProbability(row.span.getTraceState());
+        double probability = SamplingProbability.otelThreshold(row.span.getTraceState());
         if (probability >= 0) {
           type = "probabilistic";
           param = probability;
@@ -76,50 +74,6 @@ final class RootSpanCounter {
       counts.add(new Key(minute, row.source.service().tenant(), row.source.serviceName(),
           row.operationName, type, param), 1);
     }
-  }
-
-  /** A number however it was sent: Jaeger sends sampler.param as a double, bool or string. */
-  private static double number(AnyValue value) {
-    return switch (value.getValueCase()) {
-      case DOUBLE_VALUE -> value.getDoubleValue();
-      case INT_VALUE -> value.getIntValue();
-      case BOOL_VALUE -> value.getBoolValue() ? 1 : 0;
-      case STRING_VALUE -> {
-        try {
-          yield Double.parseDouble(value.getStringValue());
-        } catch (NumberFormatException e) {
-          yield -1;
-        }
-      }
-      default -> -1;
-    };
-  }
-
-  /**
-   * The sampling probability of an OpenTelemetry rejection threshold ({@code ot=th:HEX} in the
-   * trace state: up to 14 hex digits, padded on the right; probability 1 - th / 2^56), or -1.
-   */
-  static double otelThresholdProbability(String traceState) {
-    if (traceState == null || traceState.isEmpty()) {
-      return -1;
-    }
-    for (String member : traceState.split(",")) {
-      String entry = member.trim();
-      if (!entry.startsWith("ot=")) {
-        continue;
-      }
-      for (String field : entry.substring(3).split(";")) {
-        if (field.startsWith("th:")) {
-          String hex = field.substring(3);
-          if (hex.isEmpty() || hex.length() > 14 || !hex.matches("[0-9a-f]+")) {
-            return -1;
-          }
-          long threshold = Long.parseLong((hex + "00000000000000").substring(0, 14), 16);
-          return (double) ((1L << 56) - threshold) / (1L << 56);
-        }
-      }
-    }
-    return -1;
   }
 
   /** Adds the counts gathered so far to the table. */

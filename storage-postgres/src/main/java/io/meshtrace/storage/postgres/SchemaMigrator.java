@@ -52,7 +52,8 @@ final class SchemaMigrator {
   static final List<Migration> MIGRATIONS = List.of(new Migration(1, "spans"),
       new Migration(2, "sampling_strategies"), new Migration(3, "root_span_throughput"),
       new Migration(4, "adaptive_sampling_probabilities"), new Migration(5, "source_positions"),
-      new Migration(6, "trace_spans"), new Migration(7, "tenants"));
+      new Migration(6, "trace_spans"), new Migration(7, "tenants"),
+      new Migration(8, "span_metrics"));
 
   private SchemaMigrator() {}
 

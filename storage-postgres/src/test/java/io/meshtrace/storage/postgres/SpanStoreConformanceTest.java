@@ -622,13 +622,13 @@ class SpanStoreConformanceTest {
 
   @Test
   void openTelemetryThresholdsReadAsProbabilities() {
-    assertThat(RootSpanCounter.otelThresholdProbability("ot=th:0")).isEqualTo(1.0);
-    assertThat(RootSpanCounter.otelThresholdProbability("ot=th:c")).isEqualTo(0.25);
-    assertThat(RootSpanCounter.otelThresholdProbability("a=b, ot=rv:abc;th:fd70a4"))
+    assertThat(io.meshtrace.metrics.SamplingProbability.otelThreshold("ot=th:0")).isEqualTo(1.0);
+    assertThat(io.meshtrace.metrics.SamplingProbability.otelThreshold("ot=th:c")).isEqualTo(0.25);
+    assertThat(io.meshtrace.metrics.SamplingProbability.otelThreshold("a=b, ot=rv:abc;th:fd70a4"))
         .isCloseTo(0.01, org.assertj.core.data.Offset.offset(1e-6));
-    assertThat(RootSpanCounter.otelThresholdProbability("ot=th:XYZ")).isEqualTo(-1);
-    assertThat(RootSpanCounter.otelThresholdProbability("ot=rv:abc")).isEqualTo(-1);
-    assertThat(RootSpanCounter.otelThresholdProbability("")).isEqualTo(-1);
+    assertThat(io.meshtrace.metrics.SamplingProbability.otelThreshold("ot=th:XYZ")).isEqualTo(-1);
+    assertThat(io.meshtrace.metrics.SamplingProbability.otelThreshold("ot=rv:abc")).isEqualTo(-1);
+    assertThat(io.meshtrace.metrics.SamplingProbability.otelThreshold("")).isEqualTo(-1);
   }
 
   static Duration ms(long millis) {

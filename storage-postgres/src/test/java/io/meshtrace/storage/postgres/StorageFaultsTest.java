@@ -52,7 +52,8 @@ class StorageFaultsTest {
     PostgresStorageConfig defaults = PostgresStorageConfig.defaults(connect);
     return new PostgresStorageConfig(connect, poolSize, writePoolSize, writerConcurrency,
         defaults.maxBatchSpans(), defaults.partitionDaysAhead(), defaults.retentionDays(),
-        defaults.maxFutureSkew(), defaults.indexedTagKeys(), timeouts);
+        defaults.maxFutureSkew(), defaults.indexedTagKeys(), timeouts, defaults.spanMetrics(),
+        defaults.exportSpanMetrics());
   }
 
   private static List<ResourceSpans> trace(TraceId traceId, String operation) {

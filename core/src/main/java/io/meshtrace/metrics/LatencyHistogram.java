@@ -1,0 +1,273 @@
+package io.meshtrace.metrics;
+
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+
+/**
+ * Span durations in a base-2 exponential histogram (OpenTelemetry's exponential histogram at
+ * scale {@value #SCALE}: {@value #BUCKETS_PER_DOUBLING} buckets for each doubling, bucket
+ * {@code i} holding durations in (base<sup>i</sup>, base<sup>i+1</sup>] microseconds, base
+ * 2<sup>1/16</sup>). A quantile is read as the middle of its bucket, within
+ * {@link #RELATIVE_ERROR} (2.2 %) of a duration that was recorded; durations of 1 µs and less
+ * share bucket 0. Histograms of the same series merge by adding buckets, so minutes add up to
+ * hours, and replicas' rows to one answer.
+ *
+ * <p>Every bucket has the number of spans recorded in it and, when any span had a sampling
+ * weight other than 1, the sum of their weights: the traffic those spans stand for.
+ *
+ * <p>Not thread-safe.
+ */
+public final class LatencyHistogram {
+  public static final int SCALE = 4;
+  public static final int BUCKETS_PER_DOUBLING = 1 << SCALE;
+  public static final double BASE = Math.pow(2, 1.0 / BUCKETS_PER_DOUBLING);
+  /** The most a quantile read from the histogram is off, relative to a recorded duration. */
+  public static final double RELATIVE_ERROR = (BASE - 1) / (BASE + 1);
+  /** The bucket of durations of an hour and more: longer ones are counted there. */
+  static final int MAX_INDEX =
+      (int) Math.ceil(Math.log(3_600_000_000d) / Math.log(2) * BUCKETS_PER_DOUBLING) - 1;
+
+  private static final byte HAS_WEIGHTS = 1;
+
+  private int offset;
+  private long[] counts = new long[0];
+  /** Null while every weight was 1, the weighted counts then being {@link #counts}. */
+  private double[] weights;
+  private long total;
+  private double weightedTotal;
+
+  /** The bucket of a duration in microseconds. */
+  public static int index(double micros) {
+    if (!(micros > 1)) {
+      return 0;
+    }
+    int index = (int) Math.ceil(Math.log(micros) / Math.log(2) * BUCKETS_PER_DOUBLING) - 1;
+    // log() rounding can put a value at a bucket's exact upper bound one too high or low.
+    if (micros <= lower(index)) {
+      index--;
+    } else if (micros > lower(index + 1)) {
+      index++;
+    }
+    return Math.max(0, Math.min(index, MAX_INDEX));
+  }
+
+  /** The lower bound of a bucket, exclusive, in microseconds. */
+  public static double lower(int index) {
+    return Math.pow(2, (double) index / BUCKETS_PER_DOUBLING);
+  }
+
+  /** What a bucket's durations are read as: the middle of the bucket. */
+  public static double representative(int index) {
+    if (index == 0) {
+      return 1;
+    }
+    return (lower(index) + lower(index + 1)) / 2;
+  }
+
+  /** Records one span of {@code micros}, standing for {@code weight} spans of the traffic. */
+  public void record(double micros, double weight) {
+    add(index(micros), 1, weight);
+  }
+
+  private void add(int index, long count, double weight) {
+    ensure(index);
+    int slot = index - offset;
+    counts[slot] += count;
+    total += count;
+    weightedTotal += weight;
+    if (weights == null && weight != count) {
+      weights = new double[counts.length];
+      for (int i = 0; i < counts.length; i++) {
+        weights[i] = counts[i];
+      }
+      weights[slot] -= count;
+    }
+    if (weights != null) {
+      weights[slot] += weight;
+    }
+  }
+
+  private void ensure(int index) {
+    if (counts.length == 0) {
+      offset = index;
+      counts = new long[1];
+      weights = weights == null ? null : new double[1];
+      return;
+    }
+    if (index >= offset && index < offset + counts.length) {
+      return;
+    }
+    int from = Math.min(offset, index);
+    int to = Math.max(offset + counts.length, index + 1);
+    long[] grown = new long[to - from];
+    System.arraycopy(counts, 0, grown, offset - from, counts.length);
+    if (weights != null) {
+      double[] grownWeights = new double[to - from];
+      System.arraycopy(weights, 0, grownWeights, offset - from, weights.length);
+      weights = grownWeights;
+    }
+    counts = grown;
+    offset = from;
+  }
+
+  /** Adds another histogram's buckets to this one's. */
+  public void merge(LatencyHistogram other) {
+    for (int i = 0; i < other.counts.length; i++) {
+      long count = other.counts[i];
+      double weight = other.weights == null ? count : other.weights[i];
+      if (count != 0 || weight != 0) {
+        add(other.offset + i, count, weight);
+      }
+    }
+  }
+
+  /** Spans recorded. */
+  public long count() {
+    return total;
+  }
+
+  /** The traffic they stand for: the sum of their weights. */
+  public double weightedCount() {
+    return weightedTotal;
+  }
+
+  /**
+   * The duration, in microseconds, below which a share {@code q} of the spans are (weighted:
+   * of the traffic they stand for); NaN when nothing was recorded.
+   */
+  public double quantile(double q, boolean weighted) {
+    double all = weighted ? weightedTotal : total;
+    if (!(all > 0)) {
+      return Double.NaN;
+    }
+    double rank = Math.max(0, Math.min(1, q)) * all;
+    double seen = 0;
+    int last = -1;
+    for (int i = 0; i < counts.length; i++) {
+      double inBucket = weighted && weights != null ? weights[i] : counts[i];
+      if (inBucket <= 0) {
+        continue;
+      }
+      last = i;
+      seen += inBucket;
+      if (seen >= rank) {
+        return representative(offset + i);
+      }
+    }
+    return representative(offset + last);
+  }
+
+  /**
+   * The spans (weighted: the traffic) of {@code micros} or less, counting a bucket that holds
+   * the threshold as below it when its middle is.
+   */
+  public double countAtOrBelow(double micros, boolean weighted) {
+    double below = 0;
+    for (int i = 0; i < counts.length; i++) {
+      if (representative(offset + i) > micros) {
+        break;
+      }
+      below += weighted && weights != null ? weights[i] : counts[i];
+    }
+    return below;
+  }
+
+  /**
+   * The compact form kept in storage: a flags byte, the number of non-empty buckets, then for
+   * each the distance from the previous one's index and its count (unsigned varints), and with
+   * weights, each bucket's weighted count as a float.
+   */
+  public byte[] encode() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8 + counts.length * 3);
+    out.write(weights == null ? 0 : HAS_WEIGHTS);
+    int buckets = 0;
+    for (long count : counts) {
+      buckets += count != 0 ? 1 : 0;
+    }
+    varint(out, buckets);
+    int previous = 0;
+    for (int i = 0; i < counts.length; i++) {
+      if (counts[i] == 0) {
+        continue;
+      }
+      varint(out, offset + i - previous);
+      previous = offset + i;
+      varint(out, counts[i]);
+      if (weights != null) {
+        int bits = Float.floatToIntBits((float) weights[i]);
+        out.write(bits >>> 24);
+        out.write(bits >>> 16);
+        out.write(bits >>> 8);
+        out.write(bits);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /** @throws IllegalArgumentException when the bytes are not a histogram's encoding */
+  public static LatencyHistogram decode(byte[] bytes) {
+    LatencyHistogram histogram = new LatencyHistogram();
+    int[] at = {0};
+    try {
+      boolean weighted = (bytes[at[0]++] & HAS_WEIGHTS) != 0;
+      long buckets = readVarint(bytes, at);
+      int index = 0;
+      for (long b = 0; b < buckets; b++) {
+        index += (int) readVarint(bytes, at);
+        long count = readVarint(bytes, at);
+        double weight = count;
+        if (weighted) {
+          int bits = (bytes[at[0]] & 0xff) << 24 | (bytes[at[0] + 1] & 0xff) << 16
+              | (bytes[at[0] + 2] & 0xff) << 8 | (bytes[at[0] + 3] & 0xff);
+          at[0] += 4;
+          weight = Float.intBitsToFloat(bits);
+        }
+        if (index > MAX_INDEX || count < 0) {
+          throw new IllegalArgumentException("bucket " + index + " is out of range");
+        }
+        histogram.add(index, count, weight);
+      }
+    } catch (ArrayIndexOutOfBoundsException e) {
+      throw new IllegalArgumentException("a latency histogram cut short", e);
+    }
+    if (at[0] != bytes.length) {
+      throw new IllegalArgumentException("bytes after a latency histogram");
+    }
+    return histogram;
+  }
+
+  private static void varint(ByteArrayOutputStream out, long value) {
+    while ((value & ~0x7fL) != 0) {
+      out.write((int) (value & 0x7f) | 0x80);
+      value >>>= 7;
+    }
+    out.write((int) value);
+  }
+
+  private static long readVarint(byte[] bytes, int[] at) {
+    long value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      byte b = bytes[at[0]++];
+      value |= (long) (b & 0x7f) << shift;
+      if (b >= 0) {
+        return value;
+      }
+    }
+    throw new IllegalArgumentException("a varint longer than 10 bytes");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof LatencyHistogram other && Arrays.equals(encode(), other.encode());
+  }
+
+  @Override
+  public int hashCode() {
+    return Arrays.hashCode(encode());
+  }
+
+  @Override
+  public String toString() {
+    return "LatencyHistogram{count=" + total + ", weighted=" + weightedTotal + "}";
+  }
+}
