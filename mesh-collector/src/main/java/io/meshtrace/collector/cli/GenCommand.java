@@ -98,6 +98,14 @@ final class GenCommand implements Callable<Integer> {
           + "(default: a random seed, printed).")
   Long seed;
 
+  @Option(names = {"--sampling-probability", "--gen-sampling-probability"},
+      paramLabel = "P",
+      description = "Head sampling as a probabilistic SDK sampler does it: each trace is kept "
+          + "with this probability (fixed by the seed), the others are not sent, and a kept "
+          + "trace's root carries Jaeger's sampler.type=probabilistic and sampler.param=P, "
+          + "which meshtrace's RED metrics weight by (default: no sampling decision).")
+  Double samplingProbability;
+
   @Option(names = {"--start-time", "--gen-start-time"}, paramLabel = "ISO-8601",
       description = "When the first trace starts, e.g. 2026-01-31T12:00:00Z; trace n starts "
           + "n/rate seconds later (default: now).")
@@ -131,7 +139,7 @@ final class GenCommand implements Callable<Integer> {
       chosen = Protocol.parse(protocol);
       target = chosen.endpoint(endpoint);
       generator = new TraceGenerator(new WorkloadOptions(services, depth, fanOut, errorRate,
-          outlierRate, chosenSeed));
+          outlierRate, chosenSeed), samplingProbability);
       settings = new GeneratorRun.Settings(traceCount(), rate, batchSize, start(),
           Duration.ofSeconds(5));
     } catch (InvalidOptionException e) {

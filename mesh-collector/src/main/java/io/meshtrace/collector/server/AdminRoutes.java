@@ -1,6 +1,7 @@
 package io.meshtrace.collector.server;
 
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.metrics.SpanMetricsExport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +30,8 @@ final class AdminRoutes {
   private final Supplier<SamplingStrategySource.Status> xds;
   /** What an ingester holds, or null in other processes. */
   private final Supplier<String> kafkaPartitions;
+  /** The RED metrics of the spans this process stored; returns null when none are exported. */
+  private final Supplier<SpanMetricsExport> spanMetrics;
 
   /**
    * @param unhealthy why the process cannot recover by itself, or null when it can
@@ -36,11 +39,13 @@ final class AdminRoutes {
    * @param listenersUp whether every component of the process has started and none is stopping
    * @param sampling the served strategies' status; returns null when this process serves none
    * @param xds the xDS server's status; returns null when none runs
+   * @param spanMetrics the spanmetrics series to add to /metrics; returns null for none
    */
   AdminRoutes(Supplier<String> unhealthy, Supplier<Future<Void>> storagePing,
       BooleanSupplier listenersUp,
       PrometheusMeterRegistry metrics, Supplier<SamplingStrategySource.Status> sampling,
-      Supplier<SamplingStrategySource.Status> xds, Supplier<String> kafkaPartitions) {
+      Supplier<SamplingStrategySource.Status> xds, Supplier<String> kafkaPartitions,
+      Supplier<SpanMetricsExport> spanMetrics) {
     this.unhealthy = unhealthy;
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
@@ -48,6 +53,7 @@ final class AdminRoutes {
     this.sampling = sampling;
     this.xds = xds;
     this.kafkaPartitions = kafkaPartitions;
+    this.spanMetrics = spanMetrics;
   }
 
   Router router(Vertx vertx) {
@@ -64,8 +70,18 @@ final class AdminRoutes {
     router.get("/readyz").handler(this::ready);
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(metrics.scrape()));
+        .end(scrape()));
     return router;
+  }
+
+  private String scrape() {
+    SpanMetricsExport export = spanMetrics.get();
+    if (export == null) {
+      return metrics.scrape();
+    }
+    StringBuilder text = new StringBuilder(metrics.scrape());
+    export.write(text);
+    return text.toString();
   }
 
   private void ready(RoutingContext ctx) {

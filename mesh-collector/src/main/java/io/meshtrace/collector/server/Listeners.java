@@ -23,6 +23,8 @@ import io.meshtrace.otlp.receiver.OtlpGrpcReceiver;
 import io.meshtrace.otlp.receiver.OtlpHttpReceiver;
 import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
+import io.meshtrace.metrics.SpanMetricsStore;
+import io.meshtrace.query.jaeger.JaegerMetricsApi;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
 import io.meshtrace.query.jaeger.v3.JaegerApiV3;
 import io.meshtrace.query.ui.BrowserUi;
@@ -186,14 +188,17 @@ final class Listeners {
   }
 
   /**
-   * The Jaeger APIs and the browser UI; the sampling admin API too when this process serves
+   * The Jaeger APIs (v1, v3, SPM) and the browser UI; the sampling admin API too when this process serves
    * sampling, beside the UI that shows and edits the strategies.
    *
    * @param adminApi null when this process serves no sampling
    */
-  HttpListener query(SpanStores stores, SamplingAdminApi adminApi) {
+  HttpListener query(SpanStores stores, SpanMetricsStore spanMetrics,
+      SamplingAdminApi adminApi) {
     TraceAdjuster adjuster = TraceAdjusters.standard(config.query().maxClockSkewAdjustment());
     JaegerQueryApi jaeger = new JaegerQueryApi(stores, tenants, adjuster, Clock.systemUTC());
+    JaegerMetricsApi jaegerMetrics = new JaegerMetricsApi(spanMetrics, tenants,
+        Clock.systemUTC());
     JaegerApiV3 jaegerV3 = new JaegerApiV3(stores, tenants, adjuster);
     BrowserUi ui = new BrowserUi(UiAssets.load());
     return http("query", config.listeners().queryPort(), config.listeners().httpEventLoops(),
@@ -201,6 +206,7 @@ final class Listeners {
           Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),
               "/api/*");
           jaeger.mount(router);
+          jaegerMetrics.mount(router);
           jaegerV3.mount(router);
           if (adminApi != null) {
             adminApi.mount(v, router);

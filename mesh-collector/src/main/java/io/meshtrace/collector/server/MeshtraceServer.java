@@ -13,6 +13,7 @@ import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.KafkaMetrics;
 import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.PartitionAnalyseMetrics;
+import io.meshtrace.collector.metrics.SpanMetricsMetrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
 import io.meshtrace.collector.metrics.StorageHealthMetrics;
 import io.meshtrace.collector.metrics.UdpMetrics;
@@ -148,7 +149,9 @@ public final class MeshtraceServer {
         () -> embedded == null ? null : embedded.unhealthy(), this::pingStorage,
         () -> started && !stopped, metrics,
         () -> sampling == null ? null : sampling.served().status(),
-        () -> xds == null ? null : xds.status(), this::kafkaPartitions))));
+        () -> xds == null ? null : xds.status(), this::kafkaPartitions,
+        () -> storage == null || storage.storage() == null ? null
+            : storage.storage().spanMetricsExport()))));
     if (!config.usesPostgres()) {
       kafkaSink = new KafkaSpanSink(vertx, config.kafka().sinkSettings(),
           KafkaMetrics.producer(metrics));
@@ -185,6 +188,7 @@ public final class MeshtraceServer {
       store.setBatchListener(ingestMetrics);
       StorageHealthMetrics.writeTimeouts(metrics, store, PostgresStorage::timedOutWrites);
       PartitionAnalyseMetrics.register(metrics, store);
+      SpanMetricsMetrics.register(metrics, store);
       ingest = new IngestPipeline(store.spanSink(), store.spanChecker(),
           config.ingest().limits(), ingestMetrics);
       list.addAll(store.components());
@@ -230,7 +234,7 @@ public final class MeshtraceServer {
       list.addAll(jaegerListeners(samplingMetrics));
     }
     if (mode.runsQuery()) {
-      list.add(listen(listeners.query(store.spanStores(),
+      list.add(listen(listeners.query(store.spanStores(), store.spanMetrics(),
           sampling == null ? null : sampling.adminApi())));
     }
     if (mode.runsSampling()) {

@@ -85,6 +85,12 @@ public final class GeneratorRun {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
       }
+      if (!generator.sampled(i)) {
+        // Not sampled: an SDK would not have recorded it. It keeps its time slot, so that
+        // the same seed gives the same timestamps at any probability.
+        counter.notSampled();
+        continue;
+      }
       GeneratedTrace trace = generator.trace(i,
           startMicros + Math.round(i * intervalNanos / 1000));
       if (!batch.isEmpty() && batchSpans + trace.spans().size() > settings.batchSize()) {

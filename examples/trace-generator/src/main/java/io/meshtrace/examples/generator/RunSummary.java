@@ -14,10 +14,11 @@ import java.util.Map;
  * @param spansPerService accepted spans by reporting service, in topology order
  * @param examples a few traces worth opening in the UI: the first with an error, the first with
  *     an outlier, and some ordinary ones
+ * @param notSampledTraces traces not sent because head sampling did not keep them
  */
 public record RunSummary(long traces, long spans, long errorTraces, long outlierTraces,
     long requests, long bytes, long retries, double seconds, Map<String, Long> spansPerService,
-    List<Example> examples) {
+    List<Example> examples, long notSampledTraces) {
 
   /** A trace to look at; {@code what} is error, outlier or typical; {@code note} or null. */
   public record Example(String what, String traceId, String root, long durationMicros,
@@ -39,6 +40,9 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
         outlierTraces, seconds, tracesPerSecond(), spansPerSecond()));
     lines.add(String.format(Locale.ROOT, "%d requests, %s, %d retries", requests,
         bytes(bytes), retries));
+    if (notSampledTraces > 0) {
+      lines.add(notSampledTraces + " traces not sent: head sampling did not keep them");
+    }
     StringBuilder perService = new StringBuilder("spans per service:");
     spansPerService.forEach((service, count) -> perService.append(' ').append(service)
         .append('=').append(count));
@@ -78,7 +82,8 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
         .put("requests", requests).put("bytes", bytes).put("retries", retries)
         .put("seconds", seconds).put("tracesPerSecond", tracesPerSecond())
         .put("spansPerSecond", spansPerSecond())
-        .put("spansPerService", perService).put("examples", examples);
+        .put("spansPerService", perService).put("examples", examples)
+        .put("notSampledTraces", notSampledTraces);
   }
 
   public static String traceUrl(String uiUrl, String traceId) {
@@ -108,6 +113,7 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
     private long requests;
     private long bytes;
     private long retries;
+    private long notSampled;
     private long began;
     private boolean errorExample;
     private boolean outlierExample;
@@ -143,6 +149,10 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
       }
     }
 
+    void notSampled() {
+      notSampled++;
+    }
+
     void retried(int count) {
       retries += count;
     }
@@ -174,7 +184,8 @@ public record RunSummary(long traces, long spans, long errorTraces, long outlier
 
     RunSummary summary(long now) {
       return new RunSummary(traces, spans, errorTraces, outlierTraces, requests, bytes, retries,
-          (now - began) / 1e9, new LinkedHashMap<>(spansPerService), List.copyOf(examples));
+          (now - began) / 1e9, new LinkedHashMap<>(spansPerService), List.copyOf(examples),
+          notSampled);
     }
   }
 }

@@ -34,12 +34,44 @@ public final class TraceGenerator {
       Topology.Backend.KAFKA, "NOT_ENOUGH_REPLICAS: Messages are rejected since there are fewer "
           + "in-sync replicas than required.");
 
+  /** Mixed into the seed for the sampling decisions, apart from the traces' own randomness. */
+  private static final long SAMPLING_SALT = 0x73616d706c696e67L; // "sampling"
+
   private final WorkloadOptions options;
   private final Topology topology;
+  /** Null when the traces carry no sampling decision (every one is sent, untagged). */
+  private final Double samplingProbability;
 
   public TraceGenerator(WorkloadOptions options) {
+    this(options, null);
+  }
+
+  /**
+   * @param samplingProbability head sampling as a probabilistic SDK sampler does it: trace
+   *     {@code n} is kept with this probability (fixed by the seed), and a kept trace's root
+   *     carries Jaeger's {@code sampler.type} probabilistic and {@code sampler.param}; null for
+   *     no sampling decision at all
+   */
+  public TraceGenerator(WorkloadOptions options, Double samplingProbability) {
+    if (samplingProbability != null && !(samplingProbability > 0 && samplingProbability <= 1)) {
+      throw new InvalidOptionException("sampling-probability", "is " + samplingProbability
+          + " but must be above 0 and at most 1");
+    }
     this.options = options;
     this.topology = Topology.build(options);
+    this.samplingProbability = samplingProbability;
+  }
+
+  /** Whether trace {@code index} is sampled, and so sent. */
+  public boolean sampled(long index) {
+    return samplingProbability == null || samplingProbability >= 1
+        || new SplittableRandom(Mixing.mix(options.seed() ^ SAMPLING_SALT, index)).nextDouble()
+            < samplingProbability;
+  }
+
+  /** The probability traces are sampled with; null when they carry no decision. */
+  public Double samplingProbability() {
+    return samplingProbability;
   }
 
   public Topology topology() {
@@ -91,8 +123,22 @@ public final class TraceGenerator {
 
     List<GeneratedSpan> spans = new ArrayList<>();
     emit(root, traceId, requestId, random, spans);
+    if (samplingProbability != null) {
+      spans.set(0, withSamplerTags(spans.get(0), samplingProbability));
+    }
     return new GeneratedTrace(index, traceId, List.copyOf(spans), error, outlier,
         notes.isEmpty() ? null : String.join("; ", notes));
+  }
+
+  /** The decision as Jaeger's clients tag the span where it was made. */
+  private static GeneratedSpan withSamplerTags(GeneratedSpan root, double probability) {
+    Map<String, String> tags = new java.util.LinkedHashMap<>(root.tags());
+    tags.put("sampler.type", "probabilistic");
+    tags.put("sampler.param", Double.toString(probability));
+    return new GeneratedSpan(root.traceId(), root.spanId(), root.parentId(), root.service(),
+        root.instrumentation(), root.name(), root.kind(), root.startMicros(),
+        root.durationMicros(), root.localIp(), root.remoteService(), root.remoteIp(),
+        root.remotePort(), java.util.Collections.unmodifiableMap(tags), root.errorMessage());
   }
 
   private static String describe(Node node) {
