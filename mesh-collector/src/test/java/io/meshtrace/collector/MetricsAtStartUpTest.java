@@ -74,6 +74,13 @@ class MetricsAtStartUpTest {
     assertThat(metrics).contains("meshtrace_partition_analyses_total{outcome=\"ok\"} 0.0",
         "meshtrace_partition_analyses_total{outcome=\"failed\"} 0.0",
         "meshtrace_partition_analyse_seconds_total 0.0");
+    // How RED metrics are counted; the spanmetrics series themselves come with the spans.
+    assertThat(metrics).contains("meshtrace_span_metrics_spans_total 0.0",
+        "meshtrace_span_metrics_weighted_spans_total 0.0",
+        "meshtrace_span_metrics_limited_spans_total 0.0", "meshtrace_span_metrics_held_spans 0.0",
+        "meshtrace_span_metrics_held_overflow_total 0.0",
+        "meshtrace_span_metrics_failed_writes_total 0.0",
+        "# TYPE traces_span_metrics_calls_total counter");
   }
 
   @Test
