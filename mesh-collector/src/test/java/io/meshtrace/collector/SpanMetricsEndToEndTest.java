@@ -264,6 +264,32 @@ class SpanMetricsEndToEndTest {
   }
 
   @Test
+  void prometheusHasTheSpanmetricsConnectorsSeriesForWhatWasStored() throws Exception {
+    String metrics = get(url(sampled, "admin", "/metrics")).body();
+    java.util.regex.Pattern series = java.util.regex.Pattern.compile(
+        "(?m)^traces_span_metrics_(sampled_)?calls_total\\{service_name=\"([^\"]*)\","
+            + "span_name=\"([^\"]*)\",span_kind=\"SPAN_KIND_SERVER\","
+            + "status_code=\"(STATUS_CODE_[A-Z]+)\"\\} (\\S+)$");
+    Map<String, double[]> exported = new TreeMap<>();
+    java.util.regex.Matcher line = series.matcher(metrics);
+    while (line.find()) {
+      double[] sums = exported.computeIfAbsent(line.group(2) + " " + line.group(3),
+          k -> new double[2]);
+      sums[line.group(1) == null ? 0 : 1] += Double.parseDouble(line.group(5));
+    }
+    Map<String, Sent> kept = sent(true, "server");
+    assertThat(exported.keySet()).containsExactlyInAnyOrderElementsOf(kept.keySet());
+    kept.forEach((key, s) -> {
+      assertThat(exported.get(key)[1]).as(key).isEqualTo((double) s.calls());
+      assertThat(exported.get(key)[0]).as(key).isCloseTo(4.0 * s.calls(), within(1e-6));
+    });
+    assertThat(metrics).contains("# TYPE traces_span_metrics_duration_milliseconds histogram")
+        .containsPattern("traces_span_metrics_duration_milliseconds_bucket\\{service_name=\"[^\"]+\","
+            + "span_name=\"[^\"]+\",span_kind=\"SPAN_KIND_SERVER\",status_code=\"STATUS_CODE_"
+            + "[A-Z]+\",le=\"\\+Inf\"\\}");
+  }
+
+  @Test
   void badParametersGetJaegersFourHundreds() throws Exception {
     Map<String, String> refused = new TreeMap<>(Map.of(
         "/api/metrics/calls", "unable to parse param 'service': please provide at least one "

@@ -114,11 +114,7 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
     String[] services = new String[n];
     Short[] kinds = new Short[n];
     String[] operations = new String[n];
-    Long[] calls = new Long[n];
-    Long[] errors = new Long[n];
-    Double[] estimatedCalls = new Double[n];
-    Double[] estimatedErrors = new Double[n];
-    Buffer[] latencies = new Buffer[n];
+    MetricColumns columns = new MetricColumns(n);
     Set<LocalDate> days = new TreeSet<>();
     int i = 0;
     for (Map.Entry<SpanMetricsKey, RedMetrics> e : minutes.entrySet()) {
@@ -131,14 +127,9 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
       services[i] = key.service();
       kinds[i] = (short) key.spanKind();
       operations[i] = key.operation();
-      calls[i] = metrics.calls();
-      errors[i] = metrics.errors();
-      estimatedCalls[i] = metrics.estimatedCalls();
-      estimatedErrors[i] = metrics.estimatedErrors();
-      latencies[i++] = Buffer.buffer(metrics.latency().encode());
+      columns.set(i++, metrics);
     }
-    Tuple rows = Tuple.from(List.<Object>of(times, tenants, services, kinds, operations, calls,
-        errors, estimatedCalls, estimatedErrors, latencies));
+    Tuple rows = columns.after(times, tenants, services, kinds, operations);
     return ensurePartitions(days).compose(v -> writePool.withTransaction(conn -> conn
         .query("SELECT pg_advisory_xact_lock_shared(" + ROLLUP_LOCK + ")").execute()
         .compose(locked -> conn.preparedQuery("""
@@ -219,33 +210,56 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
           Integer[] services = new Integer[n];
           Short[] kinds = new Short[n];
           String[] operations = new String[n];
-          Long[] calls = new Long[n];
-          Long[] errors = new Long[n];
-          Double[] estimatedCalls = new Double[n];
-          Double[] estimatedErrors = new Double[n];
-          Buffer[] latencies = new Buffer[n];
+          MetricColumns columns = new MetricColumns(n);
           int i = 0;
           for (Map.Entry<Series, RedMetrics> e : merged.entrySet()) {
             services[i] = e.getKey().serviceId();
             kinds[i] = e.getKey().spanKind();
             operations[i] = e.getKey().operation();
-            calls[i] = e.getValue().calls();
-            errors[i] = e.getValue().errors();
-            estimatedCalls[i] = e.getValue().estimatedCalls();
-            estimatedErrors[i] = e.getValue().estimatedErrors();
-            latencies[i++] = Buffer.buffer(e.getValue().latency().encode());
+            columns.set(i++, e.getValue());
           }
           return conn.preparedQuery("""
                   INSERT INTO span_metrics_hour
                   SELECT $1, * FROM unnest($2::int[], $3::smallint[], $4::text[], $5::bigint[],
                                            $6::bigint[], $7::float8[], $8::float8[],
                                            $9::bytea[])""")
-              .execute(Tuple.from(List.<Object>of(start, services, kinds, operations, calls,
-                  errors, estimatedCalls, estimatedErrors, latencies)))
+              .execute(columns.after(start, services, kinds, operations))
               .compose(v -> conn.preparedQuery("INSERT INTO span_metrics_rollups VALUES ($1)")
                   .execute(Tuple.of(start)))
               .compose(v -> rollUp(conn, hour.plus(Duration.ofHours(1)), cutoff, done + 1));
         });
+  }
+
+  /** The measured columns of rows in the order of the tables, as arrays for unnest(). */
+  private static final class MetricColumns {
+    final Long[] calls;
+    final Long[] errors;
+    final Double[] estimatedCalls;
+    final Double[] estimatedErrors;
+    final Buffer[] latencies;
+
+    MetricColumns(int rows) {
+      calls = new Long[rows];
+      errors = new Long[rows];
+      estimatedCalls = new Double[rows];
+      estimatedErrors = new Double[rows];
+      latencies = new Buffer[rows];
+    }
+
+    void set(int row, RedMetrics metrics) {
+      calls[row] = metrics.calls();
+      errors[row] = metrics.errors();
+      estimatedCalls[row] = metrics.estimatedCalls();
+      estimatedErrors[row] = metrics.estimatedErrors();
+      latencies[row] = Buffer.buffer(metrics.latency().encode());
+    }
+
+    /** The parameters: {@code keys} first, then these columns. */
+    Tuple after(Object... keys) {
+      List<Object> values = new ArrayList<>(List.of(keys));
+      values.addAll(List.of(calls, errors, estimatedCalls, estimatedErrors, latencies));
+      return Tuple.from(values);
+    }
   }
 
   private static RedMetrics metrics(Row row, int first) {

@@ -6,6 +6,7 @@ import io.meshtrace.collector.cli.MeshtraceCommand;
 import io.meshtrace.collector.config.ListenerConfig;
 import io.meshtrace.collector.config.MeshtraceConfig;
 import io.meshtrace.collector.config.Mode;
+import io.meshtrace.collector.config.TcpListener;
 import io.vertx.pgclient.PgConnectOptions;
 import java.io.IOException;
 import java.io.Reader;
@@ -590,9 +591,12 @@ class ExampleConfigsTest {
         assertPgUrl(name, config, pgHost, pg.get("POSTGRES_USER"), pg.get("POSTGRES_PASSWORD"),
             pg.get("POSTGRES_DB"));
       }
+      // Credentials and TLS as the all-in-one of istio/kubernetes has them.
+      assertThat(config.auth().file()).as(name).isNotNull();
+      assertThat(config.tls().certificate()).as(name).isNotNull();
+      assertSecretMounted(podSpec, container, config.auth().file(), "meshtrace-auth");
+      assertSecretMounted(podSpec, container, config.tls().certificate(), "meshtrace-tls");
       if (mode.equals("control-plane")) {
-        assertThat(config.sampling().adminToken()).isEqualTo(stringData(all,
-            "meshtrace-admin").get("token"));
         // The strategies file named in the ConfigMap's --config file is one of its files.
         Path strategies = config.sampling().strategiesFile();
         assertThat(strategies).isNotNull();
@@ -616,8 +620,13 @@ class ExampleConfigsTest {
         exposed.add(port.get("port") + "/" + protocol);
         assertServicePort(service, container, (Integer) port.get("port"));
         String appProtocol = (String) port.get("appProtocol");
+        // A listener on TLS is https or tls (the sending sidecar passes the client's TLS
+        // through), a plain one http or grpc.
+        boolean tls = config.tlsListeners().keySet().stream()
+            .anyMatch(listener -> port(config, listener) == (Integer) port.get("port"));
         assertThat(appProtocol).as("%s %s", name, port.get("name"))
-            .isIn("http", "grpc", "udp");
+            .isIn(protocol.equals("UDP") ? List.of("udp")
+                : tls ? List.of("https", "tls") : List.of("http", "grpc"));
         assertThat((String) port.get("name")).startsWith(appProtocol + "-");
         assertThat(protocol.equals("UDP")).isEqualTo(appProtocol.equals("udp"));
       }
@@ -819,6 +828,44 @@ class ExampleConfigsTest {
       env.put((String) variable.get("name"), value);
     }
     return env;
+  }
+
+  /** The port a listener of this configuration listens on. */
+  private static int port(MeshtraceConfig config, TcpListener listener) {
+    return switch (listener) {
+      case ZIPKIN -> config.listeners().zipkinPort();
+      case OTLP_GRPC -> config.listeners().otlpGrpcPort();
+      case OTLP_HTTP -> config.listeners().otlpHttpPort();
+      case JAEGER_HTTP -> config.listeners().jaegerHttpPort();
+      case QUERY -> config.listeners().queryPort();
+      case SAMPLING_HTTP -> config.listeners().samplingHttpPort();
+      case SAMPLING_GRPC -> config.listeners().samplingGrpcPort();
+      case XDS -> config.xds().port();
+      case ADMIN -> config.listeners().adminPort();
+    };
+  }
+
+  /** {@code file} is in a mount of Secret {@code secret}, mounted whole (updates arrive). */
+  private static void assertSecretMounted(Map<String, Object> podSpec,
+      Map<String, Object> container, Path file, String secret) {
+    String volume = null;
+    for (Object entry : list(podSpec.get("volumes"))) {
+      Map<String, Object> v = map(entry);
+      if (v.get("secret") instanceof Map<?, ?> ref && secret.equals(ref.get("secretName"))) {
+        volume = (String) v.get("name");
+      }
+    }
+    assertThat(volume).as("a volume of Secret %s", secret).isNotNull();
+    String mounted = null;
+    for (Object entry : list(container.get("volumeMounts"))) {
+      Map<String, Object> m = map(entry);
+      if (volume.equals(m.get("name"))) {
+        assertThat(m).doesNotContainKey("subPath");
+        mounted = (String) m.get("mountPath");
+      }
+    }
+    assertThat(mounted).as("Secret %s mounted", secret).isNotNull();
+    assertThat(file.getParent()).isEqualTo(Path.of(mounted));
   }
 
   private static Map<String, String> stringData(Map<String, Map<String, Object>> objects,
