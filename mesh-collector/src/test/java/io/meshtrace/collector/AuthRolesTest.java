@@ -127,6 +127,8 @@ class AuthRolesTest {
             "/api/services", null, null, auth)),
         new Family("query: Jaeger v3 /api/v3/services", "read", auth -> http("query", "GET",
             "/api/v3/services", null, null, auth)),
+        new Family("query: Jaeger SPM /api/metrics/calls", "read", auth -> http("query", "GET",
+            "/api/metrics/calls?service=auth-test", null, null, auth)),
         new Family("query: /api/me", "read", auth -> http("query", "GET", "/api/me", null, null,
             auth)),
         new Family("query: sampling strategies (read)", "read", auth -> http("query", "GET",
