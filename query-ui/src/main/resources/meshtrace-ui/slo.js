@@ -56,8 +56,8 @@ function normalize(entry) {
 
 const STATUS = {ok: 'OK', exhausted: 'Budget exhausted', no_data: 'No data'};
 
-const percent = (share, digits = 3) =>
-  share === null ? '—' : `${Number((share * 100).toPrecision(digits + 1))} %`;
+const percent = (share, digits = 3) => (share === null || !Number.isFinite(share) ? '—'
+  : `${Number((share * 100).toPrecision(digits + 1))} %`.replace('-', '−'));
 
 /** The SLO box, or a line saying the service has none. */
 export function sloBox(objectives, service) {
@@ -76,7 +76,7 @@ export function sloBox(objectives, service) {
         o.operation ? el('div', {class: 'muted'}, o.operation) : null),
       el('td', {}, o.indicator === 'latency' && o.threshold ? `latency ≤ ${o.threshold}`
         : o.indicator),
-      el('td', {}, `${o.target} % over ${o.window}`),
+      el('td', {}, Number.isFinite(o.target) ? `${o.target} % over ${o.window}` : '—'),
       el('td', {}, percent(o.attainment), o.partial
         ? el('div', {class: 'muted'}, 'since the oldest data kept') : null),
       el('td', {}, budget(o.budgetLeft)),
