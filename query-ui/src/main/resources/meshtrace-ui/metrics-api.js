@@ -22,18 +22,22 @@ export const RANGES = {
 };
 
 export const QUANTILES = [0.5, 0.95, 0.99];
+/** How long after its end a minute's metrics are stored at the latest. */
+const WRITTEN_AFTER = 40_000;
 
 /**
  * The period shown for a range at `now`, and the one before it.
- * {end, start, step, ms, dataEnd, previous: {end, start}}; times in ms, end excluded.
+ * {end, start, step, ms, dataEnd (where stored minutes end), now, previous: {end, start}};
+ * times in ms, end excluded.
  */
 export function period(rangeKey, now = Date.now()) {
   const range = RANGES[rangeKey];
-  // Minutes are stored once they close: the current one has nothing to show yet.
-  const dataEnd = Math.floor(now / MINUTE) * MINUTE;
+  // A minute is written once it has waited 30 s for late spans and the next flush (every 5 s)
+  // ran: until then it would read as no calls.
+  const dataEnd = Math.floor((now - WRITTEN_AFTER) / MINUTE) * MINUTE;
   const end = Math.ceil(dataEnd / range.step) * range.step;
   return {
-    key: rangeKey, ms: range.ms, step: range.step, end, start: end - range.ms, dataEnd,
+    key: rangeKey, ms: range.ms, step: range.step, end, start: end - range.ms, dataEnd, now,
     previous: {end: end - range.ms, start: end - 2 * range.ms},
   };
 }

@@ -293,7 +293,7 @@ function operationRow(row, state, when) {
   state.compare ? el('td', {class: 'delta'}, deltas(row)) : null,
   el('td', {}, el('a', {class: 'traces-link', href: searchUrl({service: state.service,
     operation: row.operation, spanKind: state.spanKind, start: when.start,
-    end: Math.min(when.end, when.dataEnd + MINUTE)})}, 'Traces')));
+    end: Math.min(when.end, when.now)})}, 'Traces')));
 }
 
 /** Calls, errors and p95 against the period before; more errors or latency is worse. */
