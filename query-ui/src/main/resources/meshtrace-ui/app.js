@@ -5,6 +5,7 @@ import {renderTracePage} from './trace-page.js';
 import {renderComparePage} from './compare.js';
 import {renderDependenciesPage} from './dependencies.js';
 import {renderSamplingPage} from './sampling.js';
+import {renderMonitorPage} from './monitor.js';
 import {el, message} from './dom.js';
 import {mountTenantField} from './tenant.js';
 import {startAuth} from './auth.js';
@@ -20,6 +21,7 @@ route(/^\/trace\/([^/]+)\/?$/, renderTracePage);
 route(/^\/compare\/?$/, renderComparePage);
 route(/^\/dependencies\/?$/, renderDependenciesPage);
 route(/^\/sampling\/?$/, renderSamplingPage);
+route(/^\/monitor\/?$/, renderMonitorPage);
 route(/.*/, root => {
   document.title = 'Not found · meshtrace';
   root.append(message('empty', 'There is no such page',

@@ -109,7 +109,8 @@ class BrowserUiServingTest {
   void noModuleEverParsesDataAsHtml() {
     for (String module : new String[] {"app.js", "api.js", "router.js", "dom.js", "format.js",
         "logfmt.js", "search.js", "trace-summary.js", "trace-model.js", "timeline.js",
-        "span-details.js", "trace-page.js", "compare.js", "dependencies.js", "sampling.js"}) {
+        "span-details.js", "trace-page.js", "compare.js", "dependencies.js", "sampling.js",
+        "monitor.js", "chart.js", "metrics-api.js", "slo.js"}) {
       UiAssets.Asset asset = ASSETS.get(module);
       assertThat(asset).as(module).isNotNull();
       String code = new String(asset.bytes(), StandardCharsets.UTF_8);
