@@ -46,13 +46,19 @@ public final class SloAdminApi {
   private final AdminWrites writes;
   /** Whether the file has an objective of a name: said in a 404, so nobody deletes in vain. */
   private final Predicate<String> inFile;
+  private final boolean tenancy;
 
+  /**
+   * @param tenancy whether requests name their tenant; without, an objective naming one is
+   *     refused, as no request could see it
+   */
   public SloAdminApi(ApiObjectivePoller versions, ApiObjectiveVersions store, AdminWrites writes,
-      Predicate<String> inFile) {
+      Predicate<String> inFile, boolean tenancy) {
     this.versions = versions;
     this.store = store;
     this.writes = writes;
     this.inFile = inFile;
+    this.tenancy = tenancy;
   }
 
   public void mount(Router router) {
@@ -89,6 +95,11 @@ public final class SloAdminApi {
       objective = ObjectivesFile.parseOne(body, name);
     } catch (InvalidObjectivesException e) {
       error(ctx, 400, e.problems());
+      return;
+    }
+    if (!tenancy && objective.tenant() != null) {
+      error(ctx, 400, List.of("tenant: tenancy is off (--tenancy), so every request is the "
+          + "default tenant's and none would see an objective of tenant " + objective.tenant()));
       return;
     }
     commit(ctx, current -> {

@@ -27,14 +27,19 @@ public final class FileObjectives implements Component {
 
   private final FollowedFile<List<Objective>> followed;
   private final SloObserver observer;
+  private final boolean tenancy;
   private volatile ObjectivesStatus status;
 
   /**
    * @param reloadInterval how often the file is re-read whatever the watch reports; zero for
    *     never (changes are then seen through the watch only)
+   * @param tenancy whether requests name their tenant; without, an objective that names one
+   *     is warned about, as no request can see it
    */
-  public FileObjectives(Vertx vertx, Path file, Duration reloadInterval, SloObserver observer) {
+  public FileObjectives(Vertx vertx, Path file, Duration reloadInterval, boolean tenancy,
+      SloObserver observer) {
     this.observer = observer;
+    this.tenancy = tenancy;
     this.followed = new FollowedFile<>(vertx, "service level objectives file", file,
         reloadInterval, FileObjectives::parse, new FollowedFile.Listener<>() {
           @Override
@@ -106,6 +111,13 @@ public final class FileObjectives implements Component {
         + " (" + objectives.size() + " objectives)");
     LOG.info("Service level objectives {} from {}: {}", reloaded ? "reloaded" : "loaded",
         file(), objectives.stream().map(Objective::name).toList());
+    for (Objective objective : objectives) {
+      if (!tenancy && objective.tenant() != null) {
+        LOG.warn("Objective {} in {} names tenant {}, but tenancy is off (--tenancy): every "
+            + "request and span is the default tenant's, so no request sees it", objective.name(),
+            file(), objective.tenant());
+      }
+    }
     observer.objectivesLoaded(SOURCE);
   }
 

@@ -90,7 +90,8 @@ class SloAdminApiTest {
     new SloApi(served, new AttainmentReader(storage.spanMetrics(), Clock.systemUTC(),
         storage::keptSince), RequestTenant.NONE).mount(router);
     new SloAdminApi(versions, store, AdminWrites.byToken(token),
-        name -> fileObjectives.stream().anyMatch(o -> o.name().equals(name))).mount(router);
+        name -> fileObjectives.stream().anyMatch(o -> o.name().equals(name)), false)
+        .mount(router);
     HttpServer server = vertx.createHttpServer().requestHandler(router)
         .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     return "http://127.0.0.1:" + server.actualPort();
@@ -193,6 +194,11 @@ class SloAdminApiTest {
         "name: the body names 'y' but the path names 'x' (line 1, column 10)",
         "target: 100 is not a percentage above 0 and below 100 (100 would leave no error "
             + "budget to burn) (line 1, column 73)");
+    HttpResponse<String> tenant = put("x", """
+        {"service": "cart", "tenant": "team-a", "indicator": "availability", "target": 99}""");
+    assertThat(new JsonObject(tenant.body()).getJsonArray("errors")).containsExactly(
+        "tenant: tenancy is off (--tenancy), so every request is the default tenant's and none "
+            + "would see an objective of tenant team-a");
     assertThat(put("x", "service: cart").statusCode()).isEqualTo(400); // YAML, not JSON
     assertThat(send("PUT", base + "/api/slo/objectives/x", null, TOKEN).statusCode())
         .isEqualTo(415);

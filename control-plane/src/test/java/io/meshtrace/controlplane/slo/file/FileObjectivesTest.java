@@ -114,7 +114,7 @@ class FileObjectivesTest {
   }
 
   private FileObjectives start(Path path, Duration interval) throws Exception {
-    FileObjectives started = new FileObjectives(vertx, path, interval, observer);
+    FileObjectives started = new FileObjectives(vertx, path, interval, false, observer);
     try {
       started.start().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
