@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.ByteString;
+import io.meshtrace.collector.cli.MeshtraceCommand;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
+import io.meshtrace.controlplane.slo.alerts.PromQl;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -15,6 +17,8 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.vertx.core.json.JsonObject;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,18 +26,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * Service level objectives on a running all-in-one server with tenancy: spans of a known error
  * share and latency sent over OTLP/HTTP by two tenants, one sampling at 25 %; {@code /api/slo}
  * answers with the attainment, error budget, budget left and burn rates those spans make, per
- * tenant, estimated and as stored; an objective set through the admin API lies over the file's.
+ * tenant, estimated and as stored; an objective set through the admin API lies over the file's;
+ * and the PrometheusRule {@code meshtrace slo render} writes from the same file reads only
+ * series, with label values, that this server's {@code /metrics} has.
  */
 class SloEndToEndTest {
   static final String TOKEN = "slo-e2e-admin-token";
@@ -237,5 +246,38 @@ class SloEndToEndTest {
     }
     assertThat(byName(slo("team-a", "")).get("checkout-availability").getString("source"))
         .isEqualTo("file");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theRenderedRuleReadsOnlySeriesThisServersMetricsHave() throws Exception {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int exit = MeshtraceCommand.run(new String[] {"slo", "render", "--slo", slo.toString()},
+        Map.of(), new PrintWriter(out), new PrintWriter(err));
+    assertThat(exit).as(err.toString()).isZero();
+    String scrape = TestServers.get(TestServers.url(server, "admin", "/metrics")).body();
+    List<PromQl.Series> exported = PromQl.series(scrape);
+    assertThat(exported).anyMatch(s -> s.metric().equals("traces_span_metrics_calls_total")
+        && "team-a".equals(s.labels().get("tenant")));
+
+    Map<String, Object> rule = new Yaml().load(out.toString());
+    Set<String> recorded = new HashSet<>();
+    List<PromQl.Selector> read = new ArrayList<>();
+    for (Map<String, Object> group : (List<Map<String, Object>>) ((Map<String, Object>) rule
+        .get("spec")).get("groups")) {
+      for (Map<String, Object> r : (List<Map<String, Object>>) group.get("rules")) {
+        if (r.containsKey("record")) {
+          recorded.add((String) r.get("record"));
+        }
+        read.addAll(PromQl.selectors((String) r.get("expr")));
+      }
+    }
+    List<PromQl.Selector> fromExport = read.stream()
+        .filter(selector -> !recorded.contains(selector.metric())).toList();
+    assertThat(fromExport).hasSizeGreaterThan(30);
+    for (PromQl.Selector selector : fromExport) {
+      assertThat(exported).as(selector.toString()).anyMatch(selector::matches);
+    }
   }
 }
