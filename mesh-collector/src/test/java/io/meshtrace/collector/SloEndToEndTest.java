@@ -1,10 +1,12 @@
 package io.meshtrace.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.google.protobuf.ByteString;
 import io.meshtrace.collector.cli.MeshtraceCommand;
+import io.meshtrace.collector.config.InvalidConfigException;
 import io.meshtrace.collector.server.MeshtraceServer;
 import io.meshtrace.collector.server.TestServers;
 import io.meshtrace.controlplane.slo.alerts.PromQl;
@@ -246,6 +248,21 @@ class SloEndToEndTest {
     }
     assertThat(byName(slo("team-a", "")).get("checkout-availability").getString("source"))
         .isEqualTo("file");
+  }
+
+  @Test
+  void anInvalidSloFileStopsTheStartNamingTheSettingFieldAndLine() throws Exception {
+    Path bad = Files.createTempFile("meshtrace-bad-slo-", ".yaml");
+    try {
+      Files.writeString(bad, FILE.replace("target: 99\n", "target: 100\n"));
+      assertThatThrownBy(() -> TestServers.allInOne("--slo", bad.toString()))
+          .isInstanceOf(InvalidConfigException.class)
+          .hasMessage("invalid setting slo: " + bad + ": objectives[0].target: 100 is not a "
+              + "percentage above 0 and below 100 (100 would leave no error budget to burn) "
+              + "(line 5, column 13)");
+    } finally {
+      Files.delete(bad);
+    }
   }
 
   @Test
