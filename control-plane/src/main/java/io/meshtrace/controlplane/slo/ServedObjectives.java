@@ -17,8 +17,11 @@ public final class ServedObjectives {
   private final Supplier<List<Objective>> file;
   private final Supplier<List<Objective>> api;
   private record Inputs(List<Objective> file, List<Objective> api) {}
-  private volatile Inputs resolvedFrom;
-  private volatile List<ServedObjective> resolved = List.of();
+
+  /** What was combined from which inputs: one field, so that a reader sees both or neither. */
+  private record Resolved(Inputs from, List<ServedObjective> served) {}
+
+  private volatile Resolved resolved;
 
   /**
    * @param file the file's objectives, empty (or null) without a file
@@ -32,14 +35,14 @@ public final class ServedObjectives {
   /** What is served now; combined again only when a source has published new objectives. */
   public List<ServedObjective> current() {
     Inputs inputs = new Inputs(orEmpty(file.get()), orEmpty(api.get()));
-    Inputs known = resolvedFrom;
+    Resolved known = resolved;
     // The sources publish immutable lists: the same objects mean the same objectives.
-    if (known != null && known.file() == inputs.file() && known.api() == inputs.api()) {
-      return resolved;
+    if (known != null && known.from().file() == inputs.file()
+        && known.from().api() == inputs.api()) {
+      return known.served();
     }
     List<ServedObjective> combined = combine(inputs.file(), inputs.api());
-    resolved = combined;
-    resolvedFrom = inputs;
+    resolved = new Resolved(inputs, combined);
     return combined;
   }
 
