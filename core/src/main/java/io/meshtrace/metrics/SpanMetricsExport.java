@@ -1,5 +1,6 @@
 package io.meshtrace.metrics;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,6 +21,17 @@ public final class SpanMetricsExport {
   public static final String SAMPLED_CALLS = "traces_span_metrics_sampled_calls_total";
   public static final String SAMPLED_DURATION =
       "traces_span_metrics_sampled_duration_milliseconds";
+  /** The histograms' series: {@link #DURATION} with these suffixes. */
+  public static final String BUCKET_SUFFIX = "_bucket";
+  public static final String SUM_SUFFIX = "_sum";
+  public static final String COUNT_SUFFIX = "_count";
+  public static final String SERVICE_LABEL = "service_name";
+  public static final String SPAN_NAME_LABEL = "span_name";
+  public static final String SPAN_KIND_LABEL = "span_kind";
+  public static final String STATUS_CODE_LABEL = "status_code";
+  /** Only on the series of tenants other than the default. */
+  public static final String TENANT_LABEL = "tenant";
+  public static final String BUCKET_BOUND_LABEL = "le";
   /** The spanmetrics connector's default explicit buckets, in milliseconds. */
   static final double[] BUCKETS_MS = {2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000,
       5000, 10000, 15000};
@@ -27,6 +39,26 @@ public final class SpanMetricsExport {
       "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"};
   private static final String[] STATUSES = {"STATUS_CODE_UNSET", "STATUS_CODE_OK",
       "STATUS_CODE_ERROR"};
+
+  /** The bucket bounds of the duration histograms, in milliseconds, smallest first. */
+  public static List<Double> bucketBoundsMs() {
+    return java.util.Arrays.stream(BUCKETS_MS).boxed().toList();
+  }
+
+  /** The {@value #BUCKET_BOUND_LABEL} label value of a bucket bound, as written here. */
+  public static String bucketBoundLabel(double boundMs) {
+    return number(boundMs);
+  }
+
+  /** The {@value #SPAN_KIND_LABEL} label value of an OTLP span kind number. */
+  public static String spanKindLabel(int spanKind) {
+    return spanKind >= 0 && spanKind < KINDS.length ? KINDS[spanKind] : KINDS[0];
+  }
+
+  /** The {@value #STATUS_CODE_LABEL} label value of an OTLP status code number (2 = error). */
+  public static String statusCodeLabel(int statusCode) {
+    return statusCode >= 0 && statusCode < STATUSES.length ? STATUSES[statusCode] : STATUSES[0];
+  }
 
   private record Key(String tenant, String service, String operation, int spanKind,
       int statusCode) implements Comparable<Key> {
@@ -107,32 +139,31 @@ public final class SpanMetricsExport {
       double cumulative = 0;
       for (int i = 0; i <= BUCKETS_MS.length; i++) {
         cumulative += sampled ? s.sampledBuckets[i] : s.buckets[i];
-        out.append(name).append("_bucket{");
+        out.append(name).append(BUCKET_SUFFIX).append('{');
         labels(out, key);
-        out.append(",le=\"").append(i == BUCKETS_MS.length ? "+Inf" : number(BUCKETS_MS[i]))
+        out.append(',').append(BUCKET_BOUND_LABEL).append("=\"")
+            .append(i == BUCKETS_MS.length ? "+Inf" : number(BUCKETS_MS[i]))
             .append("\"} ").append(number(cumulative)).append('\n');
       }
-      out.append(name).append("_sum{");
+      out.append(name).append(SUM_SUFFIX).append('{');
       labels(out, key);
       out.append("} ").append(number(sampled ? s.sampledSumMs : s.sumMs)).append('\n');
-      out.append(name).append("_count{");
+      out.append(name).append(COUNT_SUFFIX).append('{');
       labels(out, key);
       out.append("} ").append(number(sampled ? s.sampledTimed : s.timed)).append('\n');
     });
   }
 
   private static void labels(StringBuilder out, Key key) {
-    out.append("service_name=\"");
+    out.append(SERVICE_LABEL).append("=\"");
     escape(out, key.service());
-    out.append("\",span_name=\"");
+    out.append("\",").append(SPAN_NAME_LABEL).append("=\"");
     escape(out, key.operation());
-    out.append("\",span_kind=\"").append(key.spanKind() >= 0 && key.spanKind() < KINDS.length
-        ? KINDS[key.spanKind()] : KINDS[0]);
-    out.append("\",status_code=\"").append(key.statusCode() >= 0
-        && key.statusCode() < STATUSES.length ? STATUSES[key.statusCode()] : STATUSES[0])
-        .append('"');
+    out.append("\",").append(SPAN_KIND_LABEL).append("=\"").append(spanKindLabel(key.spanKind()));
+    out.append("\",").append(STATUS_CODE_LABEL).append("=\"")
+        .append(statusCodeLabel(key.statusCode())).append('"');
     if (!key.tenant().isEmpty()) {
-      out.append(",tenant=\"");
+      out.append(',').append(TENANT_LABEL).append("=\"");
       escape(out, key.tenant());
       out.append('"');
     }

@@ -122,6 +122,8 @@ class AuthRolesTest {
         + "\"name\":\"get\",\"timestamp\":" + now + ",\"duration\":10,"
         + "\"localEndpoint\":{\"serviceName\":\"auth-test\"}}]";
     String strategy = "{\"type\":\"probabilistic\",\"param\":0.5}";
+    String objective = "{\"service\":\"checkout\",\"indicator\":\"availability\","
+        + "\"target\":99.9}";
     return List.of(
         new Family("query: Jaeger v1 /api/services", "read", auth -> http("query", "GET",
             "/api/services", null, null, auth)),
@@ -137,6 +139,18 @@ class AuthRolesTest {
             "/api/sampling/history", null, null, auth)),
         new Family("query: sampling PUT", "admin", auth -> http("query", "PUT",
             "/api/sampling/strategies/services/checkout", "application/json", strategy, auth)),
+        new Family("query: GET /api/slo", "read", auth -> http("query", "GET", "/api/slo", null,
+            null, auth)),
+        new Family("query: SLO objective PUT", "admin", auth -> http("query", "PUT",
+            "/api/slo/objectives/checkout", "application/json", objective, auth)),
+        // Made first with the admin token, so that the right role finds one to delete.
+        new Family("query: SLO objective DELETE", "admin", auth -> {
+          http("query", "PUT", "/api/slo/objectives/to-delete", "application/json", objective,
+              "Bearer " + ADMIN);
+          return http("query", "DELETE", "/api/slo/objectives/to-delete", null, null, auth);
+        }),
+        new Family("query: SLO history", "admin", auth -> http("query", "GET",
+            "/api/slo/history", null, null, auth)),
         new Family("zipkin: v2 query", "read", auth -> http("zipkin", "GET", "/api/v2/services",
             null, null, auth)),
         new Family("zipkin: POST /api/v2/spans", "write", auth -> http("zipkin", "POST",

@@ -117,6 +117,16 @@ class MetricsAtStartUpTest {
   }
 
   @Test
+  void sloReloadsAreThereAtZero() {
+    for (String source : List.of("file", "api")) {
+      for (String outcome : List.of("ok", "failed")) {
+        assertThat(metrics).contains("meshtrace_slo_objectives_reloads_total{outcome=\""
+            + outcome + "\",source=\"" + source + "\"} 0.0");
+      }
+    }
+  }
+
+  @Test
   void samplingAndXdsSeriesAreThereAtZero() {
     for (String source : List.of("file", "api")) {
       for (String outcome : List.of("ok", "failed")) {

@@ -8,9 +8,11 @@ import io.vertx.core.internal.net.RFC3986;
  * path is {@code /package.Service/Method}). The table, as mesh-collector/README.md shows it:
  *
  * <ul>
- *   <li>query (16686): {@code /api/sampling/history} and sampling admin writes admin, other
- *       {@code /api/...} (Jaeger v1, v3, {@code /api/me}, the strategies as served) read, the
- *       UI's pages and {@code /static/...} open;
+ *   <li>query (16686): {@code /api/sampling/history} and sampling admin writes admin, the
+ *       objectives' admin API ({@code PUT}/{@code DELETE /api/slo/objectives/...}, {@code
+ *       /api/slo/history}) admin, other {@code /api/...} (Jaeger v1, v3, {@code /api/me}, the
+ *       strategies as served, {@code /api/slo}) read, the UI's pages and {@code /static/...}
+ *       open;
  *   <li>zipkin (9411): {@code POST /api/v2/spans}, {@code POST /api/v1/spans} ingest, the rest
  *       (the Zipkin v2 query API) read;
  *   <li>otlpHttp (4318), otlpGrpc (4317), jaegerHttp (14268, intake and {@code /api/sampling}),
@@ -33,7 +35,8 @@ public interface EndpointAccess {
   static EndpointAccess forListener(String listener) {
     return switch (listener) {
       case "query" -> (method, path) -> path.startsWith(SAMPLING_ADMIN) ? samplingAdmin(method,
-          path) : path.equals("/api") || path.startsWith("/api/") ? Access.READ : Access.OPEN;
+          path) : path.startsWith(SLO_ADMIN) ? sloAdmin(method, path)
+          : path.equals("/api") || path.startsWith("/api/") ? Access.READ : Access.OPEN;
       case "zipkin" -> (method, path) -> method == HttpMethod.POST
           && (path.equals("/api/v2/spans") || path.equals("/api/v1/spans"))
           ? Access.INGEST : Access.READ;
@@ -50,6 +53,14 @@ public interface EndpointAccess {
 
   /** The admin API's paths: {@code /api/sampling} alone is remote sampling. */
   String SAMPLING_ADMIN = "/api/sampling/";
+
+  /** The objectives' admin API and {@code /api/slo} ({@code GET /api/slo} alone is a read). */
+  String SLO_ADMIN = "/api/slo/";
+
+  private static Access sloAdmin(HttpMethod method, String path) {
+    boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
+    return !read || path.startsWith(SLO_ADMIN + "history") ? Access.ADMIN : Access.READ;
+  }
 
   private static Access samplingAdmin(HttpMethod method, String path) {
     boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.OptionSpec;
         + "gateway.",
     subcommands = {ServerCommand.AllInOne.class, ServerCommand.Collector.class,
         ServerCommand.Ingester.class, ServerCommand.Query.class, ServerCommand.ControlPlane.class, DoctorCommand.class,
-        IstioCommand.class, GenCommand.class},
+        IstioCommand.class, SloCommand.class, GenCommand.class},
     footer = {"", "Every --some-setting can also be given as the environment variable "
         + "MESHTRACE_SOME_SETTING or as 'some-setting: value' in the --config YAML file; flags "
         + "win over the environment, which wins over the file."})

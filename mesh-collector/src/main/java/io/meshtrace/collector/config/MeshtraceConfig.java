@@ -15,7 +15,7 @@ import java.util.Objects;
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
     StorageTimeoutConfig storageTimeouts, ShutdownConfig shutdown, KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
     SamplingConfig sampling, XdsConfig xds, TlsConfig tls, AuthConfig auth,
-    TenancyConfig tenancy, SpanMetricsConfig spanMetrics) {
+    TenancyConfig tenancy, SpanMetricsConfig spanMetrics, SloConfig slo) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
@@ -23,7 +23,8 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
       KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
       JaegerUdpConfig.SETTINGS,
       QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS, TlsConfig.SETTINGS,
-      AuthConfig.SETTINGS, TenancyConfig.SETTINGS, SpanMetricsConfig.SETTINGS);
+      AuthConfig.SETTINGS, TenancyConfig.SETTINGS, SpanMetricsConfig.SETTINGS,
+      SloConfig.SETTINGS);
 
   public MeshtraceConfig {
     Objects.requireNonNull(mode, "mode");
@@ -52,6 +53,7 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(tenancy, "tenancy");
     Objects.requireNonNull(spanMetrics, "spanMetrics");
+    Objects.requireNonNull(slo, "slo");
     if (tenancy.enabled() && tenancy.jaegerUdpTenant().isDefault() && mode.runsIngest()
         && (listeners.jaegerCompactPort() != ListenerConfig.OFF
             || listeners.jaegerBinaryPort() != ListenerConfig.OFF)) {
@@ -85,7 +87,7 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
         KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
         QueryConfig.from(values), SamplingConfig.from(values),
         XdsConfig.from(values), TlsConfig.from(values), AuthConfig.from(values),
-        TenancyConfig.from(values), SpanMetricsConfig.from(values));
+        TenancyConfig.from(values), SpanMetricsConfig.from(values), SloConfig.from(values));
   }
 
   /**

@@ -46,9 +46,10 @@ public record SamplingConfig(Path strategiesFile, Duration reloadInterval,
       "adaptive-target-samples-per-second", "N", 1, "Traces a second adaptive sampling aims at "
           + "for each operation.");
   public static final Setting<String> ADMIN_TOKEN = Setting.text("admin-token", "TOKEN", null,
-      "Bearer token that the sampling admin API's writes require (Authorization: Bearer "
-          + "TOKEN); better given as MESHTRACE_ADMIN_TOKEN than on the command line. Default: "
-          + "none, and then the API refuses every change.");
+      "Bearer token that the admin APIs' writes (sampling strategies, service level "
+          + "objectives) require (Authorization: Bearer TOKEN); better given as "
+          + "MESHTRACE_ADMIN_TOKEN than on the command line. Default: none, and then the APIs "
+          + "refuse every change (with --auth-file or --oidc-issuer: role admin instead).");
 
   public static final List<Setting<?>> SETTINGS = List.of(SAMPLING_STRATEGIES, RELOAD_INTERVAL,
       DEFAULT_PROBABILITY, ADAPTIVE_SAMPLING, ADAPTIVE_TARGET, ADMIN_TOKEN);

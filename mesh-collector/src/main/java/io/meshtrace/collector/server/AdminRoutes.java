@@ -1,6 +1,7 @@
 package io.meshtrace.collector.server;
 
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
+import io.meshtrace.controlplane.slo.ObjectivesStatus;
 import io.meshtrace.metrics.SpanMetricsExport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -32,6 +33,7 @@ final class AdminRoutes {
   private final Supplier<String> kafkaPartitions;
   /** The RED metrics of the spans this process stored; returns null when none are exported. */
   private final Supplier<SpanMetricsExport> spanMetrics;
+  private final Supplier<ObjectivesStatus> slo;
 
   /**
    * @param unhealthy why the process cannot recover by itself, or null when it can
@@ -40,12 +42,13 @@ final class AdminRoutes {
    * @param sampling the served strategies' status; returns null when this process serves none
    * @param xds the xDS server's status; returns null when none runs
    * @param spanMetrics the spanmetrics series to add to /metrics; returns null for none
+   * @param slo the service level objectives' status; returns null when none are served
    */
   AdminRoutes(Supplier<String> unhealthy, Supplier<Future<Void>> storagePing,
       BooleanSupplier listenersUp,
       PrometheusMeterRegistry metrics, Supplier<SamplingStrategySource.Status> sampling,
       Supplier<SamplingStrategySource.Status> xds, Supplier<String> kafkaPartitions,
-      Supplier<SpanMetricsExport> spanMetrics) {
+      Supplier<SpanMetricsExport> spanMetrics, Supplier<ObjectivesStatus> slo) {
     this.unhealthy = unhealthy;
     this.storagePing = storagePing;
     this.listenersUp = listenersUp;
@@ -54,6 +57,7 @@ final class AdminRoutes {
     this.xds = xds;
     this.kafkaPartitions = kafkaPartitions;
     this.spanMetrics = spanMetrics;
+    this.slo = slo;
   }
 
   Router router(Vertx vertx) {
@@ -101,6 +105,11 @@ final class AdminRoutes {
           if (xdsStatus != null) {
             checks.put("xds", (xdsStatus.degraded() ? "degraded: " : "ok: ")
                 + xdsStatus.detail());
+          }
+          ObjectivesStatus objectives = slo.get();
+          if (objectives != null) {
+            checks.put("slo", (objectives.degraded() ? "degraded: " : "ok: ")
+                + objectives.detail());
           }
           String partitions = kafkaPartitions.get();
           if (partitions != null) {

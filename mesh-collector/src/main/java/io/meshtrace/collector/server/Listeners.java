@@ -12,6 +12,7 @@ import io.meshtrace.controlplane.remote.RemoteSamplingHttp;
 import io.meshtrace.controlplane.sampling.SamplingObserver;
 import io.meshtrace.controlplane.sampling.SamplingStrategySource;
 import io.meshtrace.controlplane.sampling.admin.SamplingAdminApi;
+import io.meshtrace.controlplane.slo.admin.SloAdminApi;
 import io.meshtrace.ingest.MemoryBudget;
 import io.meshtrace.ingest.SpanIngest;
 import io.meshtrace.jaeger.codec.JaegerThriftDecoder;
@@ -71,9 +72,19 @@ final class Listeners {
   /** Remote sampling and the strategies' admin API are mesh-wide. */
   private static final Predicate<HttpServerRequest> BUT_SAMPLING =
       request -> !request.path().startsWith("/api/sampling");
+  /**
+   * The objectives' admin API is mesh-wide as the strategies' is: an objective names its tenant
+   * in its own field. {@code GET /api/slo} is per tenant. Matched on the path as the router
+   * normalises it, so that no spelling of {@code /api/slo} passes without a tenant.
+   */
+  private static final Predicate<HttpServerRequest> SLO_ADMIN = request -> {
+    String path = io.meshtrace.collector.auth.EndpointAccess.normalize(request.path());
+    return path.startsWith(SloAdminApi.OBJECTIVES + "/") || path.equals(SloAdminApi.HISTORY);
+  };
   /** On the query port: the APIs; the UI's pages and assets need no tenant. */
   private static final Predicate<HttpServerRequest> QUERY_APIS =
-      request -> request.path().startsWith("/api/") && BUT_SAMPLING.test(request);
+      request -> request.path().startsWith("/api/") && BUT_SAMPLING.test(request)
+          && !SLO_ADMIN.test(request);
   /** On Jaeger's gRPC port: PostSpans, not remote sampling. */
   private static final Predicate<HttpServerRequest> JAEGER_SPAN_INTAKE =
       request -> request.path().startsWith("/jaeger.api_v2.CollectorService/");
@@ -99,6 +110,11 @@ final class Listeners {
     TlsConfig.ListenerTls settings = config.tls().forListener(listener);
     return settings == null ? null
         : new ServerTls(vertx, settings, config.tls().reloadInterval(), tlsMetrics);
+  }
+
+  /** Every request's tenant, as the query APIs read it. */
+  RequestTenant tenants() {
+    return tenants;
   }
 
   /** The bytes requests hold in flight, all receivers together. */
@@ -188,13 +204,15 @@ final class Listeners {
   }
 
   /**
-   * The Jaeger APIs (v1, v3, SPM) and the browser UI; the sampling admin API too when this process serves
-   * sampling, beside the UI that shows and edits the strategies.
+   * The Jaeger APIs (v1, v3, SPM) and the browser UI; the sampling admin API too when this
+   * process serves sampling, beside the UI that shows and edits the strategies; the service
+   * level objectives ({@code /api/slo} and their admin API).
    *
    * @param adminApi null when this process serves no sampling
+   * @param slo null when this process serves no objectives
    */
   HttpListener query(SpanStores stores, SpanMetricsStore spanMetrics,
-      SamplingAdminApi adminApi) {
+      SamplingAdminApi adminApi, ServiceLevelObjectives slo) {
     TraceAdjuster adjuster = TraceAdjusters.standard(config.query().maxClockSkewAdjustment());
     JaegerQueryApi jaeger = new JaegerQueryApi(stores, tenants, adjuster, Clock.systemUTC());
     JaegerMetricsApi jaegerMetrics = new JaegerMetricsApi(spanMetrics, tenants,
@@ -210,6 +228,9 @@ final class Listeners {
           jaegerV3.mount(router);
           if (adminApi != null) {
             adminApi.mount(v, router);
+          }
+          if (slo != null) {
+            slo.mount(router);
           }
           ui.mount(router); // last: it answers the paths the APIs do not
           return router;

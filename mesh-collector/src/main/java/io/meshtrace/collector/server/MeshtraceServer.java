@@ -15,6 +15,7 @@ import io.meshtrace.collector.metrics.Metrics;
 import io.meshtrace.collector.metrics.PartitionAnalyseMetrics;
 import io.meshtrace.collector.metrics.SpanMetricsMetrics;
 import io.meshtrace.collector.metrics.SamplingMetrics;
+import io.meshtrace.collector.metrics.SloMetrics;
 import io.meshtrace.collector.metrics.StorageHealthMetrics;
 import io.meshtrace.collector.metrics.UdpMetrics;
 import io.meshtrace.collector.metrics.XdsMetrics;
@@ -90,6 +91,7 @@ public final class MeshtraceServer {
   private volatile KafkaSpanIngester ingester;
   private IngestPipeline ingest;
   private volatile SamplingControlPlane sampling;
+  private volatile ServiceLevelObjectives slo;
   private volatile EdgeGatewayXdsServer xds;
   private volatile boolean started;
   private volatile boolean stopped;
@@ -151,7 +153,8 @@ public final class MeshtraceServer {
         () -> sampling == null ? null : sampling.served().status(),
         () -> xds == null ? null : xds.status(), this::kafkaPartitions,
         () -> storage == null || storage.storage() == null ? null
-            : storage.storage().spanMetricsExport()))));
+            : storage.storage().spanMetricsExport(),
+        () -> slo == null ? null : slo.status()))));
     if (!config.usesPostgres()) {
       kafkaSink = new KafkaSpanSink(vertx, config.kafka().sinkSettings(),
           KafkaMetrics.producer(metrics));
@@ -234,8 +237,15 @@ public final class MeshtraceServer {
       list.addAll(jaegerListeners(samplingMetrics));
     }
     if (mode.runsQuery()) {
+      slo = new ServiceLevelObjectives(vertx, config.slo(), store, listeners.tenants(),
+          config.tenancy().enabled(), config.auth().enabled(), config.sampling().adminToken(),
+          new SloMetrics(metrics));
+      list.addAll(slo.components());
       list.add(listen(listeners.query(store.spanStores(), store.spanMetrics(),
-          sampling == null ? null : sampling.adminApi())));
+          sampling == null ? null : sampling.adminApi(), slo)));
+    } else if (config.slo().file() != null) {
+      LOG.warn("--slo is ignored by the {} command: objectives are served with the query port, "
+          + "by all-in-one and query", mode.command());
     }
     if (mode.runsSampling()) {
       list.add(listen(listeners.samplingHttp(sampling.served(), sampling.adminApi(),

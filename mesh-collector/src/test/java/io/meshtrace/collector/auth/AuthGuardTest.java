@@ -164,6 +164,13 @@ class AuthGuardTest {
         .isEqualTo(403);
     assertThat(echo.send(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/sampling/%68istory",
         bearer(READ_TOKEN), null).status()).isEqualTo(403);
+    // Nor around the objectives' admin API's, whose GET /api/slo is a read.
+    assertThat(echo.send(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/slo", bearer(READ_TOKEN),
+        null).status()).isEqualTo(200);
+    assertThat(echo.send(HttpVersion.HTTP_1_1, HttpMethod.GET, "/api/slo/x/../%68istory",
+        bearer(READ_TOKEN), null).status()).isEqualTo(403);
+    assertThat(echo.send(HttpVersion.HTTP_1_1, HttpMethod.DELETE, "/api/./slo/objectives/x",
+        bearer(READ_TOKEN), null).status()).isEqualTo(403);
     assertThat(echo.observer.refusals).contains("query:missing_credentials",
         "query:missing_role");
   }

@@ -46,8 +46,9 @@ import org.openqa.selenium.support.ui.Select;
  * minutes of the last hour and one minute of the hour before. The charts have a point where
  * there is data, the operations table has the operations sent with the SPM API's numbers,
  * sorting works by every column, a click on a point opens the search for its service,
- * operation and minute (with {@code error=true} from the error rate), and a server without an
- * SLO API (404) shows no SLO box and no error.
+ * operation and minute (with {@code error=true} from the error rate), the SLO box says when
+ * the service has no objectives and shows an objective set through the admin API with the
+ * numbers {@code /api/slo} answers.
  */
 class MonitorPageEndToEndTest {
   static final WorkloadOptions OPTIONS = new WorkloadOptions(6, 3, 3, 0.2, 0.05, 19);
@@ -59,6 +60,7 @@ class MonitorPageEndToEndTest {
   static final List<Instant> CURRENT_MINUTES = List.of(NOW.minus(30, ChronoUnit.MINUTES),
       NOW.minus(20, ChronoUnit.MINUTES), NOW.minus(10, ChronoUnit.MINUTES));
   static final Instant PREVIOUS_MINUTE = NOW.minus(90, ChronoUnit.MINUTES);
+  static final String ADMIN_TOKEN = "monitor-slo-admin-token";
 
   static final List<GeneratedTrace> current = new ArrayList<>();
   static final List<GeneratedTrace> previous = new ArrayList<>();
@@ -70,7 +72,7 @@ class MonitorPageEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     Browser.assumeInstalled();
-    server = TestServers.allInOne();
+    server = TestServers.allInOne("--admin-token", ADMIN_TOKEN);
     long index = 0;
     for (Instant minute : CURRENT_MINUTES) {
       current.addAll(send(index, minute));
@@ -526,14 +528,56 @@ class MonitorPageEndToEndTest {
   }
 
   @Test
-  void withoutAnSloApiThereIsNoSloBoxAndNoError() throws Exception {
-    // This server has no SLO API: /api/slo is an unknown API path.
-    assertThat(get(url(server, "query", "/api/slo")).statusCode()).isEqualTo(404);
+  void withoutObjectivesTheSloBoxSaysSoAndThereIsNoError() throws Exception {
+    HttpResponse<String> slo = get(url(server, "query", "/api/slo"));
+    assertThat(slo.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(slo.body()).getJsonArray("objectives")).isEmpty();
     open("?service=" + enc(service));
-    assertThat(browser.driver.findElements(By.id("slo"))).isEmpty();
+    assertThat(browser.driver.findElement(By.id("slo")).getText())
+        .isEqualTo("No service level objectives for " + service + ".");
     assertThat(browser.driver.findElements(By.cssSelector(".message-error, .message-warning")))
         .isEmpty();
     assertThat(rows()).isNotEmpty();
     assertThat(browser.driver.findElements(By.cssSelector("#chart-calls .point"))).isNotEmpty();
+  }
+
+  @Test
+  void anObjectiveSetThroughTheAdminApiShowsWhatApiSloAnswers() throws Exception {
+    String path = "/api/slo/objectives/" + enc(service) + "-availability";
+    HttpResponse<String> put = TestServers.HTTP.send(java.net.http.HttpRequest.newBuilder(
+            URI.create(url(server, "query", path)))
+        .header("Authorization", "Bearer " + ADMIN_TOKEN)
+        .header("Content-Type", "application/json")
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(new JsonObject()
+            .put("service", service).put("indicator", "availability").put("target", 50)
+            .encode())).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    try {
+      JsonObject objective = new JsonObject(get(url(server, "query", "/api/slo")).body())
+          .getJsonArray("objectives").getJsonObject(0);
+      double attainment = objective.getDouble("attainment");
+      assertThat(attainment).isBetween(0.0, 1.0);
+      open("?service=" + enc(service));
+      WebElement row = browser.waitFor(By.cssSelector("#slo tr[data-objective='" + service
+          + "-availability']"));
+      List<String> cells = row.findElements(By.tagName("td")).stream().map(WebElement::getText)
+          .toList();
+      // As slo.js writes a share: four significant digits, then " %".
+      String shown = new java.math.BigDecimal(attainment * 100)
+          .round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + " %";
+      assertThat(cells.get(1)).isEqualTo("availability");
+      assertThat(cells.get(2)).isEqualTo("50 % over 30d");
+      assertThat(cells.get(3)).startsWith(shown);
+      assertThat(cells.get(6)).isEqualTo(objective.getString("status").equals("ok") ? "OK"
+          : "Budget exhausted");
+      assertThat(browser.driver.findElements(By.cssSelector(".message-error, .message-warning")))
+          .isEmpty();
+    } finally {
+      HttpResponse<String> deleted = TestServers.HTTP.send(java.net.http.HttpRequest.newBuilder(
+              URI.create(url(server, "query", path)))
+          .header("Authorization", "Bearer " + ADMIN_TOKEN).DELETE().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    }
   }
 }

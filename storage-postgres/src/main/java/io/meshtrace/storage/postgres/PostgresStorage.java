@@ -15,6 +15,8 @@ import io.meshtrace.tenant.Tenant;
 import io.meshtrace.storage.postgres.sampling.AdvisoryLockLeadership;
 import io.meshtrace.storage.postgres.sampling.PostgresAdaptiveProbabilityStore;
 import io.meshtrace.storage.postgres.sampling.PostgresStrategyDocumentLog;
+import io.meshtrace.storage.postgres.slo.PostgresObjectiveDocumentLog;
+import io.meshtrace.storage.slo.ObjectiveDocumentLog;
 import io.meshtrace.storage.sampling.AdaptiveProbabilityStore;
 import io.meshtrace.storage.sampling.Leadership;
 import io.meshtrace.storage.sampling.StrategyDocumentLog;
@@ -61,6 +63,7 @@ public final class PostgresStorage {
   private final PartitionAnalyzer analyzer;
   private final PartitionMaintainer maintainer;
   private final PostgresStrategyDocumentLog strategyDocuments;
+  private final PostgresObjectiveDocumentLog objectiveDocuments;
   private final PostgresAdaptiveProbabilityStore adaptiveProbabilities;
   private final PostgresSpanMetrics spanMetrics;
   /** Null when this process does not count the spans it stores. */
@@ -116,6 +119,7 @@ public final class PostgresStorage {
     this.analyzer = new PartitionAnalyzer(readPool);
     writer.setPartitionAnalyzer(analyzer);
     this.strategyDocuments = new PostgresStrategyDocumentLog(readPool);
+    this.objectiveDocuments = new PostgresObjectiveDocumentLog(readPool);
     this.adaptiveProbabilities = new PostgresAdaptiveProbabilityStore(readPool);
   }
 
@@ -354,6 +358,19 @@ public final class PostgresStorage {
   /** The admin API's sampling strategies documents. */
   public StrategyDocumentLog strategyDocumentLog() {
     return strategyDocuments;
+  }
+
+  /** The admin API's service level objectives documents. */
+  public ObjectiveDocumentLog objectiveDocumentLog() {
+    return objectiveDocuments;
+  }
+
+  /**
+   * The oldest instant whose spans and RED metrics retention keeps: the start of the first
+   * kept day (UTC). What is older has been, or is about to be, dropped.
+   */
+  public Instant keptSince() {
+    return maintainer.firstKeptDay().atStartOfDay().toInstant(ZoneOffset.UTC);
   }
 
   /** Adaptive sampling's probabilities, shared by every replica. */

@@ -1,5 +1,6 @@
 package io.meshtrace.controlplane.sampling.admin;
 
+import io.meshtrace.controlplane.admin.AdminWrites;
 import io.meshtrace.controlplane.remote.SamplingStrategyJson;
 import io.meshtrace.controlplane.sampling.InvalidSamplingStrategiesException;
 import io.meshtrace.controlplane.sampling.SamplingStrategies;
@@ -16,8 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -59,9 +58,7 @@ public final class SamplingAdminApi {
   private final SamplingStrategySource base;
   private final AdminVersionPoller versions;
   private final AdminStrategyVersions store;
-  private final byte[] token;
-  /** The listener's guard checked the caller's admin role already. */
-  private final boolean authorizedByListener;
+  private final AdminWrites writes;
 
   /**
    * @param served what the remote sampling endpoints serve: the base with the API's document
@@ -82,9 +79,8 @@ public final class SamplingAdminApi {
     this.base = base;
     this.versions = versions;
     this.store = store;
-    this.token = adminToken == null || adminToken.isEmpty() ? null
-        : adminToken.getBytes(StandardCharsets.UTF_8);
-    this.authorizedByListener = authorizedByListener;
+    this.writes = authorizedByListener ? AdminWrites.byListener()
+        : AdminWrites.byToken(adminToken);
   }
 
   /**
@@ -106,33 +102,11 @@ public final class SamplingAdminApi {
     // first on a route.
     router.route(BASE + "/strategies*").method(io.vertx.core.http.HttpMethod.PUT)
         .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
-        .handler(this::authorize);
-    router.delete(BASE + "/strategies/services/:service").handler(this::authorize);
+        .handler(writes::authorize);
+    router.delete(BASE + "/strategies/services/:service").handler(writes::authorize);
     router.put(BASE + "/strategies").handler(this::putDocument);
     router.put(BASE + "/strategies/services/:service").handler(this::putService);
     router.delete(BASE + "/strategies/services/:service").handler(this::deleteService);
-  }
-
-  private void authorize(RoutingContext ctx) {
-    if (authorizedByListener) {
-      ctx.next();
-      return;
-    }
-    if (token == null) {
-      error(ctx, 403, List.of("changes through the admin API are disabled: no admin token is"
-          + " configured (--admin-token or MESHTRACE_ADMIN_TOKEN)"));
-      return;
-    }
-    String header = ctx.request().getHeader("Authorization");
-    byte[] given = header != null && header.startsWith("Bearer ")
-        ? header.substring(7).trim().getBytes(StandardCharsets.UTF_8) : null;
-    if (given == null || !MessageDigest.isEqual(given, token)) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"meshtrace\"");
-      error(ctx, 401, List.of(given == null ? "an Authorization: Bearer <admin token> header is"
-          + " required" : "the admin token is not right"));
-      return;
-    }
-    ctx.next();
   }
 
   private void getDocument(RoutingContext ctx) {

@@ -1,0 +1,46 @@
+package io.meshtrace.controlplane.slo.attainment;
+
+import io.meshtrace.controlplane.slo.ServedObjective;
+import java.time.Instant;
+
+/**
+ * How an objective is doing: its calls over its window and over the short burn-rate windows.
+ * The ratios follow the SRE workbook: the error budget is the bad share the target allows (1 −
+ * target), the budget left is 1 − (bad share / error budget) and goes below 0 once the budget is
+ * spent, and a burn rate is the bad share of a window over the error budget (1 spends the budget
+ * exactly over the window; 14.4 spends 2 % of a 30-day budget in an hour).
+ *
+ * @param from where the window's data starts: its start, rounded down to the hour (the window
+ *     is read from hourly rollups)
+ * @param coveredByRetention false when retention dropped the start of the window, so the
+ *     counts cover only what is kept
+ */
+public record Attainment(ServedObjective served, Instant from, Instant to,
+    boolean coveredByRetention, boolean sampled, CallCounts window, CallCounts lastHour,
+    CallCounts lastSixHours) {
+
+  public double errorBudget() {
+    return served.objective().errorBudget().doubleValue();
+  }
+
+  /** The good share over the window; null without calls. */
+  public Double attainment() {
+    return window.total() > 0 ? 1 - window.badRatio() : null;
+  }
+
+  /** The share of the error budget left; below 0 when overspent, null without calls. */
+  public Double errorBudgetRemaining() {
+    return window.total() > 0 ? 1 - window.badRatio() / errorBudget() : null;
+  }
+
+  /** The burn rate over some calls; null without calls. */
+  public Double burnRate(CallCounts calls) {
+    return calls.total() > 0 ? calls.badRatio() / errorBudget() : null;
+  }
+
+  /** {@code no_data}, {@code exhausted} (no budget left) or {@code ok}. */
+  public String status() {
+    Double left = errorBudgetRemaining();
+    return left == null ? "no_data" : left <= 0 ? "exhausted" : "ok";
+  }
+}
