@@ -105,7 +105,7 @@ public final class SpanMetricsBenchmark {
             batch.put(new SpanMetricsKey(minute, "", service(s), operation(o), 2), metrics);
           }
         }
-        storage.spanMetrics().write(batch).await();
+        writeRetrying(storage, batch);
         rows += batch.size();
         if (m % 720 == 0) {
           System.err.printf("load: %d of %d minutes, %d rows, %.0f rows/s%n", m, minutes, rows,
@@ -145,6 +145,26 @@ public final class SpanMetricsBenchmark {
     } finally {
       storage.close().await();
       vertx.close().await();
+    }
+  }
+
+  /**
+   * As the flusher does, a failed write is tried again (a statement timeout while PostgreSQL
+   * checkpoints on a busy machine), up to five times.
+   */
+  private static void writeRetrying(PostgresStorage storage,
+      TreeMap<SpanMetricsKey, RedMetrics> batch) throws InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        storage.spanMetrics().write(batch).await();
+        return;
+      } catch (RuntimeException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        System.err.println("write failed (" + e.getMessage() + "), again");
+        Thread.sleep(1000);
+      }
     }
   }
 
