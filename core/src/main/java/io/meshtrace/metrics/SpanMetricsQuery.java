@@ -11,9 +11,18 @@ import java.util.Set;
  * every kind), per service or per service and operation, over [start, end) in steps.
  *
  * @param step a whole number of minutes; points start at multiples of it since the epoch
+ * @param latencies whether the points need their latency histograms; without, a store may add
+ *     the counts up where they are and answer empty histograms
  */
 public record SpanMetricsQuery(Tenant tenant, List<String> services, Set<Integer> spanKinds,
-    boolean byOperation, Instant start, Instant end, Duration step) {
+    boolean byOperation, Instant start, Instant end, Duration step, boolean latencies) {
+
+  /** A query of counts and latencies. */
+  public SpanMetricsQuery(Tenant tenant, List<String> services, Set<Integer> spanKinds,
+      boolean byOperation, Instant start, Instant end, Duration step) {
+    this(tenant, services, spanKinds, byOperation, start, end, step, true);
+  }
+
   public SpanMetricsQuery {
     services = List.copyOf(services);
     spanKinds = Set.copyOf(spanKinds);

@@ -73,7 +73,8 @@ public final class JaegerMetricsApi {
     Duration readStep = query.step().toMillis() % HOUR.toMillis() == 0
         && query.ratePer().toMillis() % HOUR.toMillis() == 0 ? HOUR : SpanMetricsStore.MIN_STEP;
     SpanMetricsQuery read = new SpanMetricsQuery(tenants.of(ctx.request()), query.services(),
-        query.spanKinds(), query.byOperation(), first.minus(query.ratePer()), last, readStep);
+        query.spanKinds(), query.byOperation(), first.minus(query.ratePer()), last, readStep,
+        kind == Kind.LATENCIES);
     StoreReplies.reply(ctx, store.read(read), series -> HttpResponses.sendJson(ctx, 200,
         HttpResponses.json(json -> write(json, kind, query, points, series))),
         JaegerResponses::sendError);

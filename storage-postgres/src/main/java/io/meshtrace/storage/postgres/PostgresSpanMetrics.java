@@ -275,32 +275,49 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
     boolean hours = step % Duration.ofHours(1).toMillis() == 0;
     String filters = "s.tenant = $1 AND (cardinality($2::text[]) = 0 OR s.name = ANY($2))"
         + " AND (cardinality($3::smallint[]) = 0 OR t.span_kind = ANY($3))";
-    String minutes = "SELECT t.minute, s.name, t.operation, t.calls, t.errors, "
-        + "t.estimated_calls, t.estimated_errors, t.latency FROM span_metrics_minute t "
-        + "JOIN services s ON s.id = t.service_id WHERE " + filters
-        + " AND t.minute >= $4 AND t.minute < $5";
-    String sql = !hours ? minutes : minutes
-        + " AND date_trunc('hour', t.minute, 'UTC') NOT IN (SELECT hour FROM "
-        + "span_metrics_rollups WHERE hour >= $4 AND hour < $5)"
-        + " UNION ALL SELECT t.hour, s.name, t.operation, t.calls, t.errors, "
-        + "t.estimated_calls, t.estimated_errors, t.latency FROM span_metrics_hour t "
-        + "JOIN services s ON s.id = t.service_id WHERE " + filters
-        + " AND t.hour >= $4 AND t.hour < $5";
+    String measures = query.latencies()
+        ? "t.calls, t.errors, t.estimated_calls, t.estimated_errors, t.latency"
+        : "t.calls, t.errors, t.estimated_calls, t.estimated_errors";
+    // Hours are rolled up in order, so every hour before the last one rolled up is: read hours
+    // up to it and minutes after it, and never look at the minutes of a rolled-up hour.
+    String rolledUpTo = "(SELECT coalesce(max(hour) + interval '1 hour', '-infinity') FROM "
+        + "span_metrics_rollups)";
+    String minutes = "SELECT t.minute AS at, s.name, t.operation, " + measures
+        + " FROM span_metrics_minute t JOIN services s ON s.id = t.service_id WHERE " + filters
+        + " AND t.minute >= " + (hours ? "greatest($4, " + rolledUpTo + ")" : "$4")
+        + " AND t.minute < $5";
+    String rows = !hours ? minutes : minutes + " UNION ALL SELECT t.hour, s.name, t.operation, "
+        + measures + " FROM span_metrics_hour t JOIN services s ON s.id = t.service_id WHERE "
+        + filters + " AND t.hour >= $4 AND t.hour < least($5, " + rolledUpTo + ")";
+    // Without latencies, PostgreSQL adds the rows up per step: a day of minutes is a few
+    // hundred rows to send, not tens of thousands with their histograms.
+    String operation = query.byOperation() ? "x.operation" : "''";
+    String sql = query.latencies() ? rows : "SELECT to_timestamp(floor(extract(epoch FROM x.at) "
+        + "* 1000 / $6) * $6 / 1000.0), x.name, " + operation + ", sum(x.calls)::bigint, "
+        + "sum(x.errors)::bigint, sum(x.estimated_calls), sum(x.estimated_errors) FROM (" + rows
+        + ") x GROUP BY 1, 2, 3";
     Short[] kinds = query.spanKinds().stream().map(Integer::shortValue).toArray(Short[]::new);
-    return readPool.preparedQuery(sql).execute(Tuple.of(query.tenant().id(),
-            query.services().toArray(new String[0]), kinds,
-            OffsetDateTime.ofInstant(start, ZoneOffset.UTC),
-            OffsetDateTime.ofInstant(query.end(), ZoneOffset.UTC)))
-        .map(rows -> {
+    List<Object> parameters = new ArrayList<>(List.of(query.tenant().id(),
+        query.services().toArray(new String[0]), kinds,
+        OffsetDateTime.ofInstant(start, ZoneOffset.UTC),
+        OffsetDateTime.ofInstant(query.end(), ZoneOffset.UTC)));
+    if (!query.latencies()) {
+      parameters.add(step);
+    }
+    return readPool.preparedQuery(sql).execute(Tuple.from(parameters))
+        .map(found -> {
           record Group(String service, String operation) {}
           Map<Group, TreeMap<Instant, RedMetrics>> groups = new HashMap<>();
-          for (Row row : rows) {
+          for (Row row : found) {
             long at = row.getOffsetDateTime(0).toInstant().toEpochMilli();
             Instant bucket = Instant.ofEpochMilli(Math.floorDiv(at, step) * step);
             Group group = new Group(row.getString(1),
                 query.byOperation() ? row.getString(2) : null);
+            RedMetrics metrics = query.latencies() ? metrics(row, 3)
+                : new RedMetrics(row.getLong(3), row.getLong(4), row.getDouble(5),
+                    row.getDouble(6), new LatencyHistogram());
             groups.computeIfAbsent(group, g -> new TreeMap<>())
-                .merge(bucket, metrics(row, 3), (a, b) -> {
+                .merge(bucket, metrics, (a, b) -> {
                   a.merge(b);
                   return a;
                 });

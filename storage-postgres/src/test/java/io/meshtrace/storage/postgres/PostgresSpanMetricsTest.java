@@ -134,6 +134,18 @@ class PostgresSpanMetricsTest {
     assertThat(cart.latency().quantile(0.95, true))
         .isCloseTo(p95, within(p95 * LatencyHistogram.RELATIVE_ERROR));
 
+    // Counts alone, added up by PostgreSQL: the same calls and errors, no histogram.
+    List<SpanMetricsSeries> counts = storage.spanMetrics().read(new SpanMetricsQuery(A,
+        List.of(), Set.of(), true, minute, minute.plus(Duration.ofMinutes(1)),
+        Duration.ofMinutes(1), false)).await();
+    assertThat(counts).extracting(s -> s.service() + " " + s.operation())
+        .containsExactly("cart get", "front GET /");
+    RedMetrics cartCounts = counts.get(0).points().get(minute);
+    assertThat(cartCounts.calls()).isEqualTo(200);
+    assertThat(cartCounts.errors()).isEqualTo(errors);
+    assertThat(cartCounts.estimatedCalls()).isCloseTo(2_000, within(1e-6));
+    assertThat(cartCounts.latency().count()).isZero();
+
     // Per service only, one kind, some services.
     assertThat(storage.spanMetrics().read(new SpanMetricsQuery(A, List.of("cart"),
             Set.of(Span.SpanKind.SPAN_KIND_SERVER_VALUE), false, minute,
@@ -188,6 +200,9 @@ class PostgresSpanMetricsTest {
     SpanMetricsQuery byHour = query(A, true, Duration.ofHours(1), hour,
         hour.plus(Duration.ofHours(1)));
     RedMetrics rolled = total(storage.spanMetrics().read(byHour).await());
+    assertThat(total(storage.spanMetrics().read(new SpanMetricsQuery(A, List.of(), Set.of(),
+        true, hour, hour.plus(Duration.ofHours(1)), Duration.ofHours(1), false)).await())
+        .calls()).isEqualTo(9);
     assertThat(rolled.calls()).isEqualTo(9);
     assertThat(rolled.errors()).isEqualTo(1);
     assertThat(storage.pool().query("SELECT count(*) FROM span_metrics_hour").execute().await()
