@@ -108,11 +108,6 @@ public final class SpanMetricsExport {
     s.sampledTimed++;
   }
 
-  /** Series recorded so far. */
-  public synchronized int seriesCount() {
-    return series.size();
-  }
-
   /** Appends every series in the Prometheus text format (version 0.0.4). */
   public synchronized void write(StringBuilder out) {
     writeCalls(out, CALLS, false, "Calls estimated from the stored spans, each weighted by "

@@ -56,11 +56,6 @@ final class SpanMetricsFlusher implements Component {
     return flush.stop().eventually(rollUp::stop).eventually(() -> write(aggregator.takeAll()));
   }
 
-  /** Writes what the aggregator has closed; the timer does it every few seconds. */
-  Future<Void> flushClosed() {
-    return write(aggregator.takeClosed());
-  }
-
   /** Writes every minute, open or not (tests, and stopping). */
   Future<Void> flushAll() {
     return write(aggregator.takeAll());
