@@ -109,7 +109,8 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
     if (minutes.isEmpty()) {
       return Future.succeededFuture();
     }
-    int n = minutes.size();
+    SortedMap<SpanMetricsKey, RedMetrics> rows = withServiceTotals(minutes);
+    int n = rows.size();
     OffsetDateTime[] times = new OffsetDateTime[n];
     String[] tenants = new String[n];
     String[] services = new String[n];
@@ -118,7 +119,7 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
     MetricColumns columns = new MetricColumns(n);
     Set<LocalDate> days = new TreeSet<>();
     int i = 0;
-    for (Map.Entry<SpanMetricsKey, RedMetrics> e : minutes.entrySet()) {
+    for (Map.Entry<SpanMetricsKey, RedMetrics> e : rows.entrySet()) {
       SpanMetricsKey key = e.getKey();
       RedMetrics metrics = e.getValue();
       times[i] = OffsetDateTime.ofInstant(Instant.ofEpochMilli(key.minuteMillis()),
@@ -130,7 +131,7 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
       operations[i] = key.operation();
       columns.set(i++, metrics);
     }
-    Tuple rows = columns.after(times, tenants, services, kinds, operations);
+    Tuple parameters = columns.after(times, tenants, services, kinds, operations);
     return ensurePartitions(days).compose(v -> writePool.withTransaction(conn -> conn
         .query("SELECT pg_advisory_xact_lock_shared(" + ROLLUP_LOCK + ")").execute()
         .compose(locked -> conn.preparedQuery("""
@@ -151,8 +152,25 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
                        calls, errors, estimated_calls, estimated_errors, latency
                 FROM m
                 WHERE date_trunc('hour', minute, 'UTC') IN (SELECT hour FROM span_metrics_rollups)
-                """).execute(rows))
+                """).execute(parameters))
         .mapEmpty()));
+  }
+
+  /**
+   * The minutes and, per minute, service and span kind, their operations added up (operation
+   * null): a service's charts read one row a minute, not one per operation.
+   */
+  private static SortedMap<SpanMetricsKey, RedMetrics> withServiceTotals(
+      SortedMap<SpanMetricsKey, RedMetrics> minutes) {
+    Map<SpanMetricsKey, RedMetrics> totals = new HashMap<>();
+    for (Map.Entry<SpanMetricsKey, RedMetrics> e : minutes.entrySet()) {
+      SpanMetricsKey key = e.getKey();
+      totals.computeIfAbsent(new SpanMetricsKey(key.minuteMillis(), key.tenant(), key.service(),
+          null, key.spanKind()), k -> new RedMetrics()).merge(e.getValue());
+    }
+    SortedMap<SpanMetricsKey, RedMetrics> rows = new TreeMap<>(minutes);
+    rows.putAll(totals);
+    return rows;
   }
 
   /**
@@ -276,8 +294,11 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
     boolean hours = step % Duration.ofHours(1).toMillis() == 0;
     // The services' IDs first: a plan that joins by name would scan every series of the range
     // where the (service_id, minute) index finds the asked-for ones.
+    // A service's series from its totals (operation null, their own partial index), series
+    // per operation from the rest.
     String filters = "t.service_id = ANY($1) AND (cardinality($2::smallint[]) = 0 OR "
-        + "t.span_kind = ANY($2))";
+        + "t.span_kind = ANY($2)) AND t.operation IS " + (query.byOperation() ? "NOT NULL"
+        : "NULL");
     String measures = query.latencies()
         ? "t.calls, t.errors, t.estimated_calls, t.estimated_errors, t.latency"
         : "t.calls, t.errors, t.estimated_calls, t.estimated_errors";
@@ -294,7 +315,7 @@ final class PostgresSpanMetrics implements SpanMetricsStore {
         + " AND t.hour >= $3 AND t.hour < least($4, " + rolledUpTo + ")";
     // Without latencies, PostgreSQL adds the rows up per step: a day of minutes is a few
     // hundred rows to send, not tens of thousands with their histograms.
-    String operation = query.byOperation() ? "x.operation" : "''";
+    String operation = query.byOperation() ? "x.operation" : "NULL::text";
     String sql = query.latencies() ? rows : "SELECT to_timestamp(floor(extract(epoch FROM x.at) "
         + "* 1000 / $5) * $5 / 1000.0), x.service_id, " + operation + ", sum(x.calls)::bigint, "
         + "sum(x.errors)::bigint, sum(x.estimated_calls), sum(x.estimated_errors) FROM (" + rows

@@ -53,7 +53,8 @@ final class SchemaMigrator {
       new Migration(2, "sampling_strategies"), new Migration(3, "root_span_throughput"),
       new Migration(4, "adaptive_sampling_probabilities"), new Migration(5, "source_positions"),
       new Migration(6, "trace_spans"), new Migration(7, "tenants"),
-      new Migration(8, "span_metrics"), new Migration(9, "slo_objectives"));
+      new Migration(8, "span_metrics"), new Migration(9, "slo_objectives"),
+      new Migration(10, "span_metrics_service_totals"));
 
   private SchemaMigrator() {}
 

@@ -205,8 +205,10 @@ class PostgresSpanMetricsTest {
         .calls()).isEqualTo(9);
     assertThat(rolled.calls()).isEqualTo(9);
     assertThat(rolled.errors()).isEqualTo(1);
-    assertThat(storage.pool().query("SELECT count(*) FROM span_metrics_hour").execute().await()
-        .iterator().next().getLong(0)).isEqualTo(1);
+    // One row for the operation, one for the service's total.
+    assertThat(storage.pool().query("SELECT count(*) FILTER (WHERE operation = 'get') AS get, "
+        + "count(*) FILTER (WHERE operation IS NULL) AS total FROM span_metrics_hour").execute()
+        .await().iterator().next().toJson().encode()).isEqualTo("{\"get\":1,\"total\":1}");
     // Read by minutes, the same.
     assertThat(total(storage.spanMetrics().read(query(A, true, Duration.ofMinutes(1), hour,
         hour.plus(Duration.ofHours(1)))).await()).calls()).isEqualTo(9);
@@ -221,6 +223,67 @@ class PostgresSpanMetricsTest {
     // The rollup runs again without rolling an hour twice.
     storage.rollUpSpanMetrics().await();
     assertThat(total(storage.spanMetrics().read(byHour).await()).calls()).isEqualTo(10);
+  }
+
+  @Test
+  void aServicesTotalIsItsOperationsAddedUpByMinuteAndByHour() {
+    Instant hour = clock.instant().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(3));
+    List<SpanMetricsSeries> expected = new ArrayList<>();
+    for (int m = 0; m < 60; m += 3) {
+      store(storage, A, of("cart", call(randomTraceId(), 1, null, "get",
+          hour.plus(Duration.ofMinutes(m)), 1_000 + 10 * m, m % 9 == 0)));
+      store(storage, A, of("cart", call(randomTraceId(), 1, null, "put",
+          hour.plus(Duration.ofMinutes(m)).plusSeconds(5), 50_000 + m, false)));
+    }
+    store(storage, A, of("front", call(randomTraceId(), 1, null, "GET /", hour, 9_000, false)));
+    storage.flushSpanMetrics().await();
+    for (Duration step : List.of(Duration.ofMinutes(1), Duration.ofMinutes(15))) {
+      SpanMetricsQuery byOperation = new SpanMetricsQuery(A, List.of("cart"), Set.of(), true,
+          hour, hour.plus(Duration.ofHours(1)), step);
+      SpanMetricsQuery byService = new SpanMetricsQuery(A, List.of("cart"), Set.of(), false,
+          hour, hour.plus(Duration.ofHours(1)), step);
+      List<SpanMetricsSeries> operations = storage.spanMetrics().read(byOperation).await();
+      assertThat(operations).extracting(SpanMetricsSeries::operation)
+          .containsExactly("get", "put");
+      List<SpanMetricsSeries> service = storage.spanMetrics().read(byService).await();
+      assertThat(service).singleElement().satisfies(s -> {
+        assertThat(s.service()).isEqualTo("cart");
+        assertThat(s.operation()).isNull();
+      });
+      assertSamePoints(service.get(0), added(operations));
+    }
+    assertThat(storage.rollUpSpanMetrics().await()).isGreaterThanOrEqualTo(1);
+    SpanMetricsQuery hours = new SpanMetricsQuery(A, List.of("cart"), Set.of(), false, hour,
+        hour.plus(Duration.ofHours(1)), Duration.ofHours(1));
+    RedMetrics rolled = total(storage.spanMetrics().read(hours).await());
+    assertThat(rolled.calls()).isEqualTo(40);
+    assertThat(rolled.errors()).isEqualTo(7);
+    assertThat(rolled.latency().count()).isEqualTo(40);
+    // Counts alone, added up by PostgreSQL, from the same rows.
+    assertThat(total(storage.spanMetrics().read(new SpanMetricsQuery(A, List.of("cart"),
+        Set.of(), false, hour, hour.plus(Duration.ofHours(1)), Duration.ofHours(1), false))
+        .await()).calls()).isEqualTo(40);
+  }
+
+  /** The series' points added up per step, as one series of the service. */
+  private static SpanMetricsSeries added(List<SpanMetricsSeries> operations) {
+    java.util.TreeMap<Instant, RedMetrics> points = new java.util.TreeMap<>();
+    operations.forEach(s -> s.points().forEach((at, m) -> points.computeIfAbsent(at,
+        a -> new RedMetrics()).merge(m)));
+    return new SpanMetricsSeries(operations.get(0).service(), null, points);
+  }
+
+  private static void assertSamePoints(SpanMetricsSeries actual, SpanMetricsSeries expected) {
+    assertThat(actual.points().keySet()).containsExactlyElementsOf(expected.points().keySet());
+    expected.points().forEach((at, m) -> {
+      RedMetrics a = actual.points().get(at);
+      assertThat(a.calls()).as("calls at %s", at).isEqualTo(m.calls());
+      assertThat(a.errors()).as("errors at %s", at).isEqualTo(m.errors());
+      assertThat(a.estimatedCalls()).isCloseTo(m.estimatedCalls(), within(1e-9));
+      assertThat(a.latency().count()).isEqualTo(m.latency().count());
+      assertThat(a.latency().quantile(0.5, true)).isEqualTo(m.latency().quantile(0.5, true));
+      assertThat(a.latency().quantile(0.99, true)).isEqualTo(m.latency().quantile(0.99, true));
+    });
   }
 
   @Test
