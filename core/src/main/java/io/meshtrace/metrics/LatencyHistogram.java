@@ -36,24 +36,46 @@ public final class LatencyHistogram {
   private long total;
   private double weightedTotal;
 
-  /** The bucket of a duration in microseconds. */
+  /** {@link #lower} of every bucket and the one after the last: found, not computed, per span. */
+  private static final double[] LOWER = new double[MAX_INDEX + 2];
+
+  static {
+    for (int i = 0; i < LOWER.length; i++) {
+      LOWER[i] = Math.pow(2, (double) i / BUCKETS_PER_DOUBLING);
+    }
+  }
+
+  /** The bucket of a duration in microseconds: i where lower(i) < micros <= lower(i + 1). */
   public static int index(double micros) {
     if (!(micros > 1)) {
       return 0;
     }
-    int index = (int) Math.ceil(Math.log(micros) / Math.log(2) * BUCKETS_PER_DOUBLING) - 1;
-    // log() rounding can put a value at a bucket's exact upper bound one too high or low.
-    if (micros <= lower(index)) {
-      index--;
-    } else if (micros > lower(index + 1)) {
-      index++;
+    // The doubling from the float's exponent, the bucket within it by a search of its 16
+    // bounds: no logarithm per span. lower(16 e) is 2^e exactly.
+    int first = Math.getExponent(micros) * BUCKETS_PER_DOUBLING;
+    if (first > MAX_INDEX) {
+      return MAX_INDEX;
     }
-    return Math.max(0, Math.min(index, MAX_INDEX));
+    if (micros == LOWER[first]) {
+      return first - 1;
+    }
+    int low = first;
+    int high = Math.min(first + BUCKETS_PER_DOUBLING, MAX_INDEX + 1);
+    while (high - low > 1) { // lower(low) < micros; micros <= lower(high), or high past the end
+      int middle = (low + high) >>> 1;
+      if (LOWER[middle] < micros) {
+        low = middle;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
   }
 
   /** The lower bound of a bucket, exclusive, in microseconds. */
   public static double lower(int index) {
-    return Math.pow(2, (double) index / BUCKETS_PER_DOUBLING);
+    return index >= 0 && index < LOWER.length ? LOWER[index]
+        : Math.pow(2, (double) index / BUCKETS_PER_DOUBLING);
   }
 
   /** What a bucket's durations are read as: the middle of the bucket. */

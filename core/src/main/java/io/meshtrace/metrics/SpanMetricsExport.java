@@ -1,8 +1,10 @@
 package io.meshtrace.metrics;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -83,7 +85,8 @@ public final class SpanMetricsExport {
     long sampledTimed;
   }
 
-  private final Map<Key, Series> series = new TreeMap<>();
+  /** Hashed for the per-span update; sorted when written (a scrape every few seconds). */
+  private final Map<Key, Series> series = new HashMap<>();
 
   /** One span: {@code micros} negative when it has no duration. */
   synchronized void record(String tenant, String service, String operation, int spanKind,
@@ -110,14 +113,16 @@ public final class SpanMetricsExport {
 
   /** Appends every series in the Prometheus text format (version 0.0.4). */
   public synchronized void write(StringBuilder out) {
-    writeCalls(out, CALLS, false, "Calls estimated from the stored spans, each weighted by "
-        + "its sampling probability");
-    writeDuration(out, DURATION, false, "Durations of the estimated calls");
-    writeCalls(out, SAMPLED_CALLS, true, "Calls as stored (sampled spans)");
-    writeDuration(out, SAMPLED_DURATION, true, "Durations of the stored spans");
+    SortedMap<Key, Series> sorted = new TreeMap<>(series);
+    writeCalls(out, sorted, CALLS, false, "Calls estimated from the stored spans, each "
+        + "weighted by its sampling probability");
+    writeDuration(out, sorted, DURATION, false, "Durations of the estimated calls");
+    writeCalls(out, sorted, SAMPLED_CALLS, true, "Calls as stored (sampled spans)");
+    writeDuration(out, sorted, SAMPLED_DURATION, true, "Durations of the stored spans");
   }
 
-  private void writeCalls(StringBuilder out, String name, boolean sampled, String help) {
+  private static void writeCalls(StringBuilder out, SortedMap<Key, Series> series,
+      String name, boolean sampled, String help) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n');
     out.append("# TYPE ").append(name).append(" counter\n");
     series.forEach((key, s) -> {
@@ -127,7 +132,8 @@ public final class SpanMetricsExport {
     });
   }
 
-  private void writeDuration(StringBuilder out, String name, boolean sampled, String help) {
+  private static void writeDuration(StringBuilder out, SortedMap<Key, Series> series,
+      String name, boolean sampled, String help) {
     out.append("# HELP ").append(name).append(' ').append(help).append('\n');
     out.append("# TYPE ").append(name).append(" histogram\n");
     series.forEach((key, s) -> {

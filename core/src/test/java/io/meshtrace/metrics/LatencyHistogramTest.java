@@ -64,6 +64,16 @@ class LatencyHistogramTest {
     assertThat(LatencyHistogram.index(0)).isZero();
     assertThat(LatencyHistogram.index(1)).isZero();
     assertThat(LatencyHistogram.index(1e12)).isEqualTo(LatencyHistogram.MAX_INDEX);
+    assertThat(LatencyHistogram.index(Double.POSITIVE_INFINITY))
+        .isEqualTo(LatencyHistogram.MAX_INDEX);
+    assertThat(LatencyHistogram.index(Double.NaN)).isZero();
+    // At and either side of every bound, as its definition base^i says.
+    for (int i = 1; i <= LatencyHistogram.MAX_INDEX; i++) {
+      double bound = Math.pow(2, (double) i / LatencyHistogram.BUCKETS_PER_DOUBLING);
+      assertThat(LatencyHistogram.index(bound)).as("bound of %s", i).isEqualTo(i - 1);
+      assertThat(LatencyHistogram.index(Math.nextDown(bound))).isEqualTo(i - 1);
+      assertThat(LatencyHistogram.index(Math.nextUp(bound))).as("above %s", i).isEqualTo(i);
+    }
   }
 
   @Test
