@@ -196,10 +196,16 @@ function stepText(step) {
   return `${step / MINUTE} minutes`;
 }
 
+/**
+ * The operations beyond the per-service bound (--span-metrics-max-operations), counted together
+ * under this name: their traces are the service's, whatever their operation.
+ */
+export const OTHER_OPERATION = 'other';
+
 /** The search page's URL for one service (and operation) over [start, end) ms. */
 export function searchUrl({service, operation, spanKind, start, end, errors}) {
   const params = new URLSearchParams({service});
-  if (operation) params.set('operation', operation);
+  if (operation && operation !== OTHER_OPERATION) params.set('operation', operation);
   // The metrics count spans of one kind: so does the search (Jaeger's span.kind tag).
   const tags = {'span.kind': spanKind};
   if (errors) tags.error = 'true';

@@ -35,7 +35,7 @@ import java.util.TreeMap;
  *
  * <pre>
  * java -cp meshtrace-bench.jar io.meshtrace.bench.SpanMetricsBenchmark load --pg-url URL \
- *     --days 7 --services 100 --operations 50
+ *     --days 7 --services 100 --operations 50 [--write false: only roll the hours up again]
  * java -cp meshtrace-bench.jar io.meshtrace.bench.SpanMetricsBenchmark query \
  *     --url http://127.0.0.1:16686 --services 100 --runs 100
  * </pre>
@@ -86,6 +86,12 @@ public final class SpanMetricsBenchmark {
       Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
       Instant start = end.minus(Duration.ofDays(days));
       long minutes = Duration.between(start, end).toMinutes();
+      if ("false".equals(args.get("write"))) {
+        // The minutes as they are, the hours rolled up again (after a change to the rollup).
+        storage.pool().query("TRUNCATE span_metrics_hour, span_metrics_rollups").execute()
+            .await();
+        minutes = 0;
+      }
       SplittableRandom random = new SplittableRandom(7);
       long rows = 0;
       long began = System.nanoTime();

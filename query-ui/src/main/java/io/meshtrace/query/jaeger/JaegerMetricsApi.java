@@ -19,7 +19,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.SortedMap;
 
 /**
@@ -158,12 +157,16 @@ public final class JaegerMetricsApi {
     json.writeEndObject();
   }
 
-  /** The steps in [from, to), added up. */
+  /** The steps in [from, to), added up; a window of one step is that step (read only). */
   private static RedMetrics window(SortedMap<Instant, RedMetrics> steps, Instant from,
       Instant to) {
+    SortedMap<Instant, RedMetrics> inside = steps.subMap(from, to);
+    if (inside.size() == 1) {
+      return inside.get(inside.firstKey());
+    }
     RedMetrics sum = new RedMetrics();
-    for (Map.Entry<Instant, RedMetrics> step : steps.subMap(from, to).entrySet()) {
-      sum.merge(step.getValue());
+    for (RedMetrics step : inside.values()) {
+      sum.merge(step);
     }
     return sum;
   }
