@@ -104,13 +104,14 @@ class IstioManifestsTest {
         "StatefulSet observability/postgres",
         "ConfigMap observability/meshtrace-config",
         "Deployment observability/meshtrace",
-        "Service observability/meshtrace");
+        "Service observability/meshtrace",
+        "PodDisruptionBudget observability/meshtrace");
     // kubectl apply -f istio/kubernetes/ goes through the files in name order: the namespace
     // first, then what the others refer to.
     assertThat(FILES.get("Namespace observability").getFileName().toString())
         .isEqualTo("00-namespace.yaml");
     assertThat(RESOURCES.values()).allSatisfy(resource -> assertThat(resource.get("apiVersion"))
-        .isIn("v1", "apps/v1", "install.istio.io/v1alpha1", "telemetry.istio.io/v1",
+        .isIn("v1", "apps/v1", "policy/v1", "install.istio.io/v1alpha1", "telemetry.istio.io/v1",
             "cert-manager.io/v1"));
   }
 
@@ -259,8 +260,10 @@ class IstioManifestsTest {
     ports.add(http(tls, TcpListener.SAMPLING_HTTP, listeners.samplingHttpPort(), "sampling"));
     // Remote sampling and Jaeger's PostSpans: both gRPC.
     ports.add(grpc(tls, TcpListener.SAMPLING_GRPC, listeners.samplingGrpcPort(), "sampling"));
-    // Only with a gateway routes file (the demo's patch adds one), but the Service names it.
-    ports.add(grpc(tls, TcpListener.XDS, config.xds().port(), "xds"));
+    // Only with a gateway routes file (the demo's gatewayRoutes.existingConfigMap adds one).
+    if (config.runsXds()) {
+      ports.add(grpc(tls, TcpListener.XDS, config.xds().port(), "xds"));
+    }
     ports.add(http(tls, TcpListener.ADMIN, listeners.adminPort(), "admin"));
     return ports;
   }
@@ -580,6 +583,9 @@ class IstioManifestsTest {
     Set<String> served = new TreeSet<>();
     servicePortsByNumber("observability/meshtrace").forEach((number, port) -> served.add(
         number + "/" + ((String) port.getOrDefault("protocol", "TCP")).toLowerCase(Locale.ROOT)));
+    // And the xDS listener, which runs where gateway routes are given (not in this deployment).
+    served.add(MeshtraceCommand.parseConfig(new String[] {"all-in-one"}, Map.of()).xds().port()
+        + "/tcp");
     assertThat(exposed).isEqualTo(served);
     assertThat(dockerUser()).isNotZero();
   }
