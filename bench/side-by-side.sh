@@ -6,10 +6,12 @@
 #   flags CONFIG       its extra all-in-one flags
 #   scheme CONFIG      http or https
 #   headers CONFIG     sets the array HEADERS: the generator's --headers for it, or none
-# then calls start_servers, warm_up, rounds and summarize.
+# then calls start_servers, warm_up, rounds and summarize. JAR and BENCH_JAR may name copies
+# of the jars, so that a build meanwhile does not pull them from under the running JVMs.
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-JAR=$ROOT/mesh-collector/target/meshtrace.jar
-GEN="java -Xmx3g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar $ROOT/bench/target/meshtrace-bench.jar"
+JAR=${JAR:-$ROOT/mesh-collector/target/meshtrace.jar}
+BENCH_JAR=${BENCH_JAR:-$ROOT/bench/target/meshtrace-bench.jar}
+GEN="java -Xmx3g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar $BENCH_JAR"
 REQUESTS=${REQUESTS:-3000}      # 100 spans (10 traces) each
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill $p 2>/dev/null || true; done' EXIT

@@ -3,7 +3,7 @@
 # spans"). From the repository root, after
 #   mvn -B -q -DskipTests package
 # run
-#   bench/span-metrics-benchmark.sh [RUNS]          (default 3)
+#   bench/span-metrics-benchmark.sh [RUNS]          (default 3; PARTS=ingest: step 1 only)
 # 1. Ingest with RED metrics on (as shipped) and off (--span-metrics false): two all-in-one
 #    servers side by side, each with its own embedded PostgreSQL, sent the same spans in turn
 #    (bench/side-by-side.sh: Zipkin JSON over 8 connections and OTLP/gRPC over 2, closed loop,
@@ -35,12 +35,15 @@ start_servers
 warm_up
 rounds
 summarize
+# PARTS=ingest stops here (the week of minutes takes another 20-30 minutes).
+if [ "${PARTS:-ingest week}" = ingest ]; then echo "results in $OUT"; exit 0; fi
 
-BENCH="java -Xmx2g -cp $ROOT/bench/target/meshtrace-bench.jar io.meshtrace.bench.SpanMetricsBenchmark"
+BENCH="java -Xmx2g -cp $BENCH_JAR io.meshtrace.bench.SpanMetricsBenchmark"
 echo "-- $DAYS days of $SERVICES x $OPERATIONS series"
 $BENCH load --pg-url "${PG_URLS[metrics-on]}" --days "$DAYS" --services "$SERVICES" \
   --operations "$OPERATIONS" 2>>"$OUT/load.log" | tee "$OUT/load.json"
 echo "-- the SPM API over them"
 $BENCH query --url "http://127.0.0.1:$(( $(base_port metrics-on) + 86 ))" --services "$SERVICES" \
-  --runs 100 | tee "$OUT/query.jsonl"
+  --runs 100 --end-ts "$(python3 -c 'import json,sys; print(json.load(sys.stdin)["endTs"])' \
+  < "$OUT/load.json")" | tee "$OUT/query.jsonl"
 echo "results in $OUT"

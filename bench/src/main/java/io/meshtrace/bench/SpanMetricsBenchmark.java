@@ -37,7 +37,7 @@ import java.util.TreeMap;
  * java -cp meshtrace-bench.jar io.meshtrace.bench.SpanMetricsBenchmark load --pg-url URL \
  *     --days 7 --services 100 --operations 50 [--write false: only roll the hours up again]
  * java -cp meshtrace-bench.jar io.meshtrace.bench.SpanMetricsBenchmark query \
- *     --url http://127.0.0.1:16686 --services 100 --runs 100
+ *     --url http://127.0.0.1:16686 --services 100 --runs 100 [--end-ts MS]
  * </pre>
  */
 public final class SpanMetricsBenchmark {
@@ -138,7 +138,7 @@ public final class SpanMetricsBenchmark {
                      (SELECT avg(length(latency)) FROM span_metrics_minute)""")
           .execute().await().iterator().next();
       long minuteRows = sizes.getLong(0);
-      System.out.println(new JsonObject().put("days", days).put("services", services)
+      System.out.println(new JsonObject().put("endTs", end.toEpochMilli()).put("days", days).put("services", services)
           .put("operations", operations).put("minuteRows", minuteRows)
           .put("writeSeconds", writeSeconds).put("rowsPerSecond", rows / writeSeconds)
           .put("rollupHours", hours).put("rollupSeconds", rollupSeconds)
@@ -184,7 +184,9 @@ public final class SpanMetricsBenchmark {
     URI base = URI.create(args.getOrDefault("url", "http://127.0.0.1:16686"));
     int services = Integer.parseInt(args.getOrDefault("services", "100"));
     int runs = Integer.parseInt(args.getOrDefault("runs", "100"));
-    long now = Instant.now().truncatedTo(ChronoUnit.MINUTES).toEpochMilli();
+    // The end of the loaded minutes when given (the load may have ended a while ago), else now.
+    long now = args.containsKey("end-ts") ? Long.parseLong(args.get("end-ts"))
+        : Instant.now().truncatedTo(ChronoUnit.MINUTES).toEpochMilli();
     Map<String, String> kinds = new LinkedHashMap<>();
     kinds.put("calls-1h-by-operation", "/api/metrics/calls?groupByOperation=true&lookback="
         + 3_600_000 + "&step=60000&ratePer=600000");

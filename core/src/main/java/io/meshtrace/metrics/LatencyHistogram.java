@@ -228,13 +228,23 @@ public final class LatencyHistogram {
 
   /** @throws IllegalArgumentException when the bytes are not a histogram's encoding */
   public static LatencyHistogram decode(byte[] bytes) {
-    LatencyHistogram histogram = new LatencyHistogram();
     int[] at = {0};
+    int[] indexes;
+    long[] bucketCounts;
+    double[] bucketWeights;
+    boolean weighted;
     try {
-      boolean weighted = (bytes[at[0]++] & HAS_WEIGHTS) != 0;
+      weighted = (bytes[at[0]++] & HAS_WEIGHTS) != 0;
       long buckets = readVarint(bytes, at);
+      // Every bucket takes two bytes at least: more than that is no histogram.
+      if (buckets < 0 || buckets > bytes.length / 2) {
+        throw new IllegalArgumentException("a latency histogram cut short");
+      }
+      indexes = new int[(int) buckets];
+      bucketCounts = new long[(int) buckets];
+      bucketWeights = new double[(int) buckets];
       int index = 0;
-      for (long b = 0; b < buckets; b++) {
+      for (int b = 0; b < buckets; b++) {
         index += (int) readVarint(bytes, at);
         long count = readVarint(bytes, at);
         double weight = count;
@@ -244,16 +254,40 @@ public final class LatencyHistogram {
           at[0] += 4;
           weight = Float.intBitsToFloat(bits);
         }
-        if (index > MAX_INDEX || count < 0) {
+        if (index > MAX_INDEX || index < 0 || count < 0) {
           throw new IllegalArgumentException("bucket " + index + " is out of range");
         }
-        histogram.add(index, count, weight);
+        indexes[b] = index;
+        bucketCounts[b] = count;
+        bucketWeights[b] = weight;
       }
     } catch (ArrayIndexOutOfBoundsException e) {
       throw new IllegalArgumentException("a latency histogram cut short", e);
     }
     if (at[0] != bytes.length) {
       throw new IllegalArgumentException("bytes after a latency histogram");
+    }
+    // The buckets come in order: the arrays are made once, at their size (bucket by bucket,
+    // an hour's histogram of a hundred buckets would be copied a hundred times).
+    LatencyHistogram histogram = new LatencyHistogram();
+    int n = indexes.length;
+    if (n == 0) {
+      return histogram;
+    }
+    histogram.offset = indexes[0];
+    histogram.counts = new long[indexes[n - 1] - indexes[0] + 1];
+    boolean ones = true;
+    for (int b = 0; b < n; b++) {
+      histogram.counts[indexes[b] - histogram.offset] += bucketCounts[b];
+      histogram.total += bucketCounts[b];
+      histogram.weightedTotal += bucketWeights[b];
+      ones &= bucketWeights[b] == bucketCounts[b];
+    }
+    if (weighted && !ones) {
+      histogram.weights = new double[histogram.counts.length];
+      for (int b = 0; b < n; b++) {
+        histogram.weights[indexes[b] - histogram.offset] += bucketWeights[b];
+      }
     }
     return histogram;
   }
