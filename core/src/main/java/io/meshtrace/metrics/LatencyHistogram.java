@@ -134,6 +134,12 @@ public final class LatencyHistogram {
 
   /** Adds another histogram's buckets to this one's. */
   public void merge(LatencyHistogram other) {
+    if (other.counts.length == 0) {
+      return;
+    }
+    // Grown once to cover the other's buckets, not a bucket at a time.
+    ensure(other.offset);
+    ensure(other.offset + other.counts.length - 1);
     for (int i = 0; i < other.counts.length; i++) {
       long count = other.counts[i];
       double weight = other.weights == null ? count : other.weights[i];
