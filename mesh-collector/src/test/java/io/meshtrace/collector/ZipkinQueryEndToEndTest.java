@@ -72,8 +72,6 @@ class ZipkinQueryEndToEndTest {
     assertJson("/api/v2/dependencies?endTs=" + (System.currentTimeMillis() + 60_000),
         "[{\"parent\":\"gateway\",\"child\":\"payments\",\"callCount\":1}]");
   }
-    assertJson(path, expected);
-  }
 
   @Test
   void badParametersAre400() throws Exception {
