@@ -42,25 +42,26 @@ class ZipkinSemanticsEndToEndTest {
    */
   @Test
   void dependenciesAreReadableRightAfterTheAck() throws Exception {
+    // Each test's trace has its own lower 64 bits: Zipkin would link traces sharing them as one.
     String trace = """
-        [{"traceId":"a1000000000000000000000000000001","id":"0000000000000001","kind":"SERVER",
+        [{"traceId":"a100000000000000a100000000000001","id":"0000000000000001","kind":"SERVER",
           "name":"get /","timestamp":%1$d,"duration":9000,
           "localEndpoint":{"serviceName":"Web"},"remoteEndpoint":{"serviceName":"browser"}},
-         {"traceId":"a1000000000000000000000000000001","parentId":"0000000000000001",
+         {"traceId":"a100000000000000a100000000000001","parentId":"0000000000000001",
           "id":"0000000000000002","kind":"PRODUCER","name":"send","timestamp":%2$d,
           "duration":10,"localEndpoint":{"serviceName":"web"},
           "remoteEndpoint":{"serviceName":"kafka"}},
-         {"traceId":"a1000000000000000000000000000001","parentId":"0000000000000002",
+         {"traceId":"a100000000000000a100000000000001","parentId":"0000000000000002",
           "id":"0000000000000003","kind":"CONSUMER","name":"receive","timestamp":%3$d,
           "duration":10,"localEndpoint":{"serviceName":"worker"},
           "remoteEndpoint":{"serviceName":"kafka"}},
-         {"traceId":"a1000000000000000000000000000001","parentId":"0000000000000001",
+         {"traceId":"a100000000000000a100000000000001","parentId":"0000000000000001",
           "id":"0000000000000004","kind":"CLIENT","name":"self","timestamp":%2$d,
           "duration":100,"localEndpoint":{"serviceName":"web"}},
-         {"traceId":"a1000000000000000000000000000001","parentId":"0000000000000001",
+         {"traceId":"a100000000000000a100000000000001","parentId":"0000000000000001",
           "id":"0000000000000004","kind":"SERVER","name":"self","timestamp":%3$d,
           "duration":50,"shared":true,"localEndpoint":{"serviceName":"web"}},
-         {"traceId":"a1000000000000000000000000000001","parentId":"0000000000000003",
+         {"traceId":"a100000000000000a100000000000001","parentId":"0000000000000003",
           "id":"0000000000000005","kind":"CLIENT","name":"insert","timestamp":%3$d,
           "duration":5,"localEndpoint":{"serviceName":"worker"},
           "remoteEndpoint":{"serviceName":"postgres"},"tags":{"error":"deadlock"}}]"""
@@ -86,13 +87,13 @@ class ZipkinSemanticsEndToEndTest {
          {"parent":"web","child":"kafka","callCount":1},
          {"parent":"web","child":"web","callCount":1},
          {"parent":"worker","child":"postgres","callCount":1,"errorCount":1}]"""));
-    // Jaeger's API: the same links, names spelled as they were sent first ("Web").
+    // Jaeger's API: the same links (Zipkin's intake lowercased "Web" already).
     assertThat(jaeger.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(jaeger.body()).getJsonArray("data")).isEqualTo(new JsonArray("""
-        [{"parent":"Web","child":"Web","callCount":1,"errorCount":0},
-         {"parent":"Web","child":"kafka","callCount":1,"errorCount":0},
-         {"parent":"browser","child":"Web","callCount":1,"errorCount":0},
+        [{"parent":"browser","child":"web","callCount":1,"errorCount":0},
          {"parent":"kafka","child":"worker","callCount":1,"errorCount":0},
+         {"parent":"web","child":"kafka","callCount":1,"errorCount":0},
+         {"parent":"web","child":"web","callCount":1,"errorCount":0},
          {"parent":"worker","child":"postgres","callCount":1,"errorCount":1}]"""));
     assertThat(readMillis).as("both read within a second of the ack").isLessThan(1000);
   }
@@ -100,7 +101,7 @@ class ZipkinSemanticsEndToEndTest {
   @Test
   void autocompleteOffersTheConfiguredKeysAndTheirStoredValues() throws Exception {
     String span = """
-        [{"traceId":"a2000000000000000000000000000001","id":"0000000000000001","kind":"SERVER",
+        [{"traceId":"a200000000000000a200000000000001","id":"0000000000000001","kind":"SERVER",
           "name":"get","timestamp":%d,"duration":10,"localEndpoint":{"serviceName":"shop"},
           "tags":{"env":"prod","http.method":"GET","http.path":"/cart"}}]""".formatted(now);
     assertThat(post(url(server, "zipkin", "/api/v2/spans"), "application/json",
@@ -114,20 +115,20 @@ class ZipkinSemanticsEndToEndTest {
         .isEqualTo("[]");
     HttpResponse<String> noKey = get(url(server, "zipkin", "/api/v2/autocompleteValues"));
     assertThat(noKey.statusCode()).isEqualTo(400);
-    assertThat(noKey.body()).isEqualTo("key parameter is required");
+    assertThat(noKey.body().strip()).isEqualTo("key parameter is required");
   }
 
   /** As Zipkin: stored and read back by ID without a timestamp, never found by a search. */
   @Test
   void aSpanWithoutTimestampIsReadableButNotSearchable() throws Exception {
     String span = """
-        [{"traceId":"a3000000000000000000000000000001","id":"0000000000000001","kind":"SERVER",
+        [{"traceId":"a300000000000000a300000000000001","id":"0000000000000001","kind":"SERVER",
           "name":"untimed","localEndpoint":{"serviceName":"legacy"}}]""";
     assertThat(post(url(server, "zipkin", "/api/v2/spans"), "application/json",
         span.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(202);
 
     assertThat(new JsonArray(get(url(server, "zipkin",
-        "/api/v2/trace/a3000000000000000000000000000001")).body()))
+        "/api/v2/trace/a300000000000000a300000000000001")).body()))
         .isEqualTo(new JsonArray(span));
     String window = "&endTs=" + (System.currentTimeMillis() + 60_000) + "&lookback=3600000";
     assertThat(get(url(server, "zipkin", "/api/v2/traces?serviceName=legacy" + window)).body())
@@ -140,7 +141,7 @@ class ZipkinSemanticsEndToEndTest {
   @Test
   void aSpanWithoutServiceIsInNoZipkinServiceList() throws Exception {
     String span = """
-        [{"traceId":"a4000000000000000000000000000001","id":"0000000000000001","kind":"SERVER",
+        [{"traceId":"a400000000000000a400000000000001","id":"0000000000000001","kind":"SERVER",
           "name":"anonymous","timestamp":%d,"duration":10}]""".formatted(now);
     assertThat(post(url(server, "zipkin", "/api/v2/spans"), "application/json",
         span.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(202);
