@@ -31,6 +31,13 @@ public final class ZipkinAttributes {
   public static final String SHARED = "zipkin.shared";
   /** Span, boolean: B3 debug, sampled regardless of sampling decisions. */
   public static final String DEBUG = "zipkin.debug";
+  /**
+   * Span, boolean: the Zipkin span had no {@code timestamp}. Storage needs a start time (its
+   * partition is a day), so the span starts at its first annotation or when it was received;
+   * this mark lets the Zipkin API read it back without a timestamp and leave it out of searches,
+   * as Zipkin does.
+   */
+  public static final String TIMESTAMP_ABSENT = "zipkin.timestamp_absent";
 
   /** The Zipkin tag that marks a failed span; it becomes the OTLP status. */
   public static final String ERROR_TAG = "error";

@@ -132,7 +132,7 @@ final class Listeners {
         config.ingest().maxRequestBytes(), config.ingest().maxDecompressedBytes()), budget,
         tenants);
     ZipkinQueryApi query = mode.runsQuery()
-        ? new ZipkinQueryApi(stores, tenants, java.util.List.of()) : null;
+        ? new ZipkinQueryApi(stores, tenants, config.query().autocompleteKeys()) : null;
     return http("zipkin", config.listeners().zipkinPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), EVERY_REQUEST, v -> {
           Router router = ApiResponseHeaders.on(MalformedRequests.answeredOn(Router.router(v)),

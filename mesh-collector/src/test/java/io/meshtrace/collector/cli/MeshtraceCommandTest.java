@@ -296,6 +296,32 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void autocompleteKeysAreACommaSeparatedListAndNoneByDefault() throws IOException {
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query"}, Map.of())
+        .query().autocompleteKeys()).isEmpty();
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query",
+        "--autocomplete-keys", "env, http.method"}, Map.of()).query().autocompleteKeys())
+        .containsExactly("env", "http.method");
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query"},
+        Map.of("MESHTRACE_AUTOCOMPLETE_KEYS", "region")).query().autocompleteKeys())
+        .containsExactly("region");
+    Path file = dir.resolve("autocomplete.yaml");
+    Files.writeString(file, "autocomplete-keys: env,cluster\n");
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query", "--config", file.toString()},
+        Map.of()).query().autocompleteKeys()).containsExactly("env", "cluster");
+  }
+
+  @Test
+  void invalidAutocompleteKeysStopStartUpNamingThem() {
+    Result twice = run(Map.of(), "all-in-one", "--autocomplete-keys", "env,env");
+    assertThat(twice.exitCode).isEqualTo(2);
+    assertThat(twice.err).contains("invalid setting autocomplete-keys: names a key twice: env,env");
+    Result tooLong = run(Map.of(), "all-in-one", "--autocomplete-keys", "k".repeat(300));
+    assertThat(tooLong.exitCode).isEqualTo(2);
+    assertThat(tooLong.err).contains("invalid setting autocomplete-keys").contains("not a tag key");
+  }
+
+  @Test
   void invalidMaxClockSkewAdjustmentStopsStartUpNamingIt() {
     Result unparseable = run(Map.of("MESHTRACE_MAX_CLOCK_SKEW_ADJUSTMENT", "soon"), "all-in-one");
     assertThat(unparseable.exitCode).isEqualTo(2);
@@ -417,7 +443,7 @@ class MeshtraceCommandTest {
         "--otlp-grpc-port", "--otlp-http-port", "--jaeger-compact-port", "--jaeger-binary-port",
         "--jaeger-http-port", "--jaeger-udp-sockets", "--jaeger-udp-queue-packets",
         "--jaeger-udp-max-packet-bytes", "--jaeger-udp-socket-buffer-bytes",
-        "--max-clock-skew-adjustment", "--sampling-http-port", "--sampling-grpc-port",
+        "--max-clock-skew-adjustment", "--autocomplete-keys", "--sampling-http-port", "--sampling-grpc-port",
         "--sampling-strategies", "--sampling-strategies-reload-interval",
         "--sampling-default-probability", "--admin-token", "--adaptive-sampling",
         "--adaptive-target-samples-per-second", "--xds-port", "--xds-node-cluster",

@@ -6,6 +6,7 @@ import io.meshtrace.query.BadQueryParameterException;
 import io.meshtrace.query.QueryParams;
 import io.meshtrace.query.StoreReplies;
 import io.meshtrace.query.adjust.TraceAdjuster;
+import io.meshtrace.query.dependencies.DependencyLinksReader;
 import io.meshtrace.storage.DependencyLink;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
@@ -195,8 +196,10 @@ public final class JaegerQueryApi {
     Instant from = until.minus(lookback).isBefore(Instant.EPOCH) ? Instant.EPOCH
         : until.minus(lookback);
     String service = params.first("service");
-    reply(ctx, store(ctx).getDependencies(from, until), links -> {
-      // calls and errors per (parent, child), summed over the hours of the window
+    // Computed from the stored traces as the Zipkin API's are, so that both APIs agree.
+    reply(ctx, new DependencyLinksReader(store(ctx)).links(from, until)
+        .map(DependencyLinksReader.Links::asStored), links -> {
+      // calls and errors per (parent, child), of the links that touch the service asked for
       Map<List<String>, long[]> counts = new TreeMap<>((a, b) -> {
         int c = a.get(0).compareTo(b.get(0));
         return c != 0 ? c : a.get(1).compareTo(b.get(1));

@@ -1,5 +1,6 @@
 package io.meshtrace.query.zipkin;
 
+import io.meshtrace.model.ServiceNames;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
 import io.vertx.core.Future;
@@ -22,9 +23,14 @@ public final class ZipkinNames {
     this.store = store;
   }
 
-  /** {@code /api/v2/services}: sorted, lowercase, without the empty name. */
+  /**
+   * {@code /api/v2/services}: sorted, lowercase, without the empty name and without the name
+   * storage gives spans that have no service ({@link ServiceNames#UNKNOWN}): Zipkin lists only
+   * the services spans named.
+   */
   public Future<List<String>> serviceNames() {
-    return store.getServiceNames().map(ZipkinNames::lowercaseSorted);
+    return store.getServiceNames().map(names -> lowercaseSorted(names.stream()
+        .filter(name -> !name.equals(ServiceNames.UNKNOWN)).toList()));
   }
 
   /** {@code /api/v2/spans}: the span names of a service, sorted, lowercase. */

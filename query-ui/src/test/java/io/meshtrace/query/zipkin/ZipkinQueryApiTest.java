@@ -153,10 +153,11 @@ class ZipkinQueryApiTest {
           System.currentTimeMillis() * 1000)).await();
     }
     storage.spanSink().accept(List.of(otlpTraceF())).await();
-    storage.flushDependencyLinks().await();
 
     Router router = Router.router(vertx);
-    new ZipkinQueryApi(storage.spanStore()).mount(router);
+    // As --autocomplete-keys quote,http.method,nothing would configure it.
+    new ZipkinQueryApi(storage.spanStore(), List.of("quote", "http.method", "nothing"))
+        .mount(router);
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
   }
 
@@ -358,21 +359,35 @@ class ZipkinQueryApiTest {
 
   @Test
   void dependencies() throws Exception {
+    // Traces D, E and F share their lower 64 bits, so Zipkin's linker takes them for one trace
+    // (a 64-bit hop in a 128-bit trace): its two "search" roots and billing's client span
+    // make the last two links, as Zipkin's own storage would.
     assertJson("/api/v2/dependencies?" + WINDOW, """
         [{"parent":"billing","child":"stripe","callCount":1},
          {"parent":"cart","child":"postgres","callCount":1},
-         {"parent":"frontend","child":"cart","callCount":1,"errorCount":1}]""");
+         {"parent":"frontend","child":"cart","callCount":1,"errorCount":1},
+         {"parent":"search","child":"billing","callCount":1},
+         {"parent":"search","child":"search","callCount":1}]""");
     assertJson("/api/v2/dependencies?endTs=1600000000000&lookback=3600000", "[]");
   }
 
   @Test
   void autocomplete() throws Exception {
+    // The configured keys, in their order, whether spans have them or not (Zipkin's answer).
     assertJson("/api/v2/autocompleteKeys", """
-        ["db.statement","http.method","http.path","pattern","payment.currency","quote",
-         "unicode"]""");
+        ["quote","http.method","nothing"]""");
     assertJson("/api/v2/autocompleteValues?key=quote", """
         ["say \\"hi\\"","say hi"]""");
     assertJson("/api/v2/autocompleteValues?key=nothing", "[]");
+    // Stored, but not a configured key: no values, as in Zipkin.
+    assertJson("/api/v2/autocompleteValues?key=pattern", "[]");
+  }
+
+  @Test
+  void autocompleteWithoutKeysOffersNothing() {
+    ZipkinAutocomplete none = new ZipkinAutocomplete(storage.spanStore(), List.of());
+    assertThat(none.keys().await()).isEmpty();
+    assertThat(none.values("quote").await()).isEmpty();
   }
 
   // --- bad input --------------------------------------------------------------------------

@@ -29,7 +29,7 @@ import java.util.List;
  */
 final class SpanRowMapper {
   /** Spans whose resource names no service are stored under OTel's default name. */
-  static final String UNKNOWN_SERVICE = "unknown_service";
+  static final String UNKNOWN_SERVICE = io.meshtrace.model.ServiceNames.UNKNOWN;
   /**
    * Longest service or operation name kept, in UTF-16 units: names are unique-indexed, and a
    * btree entry must stay under about 2700 bytes.

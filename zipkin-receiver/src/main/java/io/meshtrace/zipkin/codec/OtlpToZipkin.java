@@ -10,6 +10,7 @@ import static io.meshtrace.model.ZipkinAttributes.PEER_PORT;
 import static io.meshtrace.model.ZipkinAttributes.PEER_SERVICE;
 import static io.meshtrace.model.ZipkinAttributes.SERVICE_NAME;
 import static io.meshtrace.model.ZipkinAttributes.SHARED;
+import static io.meshtrace.model.ZipkinAttributes.TIMESTAMP_ABSENT;
 
 import io.meshtrace.model.AttributeText;
 import io.meshtrace.model.SpanIds;
@@ -39,7 +40,8 @@ import zipkin2.Endpoint;
 public final class OtlpToZipkin {
   /** Span attributes that are carried by Zipkin fields rather than tags. */
   public static final Set<String> SPAN_FIELDS =
-      Set.of(PEER_SERVICE, PEER_ADDRESS, PEER_PORT, PEER_IPV6, SHARED, DEBUG);
+      Set.of(PEER_SERVICE, PEER_ADDRESS, PEER_PORT, PEER_IPV6, SHARED, DEBUG,
+          TIMESTAMP_ABSENT);
 
   private OtlpToZipkin() {}
 
@@ -77,12 +79,14 @@ public final class OtlpToZipkin {
     }
     long start = span.getStartTimeUnixNano();
     long end = span.getEndTimeUnixNano();
-    zipkin.timestamp(start / 1000);
+    Map<String, KeyValue> attributes = byKey(span.getAttributesList());
+    if (!isTrue(attributes.get(TIMESTAMP_ABSENT))) {
+      zipkin.timestamp(start / 1000);
+    }
     if (end != 0 && end > start) {
       // Zipkin's unit is the microsecond; a shorter span still lasted, so it rounds up to 1.
       zipkin.duration(Math.max(1, (end - start) / 1000));
     }
-    Map<String, KeyValue> attributes = byKey(span.getAttributesList());
     if (attributes.containsKey(PEER_SERVICE) || attributes.containsKey(PEER_ADDRESS)
         || attributes.containsKey(PEER_PORT)) {
       Endpoint.Builder remote = Endpoint.newBuilder().serviceName(string(attributes.get(PEER_SERVICE)));

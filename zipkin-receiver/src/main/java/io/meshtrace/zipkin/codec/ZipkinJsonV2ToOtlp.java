@@ -367,6 +367,9 @@ public final class ZipkinJsonV2ToOtlp {
       if (debug) {
         span.addAttributes(ZipkinToOtlp.bool(ZipkinAttributes.DEBUG));
       }
+      if (timestamp == 0) {
+        span.addAttributes(ZipkinToOtlp.bool(ZipkinAttributes.TIMESTAMP_ABSENT));
+      }
       for (zipkin2.Annotation annotation : sorted) {
         span.addEvents(Span.Event.newBuilder()
             .setTimeUnixNano(annotation.timestamp() * 1000)

@@ -98,6 +98,9 @@ public final class ZipkinToOtlp {
     if (Boolean.TRUE.equals(zipkin.debug())) {
       span.addAttributes(bool(ZipkinAttributes.DEBUG));
     }
+    if (zipkin.timestampAsLong() == 0) {
+      span.addAttributes(bool(ZipkinAttributes.TIMESTAMP_ABSENT));
+    }
     for (Annotation annotation : zipkin.annotations()) {
       span.addEvents(Span.Event.newBuilder()
           .setTimeUnixNano(annotation.timestamp() * 1000)

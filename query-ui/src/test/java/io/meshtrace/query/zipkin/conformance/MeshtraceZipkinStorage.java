@@ -126,9 +126,8 @@ final class MeshtraceZipkinStorage extends StorageComponent {
         if (lookback <= 0) {
           throw new IllegalArgumentException("lookback <= 0");
         }
-        // Links are counted at ingest and written every few seconds: write them now.
-        return new FutureCall<>(() -> storage.flushDependencyLinks()
-            .compose(v -> dependencies.links(endTs, lookback)));
+        // Nothing to flush first: links are computed from the stored spans when read.
+        return new FutureCall<>(() -> dependencies.links(endTs, lookback));
       }
     };
   }
