@@ -25,7 +25,7 @@ OPERATIONS=${OPERATIONS:-50}
 # shellcheck source=bench/side-by-side.sh
 . "$ROOT/bench/side-by-side.sh"
 
-base_port() { case $1 in metrics-off) echo 24000;; metrics-on) echo 25000;; esac; }
+base_port() { case $1 in metrics-off) echo "${BASE_OFF:-24000}";; metrics-on) echo "${BASE_ON:-25000}";; esac; }
 # The week of rows must outlive the server's retention while it runs.
 flags() { case $1 in metrics-off) echo "--span-metrics false";; metrics-on) echo "--retention-days $((DAYS + 1))";; esac; }
 scheme() { echo http; }
