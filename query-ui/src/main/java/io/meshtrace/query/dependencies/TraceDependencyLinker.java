@@ -10,11 +10,9 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import zipkin2.DependencyLink;
 import zipkin2.internal.DependencyLinker;
 
@@ -33,7 +31,7 @@ import zipkin2.internal.DependencyLinker;
 final class TraceDependencyLinker {
   private final DependencyLinker linker = new DependencyLinker();
   /** Traces of the same lower 64 bits, waiting to be linked together. */
-  private final Map<String, Set<zipkin2.Span>> byLowTraceId = new LinkedHashMap<>();
+  private final Map<String, List<zipkin2.Span>> byLowTraceId = new LinkedHashMap<>();
   private final Map<String, String> spellings = new HashMap<>();
 
   /** Adds one stored trace (as {@code SpanStore.getTrace} gives it). */
@@ -41,13 +39,13 @@ final class TraceDependencyLinker {
     rememberSpellings(trace);
     for (zipkin2.Span span : OtlpToZipkin.translate(trace)) {
       String lowTraceId = span.traceId().substring(span.traceId().length() - 16);
-      byLowTraceId.computeIfAbsent(lowTraceId, id -> new LinkedHashSet<>()).add(span);
+      byLowTraceId.computeIfAbsent(lowTraceId, id -> new ArrayList<>()).add(span);
     }
   }
 
   /** Links every trace added so far into the counts and forgets their spans. */
   void linkAdded() {
-    byLowTraceId.values().forEach(spans -> linker.putTrace(new ArrayList<>(spans)));
+    byLowTraceId.values().forEach(spans -> linker.putTrace(OtlpToZipkin.withoutCopies(spans)));
     byLowTraceId.clear();
   }
 
