@@ -66,8 +66,8 @@ public enum PostgresArchive {
   }
 
   private static IOException unsupported(String what) {
-    return new IOException("the embedded PostgreSQL has no server binaries for the " + what
-        + ": the jar bundles them for Linux on amd64 (x86_64) and arm64 (aarch64) only; run "
+    return new IOException("no PostgreSQL server binaries for the " + what
+        + " (the jar bundles them for Linux on amd64 (x86_64) and arm64 (aarch64) only); run "
         + "PostgreSQL yourself and start meshtrace with --pg-url "
         + "postgresql://USER:PASSWORD@HOST:PORT/DATABASE");
   }
