@@ -39,8 +39,8 @@ WORKDIR /var/lib/meshtrace
 # The JVM's default heap is a quarter of the container's memory limit; meshtrace holds spans in
 # flight and batches in memory, so give it most of it. With the embedded PostgreSQL in the same
 # container (all-in-one without --pg-url), PostgreSQL needs its share of the limit too: on a small
-# board set a fixed heap instead (README, "Small boards and arm64"), e.g.
-#   docker run -e JAVA_TOOL_OPTIONS=-Xmx160m ...
+# board set a fixed heap instead (README, "Small boards and arm64": measured with -Xmx128m), e.g.
+#   docker run -e JAVA_TOOL_OPTIONS="-Xmx128m -XX:+UseSerialGC" ...
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75"
 
 # zipkin, otlp-grpc, otlp-http, jaeger-compact and jaeger-binary (UDP), jaeger-http, query (UI),
