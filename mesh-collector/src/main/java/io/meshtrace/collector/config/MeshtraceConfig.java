@@ -15,11 +15,13 @@ import java.util.Objects;
 public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig storage,
     StorageTimeoutConfig storageTimeouts, ShutdownConfig shutdown, KafkaConfig kafka, IngestConfig ingest, JaegerUdpConfig jaegerUdp, QueryConfig query,
     SamplingConfig sampling, XdsConfig xds, TlsConfig tls, AuthConfig auth,
-    TenancyConfig tenancy, SpanMetricsConfig spanMetrics, SloConfig slo) {
+    TenancyConfig tenancy, SpanMetricsConfig spanMetrics, SloConfig slo,
+    EmbeddedPostgresConfig embeddedPostgres) {
 
   /** Every server setting, in the order of the help text. */
   public static final List<Setting<?>> SETTINGS = every(ListenerConfig.SETTINGS,
-      StorageConfig.SETTINGS, StorageTimeoutConfig.SETTINGS, ShutdownConfig.SETTINGS,
+      StorageConfig.SETTINGS, EmbeddedPostgresConfig.SETTINGS, StorageTimeoutConfig.SETTINGS,
+      ShutdownConfig.SETTINGS,
       KafkaConfig.SETTINGS, IngestConfig.SETTINGS,
       JaegerUdpConfig.SETTINGS,
       QueryConfig.SETTINGS, SamplingConfig.SETTINGS, XdsConfig.SETTINGS, TlsConfig.SETTINGS,
@@ -54,6 +56,10 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
     Objects.requireNonNull(tenancy, "tenancy");
     Objects.requireNonNull(spanMetrics, "spanMetrics");
     Objects.requireNonNull(slo, "slo");
+    Objects.requireNonNull(embeddedPostgres, "embeddedPostgres");
+    if (!kafka.toKafka()) {
+      embeddedPostgres.checkPoolsFit(storage);
+    }
     if (tenancy.enabled() && tenancy.jaegerUdpTenant().isDefault() && mode.runsIngest()
         && (listeners.jaegerCompactPort() != ListenerConfig.OFF
             || listeners.jaegerBinaryPort() != ListenerConfig.OFF)) {
@@ -87,7 +93,8 @@ public record MeshtraceConfig(Mode mode, ListenerConfig listeners, StorageConfig
         KafkaConfig.from(values), IngestConfig.from(values), JaegerUdpConfig.from(values),
         QueryConfig.from(values), SamplingConfig.from(values),
         XdsConfig.from(values), TlsConfig.from(values), AuthConfig.from(values),
-        TenancyConfig.from(values), SpanMetricsConfig.from(values), SloConfig.from(values));
+        TenancyConfig.from(values), SpanMetricsConfig.from(values), SloConfig.from(values),
+        EmbeddedPostgresConfig.from(values));
   }
 
   /**

@@ -2,6 +2,7 @@ package io.meshtrace.collector.server;
 
 import io.meshtrace.lifecycle.Component;
 import io.meshtrace.storage.postgres.embedded.EmbeddedPostgres;
+import io.meshtrace.storage.postgres.embedded.EmbeddedPostgresSettings;
 import io.meshtrace.storage.postgres.embedded.EmbeddedPostgresSupervisor;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,13 +18,16 @@ import java.time.Duration;
 final class EmbeddedPostgresServer implements Component {
   private final Vertx vertx;
   private final Path dataDir;
+  private final EmbeddedPostgresSettings settings;
   private final Duration recoveryTimeout;
   private volatile EmbeddedPostgres server;
   private volatile EmbeddedPostgresSupervisor supervisor;
 
-  EmbeddedPostgresServer(Vertx vertx, Path dataDir, Duration recoveryTimeout) {
+  EmbeddedPostgresServer(Vertx vertx, Path dataDir, EmbeddedPostgresSettings settings,
+      Duration recoveryTimeout) {
     this.vertx = vertx;
     this.dataDir = dataDir;
+    this.settings = settings;
     this.recoveryTimeout = recoveryTimeout;
   }
 
@@ -36,7 +40,8 @@ final class EmbeddedPostgresServer implements Component {
   @Override
   public Future<Void> start() {
     return vertx.executeBlocking(() -> {
-      server = EmbeddedPostgres.start(dataDir, EmbeddedPostgres.defaultBinariesCache());
+      server = EmbeddedPostgres.start(dataDir, EmbeddedPostgres.defaultBinariesCache(),
+          settings);
       supervisor = new EmbeddedPostgresSupervisor(server);
       supervisor.start();
       return null;

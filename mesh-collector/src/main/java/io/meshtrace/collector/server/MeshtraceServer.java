@@ -163,7 +163,7 @@ public final class MeshtraceServer {
     }
     if (config.storage().embedded()) {
       embedded = new EmbeddedPostgresServer(vertx, config.storage().dataDir(),
-          config.storageTimeouts().embeddedRecoveryTimeout());
+          config.embeddedPostgres().settings(), config.storageTimeouts().embeddedRecoveryTimeout());
       StorageHealthMetrics.embeddedPostgres(metrics, embedded,
           server -> server.supervisor() == null ? 0 : server.supervisor().restarts(),
           server -> server.server() != null && server.server().isRunning() ? 1 : 0);

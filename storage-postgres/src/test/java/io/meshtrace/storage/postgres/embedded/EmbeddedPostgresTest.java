@@ -145,6 +145,33 @@ class EmbeddedPostgresTest {
     }
   }
 
+  @Test
+  void itsMemorySizingIsTheOneGivenAtEveryStartAndRestart() throws Exception {
+    EmbeddedPostgresSettings small = new EmbeddedPostgresSettings(16 * 1024 * 1024, 12);
+    try (EmbeddedPostgres pg = EmbeddedPostgres.start(dir, EmbeddedPostgres.defaultBinariesCache(),
+        small);
+        EmbeddedPostgresSupervisor supervisor = new EmbeddedPostgresSupervisor(pg)) {
+      assertThat(query(pg, "SHOW shared_buffers")).isEqualTo("16MB");
+      assertThat(query(pg, "SHOW max_connections")).isEqualTo("12");
+      // From the command line: it wins over postgresql.conf, whatever an operator wrote there.
+      assertThat(query(pg, "SELECT source FROM pg_settings WHERE name = 'shared_buffers'"))
+          .isEqualTo("command line");
+      supervisor.start();
+      pg.postmaster().destroyForcibly();
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (supervisor.restarts() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(query(pg, "SHOW shared_buffers")).isEqualTo("16MB");
+      assertThat(query(pg, "SHOW max_connections")).isEqualTo("12");
+    }
+    // Without settings: PostgreSQL's defaults.
+    try (EmbeddedPostgres pg = EmbeddedPostgres.start(dir, EmbeddedPostgres.defaultBinariesCache())) {
+      assertThat(query(pg, "SHOW shared_buffers")).isEqualTo("128MB");
+      assertThat(query(pg, "SHOW max_connections")).isEqualTo("100");
+    }
+  }
+
   /** Runs SQL and returns the first column of the first row, or "" when there is none. */
   private static String query(EmbeddedPostgres pg, String sql) {
     return query(pg.connectOptions(), sql);

@@ -36,7 +36,8 @@ public final class TrustModeCluster implements AutoCloseable {
       throw new IOException("initdb --auth=trust failed");
     }
     int port = EmbeddedPostgres.freePort();
-    Process postmaster = EmbeddedPostgres.startPostmaster(binaries, dataDir, pgData, port);
+    Process postmaster = EmbeddedPostgres.startPostmaster(binaries, dataDir, pgData, port,
+        EmbeddedPostgresSettings.DEFAULTS);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       try {
