@@ -25,17 +25,17 @@ async function requestJson(url, {method = 'GET', body, contentType, signal} = {}
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, `cannot reach the meshtrace server (${error.message})`);
   }
-  let body = null;
+  let answer = null;
   try {
-    body = await response.json();
+    answer = await response.json();
   } catch {
     // not JSON: the status says enough
   }
   if (!response.ok) {
-    const text = body?.errors?.[0]?.msg || body?.error?.message || response.statusText;
+    const text = answer?.errors?.[0]?.msg || answer?.error?.message || response.statusText;
     throw new ApiError(response.status, text || `HTTP ${response.status}`);
   }
-  return body;
+  return answer;
 }
 
 const enc = encodeURIComponent;

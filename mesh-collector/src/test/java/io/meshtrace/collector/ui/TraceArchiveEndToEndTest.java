@@ -104,8 +104,8 @@ class TraceArchiveEndToEndTest {
     browser.driver.get(ui + "/trace/" + KEPT);
     browser.waitFor(By.cssSelector("#trace-page .span-row"));
     browser.driver.findElement(By.id("archive-trace")).click();
-    WebElement status = browser.waitFor(By.cssSelector("#archive-status .message-info strong"));
-    browser.waitFor(d -> status.getText().equals("Archived") ? status : null);
+    browser.waitFor(d -> d.findElements(By.cssSelector("#archive-status .message-info strong"))
+        .stream().anyMatch(title -> title.getText().equals("Archived")) ? true : null);
     assertThat(browser.driver.findElement(By.id("archive-status")).getText())
         .contains("kept in the archive until it is deleted");
     browser.screenshot("trace-archived");
@@ -133,7 +133,7 @@ class TraceArchiveEndToEndTest {
 
   WebElement openFile(Path file) {
     browser.driver.get(ui + "/open");
-    browser.waitFor(By.id("trace-file")).sendKeys(file.toAbsolutePath().toString());
+    browser.waitFor(By.id("trace-file")).sendKeys(file.toAbsolutePath().normalize().toString());
     return browser.waitFor(By.cssSelector("#file-view #trace-page .span-row"));
   }
 
