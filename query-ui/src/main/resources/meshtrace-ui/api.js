@@ -11,25 +11,31 @@ export class ApiError extends Error {
 }
 
 async function getJson(url, signal) {
+  return requestJson(url, {signal});
+}
+
+/** A request to the API answered with JSON: the body on success, else an ApiError. */
+async function requestJson(url, {method = 'GET', body, contentType, signal} = {}) {
   let response;
+  const headers = {Accept: 'application/json', ...tenantHeaders()};
+  if (contentType) headers['Content-Type'] = contentType;
   try {
-    response = await authorizedFetch(url,
-        {headers: {Accept: 'application/json', ...tenantHeaders()}, signal});
+    response = await authorizedFetch(url, {method, headers, body, signal});
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     throw new ApiError(0, `cannot reach the meshtrace server (${error.message})`);
   }
-  let body = null;
+  let answer = null;
   try {
-    body = await response.json();
+    answer = await response.json();
   } catch {
     // not JSON: the status says enough
   }
   if (!response.ok) {
-    const text = body?.errors?.[0]?.msg || body?.error?.message || response.statusText;
+    const text = answer?.errors?.[0]?.msg || answer?.error?.message || response.statusText;
     throw new ApiError(response.status, text || `HTTP ${response.status}`);
   }
-  return body;
+  return answer;
 }
 
 const enc = encodeURIComponent;
@@ -49,6 +55,17 @@ export const api = {
   /** One trace in Jaeger's model, or an ApiError with status 404. */
   trace: (traceId, signal) =>
     getJson(`/api/traces/${enc(traceId)}`, signal).then(body => body.data[0]),
+
+  /** Copies a stored trace into the archive, which retention never drops (Jaeger's archive). */
+  archive: traceId =>
+    requestJson(`/api/archive/${enc(traceId)}`, {method: 'POST'}),
+
+  /**
+   * Traces in Jaeger's model from OTLP JSON or Zipkin v2 JSON text; the server stores nothing.
+   */
+  transform: (text, signal) =>
+    requestJson('/api/transform', {method: 'POST', body: text, contentType: 'application/json',
+      signal}).then(body => body.data || []),
 
   /** The URL of a trace's JSON, for downloading. */
   traceUrl: traceId => `/api/traces/${enc(traceId)}`,

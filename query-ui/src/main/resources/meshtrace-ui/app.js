@@ -6,6 +6,7 @@ import {renderComparePage} from './compare.js';
 import {renderDependenciesPage} from './dependencies.js';
 import {renderSamplingPage} from './sampling.js';
 import {renderMonitorPage} from './monitor.js';
+import {renderOpenFilePage} from './open-file.js';
 import {el, message} from './dom.js';
 import {mountTenantField} from './tenant.js';
 import {startAuth} from './auth.js';
@@ -22,6 +23,7 @@ route(/^\/compare\/?$/, renderComparePage);
 route(/^\/dependencies\/?$/, renderDependenciesPage);
 route(/^\/sampling\/?$/, renderSamplingPage);
 route(/^\/monitor\/?$/, renderMonitorPage);
+route(/^\/open\/?$/, renderOpenFilePage);
 route(/.*/, root => {
   document.title = 'Not found · meshtrace';
   root.append(message('empty', 'There is no such page',

@@ -22,6 +22,14 @@ export async function renderTracePage(root, page) {
       : message('error', title, detail));
     return;
   }
+  return showTrace(root, page, trace, {archive: true});
+}
+
+/**
+ * Draws a trace in Jaeger's model (from the API or from a file): its header, timeline and span
+ * details. archive: whether it is stored, so that it can be archived and downloaded.
+ */
+export async function showTrace(root, page, trace, {archive = false} = {}) {
   const model = buildTraceModel(trace);
   const root0 = model.roots[0];
   document.title = `${root0.service}: ${root0.operation} · meshtrace`;
@@ -43,7 +51,7 @@ export async function renderTracePage(root, page) {
   page.onLeave(() => timeline.dispose());
   body.append(timeline.node, details);
   replace(root, el('div', {class: 'trace-page', id: 'trace-page', dataset: {traceId: model.traceID}},
-    traceHeader(model, timeline), body));
+    traceHeader(model, timeline, archive), body));
   timeline.start();
   await timeline.firstPaint;
   // For people and for the browser tests: how long until the spans were on screen, since the
@@ -56,8 +64,9 @@ export async function renderTracePage(root, page) {
     + `the view began, ${sincePageLoad.toFixed(0)} ms after the page load began`);
 }
 
-function traceHeader(model, timeline) {
+function traceHeader(model, timeline, stored) {
   const root = model.roots[0];
+  const archiveStatus = el('div', {id: 'archive-status'});
   return el('header', {class: 'trace-header'},
     el('h2', {},
       el('span', {class: 'swatch', style: {background: serviceColor(root.service)}}),
@@ -73,9 +82,11 @@ function traceHeader(model, timeline) {
     el('div', {class: 'trace-actions'},
       el('button', {type: 'button', onclick: () => timeline.expandAll()}, 'Expand all'),
       el('button', {type: 'button', onclick: () => timeline.collapseAll()}, 'Collapse all'),
-      el('a', {class: 'button', href: api.traceUrl(model.traceID),
-        download: `trace-${model.traceID}.json`, id: 'download-trace'}, 'Download JSON'),
+      stored ? el('a', {class: 'button', href: api.traceUrl(model.traceID),
+        download: `trace-${model.traceID}.json`, id: 'download-trace'}, 'Download JSON') : null,
+      stored ? archiveButton(model.traceID, archiveStatus) : null,
       el('span', {class: 'legend'}, el('span', {class: 'legend-critical'}), 'critical path')),
+    archiveStatus,
     model.warningCount ? el('div', {class: 'message message-warning', role: 'status'},
       `${model.warningCount} span${model.warningCount === 1 ? ' has' : 's have'} warnings `
       + '(clock skew between hosts, marked ⚠): their times may be off. Open a span to read why.')
@@ -83,6 +94,26 @@ function traceHeader(model, timeline) {
     model.roots.length > 1 ? el('div', {class: 'message message-warning', role: 'status'},
       `${model.roots.length - 1} span(s) have a parent that is not in this trace `
       + '(not yet received, or dropped); they are shown as extra roots.') : null);
+}
+
+/** "Archive": POST /api/archive/{id}; what the server answered goes into status. */
+function archiveButton(traceId, status) {
+  const button = el('button', {type: 'button', id: 'archive-trace', onclick: async () => {
+    button.disabled = true;
+    replace(status, message('info', 'Archiving…'));
+    try {
+      await api.archive(traceId);
+      replace(status, message('info', 'Archived',
+        'This trace is kept in the archive until it is deleted, beyond the retention period; '
+        + 'it opens by its ID as before. Archive again to add spans that arrive later.'));
+    } catch (error) {
+      const [title, detail] = describeError(error);
+      replace(status, message('error', `Not archived: ${title}`, detail));
+    } finally {
+      button.disabled = false;
+    }
+  }}, 'Archive');
+  return button;
 }
 
 function fact(label, value, id) {

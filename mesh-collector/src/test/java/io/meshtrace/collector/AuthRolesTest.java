@@ -151,6 +151,20 @@ class AuthRolesTest {
         }),
         new Family("query: SLO history", "admin", auth -> http("query", "GET",
             "/api/slo/history", null, null, auth)),
+        // The trace is sent first, so that the right role finds one to archive.
+        new Family("query: archive POST", "admin", auth -> {
+          http("zipkin", "POST", "/api/v2/spans", "application/json", zipkinSpan,
+              "Bearer " + WRITER);
+          return http("query", "POST", "/api/archive/5af7183fb1d4cf5f", null, null, auth);
+        }),
+        new Family("query: archive DELETE", "admin", auth -> {
+          http("zipkin", "POST", "/api/v2/spans", "application/json", zipkinSpan,
+              "Bearer " + WRITER);
+          http("query", "POST", "/api/archive/5af7183fb1d4cf5f", null, null, "Bearer " + ADMIN);
+          return http("query", "DELETE", "/api/archive/5af7183fb1d4cf5f", null, null, auth);
+        }),
+        new Family("query: POST /api/transform", "read", auth -> http("query", "POST",
+            "/api/transform", "application/json", "{\"resourceSpans\":[]}", auth)),
         new Family("zipkin: v2 query", "read", auth -> http("zipkin", "GET", "/api/v2/services",
             null, null, auth)),
         new Family("zipkin: POST /api/v2/spans", "write", auth -> http("zipkin", "POST",

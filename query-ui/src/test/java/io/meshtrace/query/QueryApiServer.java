@@ -42,14 +42,48 @@ public final class QueryApiServer implements AutoCloseable {
     void mount(Router router, SpanStore store, Clock clock);
   }
 
+  /** Mounts the API under test with the whole storage (its archives too) at hand. */
+  @FunctionalInterface
+  public interface StorageMount {
+    void mount(Router router, PostgresStorage storage, Clock clock);
+  }
+
   public QueryApiServer(Instant now, Mount mount) {
+    this(now, mount, null);
+  }
+
+  private QueryApiServer(Instant now, Mount mount, StorageMount storageMount) {
     clock = Clock.fixed(now, ZoneOffset.UTC);
     vertx = Vertx.vertx();
     storage = PostgresStorage.open(vertx,
         PostgresStorageConfig.defaults(TestPostgres.freshDatabase()), clock).await();
     Router router = Router.router(vertx);
-    mount.mount(router, storage.spanStore(), clock);
+    if (mount != null) {
+      mount.mount(router, storage.spanStore(), clock);
+    } else {
+      storageMount.mount(router, storage, clock);
+    }
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+  }
+
+  /** A server whose API is mounted with the whole storage. */
+  public static QueryApiServer withStorage(Instant now, StorageMount mount) {
+    return new QueryApiServer(now, null, mount);
+  }
+
+  /**
+   * Drops every partition of {@code spans}, as retention drops the days past it: nothing is left
+   * in the span tables.
+   */
+  public void dropSpanPartitions() {
+    storage.pool().query("""
+        DO $$ DECLARE p regclass; BEGIN
+          FOR p IN SELECT inhrelid::regclass FROM pg_inherits
+                   WHERE inhparent = 'spans'::regclass LOOP
+            EXECUTE 'ALTER TABLE spans DETACH PARTITION ' || p;
+            EXECUTE 'DROP TABLE ' || p;
+          END LOOP;
+        END $$""").execute().await();
   }
 
   /** Stores spans through the real writer and commits the dependency links they make. */
@@ -68,6 +102,28 @@ public final class QueryApiServer implements AutoCloseable {
     HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
             URI.create(url(pathAndQuery)))
         .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    Object json;
+    try {
+      json = Json.decodeValue(response.body());
+    } catch (RuntimeException notJson) {
+      json = null;
+    }
+    return new Response(response.statusCode(),
+        response.headers().firstValue("content-type").orElse(""), json, response.body());
+  }
+
+  /** A request with a body (null for none), its answer as {@link #get} gives it. */
+  public Response send(String method, String pathAndQuery, String contentType, byte[] body)
+      throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(pathAndQuery)))
+        .timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (contentType != null) {
+      request.header("Content-Type", contentType);
+    }
+    HttpResponse<String> response = HTTP.send(request.build(),
+        HttpResponse.BodyHandlers.ofString());
     Object json;
     try {
       json = Json.decodeValue(response.body());

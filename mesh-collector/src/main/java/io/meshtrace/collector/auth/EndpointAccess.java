@@ -10,7 +10,8 @@ import io.vertx.core.internal.net.RFC3986;
  * <ul>
  *   <li>query (16686): {@code /api/sampling/history} and sampling admin writes admin, the
  *       objectives' admin API ({@code PUT}/{@code DELETE /api/slo/objectives/...}, {@code
- *       /api/slo/history}) admin, other {@code /api/...} (Jaeger v1, v3, {@code /api/me}, the
+ *       /api/slo/history}) admin, the archive ({@code /api/archive/...}) admin, other {@code
+ *       /api/...} ({@code POST /api/transform} too, which stores nothing) (Jaeger v1, v3, {@code /api/me}, the
  *       strategies as served, {@code /api/slo}) read, the UI's pages and {@code /static/...}
  *       open;
  *   <li>zipkin (9411): {@code POST /api/v2/spans}, {@code POST /api/v1/spans} ingest, the rest
@@ -36,6 +37,7 @@ public interface EndpointAccess {
     return switch (listener) {
       case "query" -> (method, path) -> path.startsWith(SAMPLING_ADMIN) ? samplingAdmin(method,
           path) : path.startsWith(SLO_ADMIN) ? sloAdmin(method, path)
+          : path.startsWith(ARCHIVE) ? Access.ADMIN
           : path.equals("/api") || path.startsWith("/api/") ? Access.READ : Access.OPEN;
       case "zipkin" -> (method, path) -> method == HttpMethod.POST
           && (path.equals("/api/v2/spans") || path.equals("/api/v1/spans"))
@@ -50,6 +52,13 @@ public interface EndpointAccess {
       default -> throw new IllegalArgumentException("no access rules for listener " + listener);
     };
   }
+
+  /**
+   * Jaeger's archive ({@code POST}, and meshtrace's {@code DELETE}, {@code
+   * /api/archive/{traceID}}): writes on the query port, which keep data beyond retention or
+   * remove it, so admin as the other writes there.
+   */
+  String ARCHIVE = "/api/archive/";
 
   /** The admin API's paths: {@code /api/sampling} alone is remote sampling. */
   String SAMPLING_ADMIN = "/api/sampling/";

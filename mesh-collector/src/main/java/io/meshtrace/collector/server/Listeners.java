@@ -26,7 +26,10 @@ import io.meshtrace.query.adjust.TraceAdjuster;
 import io.meshtrace.query.adjust.TraceAdjusters;
 import io.meshtrace.metrics.SpanMetricsStore;
 import io.meshtrace.query.jaeger.JaegerMetricsApi;
+import io.meshtrace.query.jaeger.JaegerArchiveApi;
 import io.meshtrace.query.jaeger.JaegerQueryApi;
+import io.meshtrace.query.jaeger.JaegerTransformApi;
+import io.meshtrace.storage.archive.TraceArchives;
 import io.meshtrace.query.jaeger.v3.JaegerApiV3;
 import io.meshtrace.query.ui.BrowserUi;
 import io.meshtrace.query.ui.UiAssets;
@@ -211,13 +214,17 @@ final class Listeners {
    * @param adminApi null when this process serves no sampling
    * @param slo null when this process serves no objectives
    */
-  HttpListener query(SpanStores stores, SpanMetricsStore spanMetrics,
+  HttpListener query(SpanStores stores, TraceArchives archives, SpanMetricsStore spanMetrics,
       SamplingAdminApi adminApi, ServiceLevelObjectives slo) {
     TraceAdjuster adjuster = TraceAdjusters.standard(config.query().maxClockSkewAdjustment());
     JaegerQueryApi jaeger = new JaegerQueryApi(stores, tenants, adjuster, Clock.systemUTC());
     JaegerMetricsApi jaegerMetrics = new JaegerMetricsApi(spanMetrics, tenants,
         Clock.systemUTC());
     JaegerApiV3 jaegerV3 = new JaegerApiV3(stores, tenants, adjuster);
+    JaegerArchiveApi archive = new JaegerArchiveApi(stores, archives, tenants);
+    // A trace file is as large as an ingest request of the same spans may be.
+    JaegerTransformApi transform = new JaegerTransformApi(config.ingest().maxRequestBytes(),
+        Clock.systemUTC());
     BrowserUi ui = new BrowserUi(UiAssets.load());
     return http("query", config.listeners().queryPort(), config.listeners().httpEventLoops(),
         HttpListener.defaultOptions(), QUERY_APIS, v -> {
@@ -226,6 +233,8 @@ final class Listeners {
           jaeger.mount(router);
           jaegerMetrics.mount(router);
           jaegerV3.mount(router);
+          archive.mount(router);
+          transform.mount(router);
           if (adminApi != null) {
             adminApi.mount(v, router);
           }

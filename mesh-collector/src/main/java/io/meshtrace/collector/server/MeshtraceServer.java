@@ -241,7 +241,7 @@ public final class MeshtraceServer {
           config.tenancy().enabled(), config.auth().enabled(), config.sampling().adminToken(),
           new SloMetrics(metrics));
       list.addAll(slo.components());
-      list.add(listen(listeners.query(store.spanStores(), store.spanMetrics(),
+      list.add(listen(listeners.query(store.spanStores(), store.traceArchives(), store.spanMetrics(),
           sampling == null ? null : sampling.adminApi(), slo)));
     } else if (config.slo().file() != null) {
       LOG.warn("--slo is ignored by the {} command: objectives are served with the query port, "

@@ -32,7 +32,8 @@ import zipkin2.codec.SpanBytesEncoder;
  * all-in-one server on the test PostgreSQL, with traces in it. A query (Jaeger v1, v3, Zipkin
  * v2: {@link FuzzedQueries}) must be answered below 500 and without the database's error text;
  * an ingest body (mutations of real Zipkin JSON v2/v1 and proto3, OTLP protobuf and JSON,
- * Jaeger Thrift, with now and then a wrong content type or encoding) 2xx or 4xx. Every answer
+ * Jaeger Thrift, with now and then a wrong content type or encoding) 2xx or 4xx, and so must a
+ * trace file posted to {@code /api/transform} (mutated OTLP and Zipkin JSON). Every answer
  * within the deadline, and the server still serving afterwards.
  */
 class HttpApisFuzzTest {
@@ -44,6 +45,7 @@ class HttpApisFuzzTest {
   static final FuzzTarget ZIPKIN_INTAKE = new FuzzTarget("http-zipkin-intake", HANG);
   static final FuzzTarget OTLP_INTAKE = new FuzzTarget("http-otlp-intake", HANG);
   static final FuzzTarget JAEGER_INTAKE = new FuzzTarget("http-jaeger-intake", HANG);
+  static final FuzzTarget TRANSFORM = new FuzzTarget("http-jaeger-transform", HANG);
 
   static MeshtraceServer server;
   static final List<String> NAMES = new ArrayList<>(List.of("frontend", "cart", "checkout",
@@ -106,7 +108,7 @@ class HttpApisFuzzTest {
     } finally {
       server.stop();
       for (FuzzTarget target : List.of(JAEGER_V1, JAEGER_V3, ZIPKIN, ZIPKIN_INTAKE, OTLP_INTAKE,
-          JAEGER_INTAKE)) {
+          JAEGER_INTAKE, TRANSFORM)) {
         target.report();
       }
     }
@@ -152,6 +154,14 @@ class HttpApisFuzzTest {
   void jaegerIntake(@ForAll("seeds") long seed) {
     ingest(JAEGER_INTAKE, "jaegerHttp", "/api/traces", "application/x-thrift", jaegerThrift,
         new Random(seed));
+  }
+
+  /** Trace files converted on the query port: mutated OTLP JSON and Zipkin v2 JSON. */
+  @Property
+  void transform(@ForAll("seeds") long seed) {
+    Random random = new Random(seed);
+    ingest(TRANSFORM, "query", "/api/transform", "application/json",
+        random.nextBoolean() ? otlpJson : zipkinV2, random);
   }
 
   @Provide

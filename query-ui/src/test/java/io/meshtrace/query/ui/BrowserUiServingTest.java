@@ -110,7 +110,7 @@ class BrowserUiServingTest {
     for (String module : new String[] {"app.js", "api.js", "router.js", "dom.js", "format.js",
         "logfmt.js", "search.js", "trace-summary.js", "trace-model.js", "timeline.js",
         "span-details.js", "trace-page.js", "compare.js", "dependencies.js", "sampling.js",
-        "monitor.js", "chart.js", "metrics-api.js", "slo.js"}) {
+        "monitor.js", "chart.js", "metrics-api.js", "slo.js", "open-file.js"}) {
       UiAssets.Asset asset = ASSETS.get(module);
       assertThat(asset).as(module).isNotNull();
       String code = new String(asset.bytes(), StandardCharsets.UTF_8);

@@ -11,6 +11,8 @@ import io.meshtrace.storage.PositionedSpanSink;
 import io.meshtrace.storage.SpanSink;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.SpanStores;
+import io.meshtrace.storage.archive.ArchivedTraceReads;
+import io.meshtrace.storage.archive.TraceArchives;
 import io.meshtrace.tenant.Tenant;
 import io.meshtrace.storage.postgres.sampling.AdvisoryLockLeadership;
 import io.meshtrace.storage.postgres.sampling.PostgresAdaptiveProbabilityStore;
@@ -57,6 +59,7 @@ public final class PostgresStorage {
   private final PostgresSpanWriter writer;
   private final SpanStores stores;
   private final SpanStore store;
+  private final TraceArchives archives;
   private final SpanRowMapper mapper;
   private final DependencyLinker linker;
   private final RootSpanCounter rootSpans;
@@ -91,9 +94,13 @@ public final class PostgresStorage {
     PostgresTraceSearch search = new PostgresTraceSearch(readPool, readDictionaries,
         config.indexedTagKeys());
     Duration readTimeout = config.timeouts().statement().plus(READ_TIMEOUT_MARGIN);
-    // A store is a few references: one per request costs less than a cache of them would.
-    this.stores = tenant -> new BoundedSpanStore(
-        new PostgresSpanStore(readPool, readDictionaries, search, tenant), readTimeout);
+    this.archives = tenant -> new PostgresTraceArchive(pool, readPool, tenant);
+    // A store is a few references: one per request costs less than a cache of them would. Its
+    // traces by ID include the tenant's archived copies, so that every API finds an archived
+    // trace after retention dropped its days; the bound covers both reads.
+    this.stores = tenant -> new BoundedSpanStore(new ArchivedTraceReads(
+        new PostgresSpanStore(readPool, readDictionaries, search, tenant),
+        archives.forTenant(tenant)), readTimeout);
     this.store = stores.forTenant(Tenant.DEFAULT);
     this.linker = new DependencyLinker(pool, dictionaryWriter, clock);
     SpanMetricsAggregator.Settings metricsSettings = config.spanMetrics();
@@ -229,6 +236,14 @@ public final class PostgresStorage {
 
   public SpanStores spanStores() {
     return stores;
+  }
+
+  /**
+   * Each tenant's archived traces ({@code archived_traces}, which retention never touches); the
+   * stores of {@link #spanStores()} read them with the span tables.
+   */
+  public TraceArchives traceArchives() {
+    return archives;
   }
 
   /** The default tenant's spans: with tenancy off, every span. */
