@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * One tenant's archived traces in {@code archived_traces} (migration V12): a row per trace, the
+ * One tenant's archived traces in {@code archived_traces} (migration V11): a row per trace, the
  * trace as one OTLP {@code TracesData} message. The table is not partitioned and {@link
  * PartitionMaintainer} never deletes from it, so retention leaves it alone. Additions are written
  * through the writer's pool, whose commits wait for the WAL flush, so that an archive that

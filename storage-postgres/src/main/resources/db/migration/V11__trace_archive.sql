@@ -1,4 +1,4 @@
--- meshtrace schema, version 12: archived traces (POST /api/archive/{traceID}, Jaeger's archive).
+-- meshtrace schema, version 11: archived traces (POST /api/archive/{traceID}, Jaeger's archive).
 -- A copy of a trace that retention never drops: the table is not partitioned and partition
 -- maintenance never deletes from it, so a row stays until DELETE /api/archive/{traceID}. The copy
 -- is self-contained: the trace as an OTLP TracesData message (resources, scopes and spans whole),
