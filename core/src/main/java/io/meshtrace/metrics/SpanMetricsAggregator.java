@@ -71,7 +71,8 @@ public final class SpanMetricsAggregator {
   private final Settings settings;
   private final LongSupplier clock;
   private final SpanMetricsExport export;
-  private final TreeMap<SpanMetricsKey, RedMetrics> open = new TreeMap<>();
+  /** Hashed for the per-span update (a tree compared three strings a level); sorted when taken. */
+  private final Map<SpanMetricsKey, RedMetrics> open = new HashMap<>();
   private final Map<TraceKey, List<Deferred>> deferred = new HashMap<>();
   private int deferredSpans;
   private final Map<TraceKey, Double> traceProbabilities;
@@ -224,10 +225,15 @@ public final class SpanMetricsAggregator {
         it.remove();
       }
     }
-    SortedMap<SpanMetricsKey, RedMetrics> closing = open.headMap(
-        new SpanMetricsKey(minutesBefore, "", "", "", Integer.MIN_VALUE));
-    TreeMap<SpanMetricsKey, RedMetrics> taken = new TreeMap<>(closing);
-    closing.clear();
+    TreeMap<SpanMetricsKey, RedMetrics> taken = new TreeMap<>();
+    for (Iterator<Map.Entry<SpanMetricsKey, RedMetrics>> it = open.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<SpanMetricsKey, RedMetrics> series = it.next();
+      if (series.getKey().minuteMillis() < minutesBefore) {
+        taken.put(series.getKey(), series.getValue());
+        it.remove();
+      }
+    }
     return taken;
   }
 
