@@ -104,8 +104,16 @@ class TraceArchiveEndToEndTest {
     browser.driver.get(ui + "/trace/" + KEPT);
     browser.waitFor(By.cssSelector("#trace-page .span-row"));
     browser.driver.findElement(By.id("archive-trace")).click();
-    browser.waitFor(d -> d.findElements(By.cssSelector("#archive-status .message-info strong"))
-        .stream().anyMatch(title -> title.getText().equals("Archived")) ? true : null);
+    // The status is drawn again as the answer comes ("Archiving…", then the result): an
+    // element found before may be gone when read.
+    browser.waitFor(d -> {
+      try {
+        return d.findElements(By.cssSelector("#archive-status .message-info strong")).stream()
+            .anyMatch(title -> title.getText().equals("Archived")) ? true : null;
+      } catch (org.openqa.selenium.StaleElementReferenceException redrawn) {
+        return null;
+      }
+    });
     assertThat(browser.driver.findElement(By.id("archive-status")).getText())
         .contains("kept in the archive until it is deleted");
     browser.screenshot("trace-archived");
