@@ -50,12 +50,7 @@ class BrowserLoginEndToEndTest {
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (server != null) {
-      server.stop();
-    }
+    Browser.close(browser, server);
   }
 
   @Test

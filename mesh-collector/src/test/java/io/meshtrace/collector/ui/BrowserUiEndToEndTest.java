@@ -105,15 +105,7 @@ class BrowserUiEndToEndTest {
 
   @AfterAll
   static void stop() {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (server != null) {
-        server.stop();
-      }
-    }
+    Browser.close(browser, server);
   }
 
   void open(String path) {

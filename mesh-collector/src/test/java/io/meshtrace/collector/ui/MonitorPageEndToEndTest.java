@@ -136,15 +136,7 @@ class MonitorPageEndToEndTest {
 
   @AfterAll
   static void stop() {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (server != null) {
-        server.stop();
-      }
-    }
+    Browser.close(browser, server);
   }
 
   static String enc(String text) {

@@ -70,15 +70,7 @@ class TraceArchiveEndToEndTest {
 
   @AfterAll
   static void stop() {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (server != null) {
-        server.stop();
-      }
-    }
+    Browser.close(browser, server);
   }
 
   void dropSpanPartitions() {
@@ -104,16 +96,8 @@ class TraceArchiveEndToEndTest {
     browser.driver.get(ui + "/trace/" + KEPT);
     browser.waitFor(By.cssSelector("#trace-page .span-row"));
     browser.driver.findElement(By.id("archive-trace")).click();
-    // The status is drawn again as the answer comes ("Archiving…", then the result): an
-    // element found before may be gone when read.
-    browser.waitFor(d -> {
-      try {
-        return d.findElements(By.cssSelector("#archive-status .message-info strong")).stream()
-            .anyMatch(title -> title.getText().equals("Archived")) ? true : null;
-      } catch (org.openqa.selenium.StaleElementReferenceException redrawn) {
-        return null;
-      }
-    });
+    browser.waitFor(d -> d.findElements(By.cssSelector("#archive-status .message-info strong"))
+        .stream().anyMatch(title -> title.getText().equals("Archived")) ? true : null);
     assertThat(browser.driver.findElement(By.id("archive-status")).getText())
         .contains("kept in the archive until it is deleted");
     browser.screenshot("trace-archived");
