@@ -1,5 +1,6 @@
 package io.meshtrace.metrics;
 
+import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -14,6 +15,12 @@ import io.opentelemetry.proto.trace.v1.Span;
 public final class SamplingProbability {
   public static final String SAMPLER_TYPE = "sampler.type";
   public static final String SAMPLER_PARAM = "sampler.param";
+  /**
+   * The keys as a span's attributes hold them once stored: reading an attribute's key as a
+   * String would decode it, and storage's next read of its bytes encode it again.
+   */
+  public static final ByteString SAMPLER_TYPE_KEY = ByteString.copyFromUtf8(SAMPLER_TYPE);
+  public static final ByteString SAMPLER_PARAM_KEY = ByteString.copyFromUtf8(SAMPLER_PARAM);
   /** What {@link #of} answers when the span does not say. */
   public static final double UNKNOWN = -1;
 
@@ -27,10 +34,13 @@ public final class SamplingProbability {
     }
     String type = "";
     double param = UNKNOWN;
-    for (KeyValue attribute : span.getAttributesList()) {
-      if (attribute.getKey().equals(SAMPLER_TYPE)) {
+    int count = span.getAttributesCount();
+    for (int i = 0; i < count; i++) {
+      KeyValue attribute = span.getAttributes(i);
+      ByteString key = attribute.getKeyBytes();
+      if (key.equals(SAMPLER_TYPE_KEY)) {
         type = attribute.getValue().getStringValue();
-      } else if (attribute.getKey().equals(SAMPLER_PARAM)) {
+      } else if (key.equals(SAMPLER_PARAM_KEY)) {
         param = number(attribute.getValue());
       }
     }

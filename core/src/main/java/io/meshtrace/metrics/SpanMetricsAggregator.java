@@ -78,6 +78,9 @@ public final class SpanMetricsAggregator {
   private final Map<TraceKey, Double> traceProbabilities;
   private final Map<String, Long> tenantsSendingProbabilities = new HashMap<>();
   private final Map<ServiceKey, Operations> operations = new HashMap<>();
+  private String lastTenant;
+  private String lastService;
+  private Operations lastOperations;
   private long hourStarted;
   private long spans;
   private long weightedSpans;
@@ -99,6 +102,59 @@ public final class SpanMetricsAggregator {
     };
   }
 
+  /** A stored span as the aggregator reads it: what it needs, taken while the span was hot. */
+  public interface StoredSpan {
+    String tenant();
+
+    String service();
+
+    String operation();
+
+    /** OTLP's span kind number. */
+    int spanKind();
+
+    /** OTLP's status code number (0 unset, 1 ok, 2 error). */
+    int statusCode();
+
+    long startMicros();
+
+    /** Negative when it has none. */
+    long durationMicros();
+
+    long traceIdHigh();
+
+    long traceIdLow();
+
+    /** What the span says its trace was sampled with, or {@link SamplingProbability#UNKNOWN}. */
+    double samplingProbability();
+  }
+
+  /**
+   * Records the spans of one committed batch. The probabilities its traces say are taken
+   * first, so that the spans that came with their trace's root are weighted at once rather
+   * than held back (a Jaeger client reports a trace's spans of a process in one batch, the
+   * root last).
+   */
+  public synchronized void recordAll(List<? extends StoredSpan> batch) {
+    long now = clock.getAsLong();
+    retireIdleOperations(now);
+    int n = batch.size();
+    for (int i = 0; i < n; i++) {
+      StoredSpan span = batch.get(i);
+      double probability = span.samplingProbability();
+      if (probability > 0) {
+        traceSaid(span.tenant(), new TraceKey(span.traceIdHigh(), span.traceIdLow()),
+            probability, now);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      StoredSpan span = batch.get(i);
+      recordOne(span.tenant(), span.service(), span.operation(), span.spanKind(),
+          span.statusCode(), span.startMicros(), span.durationMicros(), span.traceIdHigh(),
+          span.traceIdLow(), span.samplingProbability(), now);
+    }
+  }
+
   /**
    * Records one stored span.
    *
@@ -111,27 +167,41 @@ public final class SpanMetricsAggregator {
   public synchronized void record(String tenant, String service, String operation, int spanKind,
       int statusCode, long startMicros, long durationMicros, long traceIdHigh, long traceIdLow,
       double probability) {
-    spans++;
     long now = clock.getAsLong();
     retireIdleOperations(now);
+    if (probability > 0) {
+      traceSaid(tenant, new TraceKey(traceIdHigh, traceIdLow), probability, now);
+    }
+    recordOne(tenant, service, operation, spanKind, statusCode, startMicros, durationMicros,
+        traceIdHigh, traceIdLow, probability, now);
+  }
+
+  /** A trace said its probability: its held-back spans are weighted by it. */
+  private void traceSaid(String tenant, TraceKey trace, double probability, long now) {
+    tenantsSendingProbabilities.put(tenant, now);
+    traceProbabilities.put(trace, probability);
+    List<Deferred> waiting = deferred.remove(trace);
+    if (waiting != null) {
+      deferredSpans -= waiting.size();
+      for (Deferred span : waiting) {
+        add(span.key(), span.statusCode(), span.micros(), span.error(), 1 / probability, true);
+      }
+    }
+  }
+
+  private void recordOne(String tenant, String service, String operation, int spanKind,
+      int statusCode, long startMicros, long durationMicros, long traceIdHigh, long traceIdLow,
+      double probability, long now) {
+    spans++;
     String kept = keptOperation(tenant, service, operation);
     SpanMetricsKey key = new SpanMetricsKey(Math.floorDiv(startMicros / 1000, MINUTE) * MINUTE,
         tenant, service, kept, spanKind);
     boolean error = statusCode == 2;
-    TraceKey trace = new TraceKey(traceIdHigh, traceIdLow);
     if (probability > 0) {
-      tenantsSendingProbabilities.put(tenant, now);
-      traceProbabilities.put(trace, probability);
       add(key, statusCode, durationMicros, error, 1 / probability, true);
-      List<Deferred> waiting = deferred.remove(trace);
-      if (waiting != null) {
-        deferredSpans -= waiting.size();
-        for (Deferred span : waiting) {
-          add(span.key(), span.statusCode(), span.micros(), span.error(), 1 / probability, true);
-        }
-      }
       return;
     }
+    TraceKey trace = new TraceKey(traceIdHigh, traceIdLow);
     Double known = traceProbabilities.get(trace);
     if (known != null) {
       add(key, statusCode, durationMicros, error, 1 / known, true);
@@ -165,8 +235,16 @@ public final class SpanMetricsAggregator {
   }
 
   private String keptOperation(String tenant, String service, String operation) {
-    Operations known = operations.computeIfAbsent(new ServiceKey(tenant, service),
-        s -> new Operations());
+    Operations known;
+    // A batch's spans come a resource at a time, with the same name instances.
+    if (tenant == lastTenant && service == lastService) {
+      known = lastOperations;
+    } else {
+      known = operations.computeIfAbsent(new ServiceKey(tenant, service), s -> new Operations());
+      lastTenant = tenant;
+      lastService = service;
+      lastOperations = known;
+    }
     if (!known.kept.contains(operation)) {
       if (known.kept.size() >= settings.maxOperationsPerService()) {
         limitedSpans++;
@@ -184,6 +262,7 @@ public final class SpanMetricsAggregator {
       return;
     }
     hourStarted = now;
+    lastService = null;
     for (Iterator<Operations> it = operations.values().iterator(); it.hasNext(); ) {
       Operations service = it.next();
       service.kept.retainAll(service.calledThisHour);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,46 @@ class SpanMetricsAggregatorTest {
     assertThat(cartServer.latency().weightedCount()).isCloseTo(29, within(1e-9));
     assertThat(aggregator.weightedSpans()).isEqualTo(6);
     assertThat(aggregator.spans()).isEqualTo(7);
+  }
+
+  record Stored(String tenant, String service, String operation, int spanKind, int statusCode,
+      long startMicros, long durationMicros, long traceIdHigh, long traceIdLow,
+      double samplingProbability) implements SpanMetricsAggregator.StoredSpan {}
+
+  Stored stored(String service, long trace, double probability, int status) {
+    long minuteStart = Math.floorDiv(now.get(), MINUTE) * MINUTE;
+    return new Stored("", service, "get", SERVER, status, minuteStart * 1000 + 5_000_000, 2_000,
+        0, trace, probability);
+  }
+
+  @Test
+  void aBatchsSpansAreWeightedByTheRootThatCameWithThemNotHeldBack() {
+    // A Jaeger client's batch: the root, with the sampler tags, last.
+    aggregator.recordAll(List.of(stored("cart", 7, -1, UNSET), stored("cart", 7, -1, ERROR),
+        stored("db", 8, -1, UNSET), stored("front", 7, 0.2, UNSET)));
+    assertThat(aggregator.deferredSpans()).as("trace 8 has not said").isEqualTo(1);
+    assertThat(aggregator.spans()).isEqualTo(4);
+    assertThat(aggregator.weightedSpans()).isEqualTo(3);
+    aggregator.recordAll(List.of(stored("db", 8, 0.5, UNSET)));
+    assertThat(aggregator.deferredSpans()).isZero();
+    SortedMap<SpanMetricsKey, RedMetrics> all = aggregator.takeAll();
+    RedMetrics cart = only(all, "cart", "get");
+    assertThat(cart.calls()).isEqualTo(2);
+    assertThat(cart.estimatedCalls()).isCloseTo(10, within(1e-9));
+    assertThat(cart.estimatedErrors()).isCloseTo(5, within(1e-9));
+    assertThat(only(all, "front", "get").estimatedCalls()).isCloseTo(5, within(1e-9));
+    assertThat(only(all, "db", "get").estimatedCalls()).isCloseTo(4, within(1e-9));
+
+    // More children than may be held back (100 here) still get their root's weight.
+    List<Stored> big = new java.util.ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      big.add(stored("cart", 9, -1, UNSET));
+    }
+    big.add(stored("front", 9, 0.5, UNSET));
+    aggregator.recordAll(big);
+    assertThat(aggregator.deferredOverflow()).isZero();
+    assertThat(only(aggregator.takeAll(), "cart", "get").estimatedCalls())
+        .isCloseTo(300, within(1e-9));
   }
 
   @Test

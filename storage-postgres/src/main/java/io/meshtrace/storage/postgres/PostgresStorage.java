@@ -87,7 +87,7 @@ public final class PostgresStorage {
     DictionaryWriter dictionaryWriter = new DictionaryWriter(pool, dictionaryReader, searchIndex);
     this.partitions = new SpanPartitions(pool);
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
-        config.maxFutureSkew(), splitter, config.indexedTagKeys());
+        config.maxFutureSkew(), splitter, config.indexedTagKeys(), config.spanMetrics() != null);
     this.writer = new PostgresSpanWriter(vertx, pool, dictionaryWriter, searchIndex, partitions,
         mapper, config.writerConcurrency(), config.maxBatchSpans(), config.timeouts().write());
     DictionaryReader readDictionaries = new DictionaryReader(readPool);

@@ -57,9 +57,9 @@ final class RootSpanCounter {
       String type = "";
       double param = -1;
       for (KeyValue attribute : row.span.getAttributesList()) {
-        if (attribute.getKey().equals(SamplingProbability.SAMPLER_TYPE)) {
+        if (attribute.getKeyBytes().equals(SamplingProbability.SAMPLER_TYPE_KEY)) {
           type = attribute.getValue().getStringValue();
-        } else if (attribute.getKey().equals(SamplingProbability.SAMPLER_PARAM)) {
+        } else if (attribute.getKeyBytes().equals(SamplingProbability.SAMPLER_PARAM_KEY)) {
           param = SamplingProbability.number(attribute.getValue());
         }
       }

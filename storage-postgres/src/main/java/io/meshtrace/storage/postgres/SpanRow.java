@@ -1,15 +1,20 @@
 package io.meshtrace.storage.postgres;
 
 import com.google.protobuf.ByteString;
+import io.meshtrace.metrics.SpanMetricsAggregator;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import java.time.LocalDate;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 
-/** One span on its way into the {@code spans} table. */
-final class SpanRow {
+/**
+ * One span on its way into the {@code spans} table, and what the RED metrics read of it once
+ * committed (taken from the span while it was in the cache, not after the write's round trip).
+ */
+final class SpanRow implements SpanMetricsAggregator.StoredSpan {
   final long startMicros;
   final Long durationMicros;
   final UUID traceId;
@@ -17,6 +22,10 @@ final class SpanRow {
   /** Null for a root span. */
   final Long parentId;
   final boolean error;
+  /** OTLP's status code number. */
+  final int statusCode;
+  /** What the span says its trace was sampled with, when RED metrics are kept. */
+  final double samplingProbability;
   final SpanSource source;
   final String operationName;
   final short spanKind;
@@ -42,7 +51,7 @@ final class SpanRow {
   int attributeSetId;
 
   SpanRow(long startMicros, Long durationMicros, UUID traceId, long spanId, Long parentId,
-      boolean error, SpanSource source, String operationName, short spanKind,
+      int statusCode, double samplingProbability, SpanSource source, String operationName, short spanKind,
       AttributeSet attributeSet, Set<String> newlyVolatileKeys, Span span, boolean[] shared,
       int sharedCount, String peerService, boolean zipkinShared, long[] indexedTagHashes) {
     this.startMicros = startMicros;
@@ -50,7 +59,9 @@ final class SpanRow {
     this.traceId = traceId;
     this.spanId = spanId;
     this.parentId = parentId;
-    this.error = error;
+    this.statusCode = statusCode;
+    this.error = statusCode == Status.StatusCode.STATUS_CODE_ERROR_VALUE;
+    this.samplingProbability = samplingProbability;
     this.source = source;
     this.operationName = operationName;
     this.spanKind = spanKind;
@@ -76,6 +87,56 @@ final class SpanRow {
 
   byte[] payload(ToIntFunction<ByteString> keyIds) {
     return StoredSpanCodec.payload(span, shared, sharedCount, keyIds);
+  }
+
+  @Override
+  public String tenant() {
+    return source.service().tenant();
+  }
+
+  @Override
+  public String service() {
+    return source.serviceName();
+  }
+
+  @Override
+  public String operation() {
+    return operationName;
+  }
+
+  @Override
+  public int spanKind() {
+    return spanKind;
+  }
+
+  @Override
+  public int statusCode() {
+    return statusCode;
+  }
+
+  @Override
+  public long startMicros() {
+    return startMicros;
+  }
+
+  @Override
+  public long durationMicros() {
+    return durationMicros == null ? -1 : durationMicros;
+  }
+
+  @Override
+  public long traceIdHigh() {
+    return traceId.getMostSignificantBits();
+  }
+
+  @Override
+  public long traceIdLow() {
+    return traceId.getLeastSignificantBits();
+  }
+
+  @Override
+  public double samplingProbability() {
+    return samplingProbability;
   }
 
   LocalDate day() {

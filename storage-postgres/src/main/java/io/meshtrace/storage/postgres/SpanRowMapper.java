@@ -3,6 +3,7 @@ package io.meshtrace.storage.postgres;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.meshtrace.ingest.SpanRejection;
+import io.meshtrace.metrics.SamplingProbability;
 import io.meshtrace.model.SpanIds;
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.InvalidSpanException;
@@ -14,7 +15,6 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.proto.trace.v1.Status;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -39,13 +39,20 @@ final class SpanRowMapper {
   private final StorableSpanChecker checker;
 
   private final AttributeSplitter splitter;
+  private final boolean samplingProbabilities;
   private final java.util.Set<String> indexedTagKeys;
   /** As spans carry their keys: comparing bytes spares decoding every key to a String. */
   private final java.util.Set<ByteString> indexedTagKeyBytes;
 
+  /**
+   * @param samplingProbabilities whether rows carry their spans' sampling probabilities (for
+   *     RED metrics)
+   */
   SpanRowMapper(Clock clock, Duration retention, Duration maxFutureSkew,
-      AttributeSplitter splitter, java.util.Set<String> indexedTagKeys) {
+      AttributeSplitter splitter, java.util.Set<String> indexedTagKeys,
+      boolean samplingProbabilities) {
     this.splitter = splitter;
+    this.samplingProbabilities = samplingProbabilities;
     this.indexedTagKeys = indexedTagKeys;
     this.indexedTagKeyBytes = indexedTagKeys.stream().map(ByteString::copyFromUtf8)
         .collect(java.util.stream.Collectors.toUnmodifiableSet());
@@ -88,7 +95,8 @@ final class SpanRowMapper {
         : sharedSets.serialized(attributes, split.shared());
     return new SpanRow(StoredSpanCodec.startMicros(span), StoredSpanCodec.durationMicros(span),
         TraceId.fromBytes(span.getTraceId()).toUuid(), SpanIds.fromBytes(span.getSpanId()),
-        parentId(span), span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR,
+        parentId(span), span.getStatus().getCodeValue(),
+        samplingProbabilities ? SamplingProbability.of(span) : SamplingProbability.UNKNOWN,
         source, cleanName(span.getName()), (short) span.getKindValue(), attributeSet,
         split.newlyVolatile(), span, split.sharedCount() == 0 ? null : split.shared(),
         split.sharedCount(), peerService(attributes), zipkinShared(attributes),
