@@ -120,6 +120,11 @@ public final class JaegerMetricsApi {
             + "calls/sec, " + grouped);
       }
     }
+    // Every series has the same points: their times are formatted once.
+    String[] timestamps = new String[points.size()];
+    for (int i = 0; i < timestamps.length; i++) {
+      timestamps[i] = RFC_3339.format(points.get(i));
+    }
     json.writeArrayFieldStart("metrics");
     for (SpanMetricsSeries one : series) {
       json.writeStartObject();
@@ -130,7 +135,8 @@ public final class JaegerMetricsApi {
       }
       json.writeEndArray();
       json.writeArrayFieldStart("metricPoints");
-      for (Instant point : points) {
+      for (int i = 0; i < timestamps.length; i++) {
+        Instant point = points.get(i);
         RedMetrics window = window(one.points(), point.minus(query.ratePer()), point);
         double value = value(kind, query, window);
         if (Double.isNaN(value)) {
@@ -140,7 +146,7 @@ public final class JaegerMetricsApi {
         json.writeObjectFieldStart("gaugeValue");
         json.writeNumberField("doubleValue", value);
         json.writeEndObject();
-        json.writeStringField("timestamp", RFC_3339.format(point));
+        json.writeStringField("timestamp", timestamps[i]);
         json.writeEndObject();
       }
       json.writeEndArray();
