@@ -14,7 +14,10 @@
 //     "errorBudget": 0.001 (1 - target),
 //     "errorBudgetRemaining": 0.4 (share of the budget left, below 0 when overspent, null
 //                                  without calls),
-//     "burnRates": {"1h": 2.5, "6h": 1.1} (null without calls),
+//     "burnRates": {"5m": 2.5, "30m": 2, "1h": 2.5, "2h": 2, "6h": 1.1, "1d": 1, "3d": 0.9}
+//                  (each null without calls),
+//     "alerts": [{"severity": "critical" | "warning", "longWindow": "1h", "shortWindow": "5m",
+//                 "factor": 14.4, "firing": false}, ...] (the SRE workbook's four),
 //     "status": "ok" | "exhausted" | "no_data"}]}
 // A server without SLOs answers 404: the page then shows no SLO box and no error.
 import {ApiError, api, describeError} from './api.js';
@@ -49,6 +52,8 @@ function normalize(entry) {
     budgetLeft: entry.errorBudgetRemaining ?? null,
     burn1h: entry.burnRates?.['1h'] ?? null,
     burn6h: entry.burnRates?.['6h'] ?? null,
+    burn3d: entry.burnRates?.['3d'] ?? null,
+    firing: (entry.alerts || []).filter(a => a.firing),
     status: entry.status ?? 'no_data',
     partial: entry.window?.coveredByRetention === false,
   };
@@ -69,7 +74,8 @@ export function sloBox(objectives, service) {
     el('h3', {}, 'Service level objectives'),
     el('table', {class: 'slo-table'},
       el('thead', {}, el('tr', {}, ['Objective', 'Indicator', 'Target', 'Attainment',
-        'Error budget left', 'Burn rate 1h / 6h', 'Status'].map(h => el('th', {}, h)))),
+        'Error budget left', 'Burn rate 1h / 6h / 3d', 'Alerts firing', 'Status']
+        .map(h => el('th', {}, h)))),
       el('tbody', {}, objectives.map(o => el('tr', {class: `slo-${o.status}`,
         dataset: {objective: o.name}},
       el('td', {title: o.description || null}, o.name,
@@ -80,10 +86,21 @@ export function sloBox(objectives, service) {
       el('td', {}, percent(o.attainment), o.partial
         ? el('div', {class: 'muted'}, 'since the oldest data kept') : null),
       el('td', {}, budget(o.budgetLeft)),
-      el('td', {}, [o.burn1h, o.burn6h].map(b => (b === null ? '—'
+      el('td', {}, [o.burn1h, o.burn6h, o.burn3d].map(b => (b === null ? '—'
         : `${Number(b.toPrecision(3))}×`)).join(' / ')),
+      el('td', {class: o.firing.length ? 'slo-firing' : null}, o.firing.length
+        ? o.firing.map(alertText).join(', ') : 'none'),
       el('td', {}, el('span', {class: `slo-status slo-status-${o.status}`},
         STATUS[o.status] || o.status)))))));
+}
+
+/**
+ * A firing alert as the rendered PrometheusRule names it: a page (critical) or a ticket
+ * (warning), its windows and the burn rate it fires above.
+ */
+export function alertText(alert) {
+  return `${alert.severity === 'critical' ? 'page' : 'ticket'} ${alert.longWindow}/`
+    + `${alert.shortWindow} > ${alert.factor}×`;
 }
 
 /** The budget left as a bar and a number; an overspent budget is an empty red bar. */

@@ -18,6 +18,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -171,6 +172,22 @@ class SloEndToEndTest {
         within(1e-9));
     assertThat(availability.getJsonObject("burnRates").getDouble("6h")).isCloseTo(5.0,
         within(1e-9));
+    // The spans are a minute old: every window of the workbook's alerts has them all.
+    assertThat(availability.getJsonObject("burnRates").fieldNames())
+        .containsExactly("5m", "30m", "1h", "2h", "6h", "1d", "3d");
+    availability.getJsonObject("burnRates").forEach(rate -> assertThat((Double) rate.getValue())
+        .as(rate.getKey()).isCloseTo(5.0, within(1e-9)));
+    // Burning at 5x a 30-day budget: the tickets (3x over 1d/2h, 1x over 3d/6h) fire, the
+    // pages (14.4x, 6x) do not.
+    assertThat(availability.getJsonArray("alerts")).isEqualTo(new JsonArray("""
+        [{"severity": "critical", "longWindow": "1h", "shortWindow": "5m", "factor": 14.4,
+          "firing": false},
+         {"severity": "critical", "longWindow": "6h", "shortWindow": "30m", "factor": 6.0,
+          "firing": false},
+         {"severity": "warning", "longWindow": "1d", "shortWindow": "2h", "factor": 3.0,
+          "firing": true},
+         {"severity": "warning", "longWindow": "3d", "shortWindow": "6h", "factor": 1.0,
+          "firing": true}]"""));
     assertThat(availability.getString("status")).isEqualTo("exhausted");
     // The default retention (7 days) keeps less than the 30-day window.
     assertThat(availability.getJsonObject("window").getBoolean("coveredByRetention")).isFalse();
@@ -182,6 +199,12 @@ class SloEndToEndTest {
     assertThat(latency.getDouble("errorBudgetRemaining")).isCloseTo(0.5, within(1e-9));
     assertThat(latency.getJsonObject("burnRates").getDouble("1h")).isCloseTo(0.5,
         within(1e-9));
+    assertThat(latency.getJsonObject("burnRates").getDouble("3d")).isCloseTo(0.5,
+        within(1e-9));
+    // A 7-day window scales the factors (3.36x, 1.4x, 0.7x, 0.2333x): 0.5x fires the last.
+    assertThat(latency.getJsonArray("alerts").stream().map(alert -> (JsonObject) alert)
+        .map(alert -> alert.getDouble("factor") + (alert.getBoolean("firing") ? " firing" : "")))
+        .containsExactly("3.36", "1.4", "0.7", "0.2333 firing");
     assertThat(latency.getString("status")).isEqualTo("ok");
     assertThat(latency.getJsonObject("window").getBoolean("coveredByRetention")).isTrue();
     assertThat(latency.getJsonObject("objective")).isEqualTo(new JsonObject("""

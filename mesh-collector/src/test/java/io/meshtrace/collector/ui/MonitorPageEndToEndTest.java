@@ -560,7 +560,16 @@ class MonitorPageEndToEndTest {
       assertThat(cells.get(1)).isEqualTo("availability");
       assertThat(cells.get(2)).isEqualTo("50 % over 30d");
       assertThat(cells.get(3)).startsWith(shown);
-      assertThat(cells.get(6)).isEqualTo(objective.getString("status").equals("ok") ? "OK"
+      // The alerts firing, as slo.js names them, from what the API says.
+      String firing = objective.getJsonArray("alerts").stream().map(a -> (JsonObject) a)
+          .filter(a -> a.getBoolean("firing"))
+          .map(a -> (a.getString("severity").equals("critical") ? "page " : "ticket ")
+              + a.getString("longWindow") + "/" + a.getString("shortWindow") + " > "
+              + new java.math.BigDecimal(a.getDouble("factor").toString()).stripTrailingZeros()
+                  .toPlainString() + "×")
+          .collect(java.util.stream.Collectors.joining(", "));
+      assertThat(cells.get(6)).isEqualTo(firing.isEmpty() ? "none" : firing);
+      assertThat(cells.get(7)).isEqualTo(objective.getString("status").equals("ok") ? "OK"
           : "Budget exhausted");
       assertThat(browser.driver.findElements(By.cssSelector(".message-error, .message-warning")))
           .isEmpty();

@@ -2,6 +2,7 @@ package io.meshtrace.controlplane.slo.attainment;
 
 import io.meshtrace.controlplane.slo.Objective;
 import io.meshtrace.controlplane.slo.ServedObjective;
+import io.meshtrace.controlplane.slo.alerts.BurnRateAlert;
 import io.meshtrace.metrics.SpanMetricsQuery;
 import io.meshtrace.metrics.SpanMetricsSeries;
 import io.meshtrace.metrics.SpanMetricsStore;
@@ -21,15 +22,18 @@ import java.util.function.Supplier;
 
 /**
  * Computes objectives' attainment from the RED metrics in storage: each window in hour steps
- * (hourly rollups, and the minutes of hours not rolled up yet), the 1h and 6h burn-rate windows
- * in minute steps. Objectives that share a span kind (and window) are read together, one query
+ * (hourly rollups, and the minutes of hours not rolled up yet), the burn-rate windows of the
+ * workbook's alerts ({@link BurnRateAlert#WINDOWS}) up to 6 hours in minute steps, the longer
+ * ones (1 and 3 days) in the hour steps read for the window. Objectives that share a span kind (and window) are read together, one query
  * for all their services, so a page of objectives costs a few queries rather than a few per
  * objective. The minutes still being counted at ingest (the current one, and the one before
  * while late spans may come) are not in storage yet, so the windows end a minute or two ago.
  */
 public final class AttainmentReader {
-  static final Duration BURN_LONG = Duration.ofHours(6);
-  static final Duration BURN_SHORT = Duration.ofHours(1);
+  /** Burn-rate windows up to this long are read in minute steps. */
+  static final Duration MINUTE_STEPS_UP_TO = Duration.ofHours(6);
+  private static final Duration LONGEST_BURN = BurnRateAlert.WINDOWS.get(
+      BurnRateAlert.WINDOWS.size() - 1);
 
   private final SpanMetricsStore store;
   private final Clock clock;
@@ -61,17 +65,17 @@ public final class AttainmentReader {
       byKind.computeIfAbsent(objective.spanKind(), k -> new ArrayList<>()).add(objective);
     }
     Map<WindowKey, Future<List<SpanMetricsSeries>>> windows = new LinkedHashMap<>();
+    // The hours read for a window cover the longest burn-rate window too.
     byWindow.forEach((key, group) -> windows.put(key, store.read(new SpanMetricsQuery(tenant,
-        services(group), Set.of(key.spanKind()), true, now.minus(key.window()), now,
-        Duration.ofHours(1)))));
+        services(group), Set.of(key.spanKind()), true,
+        now.minus(longer(key.window(), LONGEST_BURN)), now, Duration.ofHours(1)))));
     Map<Integer, Future<List<SpanMetricsSeries>>> burns = new LinkedHashMap<>();
     byKind.forEach((kind, group) -> burns.put(kind, store.read(new SpanMetricsQuery(tenant,
-        services(group), Set.of(kind), true, now.minus(BURN_LONG), now,
+        services(group), Set.of(kind), true, now.minus(MINUTE_STEPS_UP_TO), now,
         SpanMetricsStore.MIN_STEP))));
     List<Future<?>> all = new ArrayList<>(windows.values());
     all.addAll(burns.values());
     Instant kept = keptSince.get();
-    Instant lastHour = now.minus(BURN_SHORT).truncatedTo(ChronoUnit.MINUTES);
     return Future.all(all).map(done -> {
       List<Attainment> attainments = new ArrayList<>();
       for (ServedObjective served : objectives) {
@@ -80,13 +84,23 @@ public final class AttainmentReader {
             objective.window())).result();
         List<SpanMetricsSeries> burn = burns.get(objective.spanKind()).result();
         Instant from = now.minus(objective.window()).truncatedTo(ChronoUnit.HOURS);
+        Map<Duration, CallCounts> burnWindows = new LinkedHashMap<>();
+        for (Duration burnWindow : BurnRateAlert.WINDOWS) {
+          boolean minutes = burnWindow.compareTo(MINUTE_STEPS_UP_TO) <= 0;
+          Instant since = now.minus(burnWindow)
+              .truncatedTo(minutes ? ChronoUnit.MINUTES : ChronoUnit.HOURS);
+          burnWindows.put(burnWindow, CallCounts.of(objective, minutes ? burn : window, since,
+              sampled));
+        }
         attainments.add(new Attainment(served, from, now, !from.isBefore(kept), sampled,
-            CallCounts.of(objective, window, Instant.MIN, sampled),
-            CallCounts.of(objective, burn, lastHour, sampled),
-            CallCounts.of(objective, burn, Instant.MIN, sampled)));
+            CallCounts.of(objective, window, from, sampled), burnWindows));
       }
       return attainments;
     });
+  }
+
+  private static Duration longer(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   private static List<String> services(List<Objective> objectives) {

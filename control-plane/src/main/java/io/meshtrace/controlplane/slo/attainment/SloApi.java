@@ -1,8 +1,10 @@
 package io.meshtrace.controlplane.slo.attainment;
 
 import io.meshtrace.controlplane.slo.ObjectiveJson;
+import io.meshtrace.controlplane.slo.PrometheusDuration;
 import io.meshtrace.controlplane.slo.ServedObjective;
 import io.meshtrace.controlplane.slo.ServedObjectives;
+import io.meshtrace.controlplane.slo.alerts.BurnRateAlert;
 import io.meshtrace.tenant.RequestTenant;
 import io.meshtrace.tenant.Tenant;
 import io.vertx.core.json.JsonArray;
@@ -15,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/slo}: every objective the request's tenant may see, with its attainment over
- * its window, error budget, budget left and burn rates over 1h and 6h, computed from the RED
- * metrics in storage (the JSON is in control-plane/README.md). {@code sampled=true} counts the
+ * its window, error budget, budget left, burn rates over the windows of the SRE workbook's
+ * alerts (5m to 3d) and which of those alerts fire now, computed from the RED metrics in storage (the JSON is in control-plane/README.md). {@code sampled=true} counts the
  * spans as stored instead of the traffic they stand for.
  *
  * <p>Per tenant, as the other query APIs: an objective that names a tenant is seen by that
@@ -85,10 +87,30 @@ public final class SloApi {
         .put("attainment", attainment.attainment())
         .put("errorBudget", attainment.errorBudget())
         .put("errorBudgetRemaining", attainment.errorBudgetRemaining())
-        .put("burnRates", new JsonObject()
-            .put("1h", attainment.burnRate(attainment.lastHour()))
-            .put("6h", attainment.burnRate(attainment.lastSixHours())))
+        .put("burnRates", burnRates(attainment))
+        .put("alerts", alerts(attainment))
         .put("status", attainment.status());
+  }
+
+  private static JsonObject burnRates(Attainment attainment) {
+    JsonObject rates = new JsonObject();
+    attainment.burnWindows().keySet().forEach(window -> rates.put(
+        PrometheusDuration.format(window), attainment.burnRate(window)));
+    return rates;
+  }
+
+  private static JsonArray alerts(Attainment attainment) {
+    JsonArray alerts = new JsonArray();
+    for (Attainment.AlertState state : attainment.alerts()) {
+      BurnRateAlert alert = state.alert();
+      alerts.add(new JsonObject()
+          .put("severity", alert.severity())
+          .put("longWindow", PrometheusDuration.format(alert.longWindow()))
+          .put("shortWindow", PrometheusDuration.format(alert.shortWindow()))
+          .put("factor", state.factor())
+          .put("firing", state.firing()));
+    }
+    return alerts;
   }
 
   private static void error(RoutingContext ctx, int status, String problem) {
