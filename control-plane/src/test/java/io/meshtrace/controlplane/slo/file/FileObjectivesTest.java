@@ -103,6 +103,9 @@ class FileObjectivesTest {
     replace(file, AT_999);
     awaitTrue(() -> !source.status().degraded());
     assertThat(target(source.current())).isEqualTo("99.9");
+    // The status is set before the observer hears of the load (both on the reading thread).
+    awaitTrue(() -> observer.loaded.get() == 3);
+    Thread.sleep(300);
     assertThat(observer.loaded.get()).isEqualTo(3);
   }
 
