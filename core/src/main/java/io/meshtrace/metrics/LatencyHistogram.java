@@ -234,69 +234,111 @@ public final class LatencyHistogram {
 
   /** @throws IllegalArgumentException when the bytes are not a histogram's encoding */
   public static LatencyHistogram decode(byte[] bytes) {
-    int[] at = {0};
-    int[] indexes;
-    long[] bucketCounts;
-    double[] bucketWeights;
+    // Read twice: once to check the bytes and find the buckets' range, once into arrays made
+    // at their size (a week of hours is thousands of histograms: no arrays in between).
+    Cursor in = new Cursor(bytes);
+    int firstIndex = 0;
+    int lastIndex = 0;
+    long buckets;
     boolean weighted;
     try {
-      weighted = (bytes[at[0]++] & HAS_WEIGHTS) != 0;
-      long buckets = readVarint(bytes, at);
+      weighted = (bytes[in.at++] & HAS_WEIGHTS) != 0;
+      buckets = in.varint();
       // Every bucket takes two bytes at least: more than that is no histogram.
       if (buckets < 0 || buckets > bytes.length / 2) {
         throw new IllegalArgumentException("a latency histogram cut short");
       }
-      indexes = new int[(int) buckets];
-      bucketCounts = new long[(int) buckets];
-      bucketWeights = new double[(int) buckets];
       int index = 0;
       for (int b = 0; b < buckets; b++) {
-        index += (int) readVarint(bytes, at);
-        long count = readVarint(bytes, at);
-        double weight = count;
+        index += (int) in.varint();
+        long count = in.varint();
         if (weighted) {
-          int bits = (bytes[at[0]] & 0xff) << 24 | (bytes[at[0] + 1] & 0xff) << 16
-              | (bytes[at[0] + 2] & 0xff) << 8 | (bytes[at[0] + 3] & 0xff);
-          at[0] += 4;
-          weight = Float.intBitsToFloat(bits);
+          if (in.at + 4 > bytes.length) {
+            throw new IllegalArgumentException("a latency histogram cut short");
+          }
+          in.at += 4;
         }
         if (index > MAX_INDEX || index < 0 || count < 0) {
           throw new IllegalArgumentException("bucket " + index + " is out of range");
         }
-        indexes[b] = index;
-        bucketCounts[b] = count;
-        bucketWeights[b] = weight;
+        if (b == 0) {
+          firstIndex = index;
+        }
+        lastIndex = index;
       }
     } catch (ArrayIndexOutOfBoundsException e) {
       throw new IllegalArgumentException("a latency histogram cut short", e);
     }
-    if (at[0] != bytes.length) {
+    if (in.at != bytes.length) {
       throw new IllegalArgumentException("bytes after a latency histogram");
     }
-    // The buckets come in order: the arrays are made once, at their size (bucket by bucket,
-    // an hour's histogram of a hundred buckets would be copied a hundred times).
     LatencyHistogram histogram = new LatencyHistogram();
-    int n = indexes.length;
-    if (n == 0) {
+    if (buckets == 0) {
       return histogram;
     }
-    histogram.offset = indexes[0];
-    histogram.counts = new long[indexes[n - 1] - indexes[0] + 1];
+    long[] counts = new long[lastIndex - firstIndex + 1];
+    double[] bucketWeights = weighted ? new double[counts.length] : null;
     boolean ones = true;
-    for (int b = 0; b < n; b++) {
-      histogram.counts[indexes[b] - histogram.offset] += bucketCounts[b];
-      histogram.total += bucketCounts[b];
-      histogram.weightedTotal += bucketWeights[b];
-      ones &= bucketWeights[b] == bucketCounts[b];
-    }
-    if (weighted && !ones) {
-      histogram.weights = new double[histogram.counts.length];
-      for (int b = 0; b < n; b++) {
-        histogram.weights[indexes[b] - histogram.offset] += bucketWeights[b];
+    long total = 0;
+    double weightedTotal = 0;
+    in.at = 1;
+    in.varint();
+    int index = 0;
+    for (int b = 0; b < buckets; b++) {
+      index += (int) in.varint();
+      long count = in.varint();
+      int slot = index - firstIndex;
+      counts[slot] += count;
+      total += count;
+      if (weighted) {
+        int at = in.at;
+        int bits = (bytes[at] & 0xff) << 24 | (bytes[at + 1] & 0xff) << 16
+            | (bytes[at + 2] & 0xff) << 8 | (bytes[at + 3] & 0xff);
+        in.at = at + 4;
+        double weight = Float.intBitsToFloat(bits);
+        bucketWeights[slot] += weight;
+        weightedTotal += weight;
+        ones &= weight == count;
+      } else {
+        weightedTotal += count;
       }
+    }
+    histogram.offset = firstIndex;
+    histogram.counts = counts;
+    histogram.total = total;
+    histogram.weightedTotal = weightedTotal;
+    if (weighted && !ones) {
+      histogram.weights = bucketWeights;
     }
     return histogram;
   }
+
+  /** Where {@link #decode} is in its bytes. */
+  private static final class Cursor {
+    final byte[] bytes;
+    int at;
+
+    Cursor(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    long varint() {
+      byte b = bytes[at++];
+      if (b >= 0) { // most counts and every index step: one byte
+        return b;
+      }
+      long value = b & 0x7f;
+      for (int shift = 7; shift < 64; shift += 7) {
+        b = bytes[at++];
+        value |= (long) (b & 0x7f) << shift;
+        if (b >= 0) {
+          return value;
+        }
+      }
+      throw new IllegalArgumentException("a varint longer than 10 bytes");
+    }
+  }
+
 
   private static void varint(ByteArrayOutputStream out, long value) {
     while ((value & ~0x7fL) != 0) {
@@ -306,17 +348,6 @@ public final class LatencyHistogram {
     out.write((int) value);
   }
 
-  private static long readVarint(byte[] bytes, int[] at) {
-    long value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      byte b = bytes[at[0]++];
-      value |= (long) (b & 0x7f) << shift;
-      if (b >= 0) {
-        return value;
-      }
-    }
-    throw new IllegalArgumentException("a varint longer than 10 bytes");
-  }
 
   @Override
   public boolean equals(Object o) {

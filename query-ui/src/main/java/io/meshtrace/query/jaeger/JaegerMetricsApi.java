@@ -135,9 +135,11 @@ public final class JaegerMetricsApi {
       }
       json.writeEndArray();
       json.writeArrayFieldStart("metricPoints");
+      Windows windows = new Windows(one.points());
+      long ratePer = query.ratePer().toMillis();
       for (int i = 0; i < timestamps.length; i++) {
-        Instant point = points.get(i);
-        RedMetrics window = window(one.points(), point.minus(query.ratePer()), point);
+        long point = points.get(i).toEpochMilli();
+        RedMetrics window = windows.next(point - ratePer, point);
         double value = value(kind, query, window);
         if (Double.isNaN(value)) {
           continue;
@@ -163,18 +165,49 @@ public final class JaegerMetricsApi {
     json.writeEndObject();
   }
 
-  /** The steps in [from, to), added up; a window of one step is that step (read only). */
-  private static RedMetrics window(SortedMap<Instant, RedMetrics> steps, Instant from,
-      Instant to) {
-    SortedMap<Instant, RedMetrics> inside = steps.subMap(from, to);
-    if (inside.size() == 1) {
-      return inside.get(inside.firstKey());
+  /**
+   * A series' steps, windowed point after point: the points come in order, so each window's
+   * steps are found by moving two cursors along the steps, not by a search per point.
+   */
+  private static final class Windows {
+    private final long[] times;
+    private final RedMetrics[] steps;
+    private int first;
+    private int end;
+
+    Windows(SortedMap<Instant, RedMetrics> points) {
+      times = new long[points.size()];
+      steps = new RedMetrics[points.size()];
+      int i = 0;
+      for (var step : points.entrySet()) {
+        times[i] = step.getKey().toEpochMilli();
+        steps[i++] = step.getValue();
+      }
     }
-    RedMetrics sum = new RedMetrics();
-    for (RedMetrics step : inside.values()) {
-      sum.merge(step);
+
+    /**
+     * The steps in [from, to), added up; a window of one step is that step (read only). Each
+     * call's window starts and ends at or after the last one's.
+     */
+    RedMetrics next(long from, long to) {
+      while (first < times.length && times[first] < from) {
+        first++;
+      }
+      if (end < first) {
+        end = first;
+      }
+      while (end < times.length && times[end] < to) {
+        end++;
+      }
+      if (end - first == 1) {
+        return steps[first];
+      }
+      RedMetrics sum = new RedMetrics();
+      for (int i = first; i < end; i++) {
+        sum.merge(steps[i]);
+      }
+      return sum;
     }
-    return sum;
   }
 
   /** NaN where the window has nothing to say. */
