@@ -27,7 +27,15 @@ public final class LatencyHistogram {
   static final int MAX_INDEX =
       (int) Math.ceil(Math.log(3_600_000_000d) / Math.log(2) * BUCKETS_PER_DOUBLING) - 1;
 
+  /** Flags: each bucket's count is followed by its weight (a float). */
   private static final byte HAS_WEIGHTS = 1;
+  /**
+   * Flags: every bucket's weight is its count times one factor, a float right after the flags
+   * (a series whose spans all had the same sampling probability: a quarter of the bytes).
+   */
+  private static final byte UNIFORM_WEIGHT = 2;
+  /** How far a bucket's weight may be from its count times the factor and still be uniform. */
+  private static final double UNIFORM_TOLERANCE = 1e-9;
 
   private int offset;
   private long[] counts = new long[0];
@@ -207,7 +215,16 @@ public final class LatencyHistogram {
    */
   public byte[] encode() {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8 + counts.length * 3);
-    out.write(weights == null ? 0 : HAS_WEIGHTS);
+    double factor = uniformWeight();
+    boolean perBucket = weights != null && Double.isNaN(factor);
+    if (perBucket) {
+      out.write(HAS_WEIGHTS);
+    } else if (weights != null && factor != 1) {
+      out.write(UNIFORM_WEIGHT);
+      float32(out, (float) factor);
+    } else {
+      out.write(0);
+    }
     int buckets = 0;
     for (long count : counts) {
       buckets += count != 0 ? 1 : 0;
@@ -221,15 +238,34 @@ public final class LatencyHistogram {
       varint(out, offset + i - previous);
       previous = offset + i;
       varint(out, counts[i]);
-      if (weights != null) {
-        int bits = Float.floatToIntBits((float) weights[i]);
-        out.write(bits >>> 24);
-        out.write(bits >>> 16);
-        out.write(bits >>> 8);
-        out.write(bits);
+      if (perBucket) {
+        float32(out, (float) weights[i]);
       }
     }
     return out.toByteArray();
+  }
+
+  /** The factor every bucket's weight is its count times, 1 without weights, NaN if none. */
+  private double uniformWeight() {
+    if (weights == null || total == 0) {
+      return 1;
+    }
+    double factor = weightedTotal / total;
+    for (int i = 0; i < counts.length; i++) {
+      if (Math.abs(weights[i] - counts[i] * factor) > UNIFORM_TOLERANCE * Math.max(1,
+          weights[i])) {
+        return Double.NaN;
+      }
+    }
+    return factor;
+  }
+
+  private static void float32(ByteArrayOutputStream out, float value) {
+    int bits = Float.floatToIntBits(value);
+    out.write(bits >>> 24);
+    out.write(bits >>> 16);
+    out.write(bits >>> 8);
+    out.write(bits);
   }
 
   /** @throws IllegalArgumentException when the bytes are not a histogram's encoding */
@@ -241,8 +277,18 @@ public final class LatencyHistogram {
     int lastIndex = 0;
     long buckets;
     boolean weighted;
+    double factor = 1;
+    int bucketsAt;
     try {
-      weighted = (bytes[in.at++] & HAS_WEIGHTS) != 0;
+      byte flags = bytes[in.at++];
+      weighted = (flags & HAS_WEIGHTS) != 0;
+      if ((flags & UNIFORM_WEIGHT) != 0) {
+        factor = Float.intBitsToFloat(in.int32());
+        if (weighted || !(factor > 0) || Double.isInfinite(factor)) {
+          throw new IllegalArgumentException("a latency histogram with a bad weight");
+        }
+      }
+      bucketsAt = in.at;
       buckets = in.varint();
       // Every bucket takes two bytes at least: more than that is no histogram.
       if (buckets < 0 || buckets > bytes.length / 2) {
@@ -277,11 +323,12 @@ public final class LatencyHistogram {
       return histogram;
     }
     long[] counts = new long[lastIndex - firstIndex + 1];
-    double[] bucketWeights = weighted ? new double[counts.length] : null;
-    boolean ones = true;
+    boolean uniform = factor != 1;
+    double[] bucketWeights = weighted || uniform ? new double[counts.length] : null;
+    boolean ones = !uniform;
     long total = 0;
     double weightedTotal = 0;
-    in.at = 1;
+    in.at = bucketsAt;
     in.varint();
     int index = 0;
     for (int b = 0; b < buckets; b++) {
@@ -291,14 +338,14 @@ public final class LatencyHistogram {
       counts[slot] += count;
       total += count;
       if (weighted) {
-        int at = in.at;
-        int bits = (bytes[at] & 0xff) << 24 | (bytes[at + 1] & 0xff) << 16
-            | (bytes[at + 2] & 0xff) << 8 | (bytes[at + 3] & 0xff);
-        in.at = at + 4;
-        double weight = Float.intBitsToFloat(bits);
+        double weight = Float.intBitsToFloat(in.int32());
         bucketWeights[slot] += weight;
         weightedTotal += weight;
         ones &= weight == count;
+      } else if (uniform) {
+        double weight = count * factor;
+        bucketWeights[slot] += weight;
+        weightedTotal += weight;
       } else {
         weightedTotal += count;
       }
@@ -307,7 +354,7 @@ public final class LatencyHistogram {
     histogram.counts = counts;
     histogram.total = total;
     histogram.weightedTotal = weightedTotal;
-    if (weighted && !ones) {
+    if (bucketWeights != null && !ones) {
       histogram.weights = bucketWeights;
     }
     return histogram;
@@ -320,6 +367,13 @@ public final class LatencyHistogram {
 
     Cursor(byte[] bytes) {
       this.bytes = bytes;
+    }
+
+    int int32() {
+      int value = (bytes[at] & 0xff) << 24 | (bytes[at + 1] & 0xff) << 16
+          | (bytes[at + 2] & 0xff) << 8 | (bytes[at + 3] & 0xff);
+      at += 4;
+      return value;
     }
 
     long varint() {

@@ -134,6 +134,44 @@ class LatencyHistogramTest {
   }
 
   @Test
+  void oneSamplingProbabilityIsStoredOnceNotPerBucket() {
+    LatencyHistogram unweighted = new LatencyHistogram();
+    LatencyHistogram atTenPercent = new LatencyHistogram();
+    LatencyHistogram mixed = new LatencyHistogram();
+    for (double d : durations(12, 500)) {
+      unweighted.record(d, 1);
+      atTenPercent.record(d, 10);
+      mixed.record(d, d < 5_000 ? 10 : 4);
+    }
+    byte[] uniform = atTenPercent.encode();
+    // The unweighted bytes and one float: the weights are the counts times 10.
+    assertThat(uniform).hasSize(unweighted.encode().length + 4);
+    LatencyHistogram decoded = LatencyHistogram.decode(uniform);
+    assertThat(decoded).isEqualTo(atTenPercent);
+    assertThat(decoded.weightedCount()).isCloseTo(5_000, within(1e-6));
+    assertThat(decoded.quantile(0.9, true)).isEqualTo(atTenPercent.quantile(0.9, true));
+    assertThat(decoded.countAtOrBelow(5_000, true))
+        .isCloseTo(atTenPercent.countAtOrBelow(5_000, true), within(1e-6));
+    // Weights that are no one factor of the counts keep a float per bucket, as before.
+    byte[] perBucket = mixed.encode();
+    assertThat(perBucket[0]).isEqualTo((byte) 1);
+    assertThat(LatencyHistogram.decode(perBucket)).isEqualTo(mixed);
+    assertThat(LatencyHistogram.decode(perBucket).weightedCount())
+        .isCloseTo(mixed.weightedCount(), within(1e-3));
+    // Merged, a uniform histogram is exact again: minutes of one probability make an hour.
+    LatencyHistogram hour = LatencyHistogram.decode(uniform);
+    hour.merge(LatencyHistogram.decode(uniform));
+    assertThat(hour.encode()).hasSize(uniform.length);
+    assertThat(hour.weightedCount()).isCloseTo(10_000, within(1e-6));
+    // A bad factor is refused.
+    byte[] broken = uniform.clone();
+    broken[1] = (byte) 0xff; // a NaN's exponent
+    broken[2] = (byte) 0xc0;
+    assertThatThrownBy(() -> LatencyHistogram.decode(broken))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void bytesThatAreNoHistogramAreRefused() {
     LatencyHistogram histogram = new LatencyHistogram();
     histogram.record(100, 1);
