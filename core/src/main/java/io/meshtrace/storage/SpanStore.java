@@ -37,6 +37,12 @@ public interface SpanStore {
   /** Calls between services whose hour bucket lies within {@code [start, end]}, summed. */
   Future<List<DependencyLink>> getDependencies(Instant start, Instant end);
 
+  /**
+   * The links of the hours wholly within {@code [start, end]} that are linked from whole traces
+   * and not written into since; see {@link DependencyLinkHours}.
+   */
+  Future<LinkedDependencies> getLinkedDependencies(Instant start, Instant end);
+
   /** Attribute keys seen on spans (shared attributes only: the varying ones are not worth it). */
   Future<List<String>> getTagKeys();
 

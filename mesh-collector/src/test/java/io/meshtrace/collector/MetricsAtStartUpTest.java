@@ -74,6 +74,9 @@ class MetricsAtStartUpTest {
     assertThat(metrics).contains("meshtrace_partition_analyses_total{outcome=\"ok\"} 0.0",
         "meshtrace_partition_analyses_total{outcome=\"failed\"} 0.0",
         "meshtrace_partition_analyse_seconds_total 0.0");
+    assertThat(metrics).contains("meshtrace_dependency_hours_linked_total{outcome=\"ok\"}",
+        "meshtrace_dependency_hours_linked_total{outcome=\"failed\"} 0.0",
+        "meshtrace_dependency_traces_linked_total 0.0");
     // How RED metrics are counted; the spanmetrics series themselves come with the spans.
     assertThat(metrics).contains("meshtrace_span_metrics_spans_total 0.0",
         "meshtrace_span_metrics_weighted_spans_total 0.0",

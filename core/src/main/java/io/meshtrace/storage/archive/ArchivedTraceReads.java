@@ -2,6 +2,7 @@ package io.meshtrace.storage.archive;
 
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.DependencyLink;
+import io.meshtrace.storage.LinkedDependencies;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.TraceQuery;
@@ -106,6 +107,11 @@ public final class ArchivedTraceReads implements SpanStore {
   @Override
   public Future<List<DependencyLink>> getDependencies(Instant start, Instant end) {
     return spans.getDependencies(start, end);
+  }
+
+  @Override
+  public Future<LinkedDependencies> getLinkedDependencies(Instant start, Instant end) {
+    return spans.getLinkedDependencies(start, end);
   }
 
   @Override

@@ -11,8 +11,12 @@ import java.util.List;
  *     default, as in Jaeger) disables shifting, leaving a warning on skewed spans
  * @param autocompleteKeys the tag keys Zipkin's autocomplete API offers, with their values
  *     (Zipkin's {@code AUTOCOMPLETE_KEYS}); none by default, as in Zipkin
+ * @param hourlyDependencyLinks whether closed hours' dependency links are linked once and
+ *     stored (on by default); off, every window is linked on read, as Zipkin's in-memory storage
+ *     does, and windows of more than 200,000 traces read the links counted at ingest
  */
-public record QueryConfig(Duration maxClockSkewAdjustment, List<String> autocompleteKeys) {
+public record QueryConfig(Duration maxClockSkewAdjustment, List<String> autocompleteKeys,
+    boolean hourlyDependencyLinks) {
 
   public static final Setting<Duration> MAX_CLOCK_SKEW_ADJUSTMENT = Setting.duration(
       "max-clock-skew-adjustment", "0s", "Largest shift the query APIs apply to a span whose "
@@ -24,8 +28,14 @@ public record QueryConfig(Duration maxClockSkewAdjustment, List<String> autocomp
           + "/api/v2/autocompleteKeys offers and whose stored values /api/v2/autocompleteValues "
           + "lists (Zipkin's AUTOCOMPLETE_KEYS); none by default, as in Zipkin.");
 
+  public static final Setting<Boolean> HOURLY_DEPENDENCY_LINKS = Setting.bool(
+      "hourly-dependency-links", true, "Link each closed hour's traces into dependency links "
+          + "once, 15 minutes after it closed, and read long windows from those hours (one "
+          + "replica links); false links every window on read, which for windows of more than "
+          + "200,000 traces means the approximate links counted at ingest.");
+
   public static final List<Setting<?>> SETTINGS = List.of(MAX_CLOCK_SKEW_ADJUSTMENT,
-      AUTOCOMPLETE_KEYS);
+      AUTOCOMPLETE_KEYS, HOURLY_DEPENDENCY_LINKS);
 
   public QueryConfig {
     if (maxClockSkewAdjustment.isNegative()) {
@@ -47,6 +57,7 @@ public record QueryConfig(Duration maxClockSkewAdjustment, List<String> autocomp
   }
 
   public static QueryConfig from(SettingValues values) {
-    return new QueryConfig(values.get(MAX_CLOCK_SKEW_ADJUSTMENT), values.get(AUTOCOMPLETE_KEYS));
+    return new QueryConfig(values.get(MAX_CLOCK_SKEW_ADJUSTMENT), values.get(AUTOCOMPLETE_KEYS),
+        values.get(HOURLY_DEPENDENCY_LINKS));
   }
 }

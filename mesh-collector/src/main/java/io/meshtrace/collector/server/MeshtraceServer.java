@@ -9,6 +9,7 @@ import io.meshtrace.collector.config.Mode;
 import io.meshtrace.collector.config.TcpListener;
 import io.meshtrace.collector.config.XdsConfig;
 import io.meshtrace.collector.metrics.AuthMetrics;
+import io.meshtrace.collector.metrics.DependencyLinkingMetrics;
 import io.meshtrace.collector.metrics.IngestMetrics;
 import io.meshtrace.collector.metrics.KafkaMetrics;
 import io.meshtrace.collector.metrics.Metrics;
@@ -35,6 +36,7 @@ import io.meshtrace.lifecycle.Listener;
 import io.meshtrace.lifecycle.PeriodicTask;
 import io.meshtrace.otlp.receiver.OtlpGrpcReceiver;
 import io.meshtrace.otlp.receiver.OtlpHttpReceiver;
+import io.meshtrace.query.dependencies.HourlyDependencyLinker;
 import io.meshtrace.storage.StorableSpanChecker;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.embedded.EmbeddedPostgres;
@@ -241,6 +243,13 @@ public final class MeshtraceServer {
           config.tenancy().enabled(), config.auth().enabled(), config.sampling().adminToken(),
           new SloMetrics(metrics));
       list.addAll(slo.components());
+      if (config.query().hourlyDependencyLinks()) {
+        HourlyDependencyLinker linker = new HourlyDependencyLinker(vertx,
+            store.dependencyLinkHours(), store.spanStores(), store.dependencyLinkingLeadership(),
+            store::keptSince, Clock.systemUTC());
+        DependencyLinkingMetrics.register(metrics, linker);
+        list.add(linker);
+      }
       list.add(listen(listeners.query(store.spanStores(), store.traceArchives(), store.spanMetrics(),
           sampling == null ? null : sampling.adminApi(), slo)));
     } else if (config.slo().file() != null) {

@@ -312,6 +312,21 @@ class MeshtraceCommandTest {
   }
 
   @Test
+  void hourlyDependencyLinksAreOnUnlessTurnedOff() {
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query"}, Map.of())
+        .query().hourlyDependencyLinks()).isTrue();
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"all-in-one",
+        "--hourly-dependency-links", "false"}, Map.of()).query().hourlyDependencyLinks())
+        .isFalse();
+    assertThat(MeshtraceCommand.parseConfig(new String[] {"query"},
+        Map.of("MESHTRACE_HOURLY_DEPENDENCY_LINKS", "false")).query().hourlyDependencyLinks())
+        .isFalse();
+    Result unparseable = run(Map.of(), "all-in-one", "--hourly-dependency-links", "sometimes");
+    assertThat(unparseable.exitCode).isEqualTo(2);
+    assertThat(unparseable.err).contains("hourly-dependency-links").contains("sometimes");
+  }
+
+  @Test
   void invalidAutocompleteKeysStopStartUpNamingThem() {
     Result twice = run(Map.of(), "all-in-one", "--autocomplete-keys", "env,env");
     assertThat(twice.exitCode).isEqualTo(2);

@@ -7,6 +7,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -58,6 +59,20 @@ final class TraceDependencyLinker {
       return c != 0 ? c : a.child().compareTo(b.child());
     });
     return links;
+  }
+
+  /** When the trace's first span starts (the hour it counts in once its hour is linked). */
+  static Instant firstStart(List<ResourceSpans> trace) {
+    long first = Long.MAX_VALUE;
+    for (ResourceSpans resourceSpans : trace) {
+      for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+        for (Span span : scopeSpans.getSpansList()) {
+          first = Math.min(first, span.getStartTimeUnixNano());
+        }
+      }
+    }
+    return first == Long.MAX_VALUE ? Instant.EPOCH
+        : Instant.ofEpochSecond(0, first);
   }
 
   /** The spelling storage holds for a lowercase name of a link (the first seen). */

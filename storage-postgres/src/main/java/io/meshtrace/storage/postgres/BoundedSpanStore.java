@@ -2,6 +2,7 @@ package io.meshtrace.storage.postgres;
 
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.DependencyLink;
+import io.meshtrace.storage.LinkedDependencies;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.StorageUnavailableException;
@@ -69,6 +70,11 @@ final class BoundedSpanStore implements SpanStore {
   @Override
   public Future<List<DependencyLink>> getDependencies(Instant start, Instant end) {
     return bounded(reads.getDependencies(start, end));
+  }
+
+  @Override
+  public Future<LinkedDependencies> getLinkedDependencies(Instant start, Instant end) {
+    return bounded(reads.getLinkedDependencies(start, end));
   }
 
   @Override

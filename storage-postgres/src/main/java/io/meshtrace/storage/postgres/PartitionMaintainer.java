@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * past retention whole, by {@code DETACH PARTITION ... CONCURRENTLY} (inserts into other days
  * go on meanwhile) and {@code DROP TABLE}, which frees their space at once where deleting rows
  * would leave it to vacuum. A detach an interrupted run left pending is finalized. The rows of
- * {@code trace_days} and {@code dependency_links} for those days go too.
+ * {@code trace_days}, {@code dependency_links} and the linked hours' links for those days go
+ * too.
  * Runs at start-up and on a timer; replicas take turns through an advisory lock.
  */
 final class PartitionMaintainer {
@@ -114,6 +115,11 @@ final class PartitionMaintainer {
           return chain.compose(v -> conn.preparedQuery("DELETE FROM trace_days WHERE day < $1")
                   .execute(Tuple.of(cutoff)))
               .compose(v -> conn.preparedQuery("DELETE FROM dependency_links WHERE hour < $1")
+                  .execute(Tuple.of(cutoff.atStartOfDay().atOffset(ZoneOffset.UTC))))
+              .compose(v -> conn.preparedQuery("DELETE FROM dependency_link_hours WHERE hour < $1")
+                  .execute(Tuple.of(cutoff.atStartOfDay().atOffset(ZoneOffset.UTC))))
+              .compose(v -> conn.preparedQuery(
+                      "DELETE FROM linked_dependency_links WHERE hour < $1")
                   .execute(Tuple.of(cutoff.atStartOfDay().atOffset(ZoneOffset.UTC))))
               .compose(v -> conn.preparedQuery(
                       "DELETE FROM root_span_throughput WHERE minute < $1")

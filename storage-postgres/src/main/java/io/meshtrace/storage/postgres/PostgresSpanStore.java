@@ -2,6 +2,7 @@ package io.meshtrace.storage.postgres;
 
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.DependencyLink;
+import io.meshtrace.storage.LinkedDependencies;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.TraceQuery;
@@ -145,6 +146,42 @@ final class PostgresSpanStore implements SpanStore {
           rows.forEach(row -> links.add(new DependencyLink(row.getString(0), row.getString(1),
               row.getLong(2), row.getLong(3))));
           return links;
+        })
+        .recover(ReadFailures::unavailable);
+  }
+
+  @Override
+  public Future<LinkedDependencies> getLinkedDependencies(Instant start, Instant end) {
+    // One statement, one snapshot: the hours and the sum of their links agree.
+    return pool.preparedQuery("""
+            WITH linked AS (
+              SELECT hour FROM dependency_link_hours
+              WHERE tenant = $3 AND hour >= $1
+                AND hour + interval '1 hour' <= $2::timestamptz + interval '1 microsecond'
+                AND linked_version = written_version),
+            sums AS (
+              SELECT l.parent, l.child, sum(l.call_count)::bigint AS calls,
+                     sum(l.error_count)::bigint AS errors
+              FROM linked_dependency_links l JOIN linked USING (hour)
+              WHERE l.tenant = $3
+              GROUP BY l.parent, l.child)
+            SELECT hour, NULL, NULL, NULL::bigint, NULL::bigint FROM linked
+            UNION ALL
+            SELECT NULL, parent, child, calls, errors FROM sums
+            ORDER BY 1, 2, 3""")
+        .execute(Tuple.of(start.atOffset(ZoneOffset.UTC), end.atOffset(ZoneOffset.UTC), tenant))
+        .map(rows -> {
+          List<Instant> hours = new ArrayList<>();
+          List<DependencyLink> links = new ArrayList<>();
+          for (Row row : rows) {
+            if (row.getValue(0) != null) {
+              hours.add(row.getOffsetDateTime(0).toInstant());
+            } else {
+              links.add(new DependencyLink(row.getString(1), row.getString(2), row.getLong(3),
+                  row.getLong(4)));
+            }
+          }
+          return new LinkedDependencies(hours, links);
         })
         .recover(ReadFailures::unavailable);
   }

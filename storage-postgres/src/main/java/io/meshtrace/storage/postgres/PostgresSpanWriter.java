@@ -1,6 +1,7 @@
 package io.meshtrace.storage.postgres;
 
 import io.meshtrace.storage.CallerContext;
+import io.meshtrace.storage.DependencyLinkHours;
 import io.meshtrace.storage.InvalidSpanException;
 import io.meshtrace.storage.PartialWrite;
 import io.meshtrace.storage.PositionedSpanSink;
@@ -16,6 +17,7 @@ import io.vertx.pgclient.PgConnection;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayDeque;
@@ -63,6 +65,11 @@ final class PostgresSpanWriter implements PositionedSpanSink {
         INSERT INTO trace_days (trace_id, day, tag_hash)
         SELECT * FROM unnest($9::uuid[], $10::date[], $11::bigint[])
         ON CONFLICT DO NOTHING),
+      late_hours AS (
+        INSERT INTO dependency_link_hours AS h (tenant, hour, written_version)
+        SELECT tenant, timestamptz 'epoch' + hour_number * interval '1 hour', 1
+        FROM unnest($17::text[], $18::bigint[]) AS t(tenant, hour_number)
+        ON CONFLICT (tenant, hour) DO UPDATE SET written_version = h.written_version + 1),
       moved AS (
         SELECT meshtrace_advance_positions($12, $13, $14::int[], $15::bigint[], $16::bigint[])
           AS ok)
@@ -120,6 +127,10 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   private final int maxConcurrency;
   private final int maxBatchSpans;
   private final Duration writeTimeout;
+  /** Tells which spans are written into an hour long closed (late: its links are relinked). */
+  private final Clock clock;
+  private static final long HOUR_MICROS = 3_600_000_000L;
+  private static final long LATE_WRITE_MICROS = DependencyLinkHours.LATE_WRITE.toNanos() / 1000;
   /** How long a cancelled statement may take to end before its writes are answered anyway. */
   private static final Duration CANCEL_GRACE = Duration.ofSeconds(2);
   private final ArrayDeque<PendingWrite> queue = new ArrayDeque<>();
@@ -136,8 +147,9 @@ final class PostgresSpanWriter implements PositionedSpanSink {
 
   PostgresSpanWriter(Vertx vertx, Pool pool, DictionaryWriter dictionaries,
       SearchIndexBookkeeping searchIndex, SpanPartitions partitions, SpanRowMapper mapper,
-      int maxConcurrency, int maxBatchSpans, Duration writeTimeout) {
+      int maxConcurrency, int maxBatchSpans, Duration writeTimeout, Clock clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.pool = pool;
     this.dictionaries = dictionaries;
     this.searchIndex = searchIndex;
@@ -481,6 +493,14 @@ final class PostgresSpanWriter implements PositionedSpanSink {
         traceDays.add(new TraceDay(row.traceId, row.day(), hash));
       }
     }
+    TreeSet<TenantHour> late = lateHours(rows);
+    String[] lateTenants = new String[late.size()];
+    Long[] lateHours = new Long[late.size()];
+    int h = 0;
+    for (TenantHour hour : late) {
+      lateTenants[h] = hour.tenant();
+      lateHours[h++] = hour.hourNumber();
+    }
     UUID[] dayTraces = new UUID[traceDays.size()];
     LocalDate[] days = new LocalDate[traceDays.size()];
     Long[] tagHashes = new Long[traceDays.size()];
@@ -499,12 +519,39 @@ final class PostgresSpanWriter implements PositionedSpanSink {
         .addValue(positions == null ? "" : positions.topic())
         .addValue(partitionsOf(positions))
         .addValue(offsetsOf(positions, true))
-        .addValue(offsetsOf(positions, false));
+        .addValue(offsetsOf(positions, false))
+        .addValue(lateTenants)
+        .addValue(lateHours);
     return pool.withConnection(connection -> {
       owners.forEach(write -> write.statement = connection);
       return connection.preparedQuery(INSERT_SPANS).execute(arguments)
           .onComplete(done -> owners.forEach(write -> write.statement = null));
     }).mapEmpty();
+  }
+
+  /**
+   * The hours, each with its tenant, into which the rows write {@link DependencyLinkHours#LATE_WRITE}
+   * or more after they closed: the write marks their dependency links for linking again. Sorted,
+   * so that concurrent writes lock the hours' rows in one order.
+   */
+  private TreeSet<TenantHour> lateHours(List<SpanRow> rows) {
+    long nowMicros = clock.millis() * 1000;
+    TreeSet<TenantHour> late = new TreeSet<>();
+    for (SpanRow row : rows) {
+      long hourNumber = Math.floorDiv(row.startMicros, HOUR_MICROS);
+      if ((hourNumber + 1) * HOUR_MICROS + LATE_WRITE_MICROS <= nowMicros) {
+        late.add(new TenantHour(row.tenant(), hourNumber));
+      }
+    }
+    return late;
+  }
+
+  private record TenantHour(String tenant, long hourNumber) implements Comparable<TenantHour> {
+    @Override
+    public int compareTo(TenantHour other) {
+      int c = tenant.compareTo(other.tenant);
+      return c != 0 ? c : Long.compare(hourNumber, other.hourNumber);
+    }
   }
 
   /** In partition order: concurrent movers of one consumer's rows lock them in one order. */

@@ -5,6 +5,7 @@ import io.meshtrace.lifecycle.PeriodicTask;
 import io.meshtrace.metrics.SpanMetricsAggregator;
 import io.meshtrace.metrics.SpanMetricsExport;
 import io.meshtrace.metrics.SpanMetricsStore;
+import io.meshtrace.storage.DependencyLinkHours;
 import io.meshtrace.storage.RootSpanThroughput;
 import io.meshtrace.storage.SpanChecker;
 import io.meshtrace.storage.PositionedSpanSink;
@@ -89,7 +90,8 @@ public final class PostgresStorage {
     this.mapper = new SpanRowMapper(clock, Duration.ofDays(config.retentionDays()),
         config.maxFutureSkew(), splitter, config.indexedTagKeys(), config.spanMetrics() != null);
     this.writer = new PostgresSpanWriter(vertx, pool, dictionaryWriter, searchIndex, partitions,
-        mapper, config.writerConcurrency(), config.maxBatchSpans(), config.timeouts().write());
+        mapper, config.writerConcurrency(), config.maxBatchSpans(), config.timeouts().write(),
+        clock);
     DictionaryReader readDictionaries = new DictionaryReader(readPool);
     PostgresTraceSearch search = new PostgresTraceSearch(readPool, readDictionaries,
         config.indexedTagKeys());
@@ -386,6 +388,16 @@ public final class PostgresStorage {
    */
   public Instant keptSince() {
     return maintainer.firstKeptDay().atStartOfDay().toInstant(ZoneOffset.UTC);
+  }
+
+  /** Dependency links linked once per closed hour, for the query side's linker. */
+  public DependencyLinkHours dependencyLinkHours() {
+    return new PostgresDependencyLinkHours(pool);
+  }
+
+  /** A new claim on linking the closed hours' dependency links: one replica links them. */
+  public Leadership dependencyLinkingLeadership() {
+    return new AdvisoryLockLeadership(pool, AdvisoryLockLeadership.DEPENDENCY_LINKING);
   }
 
   /** Adaptive sampling's probabilities, shared by every replica. */

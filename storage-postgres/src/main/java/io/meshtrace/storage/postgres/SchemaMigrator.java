@@ -54,7 +54,8 @@ final class SchemaMigrator {
       new Migration(4, "adaptive_sampling_probabilities"), new Migration(5, "source_positions"),
       new Migration(6, "trace_spans"), new Migration(7, "tenants"),
       new Migration(8, "span_metrics"), new Migration(9, "slo_objectives"),
-      new Migration(10, "span_metrics_service_totals"), new Migration(11, "trace_archive"));
+      new Migration(10, "span_metrics_service_totals"), new Migration(11, "trace_archive"),
+      new Migration(12, "dependency_link_hours"));
 
   private SchemaMigrator() {}
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshtrace.model.TraceId;
 import io.meshtrace.storage.DependencyLink;
+import io.meshtrace.storage.LinkedDependencies;
 import io.meshtrace.storage.SpanName;
 import io.meshtrace.storage.SpanStore;
 import io.meshtrace.storage.StorageUnavailableException;
@@ -69,6 +70,12 @@ class BoundedSpanStoreTest {
 
     @Override
     public Future<List<DependencyLink>> getDependencies(Instant start, Instant end) {
+      return never();
+    }
+
+    @Override
+    public Future<LinkedDependencies> getLinkedDependencies(Instant start,
+        Instant end) {
       return never();
     }
 

@@ -1,17 +1,24 @@
 package io.meshtrace.query.zipkin.conformance;
 
 import io.meshtrace.model.TraceId;
+import io.meshtrace.query.dependencies.HourlyDependencyLinker;
 import io.meshtrace.query.zipkin.ZipkinAutocomplete;
 import io.meshtrace.query.zipkin.ZipkinDependencies;
 import io.meshtrace.query.zipkin.ZipkinNames;
 import io.meshtrace.query.zipkin.ZipkinQueryParameters;
 import io.meshtrace.query.zipkin.ZipkinTraceReader;
 import io.meshtrace.query.zipkin.ZipkinTraceSearch;
+import io.meshtrace.storage.DependencyLinkHours;
 import io.meshtrace.storage.postgres.PostgresStorage;
 import io.meshtrace.storage.postgres.PostgresStorageConfig;
 import io.meshtrace.storage.postgres.TestPostgres;
+import io.meshtrace.tenant.Tenant;
 import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import zipkin2.Call;
@@ -86,6 +93,36 @@ final class MeshtraceZipkinStorage extends StorageComponent {
     dependencies = new ZipkinDependencies(storage.spanStore());
     autocomplete = new ZipkinAutocomplete(storage.spanStore(), autocompleteKeys);
   }
+
+  /**
+   * Links every closed hour that the spans start in and that is due, as {@link
+   * HourlyDependencyLinker} does, so that reads take those hours' stored links.
+   */
+  void linkDueHoursOf(List<Span> spans) {
+    HourlyDependencyLinker linker = new HourlyDependencyLinker(vertx,
+        storage.dependencyLinkHours(), storage.spanStores(),
+        storage.dependencyLinkingLeadership(), storage::keptSince, Clock.systemUTC());
+    java.util.Set<Instant> hours = new java.util.TreeSet<>();
+    for (Span span : spans) {
+      long micros = span.timestampAsLong();
+      if (micros == 0 && !span.annotations().isEmpty()) {
+        micros = span.annotations().get(0).timestamp();
+      }
+      if (micros != 0) {
+        hours.add(Instant.EPOCH.plus(micros, ChronoUnit.MICROS).truncatedTo(ChronoUnit.HOURS));
+      }
+    }
+    Instant due = Instant.now().minus(DependencyLinkHours.LINK_DELAY).minus(Duration.ofHours(1));
+    for (Instant hour : hours) {
+      if (!hour.isAfter(due)) {
+        linker.linkHour(Tenant.DEFAULT, hour).await();
+        linkedHours++;
+      }
+    }
+  }
+
+  /** How many hours {@link #linkDueHoursOf} linked. */
+  int linkedHours;
 
   @Override
   public SpanConsumer spanConsumer() {

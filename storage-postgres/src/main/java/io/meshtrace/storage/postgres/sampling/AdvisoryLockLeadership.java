@@ -13,6 +13,8 @@ import io.vertx.sqlclient.SqlConnection;
 public final class AdvisoryLockLeadership implements Leadership {
   /** The lock of adaptive sampling's calculation. */
   public static final long ADAPTIVE_SAMPLING = 0x6164617074L; // "adapt"
+  /** The lock of linking closed hours' dependency links. */
+  public static final long DEPENDENCY_LINKING = 0x6c696e6b73L; // "links"
 
   private final Pool pool;
   private final long key;
