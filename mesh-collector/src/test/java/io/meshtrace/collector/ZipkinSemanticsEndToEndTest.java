@@ -135,6 +135,13 @@ class ZipkinSemanticsEndToEndTest {
         .isEqualTo("[]");
     assertThat(get(url(server, "zipkin", "/api/v2/traces?spanName=untimed" + window)).body())
         .isEqualTo("[]");
+    // Jaeger's API tells it as a warning, not as a tag.
+    JsonObject jaegerSpan = new JsonObject(get(url(server, "query",
+        "/api/traces/a300000000000000a300000000000001")).body()).getJsonArray("data")
+        .getJsonObject(0).getJsonArray("spans").getJsonObject(0);
+    assertThat(jaegerSpan.getJsonArray("tags").encode()).doesNotContain("zipkin.");
+    assertThat(jaegerSpan.getJsonArray("warnings")).containsExactly("the span was sent without a"
+        + " timestamp: its start is its first annotation's, or when meshtrace received it");
   }
 
   /** Zipkin lists no service for spans that name none; Jaeger's API keeps OpenTelemetry's. */

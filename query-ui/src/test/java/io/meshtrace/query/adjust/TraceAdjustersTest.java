@@ -7,6 +7,9 @@ import static io.meshtrace.query.adjust.Spans.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshtrace.model.TraceSpans;
+import io.meshtrace.model.ZipkinAttributes;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -20,6 +23,24 @@ class TraceAdjustersTest {
         on(host("b", null), span(3, null, Span.SpanKind.SPAN_KIND_SERVER, 1, 1)));
     assertThat(new SpanOrder().adjust(trace).spans()).extracting(Spans::id)
         .containsExactly(3L, 9L, -1L);
+  }
+
+  @Test
+  void aZipkinSpanWithoutTimestampGetsAWarningInsteadOfItsMarker() {
+    Span untimed = span(1, null, Span.SpanKind.SPAN_KIND_SERVER, 5, 10).toBuilder()
+        .addAttributes(KeyValue.newBuilder()
+            .setKey(ZipkinAttributes.TIMESTAMP_ABSENT)
+            .setValue(AnyValue.newBuilder().setBoolValue(true)))
+        .build();
+    Span timed = span(2, 1L, Span.SpanKind.SPAN_KIND_CLIENT, 6, 1);
+    TraceSpans adjusted = TraceAdjusters.standard(Duration.ZERO)
+        .adjust(trace(on(host("a", null), untimed), on(host("a", null), timed)));
+    assertThat(adjusted.spans().get(0).span().getAttributesList())
+        .extracting(KeyValue::getKey)
+        .containsExactly(SpanWarnings.ATTRIBUTE);
+    assertThat(SpanWarnings.of(adjusted.spans().get(0).span()))
+        .containsExactly(ZipkinTimestampWarning.WARNING);
+    assertThat(adjusted.spans().get(1).span()).isEqualTo(timed);
   }
 
   @Test
