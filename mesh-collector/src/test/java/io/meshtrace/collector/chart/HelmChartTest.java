@@ -68,7 +68,8 @@ class HelmChartTest {
   void everyDocumentedSetupHasItsValuesFile() {
     assertThat(valuesFiles().stream().map(f -> f.getFileName().toString()))
         .containsExactlyInAnyOrder("all-in-one-values.yaml", "split-external-postgres-values.yaml",
-            "split-kafka-values.yaml", "tls-values.yaml", "istio-values.yaml");
+            "split-kafka-values.yaml", "tls-values.yaml", "istio-values.yaml",
+            "small-board-values.yaml");
   }
 
   @ParameterizedTest
@@ -158,11 +159,20 @@ class HelmChartTest {
         .map(config -> String.valueOf(config.storage().pgUrl())).distinct()).hasSize(1);
   }
 
+  /** The listeners' address and ports (the rest, such as event loops, values may set). */
+  private static List<Object> ports(ListenerConfig listeners) {
+    return List.of(listeners.bind(), listeners.zipkinPort(), listeners.otlpGrpcPort(),
+        listeners.otlpHttpPort(), listeners.jaegerCompactPort(), listeners.jaegerBinaryPort(),
+        listeners.jaegerHttpPort(), listeners.queryPort(), listeners.samplingHttpPort(),
+        listeners.samplingGrpcPort(), listeners.adminPort(),
+        String.valueOf(listeners.portsFile()));
+  }
+
   /** The checks every meshtrace pod gets. */
   private static void checkPod(String name, Pod pod, MeshtraceConfig config,
       Map<String, Map<String, Object>> resources, Map<String, Object> values) throws Exception {
     // meshtrace's own ports: those a command line without settings gets.
-    assertThat(config.listeners()).as(name).isEqualTo(DEFAULTS.listeners());
+    assertThat(ports(config.listeners())).as(name).isEqualTo(ports(DEFAULTS.listeners()));
     assertThat(config.xds().port()).isEqualTo(DEFAULTS.xds().port());
 
     // The container declares exactly the listeners its command opens.
@@ -278,6 +288,50 @@ class HelmChartTest {
     } finally {
       server.stop();
     }
+  }
+
+  /** ci/small-board-values.yaml gives the JVM and meshtrace what README's 1 GB board runs. */
+  @Test
+  void theSmallBoardSetupIsTheReadmesMeasuredSettings() throws Exception {
+    Path small = HelmChart.CI_VALUES.resolve("small-board-values.yaml");
+    Map<String, Map<String, Object>> rendered = HelmChart.resources(HelmChart.template(small,
+        Map.of()));
+    Pod pod = new Pod(rendered.get("StatefulSet " + HelmChart.RELEASE), rendered,
+        HelmChart.coalesce(HelmChart.load(HelmChart.CHART.resolve("values.yaml")),
+            HelmChart.load(small)), dir.resolve("small"));
+
+    String readme = Files.readString(Path.of("../README.md"));
+    int block = readme.indexOf("    java ", readme.indexOf("Settings for a 1 GB board"));
+    List<String> words = List.of(readme.substring(block, readme.indexOf("\n\n", block))
+        .replace("\\\n", " ").trim().split("\\s+"));
+    List<String> jvm = words.subList(1, words.indexOf("-jar"));
+    List<String> flags = words.subList(words.indexOf("all-in-one") + 1, words.size());
+    assertThat(jvm).contains("-Xmx128m");
+    assertThat(flags).contains("--embedded-pg-shared-buffers");
+
+    String javaOptions = null;
+    for (Object variable : list(pod.container().get("env"))) {
+      if ("JAVA_TOOL_OPTIONS".equals(map(variable).get("name"))) {
+        javaOptions = (String) map(variable).get("value");
+      }
+    }
+    assertThat(javaOptions).isNotNull();
+    assertThat(List.of(javaOptions.trim().split("\\s+"))).containsExactlyElementsOf(jvm);
+    List<String> args = strings(pod.container().get("args"));
+    Map<String, Object> file = new Yaml(new SafeConstructor(new LoaderOptions())).load(
+        pod.configMapFile(args.get(args.indexOf("--config") + 1)));
+    for (int i = 0; i < flags.size(); i += 2) {
+      assertThat(String.valueOf(file.get(flags.get(i).substring(2)))).as(flags.get(i))
+          .isEqualTo(flags.get(i + 1));
+    }
+    // Taken by meshtrace as it takes the README's command line.
+    MeshtraceConfig fromChart = pod.config();
+    List<String> readmeArgs = new ArrayList<>(List.of("all-in-one"));
+    readmeArgs.addAll(flags);
+    MeshtraceConfig fromReadme = MeshtraceCommand.parseConfig(readmeArgs.toArray(String[]::new),
+        Map.of());
+    assertThat(fromChart.ingest()).isEqualTo(fromReadme.ingest());
+    assertThat(fromChart.embeddedPostgres()).isEqualTo(fromReadme.embeddedPostgres());
   }
 
   @Test
