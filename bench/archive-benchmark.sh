@@ -14,18 +14,14 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/bench/target/archive-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
-JAR=${JAR:-$ROOT/mesh-collector/target/meshtrace.jar}
 BENCH="java -Xmx2g -cp ${BENCH_JAR:-$ROOT/bench/target/meshtrace-bench.jar} io.meshtrace.bench.QueryBenchmark"
 SPANS=${SPANS:-300000}
 END_MICROS=$(( $(date +%s) * 1000000 ))
 
-wait_for() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; return 1; }
-java -Xmx1g -jar "$JAR" all-in-one --bind 127.0.0.1 --data-dir "$OUT/meshtrace-data" \
-  --otlp-grpc-port 0 --otlp-http-port 0 --jaeger-compact-port 0 --jaeger-binary-port 0 \
-  --jaeger-http-port 0 --hourly-dependency-links false >> "$OUT/meshtrace.log" 2>&1 &
-MESHTRACE=$!
-trap 'kill $MESHTRACE 2>/dev/null; true' EXIT
-wait_for http://127.0.0.1:14269/readyz
+MESHTRACE_HEAP=1g
+source "$ROOT/bench/lib/all-in-one.sh"
+trap '[ -n "${MESHTRACE:-}" ] && kill $MESHTRACE 2>/dev/null; true' EXIT
+start_meshtrace --hourly-dependency-links false
 
 $BENCH load --url http://127.0.0.1:9411 --spans "$SPANS" --hours 26 --end-micros "$END_MICROS" \
   --samples "$OUT/samples.jsonl" 2>"$OUT/load.err" | tee "$OUT/load.json"

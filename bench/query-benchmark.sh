@@ -24,7 +24,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/bench/target/query-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
-JAR=$ROOT/mesh-collector/target/meshtrace.jar
 BENCH="java -Xmx3g -cp $ROOT/bench/target/meshtrace-bench.jar io.meshtrace.bench.QueryBenchmark"
 SPANS=${SPANS:-5000000}
 RUNS=${RUNS:-200}
@@ -34,16 +33,7 @@ WITH_ZIPKIN=${WITH_ZIPKIN:-1}
 END_MICROS=$(( $(date +%s) * 1000000 ))
 echo "$END_MICROS" > "$OUT/end-micros"
 
-wait_for() { for _ in $(seq 1 240); do curl -sf "$1" >/dev/null && return 0; sleep 0.5; done; return 1; }
-
-start_meshtrace() { # [more flags]
-  java -Xmx2g -jar "$JAR" all-in-one --bind 127.0.0.1 --data-dir "$OUT/meshtrace-data" \
-    --otlp-grpc-port 0 --otlp-http-port 0 --jaeger-compact-port 0 --jaeger-binary-port 0 \
-    --jaeger-http-port 0 "$@" >> "$OUT/meshtrace.log" 2>&1 &
-  MESHTRACE=$!
-  wait_for http://127.0.0.1:14269/readyz
-}
-stop_meshtrace() { kill "$MESHTRACE"; wait "$MESHTRACE" 2>/dev/null || true; MESHTRACE=; }
+source "$ROOT/bench/lib/all-in-one.sh"
 trap '[ -n "${MESHTRACE:-}" ] && kill $MESHTRACE 2>/dev/null; [ -n "${ZIPKIN:-}" ] && kill $ZIPKIN 2>/dev/null; true' EXIT
 
 query() { # server api url [more flags]
