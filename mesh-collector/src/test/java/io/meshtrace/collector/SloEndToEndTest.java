@@ -262,7 +262,8 @@ class SloEndToEndTest {
       String ready = TestServers.get(TestServers.url(server, "admin", "/readyz")).body();
       assertThat(new JsonObject(ready).getJsonObject("checks").getString("slo"))
           .startsWith("ok: file " + slo + ", loaded ").contains("(3 objectives)")
-          .endsWith("admin API version 1 (1 objectives)");
+          .endsWith("admin API version " + new JsonObject(put.body()).getLong("version")
+              + " (1 objectives)");
     } finally {
       HttpResponse<String> deleted = TestServers.HTTP.send(HttpRequest.newBuilder(URI.create(
           url)).header("Authorization", "Bearer " + TOKEN).DELETE().build(),
@@ -286,6 +287,59 @@ class SloEndToEndTest {
     } finally {
       Files.delete(bad);
     }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void renderFromTheServerTakesTheObjectivesItServesTheAdminApisIncluded() throws Exception {
+    String objective = TestServers.url(server, "query", "/api/slo/objectives/checkout-fast");
+    HttpResponse<String> put = TestServers.HTTP.send(HttpRequest.newBuilder(URI.create(
+            objective)).header("Authorization", "Bearer " + TOKEN)
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("""
+            {"service": "checkout", "indicator": "latency", "threshold": "100ms",
+             "target": 95}""")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    String base = TestServers.url(server, "query", "");
+    try {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int exit = MeshtraceCommand.run(new String[] {"slo", "render", "--from", base,
+          "--tenant", "team-a"}, Map.of(), new PrintWriter(out), new PrintWriter(err));
+      assertThat(exit).as(err.toString()).isZero();
+      Set<String> rendered = new HashSet<>();
+      Map<String, Object> rule = new Yaml().load(out.toString());
+      for (Map<String, Object> group : (List<Map<String, Object>>) ((Map<String, Object>) rule
+          .get("spec")).get("groups")) {
+        for (Map<String, Object> r : (List<Map<String, Object>>) group.get("rules")) {
+          rendered.add((String) ((Map<String, Object>) r.get("labels")).get("slo"));
+        }
+      }
+      // team-a's: the file's two for every tenant and the admin API's, not team-b's.
+      assertThat(rendered).containsExactlyInAnyOrder("checkout-availability",
+          "checkout-latency", "checkout-fast");
+      assertThat(out.toString()).contains(base + "/api/slo");
+    } finally {
+      HttpResponse<String> deleted = TestServers.HTTP.send(HttpRequest.newBuilder(URI.create(
+              objective)).header("Authorization", "Bearer " + TOKEN).DELETE().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    }
+
+    StringWriter err = new StringWriter();
+    assertThat(MeshtraceCommand.run(new String[] {"slo", "render", "--from", base}, Map.of(),
+        new PrintWriter(new StringWriter()), new PrintWriter(err))).isEqualTo(3);
+    assertThat(err.toString()).contains("GET " + base + "/api/slo answered 401")
+        .contains("missing tenant header");
+    err = new StringWriter();
+    assertThat(MeshtraceCommand.run(new String[] {"slo", "render", "--from",
+        "http://127.0.0.1:1"}, Map.of(), new PrintWriter(new StringWriter()),
+        new PrintWriter(err))).isEqualTo(3);
+    assertThat(err.toString()).startsWith("cannot read http://127.0.0.1:1/api/slo: ");
+    err = new StringWriter();
+    assertThat(MeshtraceCommand.run(new String[] {"slo", "render", "--from", base, "--slo",
+        slo.toString()}, Map.of(), new PrintWriter(new StringWriter()),
+        new PrintWriter(err))).isEqualTo(2);
+    assertThat(err.toString().strip()).isEqualTo("give --slo FILE or --from URL, not both");
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.meshtrace.controlplane.slo.ObjectivesFile;
 import io.meshtrace.controlplane.slo.alerts.PrometheusRuleRenderer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,10 +46,13 @@ final class SloCommand implements Runnable {
           + "14.4x over 1h and 5m and at 6x over 6h and 30m, ticket (severity warning) at 3x "
           + "over 1d and 2h and at 1x over 3d and 6h, for a 30d window; the factors scaled "
           + "for other windows so that the same share of the budget is spent.",
-          "Apply with: meshtrace slo render --slo FILE | kubectl apply -f -"},
+          "Apply with: meshtrace slo render --slo FILE | kubectl apply -f -",
+          "Or from what a running server serves (its file's and its admin API's objectives): "
+              + "meshtrace slo render --from http://meshtrace-query:16686"},
       exitCodeListHeading = "Exit codes:%n",
       exitCodeList = {"0:rendered", "1:the output could not be written",
-          "2:invalid objectives file or options"})
+          "2:invalid objectives file or options",
+          "3:the server of --from could not be read"})
   static final class Render implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,6 +61,22 @@ final class SloCommand implements Runnable {
         description = "Service level objectives (what the server's --slo takes). Default: the "
             + "server's setting, MESHTRACE_SLO or slo: in MESHTRACE_CONFIG's file.")
     Path slo;
+
+    @Option(names = "--from", paramLabel = "URL",
+        description = "Instead of --slo: the objectives a running server serves, the file's "
+            + "and the admin API's (GET /api/slo on its query port, e.g. "
+            + "http://meshtrace-query:16686).")
+    URI from;
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+        description = "With --from: a file holding a bearer token of role read, for a server "
+            + "with --auth-file.")
+    Path tokenFile;
+
+    @Option(names = "--tenant", paramLabel = "TENANT",
+        description = "With --from: whose objectives (X-Scope-OrgID), for a server with "
+            + "--tenancy.")
+    String tenant;
 
     @Option(names = "--output", paramLabel = "FILE",
         description = "Write the YAML here. Default: standard output.")
@@ -94,19 +114,41 @@ final class SloCommand implements Runnable {
         err.println("invalid option --" + e.getMessage());
         return 2;
       }
-      if (slo == null) {
-        err.println("missing --slo FILE: the objectives to render");
+      // --slo may also be the server's setting (MESHTRACE_SLO): only one given here conflicts.
+      if (from != null && spec.commandLine().getParseResult().hasMatchedOption("--slo")) {
+        err.println("give --slo FILE or --from URL, not both");
+        return 2;
+      }
+      if ((tokenFile != null || tenant != null) && from == null) {
+        err.println("--token-file and --tenant go with --from URL");
         return 2;
       }
       List<Objective> objectives;
-      try {
-        objectives = ObjectivesFile.load(slo);
-      } catch (InvalidObjectivesException e) {
-        err.println("invalid objectives file " + slo + ":");
-        e.problems().forEach(problem -> err.println("  " + problem));
-        return 2;
+      String source;
+      if (from != null) {
+        ServedObjectivesReader.Result read = new ServedObjectivesReader(from, tokenFile, tenant)
+            .read();
+        if (read.problem() != null) {
+          err.println(read.problem());
+          return read.exitCode();
+        }
+        objectives = read.objectives();
+        source = read.url();
+      } else {
+        if (slo == null) {
+          err.println("missing --slo FILE (or --from URL): the objectives to render");
+          return 2;
+        }
+        try {
+          objectives = ObjectivesFile.load(slo);
+        } catch (InvalidObjectivesException e) {
+          err.println("invalid objectives file " + slo + ":");
+          e.problems().forEach(problem -> err.println("  " + problem));
+          return 2;
+        }
+        source = slo.toString();
       }
-      String yaml = PrometheusRuleRenderer.render(objectives, options, slo.toString());
+      String yaml = PrometheusRuleRenderer.render(objectives, options, source);
       if (output == null) {
         out.print(yaml);
         out.flush();

@@ -80,8 +80,8 @@ class SloCommandTest {
     assertThat(missing.exitCode).isEqualTo(2);
     assertThat(missing.err).contains("cannot read " + dir.resolve("none.yaml")
         + ": no such file");
-    assertThat(run(Map.of(), "slo", "render").err.strip()).isEqualTo("missing --slo FILE: the "
-        + "objectives to render");
+    assertThat(run(Map.of(), "slo", "render").err.strip()).isEqualTo("missing --slo FILE (or "
+        + "--from URL): the objectives to render");
     Result badName = run(Map.of(), "slo", "render", "--slo", write("ok.yaml", SLO).toString(),
         "--name", "Shop");
     assertThat(badName.exitCode).isEqualTo(2);
@@ -97,6 +97,27 @@ class SloCommandTest {
     assertThat(result.exitCode).isEqualTo(1);
     assertThat(result.err).contains("cannot write " + dir.resolve("no/such/dir/rule.yaml")
         + ": NoSuchFileException");
+  }
+
+  /** What a server serves is read in SloEndToEndTest; here, what is refused before asking. */
+  @Test
+  void fromRefusesWhatCannotBeAServerOrItsCredentials() {
+    Result ftp = run(Map.of(), "slo", "render", "--from", "ftp://meshtrace:16686");
+    assertThat(ftp.exitCode).isEqualTo(2);
+    assertThat(ftp.err.strip()).isEqualTo("invalid --from ftp://meshtrace:16686: give the "
+        + "query port's URL, http://HOST:16686");
+    Result tenantAlone = run(Map.of(), "slo", "render", "--slo", "x.yaml", "--tenant", "a");
+    assertThat(tenantAlone.exitCode).isEqualTo(2);
+    assertThat(tenantAlone.err.strip()).isEqualTo("--token-file and --tenant go with --from URL");
+    Result noToken = run(Map.of(), "slo", "render", "--from", "http://127.0.0.1:1",
+        "--token-file", dir.resolve("missing-token").toString());
+    assertThat(noToken.exitCode).isEqualTo(2);
+    assertThat(noToken.err).startsWith("cannot read --token-file " + dir.resolve("missing-token"));
+    // The server's --slo setting is no conflict: --from replaces it.
+    Result fromOverSetting = run(Map.of("MESHTRACE_SLO", "/etc/slo.yaml"), "slo", "render",
+        "--from", "http://127.0.0.1:1");
+    assertThat(fromOverSetting.exitCode).isEqualTo(3);
+    assertThat(fromOverSetting.err).startsWith("cannot read http://127.0.0.1:1/api/slo: ");
   }
 
   @Test
