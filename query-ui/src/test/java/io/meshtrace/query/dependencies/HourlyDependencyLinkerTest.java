@@ -12,6 +12,8 @@ import io.meshtrace.tenant.SpanTenant;
 import io.meshtrace.tenant.Tenant;
 import io.meshtrace.zipkin.codec.ZipkinToOtlp;
 import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,6 +77,7 @@ class HourlyDependencyLinkerTest {
 
   MutableClock clock;
   Vertx vertx;
+  PgConnectOptions database;
   PostgresStorage storage;
   List<HourlyDependencyLinker> linkers = new ArrayList<>();
 
@@ -83,8 +86,9 @@ class HourlyDependencyLinkerTest {
     vertx = Vertx.vertx();
     clock = new MutableClock();
     clock.set(NOW);
-    storage = PostgresStorage.open(vertx,
-        PostgresStorageConfig.defaults(TestPostgres.freshDatabase()), clock).await();
+    database = TestPostgres.freshDatabase();
+    storage = PostgresStorage.open(vertx, PostgresStorageConfig.defaults(database), clock)
+        .await();
     send(Tenant.DEFAULT, A);
     send(Tenant.DEFAULT, A); // again, as a retrying reporter may: one trace still
     send(Tenant.DEFAULT, B);
@@ -193,6 +197,37 @@ class HourlyDependencyLinkerTest {
   }
 
   @Test
+  void aLinkerWhoseConnectionsDieTakesTheLeadAgainAndLinksAtItsNextLook() {
+    HourlyDependencyLinker linker = linker();
+    assertThat(linker.linkDue().await()).isEqualTo(4);
+    // Every connection of meshtrace's to its database killed, the lead's lock with its own.
+    PgConnection admin = PgConnection.connect(vertx, database).await();
+    try {
+      admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+          + " WHERE datname = current_database() AND pid <> pg_backend_pid()").execute().await();
+    } finally {
+      admin.close().await();
+    }
+    String late = trace("e1", H1.plusSeconds(2400), """
+        {"id":"e1","kind":"CLIENT","name":"get","timestamp":T0,"duration":100,
+         "localEndpoint":{"serviceName":"billing"},
+         "remoteEndpoint":{"serviceName":"ledger"}}""");
+    sendRetrying(late);
+
+    assertThat(linker.linkDue().await()).isEqualTo(1);
+    assertThat(zipkin(store().getLinkedDependencies(H1, H2.minusNanos(1)).await()))
+        .containsExactlyElementsOf(zipkinLinks(B, C, late));
+    assertThat(linker.failedHours()).isZero();
+    // It holds the lead for real again: another replica cannot link.
+    send(Tenant.DEFAULT, trace("e2", H0.plusSeconds(2400), """
+        {"id":"e2","kind":"CLIENT","name":"get","timestamp":T0,"duration":100,
+         "localEndpoint":{"serviceName":"billing"},
+         "remoteEndpoint":{"serviceName":"ledger"}}"""));
+    assertThat(linker().linkDue().await()).isZero();
+    assertThat(linker.linkDue().await()).isEqualTo(1);
+  }
+
+  @Test
   void retentionDropsTheLinkedHoursWithTheSpans() {
     linker().linkDue().await();
     clock.set(NOW.plus(Duration.ofDays(PostgresStorageConfig.DEFAULT_RETENTION_DAYS + 2)));
@@ -218,6 +253,20 @@ class HourlyDependencyLinkerTest {
         SpanBytesDecoder.JSON_V2.decodeList(json.getBytes(StandardCharsets.UTF_8)),
         clock.millis() * 1000), tenant)).await();
     storage.flushDependencyLinks().await(); // the counts taken at ingest, for the fallback
+  }
+
+  /** As a reporter does: the first write after the connections died may fail, the next not. */
+  void sendRetrying(String json) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        send(Tenant.DEFAULT, json);
+        return;
+      } catch (RuntimeException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
   }
 
   /**
