@@ -16,8 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -100,15 +102,21 @@ public final class HourlyDependencyLinker implements Component {
 
   /**
    * Links every hour that is due, if this replica leads: in rounds that give each tenant up to
-   * {@link #HOURS_PER_ROUND} of its newest due hours, until a round links none. An hour that
-   * fails is logged, counted and left for the next look. Succeeds with how many hours it linked.
+   * {@link #HOURS_PER_ROUND} of its newest due hours, each hour once, until a round links none.
+   * An hour that fails is logged, counted and left for the next look. Succeeds with how many
+   * hours it linked.
    */
   public Future<Integer> linkDue() {
     return leadership.tryAcquire().compose(leads -> !leads ? Future.succeededFuture(0)
-        : hours.tenants().compose(tenants -> rounds(tenants, 0)));
+        : hours.tenants().compose(tenants -> rounds(tenants, 0, new HashSet<>())));
   }
 
-  private Future<Integer> rounds(List<Tenant> tenants, int linkedBefore) {
+  /**
+   * @param done the hours this look linked already: an hour written into late again and again
+   *     (a Kafka backlog of old spans) is linked once a look, not once a round
+   */
+  private Future<Integer> rounds(List<Tenant> tenants, int linkedBefore,
+      Set<Map.Entry<Tenant, Instant>> done) {
     Instant until = clock.instant().minus(DependencyLinkHours.LINK_DELAY)
         .truncatedTo(ChronoUnit.HOURS);
     Instant from = keptSince.get().truncatedTo(ChronoUnit.HOURS);
@@ -119,6 +127,9 @@ public final class HourlyDependencyLinker implements Component {
           : hours.hoursToLink(tenant, from, until, HOURS_PER_ROUND).compose(due -> {
             Future<Void> each = Future.succeededFuture();
             for (Instant hour : due) {
+              if (!done.add(Map.entry(tenant, hour))) {
+                continue;
+              }
               each = each.compose(w -> stopped ? Future.succeededFuture()
                   : linkHour(tenant, hour).map(x -> {
                     linked[0]++;
@@ -137,7 +148,7 @@ public final class HourlyDependencyLinker implements Component {
     }
     return round.compose(v -> linked[0] == 0 || stopped
         ? Future.succeededFuture(linkedBefore + linked[0])
-        : rounds(tenants, linkedBefore + linked[0]));
+        : rounds(tenants, linkedBefore + linked[0], done));
   }
 
   /** Links one hour of the tenant's now, due or not, and stores its links. */
