@@ -82,8 +82,13 @@ class GracefulStopTest {
     Thread stopping = new Thread(server::stop, "stop");
     long stopAsked = System.nanoTime();
     stopping.start();
-    // Unready at once, while the listeners still serve.
+    // Unready at once (as soon as the stopping thread has run: within a fraction of the
+    // drain), while the listeners still serve.
     HttpResponse<String> ready = get(readyz);
+    while (ready.statusCode() == 200 && System.nanoTime() - stopAsked < 500_000_000L) {
+      Thread.sleep(10);
+      ready = get(readyz);
+    }
     int acknowledgedWhenUnready = acknowledged.size();
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.body()).contains("starting or stopping");
