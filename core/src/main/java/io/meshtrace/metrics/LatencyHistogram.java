@@ -393,7 +393,6 @@ public final class LatencyHistogram {
     }
   }
 
-
   private static void varint(ByteArrayOutputStream out, long value) {
     while ((value & ~0x7fL) != 0) {
       out.write((int) (value & 0x7f) | 0x80);
@@ -401,7 +400,6 @@ public final class LatencyHistogram {
     }
     out.write((int) value);
   }
-
 
   @Override
   public boolean equals(Object o) {

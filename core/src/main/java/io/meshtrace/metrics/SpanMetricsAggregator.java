@@ -164,17 +164,17 @@ public final class SpanMetricsAggregator {
    * @param probability what the span says its trace was sampled with, or
    *     {@link SamplingProbability#UNKNOWN}
    */
-  public synchronized void record(String tenant, String service, String operation, int spanKind,
+  public void record(String tenant, String service, String operation, int spanKind,
       int statusCode, long startMicros, long durationMicros, long traceIdHigh, long traceIdLow,
       double probability) {
-    long now = clock.getAsLong();
-    retireIdleOperations(now);
-    if (probability > 0) {
-      traceSaid(tenant, new TraceKey(traceIdHigh, traceIdLow), probability, now);
-    }
-    recordOne(tenant, service, operation, spanKind, statusCode, startMicros, durationMicros,
-        traceIdHigh, traceIdLow, probability, now);
+    recordAll(List.of(new Recorded(tenant, service, operation, spanKind, statusCode, startMicros,
+        durationMicros, traceIdHigh, traceIdLow, probability)));
   }
+
+  /** One span given field by field to {@link #record}. */
+  private record Recorded(String tenant, String service, String operation, int spanKind,
+      int statusCode, long startMicros, long durationMicros, long traceIdHigh, long traceIdLow,
+      double samplingProbability) implements StoredSpan {}
 
   /** A trace said its probability: its held-back spans are weighted by it. */
   private void traceSaid(String tenant, TraceKey trace, double probability, long now) {

@@ -7,13 +7,16 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -56,6 +59,15 @@ public final class DependencyLinksReader {
 
   /** A part of the window, both ends included. */
   private record Part(Instant start, Instant end) {}
+
+  /** A link's services, in the order links are answered: by parent, then child. */
+  private record Pair(String parent, String child) implements Comparable<Pair> {
+    @Override
+    public int compareTo(Pair other) {
+      int c = parent.compareTo(other.parent);
+      return c != 0 ? c : child.compareTo(other.child);
+    }
+  }
 
   private final SpanStore store;
   private final int maxTraces;
@@ -106,7 +118,7 @@ public final class DependencyLinksReader {
   }
 
   private static Instant hourOf(Instant instant) {
-    return instant.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+    return instant.truncatedTo(ChronoUnit.HOURS);
   }
 
   /** The links counted at ingest in the parts, named as Zipkin names them (lowercase). */
@@ -129,12 +141,10 @@ public final class DependencyLinksReader {
     if (stored.isEmpty()) {
       return links;
     }
-    Map<List<String>, zipkin2.DependencyLink> byPair = new java.util.TreeMap<>(
-        java.util.Comparator.<List<String>, String>comparing(pair -> pair.get(0))
-            .thenComparing(pair -> pair.get(1)));
+    Map<Pair, zipkin2.DependencyLink> byPair = new TreeMap<>();
     Map<String, String> spelling = new HashMap<>(links.spelling());
     for (zipkin2.DependencyLink link : links.links()) {
-      byPair.put(List.of(link.parent(), link.child()), link);
+      byPair.put(new Pair(link.parent(), link.child()), link);
     }
     for (io.meshtrace.storage.DependencyLink link : stored) {
       zipkin2.DependencyLink zipkin = zipkin2.DependencyLink.newBuilder().parent(link.parent())
@@ -142,7 +152,7 @@ public final class DependencyLinksReader {
           .build();
       spelling.putIfAbsent(zipkin.parent(), link.parent());
       spelling.putIfAbsent(zipkin.child(), link.child());
-      byPair.merge(List.of(zipkin.parent(), zipkin.child()), zipkin, (a, b) -> a.toBuilder()
+      byPair.merge(new Pair(zipkin.parent(), zipkin.child()), zipkin, (a, b) -> a.toBuilder()
           .callCount(a.callCount() + b.callCount())
           .errorCount(a.errorCount() + b.errorCount()).build());
     }
@@ -190,7 +200,7 @@ public final class DependencyLinksReader {
       BooleanSupplier stopped) {
     ids = new ArrayList<>(ids);
     // IDs with the same lower 64 bits are one trace to Zipkin: they go in the same read.
-    ids.sort(java.util.Comparator.comparingLong(TraceId::low).thenComparingLong(TraceId::high));
+    ids.sort(Comparator.comparingLong(TraceId::low).thenComparingLong(TraceId::high));
     Future<Void> reads = Future.succeededFuture();
     int from = 0;
     while (from < ids.size()) {

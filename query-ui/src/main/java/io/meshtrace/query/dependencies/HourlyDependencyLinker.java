@@ -120,35 +120,37 @@ public final class HourlyDependencyLinker implements Component {
     Instant until = clock.instant().minus(DependencyLinkHours.LINK_DELAY)
         .truncatedTo(ChronoUnit.HOURS);
     Instant from = keptSince.get().truncatedTo(ChronoUnit.HOURS);
-    int[] linked = {0};
-    Future<Void> round = Future.succeededFuture();
+    Future<Integer> round = Future.succeededFuture(0);
     for (Tenant tenant : tenants) {
-      round = round.compose(v -> stopped ? Future.succeededFuture()
-          : hours.hoursToLink(tenant, from, until, HOURS_PER_ROUND).compose(due -> {
-            Future<Void> each = Future.succeededFuture();
-            for (Instant hour : due) {
-              if (!done.add(Map.entry(tenant, hour))) {
-                continue;
-              }
-              each = each.compose(w -> stopped ? Future.succeededFuture()
-                  : linkHour(tenant, hour).map(x -> {
-                    linked[0]++;
-                    return (Void) null;
-                  }).recover(failure -> {
-                    if (!stopped) {
-                      LOG.warn("Could not link the dependency links of {}{}; tried again at the "
-                          + "next look: {}", hour, tenant.isDefault() ? "" : " of tenant "
-                          + tenant.id(), failure.toString());
-                    }
-                    return Future.succeededFuture();
-                  }));
+      round = round.compose(linked -> stopped ? Future.succeededFuture(linked)
+          : hours.hoursToLink(tenant, from, until, HOURS_PER_ROUND)
+              .compose(due -> linkEach(tenant, due, done))
+              .map(more -> linked + more));
+    }
+    return round.compose(linked -> linked == 0 || stopped
+        ? Future.succeededFuture(linkedBefore + linked)
+        : rounds(tenants, linkedBefore + linked, done));
+  }
+
+  /** Links the tenant's due hours not linked yet this look; succeeds with how many it linked. */
+  private Future<Integer> linkEach(Tenant tenant, List<Instant> due,
+      Set<Map.Entry<Tenant, Instant>> done) {
+    Future<Integer> each = Future.succeededFuture(0);
+    for (Instant hour : due) {
+      if (!done.add(Map.entry(tenant, hour))) {
+        continue;
+      }
+      each = each.compose(linked -> stopped ? Future.succeededFuture(linked)
+          : linkHour(tenant, hour).map(v -> linked + 1).recover(failure -> {
+            if (!stopped) {
+              LOG.warn("Could not link the dependency links of {}{}; tried again at the next "
+                  + "look: {}", hour, tenant.isDefault() ? "" : " of tenant " + tenant.id(),
+                  failure.toString());
             }
-            return each;
+            return Future.succeededFuture(linked);
           }));
     }
-    return round.compose(v -> linked[0] == 0 || stopped
-        ? Future.succeededFuture(linkedBefore + linked[0])
-        : rounds(tenants, linkedBefore + linked[0], done));
+    return each;
   }
 
   /** Links one hour of the tenant's now, due or not, and stores its links. */

@@ -106,7 +106,7 @@ final class DependencyLinker {
       if (row.spanKind == CLIENT && row.peerService != null && !serviceNames.contains(
           new ServiceName(row.source.service().tenant(), row.peerService))) {
         count(hour, row.source.service().tenant(), row.source.serviceName(), row.peerService,
-            row.error);
+            row.error());
       }
       if (row.spanKind != SERVER && row.spanKind != CONSUMER) {
         continue;
@@ -115,9 +115,9 @@ final class DependencyLinker {
       if (caller == null) {
         continue; // a root: nobody of ours called it
       }
-      if (!link(row.traceId, caller, row.serviceId, row.error, hour)
+      if (!link(row.traceId, caller, row.serviceId, row.error(), hour)
           && pending.size() < MAX_PENDING) {
-        pending.add(new Pending(row.traceId, caller, row.serviceId, row.error, hour, now));
+        pending.add(new Pending(row.traceId, caller, row.serviceId, row.error(), hour, now));
       }
     }
   }

@@ -85,7 +85,7 @@ final class DictionaryWriter {
           newSources.putIfAbsent(row.source.digest(), row.source);
         }
         if (row.attributeSet != null && !attributeSetIds.containsKey(row.attributeSet)) {
-          newSets.merge(row.attributeSet, row.error, Boolean::logicalAnd);
+          newSets.merge(row.attributeSet, row.error(), Boolean::logicalAnd);
         }
       }
       return Future.all(upsertOperations(newOperations.keySet()),

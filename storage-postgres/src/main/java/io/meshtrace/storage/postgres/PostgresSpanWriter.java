@@ -491,7 +491,7 @@ final class PostgresSpanWriter implements PositionedSpanSink {
       operationId[i] = row.operationId;
       attributeSetId[i] = row.attributeSetId;
       sourceId[i] = row.sourceId;
-      failed[i] = row.error;
+      failed[i] = row.error();
       payload[i] = Buffer.buffer(row.payload(dictionaries::keyId));
       if (row.indexedTagHashes.length == 0) {
         traceDays.add(new TraceDay(row.traceId, row.day(), 0));
@@ -537,8 +537,9 @@ final class PostgresSpanWriter implements PositionedSpanSink {
   }
 
   /**
-   * The hours, each with its tenant, into which the rows write {@link DependencyLinkHours#LATE_WRITE}
-   * or more after they closed: the write marks their dependency links for linking again. Sorted,
+   * The hours, each with its tenant, into which the rows write {@link
+   * DependencyLinkHours#LATE_WRITE} or more after they closed: the write marks their dependency
+   * links for linking again. Sorted,
    * so that concurrent writes lock the hours' rows in one order.
    */
   private TreeSet<TenantHour> lateHours(List<SpanRow> rows) {

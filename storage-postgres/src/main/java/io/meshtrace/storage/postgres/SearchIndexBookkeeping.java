@@ -66,7 +66,7 @@ final class SearchIndexBookkeeping {
   private Future<Void> recordSetsOfOkSpans(List<SpanRow> rows) {
     TreeSet<Integer> fresh = null;
     for (SpanRow row : rows) {
-      if (!row.error && row.attributeSetId != 0 && !setsOfOkSpans.contains(row.attributeSetId)) {
+      if (!row.error() && row.attributeSetId != 0 && !setsOfOkSpans.contains(row.attributeSetId)) {
         if (fresh == null) {
           fresh = new TreeSet<>();
         }

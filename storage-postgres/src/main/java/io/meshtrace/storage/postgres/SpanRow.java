@@ -21,7 +21,6 @@ final class SpanRow implements SpanMetricsAggregator.StoredSpan {
   final long spanId;
   /** Null for a root span. */
   final Long parentId;
-  final boolean error;
   /** OTLP's status code number. */
   final int statusCode;
   /** What the span says its trace was sampled with, when RED metrics are kept. */
@@ -51,7 +50,8 @@ final class SpanRow implements SpanMetricsAggregator.StoredSpan {
   int attributeSetId;
 
   SpanRow(long startMicros, Long durationMicros, UUID traceId, long spanId, Long parentId,
-      int statusCode, double samplingProbability, SpanSource source, String operationName, short spanKind,
+      int statusCode, double samplingProbability, SpanSource source, String operationName,
+      short spanKind,
       AttributeSet attributeSet, Set<String> newlyVolatileKeys, Span span, boolean[] shared,
       int sharedCount, String peerService, boolean zipkinShared, long[] indexedTagHashes) {
     this.startMicros = startMicros;
@@ -60,7 +60,6 @@ final class SpanRow implements SpanMetricsAggregator.StoredSpan {
     this.spanId = spanId;
     this.parentId = parentId;
     this.statusCode = statusCode;
-    this.error = statusCode == Status.StatusCode.STATUS_CODE_ERROR_VALUE;
     this.samplingProbability = samplingProbability;
     this.source = source;
     this.operationName = operationName;
@@ -137,6 +136,10 @@ final class SpanRow implements SpanMetricsAggregator.StoredSpan {
   @Override
   public double samplingProbability() {
     return samplingProbability;
+  }
+
+  boolean error() {
+    return statusCode == Status.StatusCode.STATUS_CODE_ERROR_VALUE;
   }
 
   LocalDate day() {

@@ -24,10 +24,11 @@ import java.util.function.Supplier;
  * Computes objectives' attainment from the RED metrics in storage: each window in hour steps
  * (hourly rollups, and the minutes of hours not rolled up yet), the burn-rate windows of the
  * workbook's alerts ({@link BurnRateAlert#WINDOWS}) up to 6 hours in minute steps, the longer
- * ones (1 and 3 days) in the hour steps read for the window. Objectives that share a span kind (and window) are read together, one query
- * for all their services, so a page of objectives costs a few queries rather than a few per
- * objective. The minutes still being counted at ingest (the current one, and the one before
- * while late spans may come) are not in storage yet, so the windows end a minute or two ago.
+ * ones (1 and 3 days) in the hour steps read for the window. Objectives that share a span kind
+ * (and window) are read together, one query for all their services, so a page of objectives
+ * costs a few queries rather than a few per objective. The minutes still being counted at
+ * ingest (the current one, and the one before while late spans may come) are not in storage
+ * yet, so the windows end a minute or two ago.
  */
 public final class AttainmentReader {
   /** Burn-rate windows up to this long are read in minute steps. */

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code GET /api/slo}: every objective the request's tenant may see, with its attainment over
  * its window, error budget, budget left, burn rates over the windows of the SRE workbook's
- * alerts (5m to 3d) and which of those alerts fire now, computed from the RED metrics in storage (the JSON is in control-plane/README.md). {@code sampled=true} counts the
- * spans as stored instead of the traffic they stand for.
+ * alerts (5m to 3d) and which of those alerts fire now, computed from the RED metrics in
+ * storage (the JSON is in control-plane/README.md). {@code sampled=true} counts the spans as
+ * stored instead of the traffic they stand for.
  *
  * <p>Per tenant, as the other query APIs: an objective that names a tenant is seen by that
  * tenant only; one that names none is computed for each tenant over its own traffic.
